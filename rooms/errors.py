@@ -1,0 +1,150 @@
+"""The one registry of error codes.
+
+Every failure that reaches a client is a :class:`TwinspaceError`. Its
+``code`` is a stable dotted string (part of the public protocol, see
+``docs/protocol.md``); its ``data`` carries the fields the message refers
+to. Messages exist in English and French and are picked by
+``server/wire.py`` from the user's language; nothing else builds the
+envelope.
+
+Tree::
+
+    TwinspaceError                 (code, status, data)
+    ├── InvalidRequest             request.invalid, request.too_large, ...
+    ├── Unauthenticated            auth.*
+    ├── Forbidden                  permission.denied, project.archived, ...
+    ├── NotFound                   *.not_found
+    ├── Conflict                   *.exists, member.last_admin, ...
+    ├── RateLimited                rate.limited
+    └── Unavailable                backend.unavailable
+    InternalError                  internal.error (never carries a cause's text)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+LANGUAGES = ("en", "fr")
+DEFAULT_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    code: str
+    status: int  # the HTTP status REST answers with; acks carry only the code
+    en: str
+    fr: str
+
+
+# code -> spec. Messages are str.format templates over the error's data;
+# a missing field renders as an empty string (see ``render``).
+_SPECS = [
+    ErrorSpec("request.invalid", 400, "Invalid request: {detail}", "Requête invalide : {detail}"),
+    ErrorSpec("request.too_large", 413, "Request too large (limit {limit_bytes} bytes).",
+              "Requête trop volumineuse (limite {limit_bytes} octets)."),
+    ErrorSpec("request.unknown_event", 400, "Unknown event '{event}'.", "Événement inconnu « {event} »."),
+    ErrorSpec("auth.missing", 401, "A token is required.", "Un jeton est requis."),
+    ErrorSpec("auth.malformed", 401, "The token is malformed.", "Le jeton est mal formé."),
+    ErrorSpec("auth.expired", 401, "The token has expired.", "Le jeton a expiré."),
+    ErrorSpec("auth.not_yet_valid", 401, "The token is not valid yet.", "Le jeton n'est pas encore valide."),
+    ErrorSpec("auth.bad_issuer", 401, "The token was issued by an untrusted issuer.",
+              "Le jeton provient d'un émetteur non reconnu."),
+    ErrorSpec("auth.bad_audience", 401, "The token is meant for another audience.",
+              "Le jeton est destiné à un autre service."),
+    ErrorSpec("auth.bad_algorithm", 401, "The token's signing algorithm is not accepted.",
+              "L'algorithme de signature du jeton n'est pas accepté."),
+    ErrorSpec("auth.bad_signature", 401, "The token's signature is invalid.",
+              "La signature du jeton est invalide."),
+    ErrorSpec("auth.bad_claims", 401, "The token's claims are invalid: {detail}",
+              "Les informations du jeton sont invalides : {detail}"),
+    ErrorSpec("auth.origin_denied", 403, "This origin may not connect.",
+              "Cette origine n'est pas autorisée à se connecter."),
+    ErrorSpec("permission.denied", 403, "You may not do this here.",
+              "Vous n'avez pas le droit de faire cela ici."),
+    ErrorSpec("project.not_open", 403, "This project's Twinspace is not open (status: {status}).",
+              "Le Twinspace de ce projet n'est pas ouvert (statut : {status})."),
+    ErrorSpec("project.archived", 403, "This project is archived and read-only.",
+              "Ce projet est archivé et en lecture seule."),
+    ErrorSpec("project.not_found", 404, "Project not found.", "Projet introuvable."),
+    ErrorSpec("project.bad_state", 409, "The project is {status}; this is not possible now.",
+              "Le projet est à l'état {status} ; ce n'est pas possible maintenant."),
+    ErrorSpec("project.partners_required", 400,
+              "A project needs at least one partner teacher from another school.",
+              "Un projet doit avoir au moins un enseignant partenaire d'une autre école."),
+    ErrorSpec("member.not_found", 404, "Member not found.", "Membre introuvable."),
+    ErrorSpec("member.exists", 409, "This user is already a member.", "Cet utilisateur est déjà membre."),
+    ErrorSpec("member.last_admin", 409, "A project keeps at least one admin.",
+              "Un projet garde au moins un administrateur."),
+    ErrorSpec("member.role_not_allowed", 400, "A {platform_role} account cannot have the role {role}.",
+              "Un compte {platform_role} ne peut pas avoir le rôle {role}."),
+    ErrorSpec("room.not_found", 404, "Room not found.", "Salon introuvable."),
+    ErrorSpec("file.not_found", 404, "File not found.", "Fichier introuvable."),
+    ErrorSpec("request.not_found", 404, "No such resource: {path}", "Ressource inexistante : {path}"),
+    ErrorSpec("request.method_not_allowed", 405, "Method not allowed here.",
+              "Méthode non autorisée ici."),
+    ErrorSpec("rate.limited", 429, "Too many requests; retry in {retry_after_secs} s.",
+              "Trop de requêtes ; réessayez dans {retry_after_secs} s."),
+    ErrorSpec("backend.unavailable", 503, "A storage backend is unavailable.",
+              "Un service de stockage est indisponible."),
+    ErrorSpec("internal.error", 500, "Internal error.", "Erreur interne."),
+]
+
+SPECS: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(code: str, data: dict[str, Any], lang: str | None) -> str:
+    """The message for ``code`` in ``lang`` (English when unsupported)."""
+    spec = SPECS[code]
+    template = spec.fr if lang == "fr" else spec.en
+    return template.format_map(_Blank(data))
+
+
+class TwinspaceError(Exception):
+    """Base of every error the protocol reports. ``data`` is public."""
+
+    default_code = "internal.error"
+
+    def __init__(self, code: str | None = None, **data: Any) -> None:
+        self.code = code or self.default_code
+        if self.code not in SPECS:
+            raise ValueError(f"unregistered error code {self.code!r}")
+        self.data = data
+        super().__init__(f"{self.code} {data}" if data else self.code)
+
+    @property
+    def status(self) -> int:
+        return SPECS[self.code].status
+
+
+class InvalidRequest(TwinspaceError):
+    default_code = "request.invalid"
+
+
+class Unauthenticated(TwinspaceError):
+    default_code = "auth.malformed"
+
+
+class Forbidden(TwinspaceError):
+    default_code = "permission.denied"
+
+
+class NotFound(TwinspaceError):
+    default_code = "project.not_found"
+
+
+class Conflict(TwinspaceError):
+    default_code = "project.bad_state"
+
+
+class RateLimited(TwinspaceError):
+    default_code = "rate.limited"
+
+
+class Unavailable(TwinspaceError):
+    default_code = "backend.unavailable"

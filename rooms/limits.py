@@ -1,0 +1,22 @@
+"""Every size and count limit of the domain, in one place.
+
+Each constant carries its unit and the reason for its value; the
+protocol document (``docs/protocol.md``) lists them for portal developers.
+"""
+
+PROJECT_TITLE_MAX_CHARS = 200  # fits a list row and a mail subject
+PROJECT_DESCRIPTION_MAX_CHARS = 10_000  # a page of text; the forum holds longer work
+PROJECT_SUBJECT_MAX_CHARS = 100
+PROJECT_LANGUAGES_MAX = 24  # the EU's official languages
+PROJECT_PARTNERS_MAX = 20  # eTwinning projects rarely have more founding schools
+PUPIL_AGE_MIN = 3  # pre-primary
+PUPIL_AGE_MAX = 21  # upper secondary and initial vocational education
+REASON_MAX_CHARS = 2_000  # a support officer's rejection note
+DISPLAY_NAME_MAX_CHARS = 80
+SCHOOL_MAX_CHARS = 200
+USER_ID_MAX_CHARS = 128  # portal ids are opaque; bound them for indexes
+EMAIL_MAX_CHARS = 254  # RFC 5321 path limit
+SPACE_NAME_MAX_CHARS = 100
+SPACES_PER_PROJECT_MAX = 100  # keeps the room list one page
+MEMBERS_PAGE_MAX = 500  # a project with several classes stays one page
+PROJECTS_PAGE_MAX = 200

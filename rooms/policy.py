@@ -1,0 +1,137 @@
+"""The permission policy: may this person do this action here?
+
+Every entry point (REST route, Socket.IO event, command line) asks
+:func:`check`. The rules are one table, ``TABLE``: for each action and
+space visibility, the set of roles allowed. ``docs/permissions.md`` shows
+the same table, rendered by :func:`render_markdown`, and a test fails when
+the two differ.
+
+Roles are the member's project role, plus two for people who are not
+members: ``support`` (a national support officer) and ``outsider``
+(anyone else with a valid token). A token's platform role caps the
+project role: a pupil's or visitor's token never acts above that, whatever
+the membership says.
+
+Project status comes on top of the table: a pending or rejected project
+opens nothing but its own page and its review; an archived project is
+read-only for everyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from rooms.errors import Forbidden
+from rooms.models import Member, ProjectRole, ProjectStatus, User, Visibility
+
+Role = Literal["admin", "teacher", "pupil", "visitor", "support", "outsider"]
+ROLES: tuple[Role, ...] = ("admin", "teacher", "pupil", "visitor", "support", "outsider")
+
+NO_SPACE = "-"  # the visibility column of actions that concern the project, not a space
+VisibilityKey = Literal["members", "teachers", "visitors", "-"]
+SPACE_VISIBILITIES: tuple[Visibility, ...] = ("members", "teachers", "visitors")
+
+# Rank used to cap a project role by the token's platform role.
+_RANK = {"visitor": 0, "pupil": 1, "teacher": 2, "admin": 3}
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    writes: bool  # refused on archived projects
+    on_space: bool  # decided per space visibility
+    opens_when_closed: bool = False  # allowed while the project is pending or rejected
+    summary: str = ""
+
+
+ACTIONS: dict[str, Action] = {a.name: a for a in [
+    Action("project.view", False, False, True, "see the project, its spaces list and status"),
+    Action("project.review", True, False, True, "validate or reject a registered project"),
+    Action("project.archive", True, False, False, "archive the project (read-only for everyone)"),
+    Action("member.list", False, False, False, "list the project's members"),
+    Action("member.add_teacher", True, False, False, "invite a teacher or admin"),
+    Action("member.add_pupil", True, False, False, "create pupil access"),
+    Action("member.add_visitor", True, False, False, "create visitor access"),
+    Action("member.change_role", True, False, False, "change a member's role"),
+    Action("member.remove", True, False, False, "remove a member"),
+    Action("space.create", True, False, False, "add a chat room or forum"),
+    Action("space.read", False, True, False, "see a space and read what is in it"),
+]}
+
+_MEMBERS: frozenset[Role] = frozenset({"admin", "teacher", "pupil", "visitor"})
+_STAFF: frozenset[Role] = frozenset({"admin", "teacher"})
+_ADMIN: frozenset[Role] = frozenset({"admin"})
+_NOBODY: frozenset[Role] = frozenset()
+
+# action -> visibility ("-" for project actions) -> roles allowed.
+TABLE: dict[str, dict[str, frozenset[Role]]] = {
+    "project.view": {NO_SPACE: _MEMBERS | {"support"}},
+    "project.review": {NO_SPACE: frozenset({"support"})},
+    "project.archive": {NO_SPACE: _ADMIN},
+    "member.list": {NO_SPACE: _MEMBERS},
+    "member.add_teacher": {NO_SPACE: _ADMIN},
+    "member.add_pupil": {NO_SPACE: _ADMIN},
+    "member.add_visitor": {NO_SPACE: _ADMIN},
+    "member.change_role": {NO_SPACE: _ADMIN},
+    "member.remove": {NO_SPACE: _ADMIN},
+    "space.create": {NO_SPACE: _ADMIN},
+    "space.read": {
+        "members": _STAFF | {"pupil"},
+        "teachers": _STAFF,
+        "visitors": _MEMBERS,
+    },
+}
+
+
+def role_of(user: User, member: Member | None) -> Role:
+    """The role ``user`` acts with in a project where they are ``member`` (or not)."""
+    if member is None:
+        return "support" if user.role == "support" else "outsider"
+    return capped(user, member.role)
+
+
+def capped(user: User, role: ProjectRole) -> ProjectRole:
+    """``role`` capped by the token's platform role: a pupil's token never acts as staff."""
+    if user.role in ("pupil", "visitor") and _RANK[role] > _RANK[user.role]:
+        return user.role
+    return role
+
+
+def allowed(role: Role, action: str, visibility: str = NO_SPACE) -> bool:
+    """Whether the table lets ``role`` do ``action`` in a space of ``visibility``."""
+    return role in TABLE[action].get(visibility, _NOBODY)
+
+
+def check(role: Role, action: str, status: ProjectStatus, visibility: str = NO_SPACE) -> None:
+    """Raise :class:`Forbidden` unless ``role`` may do ``action`` now.
+
+    The table decides first, so that someone without access learns
+    nothing about the project's state.
+    """
+    spec = ACTIONS[action]
+    if spec.on_space == (visibility == NO_SPACE):
+        raise ValueError(f"{action} needs {'a' if spec.on_space else 'no'} space visibility")
+    if not allowed(role, action, visibility):
+        raise Forbidden("permission.denied", action=action)
+    if status in ("pending", "rejected") and not spec.opens_when_closed:
+        raise Forbidden("project.not_open", status=status)
+    if status == "archived" and spec.writes:
+        raise Forbidden("project.archived")
+
+
+def visible_spaces(role: Role) -> tuple[Visibility, ...]:
+    """Visibilities of the spaces ``role`` may read."""
+    return tuple(v for v in SPACE_VISIBILITIES if allowed(role, "space.read", v))
+
+
+def render_markdown() -> str:
+    """The table as Markdown, as ``docs/permissions.md`` shows it."""
+    head = "| action | visibility | " + " | ".join(ROLES) + " |"
+    rule = "|" + "---|" * (len(ROLES) + 2)
+    rows = [head, rule]
+    for action, by_visibility in TABLE.items():
+        for visibility, roles in by_visibility.items():
+            cells = ["yes" if r in roles else "no" for r in ROLES]
+            rows.append(f"| `{action}` | {visibility} | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"

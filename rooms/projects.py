@@ -1,0 +1,231 @@
+"""Projects (Twinspaces): registration, review, membership and spaces.
+
+Every public method takes the acting :class:`User` first and asks
+:mod:`rooms.policy` before it reads or changes anything. Someone who is
+not a member (nor a support officer) gets ``project.not_found``: they
+cannot tell the project exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rooms import limits, policy
+from rooms.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from rooms.ids import new_id, utcnow
+from rooms.models import (
+    Member,
+    MemberIn,
+    MemberView,
+    Project,
+    ProjectIn,
+    ProjectRole,
+    ProjectStatus,
+    ProjectWithRole,
+    Space,
+    SpaceIn,
+    User,
+)
+from rooms.policy import Role
+from rooms.ports import ProjectStore
+
+# The spaces every project gets when it is validated: (key, kind, name, visibility).
+DEFAULT_SPACES = (
+    ("general", "chat", "General", "members"),
+    ("staff", "chat", "Staff room", "teachers"),
+    ("forum", "forum", "Forum", "members"),
+)
+
+_ADD_ACTION = {
+    "admin": "member.add_teacher",
+    "teacher": "member.add_teacher",
+    "pupil": "member.add_pupil",
+    "visitor": "member.add_visitor",
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may do in one project, decided once per request."""
+
+    project: Project
+    member: Member | None
+    role: Role
+
+    def check(self, action: str, visibility: str = policy.NO_SPACE) -> None:
+        policy.check(self.role, action, self.project.status, visibility)
+
+
+def _school_key(school: str) -> str:
+    return " ".join(school.casefold().split())
+
+
+class ProjectService:
+    """The use cases around projects."""
+
+    def __init__(self, store: ProjectStore) -> None:
+        self._store = store
+
+    # ---- access ----------------------------------------------------------
+
+    async def access(self, user: User, project_id: str) -> Access:
+        """The user's access to a project; ``project.not_found`` for outsiders."""
+        project = await self._store.get_project(project_id)
+        if project is None:
+            raise NotFound("project.not_found")
+        member = await self._store.get_member(project_id, user.id)
+        role = policy.role_of(user, member)
+        if role == "outsider":
+            raise NotFound("project.not_found")
+        return Access(project, member, role)
+
+    # ---- registration and review --------------------------------------------
+
+    async def register(self, user: User, data: ProjectIn, project_id: str | None = None) -> Project:
+        """A teacher registers a project with partner teachers; it starts pending."""
+        if user.role != "teacher":
+            raise Forbidden("permission.denied", action="project.register")
+        partner_ids = [p.user_id for p in data.partners]
+        if len(set(partner_ids)) != len(partner_ids) or user.id in partner_ids:
+            raise InvalidRequest("request.invalid", detail="partners: each founder appears once")
+        schools = {_school_key(user.school)} | {_school_key(p.school) for p in data.partners}
+        schools.discard("")
+        if len(schools) < 2:
+            raise InvalidRequest("project.partners_required")
+        now = utcnow()
+        project = Project(
+            id=project_id or new_id("prj"), title=data.title, description=data.description,
+            subject=data.subject, age_min=data.age_min, age_max=data.age_max,
+            languages=list(data.languages), status="pending", created_by=user.id,
+            created_at=now, updated_at=now,
+        )
+        founders = [Member(project_id=project.id, user_id=user.id, role="admin", display_name=user.name,
+                           school=user.school, country=user.country, added_by=user.id, joined_at=now)]
+        founders += [Member(project_id=project.id, user_id=p.user_id, role="admin",
+                            display_name=p.display_name, school=p.school, country=p.country,
+                            email=p.email, added_by=user.id, joined_at=now) for p in data.partners]
+        if not await self._store.create_project(project, founders):
+            raise Conflict("project.bad_state", status="existing")
+        return project
+
+    async def review(self, user: User, project_id: str, approve: bool, reason: str | None = None) -> Project:
+        """A support officer validates (opening the Twinspace) or rejects a pending project."""
+        access = await self.access(user, project_id)
+        access.check("project.review")
+        now = utcnow()
+        spaces: list[Space] = []
+        if approve:
+            spaces = [Space(id=new_id("spc"), project_id=project_id, kind=kind, name=name,
+                            visibility=visibility, default_key=key, created_by=user.id, created_at=now)
+                      for key, kind, name, visibility in DEFAULT_SPACES]
+        to_status: ProjectStatus = "validated" if approve else "rejected"
+        project = await self._store.transition_project(project_id, "pending", to_status, reason, now, spaces)
+        if project is None:
+            raise Conflict("project.bad_state", status=access.project.status)
+        return project
+
+    async def archive(self, user: User, project_id: str) -> Project:
+        """An admin archives a validated project: read-only for everyone from then on."""
+        access = await self.access(user, project_id)
+        access.check("project.archive")
+        project = await self._store.transition_project(project_id, "validated", "archived", None, utcnow(), [])
+        if project is None:
+            raise Conflict("project.bad_state", status=access.project.status)
+        return project
+
+    async def get(self, user: User, project_id: str) -> ProjectWithRole:
+        access = await self.access(user, project_id)
+        access.check("project.view")
+        return ProjectWithRole(project=access.project, role=access.role)
+
+    async def list_mine(self, user: User, limit: int = limits.PROJECTS_PAGE_MAX) -> list[ProjectWithRole]:
+        rows = await self._store.list_projects_of(user.id, min(limit, limits.PROJECTS_PAGE_MAX))
+        return [ProjectWithRole(project=p, role=policy.capped(user, r)) for p, r in rows]
+
+    async def list_for_review(self, user: User, status: ProjectStatus = "pending",
+                              limit: int = limits.PROJECTS_PAGE_MAX) -> list[Project]:
+        if not policy.allowed(policy.role_of(user, None), "project.review"):
+            raise Forbidden("permission.denied", action="project.review")
+        return await self._store.list_projects_by_status(status, min(limit, limits.PROJECTS_PAGE_MAX))
+
+    # ---- membership ----------------------------------------------------------
+
+    async def list_members(self, user: User, project_id: str) -> list[MemberView]:
+        access = await self.access(user, project_id)
+        access.check("member.list")
+        members = await self._store.list_members(project_id, limits.MEMBERS_PAGE_MAX)
+        return [_view(m, access.role) for m in members]
+
+    async def add_member(self, user: User, project_id: str, data: MemberIn) -> Member:
+        access = await self.access(user, project_id)
+        access.check(_ADD_ACTION[data.role])
+        prefix = {"pupil": "pup", "visitor": "vis"}.get(data.role, "usr")
+        member = Member(project_id=project_id, user_id=data.user_id or new_id(prefix), role=data.role,
+                        display_name=data.display_name, school=data.school, country=data.country,
+                        email=data.email, added_by=user.id, joined_at=utcnow())
+        if not await self._store.add_member(member):
+            raise Conflict("member.exists")
+        return member
+
+    async def change_role(self, user: User, project_id: str, user_id: str, role: ProjectRole) -> Member:
+        access = await self.access(user, project_id)
+        access.check("member.change_role")
+        target = await self._store.get_member(project_id, user_id)
+        if target is None:
+            raise NotFound("member.not_found")
+        if role != target.role and not (_kind(role) == _kind(target.role) == "staff"):
+            # Only admin <-> teacher: a pupil's or visitor's access is not a teacher's account.
+            raise InvalidRequest("member.role_not_allowed", platform_role=target.role, role=role)
+        updated = await self._store.set_member_role(project_id, user_id, role)
+        if updated is None:
+            raise NotFound("member.not_found")
+        return updated
+
+    async def remove_member(self, user: User, project_id: str, user_id: str) -> None:
+        access = await self.access(user, project_id)
+        access.check("member.remove")
+        if not await self._store.remove_member(project_id, user_id):
+            raise NotFound("member.not_found")
+
+    # ---- spaces --------------------------------------------------------------
+
+    async def create_space(self, user: User, project_id: str, data: SpaceIn) -> Space:
+        access = await self.access(user, project_id)
+        access.check("space.create")
+        space = Space(id=new_id("spc"), project_id=project_id, kind=data.kind, name=data.name,
+                      visibility=data.visibility, created_by=user.id, created_at=utcnow())
+        if not await self._store.add_space(space, limits.SPACES_PER_PROJECT_MAX):
+            raise Conflict("project.bad_state", status=f"full ({limits.SPACES_PER_PROJECT_MAX} spaces)")
+        return space
+
+    async def list_spaces(self, user: User, project_id: str) -> list[Space]:
+        access = await self.access(user, project_id)
+        access.check("project.view")
+        if access.project.status in ("pending", "rejected"):
+            return []
+        return await self._store.list_spaces(project_id, policy.visible_spaces(access.role))
+
+    async def get_space(self, user: User, space_id: str, action: str = "space.read") -> tuple[Space, Access]:
+        """A space the user may ``action`` in; ``room.not_found`` when they cannot tell it exists."""
+        space = await self._store.get_space(space_id)
+        if space is None:
+            raise NotFound("room.not_found")
+        try:
+            access = await self.access(user, space.project_id)
+        except NotFound:
+            raise NotFound("room.not_found") from None
+        access.check(action, space.visibility)
+        return space, access
+
+
+def _kind(role: ProjectRole) -> str:
+    return "staff" if role in ("admin", "teacher") else role
+
+
+def _view(member: Member, viewer: Role) -> MemberView:
+    if viewer == "visitor" and member.role == "pupil":
+        return MemberView(role=member.role, display_name=member.display_name)
+    staff = viewer in ("admin", "teacher")
+    return MemberView(role=member.role, display_name=member.display_name, user_id=member.user_id,
+                      school=member.school, country=member.country,
+                      email=member.email if staff else None, joined_at=member.joined_at)

@@ -1,0 +1,99 @@
+"""The ASGI application: Starlette for REST, python-socketio for real time, one lifespan."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import socketio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from rooms.errors import TwinspaceError
+from server.auth import TokenVerifier
+from server.http import health, openapi, projects
+from server.http.routing import API_PREFIX, handle, error_response
+from server.lifespan import lifespan
+from server.origins import OriginPolicy
+from server.realtime import events
+from server.runtime import Runtime
+from server.settings import Settings
+from server.wire import EVENT_PAYLOAD_MAX_BYTES
+
+# Transport cap on one Engine.IO packet. Above EVENT_PAYLOAD_MAX_BYTES on purpose: an
+# oversized event still arrives and is answered with request.too_large instead of
+# a dropped connection; this cap only stops abuse.
+TRANSPORT_MAX_BYTES = 16 * 1024 * 1024
+assert TRANSPORT_MAX_BYTES > EVENT_PAYLOAD_MAX_BYTES
+PING_INTERVAL_SECS = 20  # under common proxy idle time-outs (30-60 s)
+PING_TIMEOUT_SECS = 20  # school Wi-Fi stalls; don't drop clients on a short hiccup
+
+
+def package_version() -> str:
+    try:
+        return version("twinspace")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
+def create_app(settings: Settings, secret: str | None) -> Any:
+    """The whole server as one ASGI app."""
+    runtime = Runtime(settings=settings, verifier=TokenVerifier(settings, secret))
+    origins = OriginPolicy(settings)
+
+    sio = socketio.AsyncServer(
+        async_mode="asgi",
+        client_manager=socketio.AsyncManager(),
+        cors_allowed_origins=lambda origin, environ=None: origins.allows(origin),
+        max_http_buffer_size=TRANSPORT_MAX_BYTES,
+        ping_interval=PING_INTERVAL_SECS,
+        ping_timeout=PING_TIMEOUT_SECS,
+        logger=False,
+        engineio_logger=False,
+    )
+    events.register(sio, runtime)
+
+    document = openapi.build(projects.ENDPOINTS, package_version())
+
+    async def openapi_json(_: Request) -> JSONResponse:
+        return JSONResponse(document)
+
+    async def index(_: Request) -> JSONResponse:
+        return JSONResponse({"name": "twinspace", "version": package_version(),
+                             "api": API_PREFIX, "openapi": f"{API_PREFIX}/openapi.json",
+                             "socketio": "/socket.io/"})
+
+    routes = [
+        Route("/", index),
+        Route("/healthz", health.healthz),
+        Route("/readyz", health.readyz(runtime)),
+        Route(f"{API_PREFIX}/openapi.json", openapi_json),
+    ]
+    routes += [Route(API_PREFIX + ep.path, handle(ep, runtime), methods=[ep.method])
+               for ep in projects.ENDPOINTS]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        code = {404: "request.not_found", 405: "request.method_not_allowed"}.get(exc.status_code)
+        if code is None:
+            return JSONResponse({"error": {"code": "request.invalid", "message": str(exc.detail)}},
+                                status_code=exc.status_code)
+        return error_response(request, TwinspaceError(code, path=request.url.path[:200]))
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan(runtime),
+        exception_handlers={HTTPException: http_error},
+        middleware=[Middleware(CORSMiddleware, allow_origins=list(origins.exact) or [],
+                               allow_origin_regex=origins.pattern if not origins.any else ".*",
+                               allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                               allow_headers=["Authorization", "Content-Type", "Accept-Language"])],
+    )
+    app.state.runtime = runtime
+    app.state.sio = sio
+    return socketio.ASGIApp(sio, other_asgi_app=app)

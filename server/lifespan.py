@@ -1,0 +1,42 @@
+"""The one lifecycle: open every backend at start, close each exactly once at shutdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import storage
+from server.runtime import Runtime
+
+log = logging.getLogger("twinspace")
+
+
+def lifespan(runtime: Runtime):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def run(_app: Any) -> AsyncIterator[None]:
+        settings = runtime.settings
+        async with AsyncExitStack() as stack:
+            documents = await stack.enter_async_context(storage.open_documents(settings.documents_url))
+            objects = await stack.enter_async_context(storage.open_objects(settings.objects_url))
+            runtime.attach(documents, objects)
+            stack.callback(runtime.detach)
+            log.info("documents: %s; objects: %s; fan-out: %s", _safe(settings.documents_url),
+                     _safe(settings.objects_url), _safe(settings.fanout_url))
+            print(f"Twinspace is serving on {settings.public_url}", flush=True)
+            print("  try it:     twinspace seed-demo   (a demo project, its users and their tokens)", flush=True)
+            print("  a token:    twinspace token --user ID --name NAME --role teacher", flush=True)
+            yield
+        log.info("stopped; every backend closed")
+    return run
+
+
+def _safe(url: str) -> str:
+    """A URL without its password, for logs."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url

@@ -1,0 +1,108 @@
+"""The one table of Socket.IO events, and the dispatcher every event goes through.
+
+Handlers are registered from ``EVENTS`` (colons in ``area:verb`` names are
+not identifiers, so no ``on_`` methods). The dispatcher checks the size,
+validates the payload against the event's schema, calls the handler and
+returns the ack envelope; it logs every refusal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import socketio
+from pydantic import BaseModel
+
+from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
+from server import wire
+from server.realtime import projects
+from server.realtime.session import Session
+from server.runtime import Runtime
+
+log = logging.getLogger("twinspace.events")
+
+Handler = Callable[[Session, Any], Awaitable[Any]]
+
+EVENTS: dict[str, tuple[type[BaseModel], Handler]] = {
+    **projects.EVENTS,
+}
+
+
+
+def _lang_of(environ: dict[str, Any], auth: Any) -> str:
+    if isinstance(auth, dict) and isinstance(auth.get("lang"), str):
+        return auth["lang"][:2].lower()
+    header = environ.get("HTTP_ACCEPT_LANGUAGE", "")
+    return header[:2].lower() if header else "en"
+
+
+def register(sio: socketio.AsyncServer, runtime: Runtime) -> None:
+    """Attach connect/disconnect, every event of ``EVENTS`` and the catch-all to ``sio``."""
+
+    async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            user = await runtime.verifier.verify(token)
+        except Unauthenticated as exc:
+            log.warning("refused connection sid=%s code=%s %s", sid, exc.code, exc.data.get("detail", ""))
+            body = wire.error_body(exc, _lang_of(environ, auth))
+            raise socketio.exceptions.ConnectionRefusedError(body["message"], body) from None
+        await sio.save_session(sid, {"user": user})
+        log.info("connected sid=%s user=%s role=%s", sid, user.id, user.role)
+
+    async def disconnect(sid: str, reason: Any = None) -> None:
+        log.info("disconnected sid=%s reason=%s", sid, reason)
+
+    sio.on("connect", handler=connect)
+    sio.on("disconnect", handler=disconnect)
+
+    for name, (schema, handler) in EVENTS.items():
+        sio.on(name, handler=_dispatcher(sio, runtime, name, schema, handler))
+
+    async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
+        user = await _user(sio, sid)
+        error = InvalidRequest("request.unknown_event", event=str(event)[:100])
+        log.warning("rejected event=%r user=%s code=%s", str(event)[:100], user.id if user else None, error.code)
+        return wire.failed(error, user.lang if user else None)
+
+    sio.on("*", handler=unknown)
+
+
+async def _user(sio: socketio.AsyncServer, sid: str) -> Any:
+    try:
+        session = await sio.get_session(sid)
+    except KeyError:
+        return None
+    return session.get("user")
+
+
+def _dispatcher(sio: socketio.AsyncServer, runtime: Runtime, name: str, schema: type[BaseModel],
+                handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def dispatch(sid: str, *args: Any) -> dict[str, Any]:
+        user = await _user(sio, sid)
+        lang = user.lang if user else None
+        try:
+            if user is None:
+                raise Unauthenticated("auth.missing")
+            if len(args) > 1:
+                raise InvalidRequest("request.invalid", detail="send one payload object")
+            payload = args[0] if args else {}
+            size = wire.payload_size(payload)
+            if size > wire.EVENT_PAYLOAD_MAX_BYTES:
+                raise InvalidRequest("request.too_large", limit_bytes=wire.EVENT_PAYLOAD_MAX_BYTES)
+            data = wire.parse(schema, payload)
+            result = await handler(Session(sid, user, runtime), data)
+            return wire.ok(result)
+        except TwinspaceError as exc:
+            log.warning("rejected event=%s user=%s code=%s %s", name, user.id if user else None,
+                        exc.code, exc.data.get("detail", ""))
+            return wire.failed(exc, lang)
+        except Exception as exc:  # noqa: BLE001 - the client gets internal.error, the log the traceback
+            return wire.failed(wire.unexpected(exc, name), lang)
+
+    return dispatch
+
+
+__all__ = ["EVENTS", "register"]

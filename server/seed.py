@@ -1,0 +1,67 @@
+"""``twinspace seed-demo``: a validated demo project with its people and their tokens.
+
+Idempotent: running it again reuses the same project and members and
+prints fresh tokens.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import storage
+from rooms.errors import Conflict
+from rooms.models import MemberIn, PartnerIn, ProjectIn, User
+from rooms.projects import ProjectService
+from server.auth import mint
+from server.settings import Settings
+
+DEMO_PROJECT_ID = "prj_demo"
+DEMO_TOKEN_TTL = timedelta(hours=12)  # a school day of trying things out
+
+TEACHER_FR = User(id="teacher_fr", name="Claire Martin", role="teacher", school="Collège Jean Moulin, Lyon",
+                  country="FR", lang="fr")
+TEACHER_DE = User(id="teacher_de", name="Jonas Becker", role="teacher", school="Gymnasium am Stadtpark, Köln",
+                  country="DE", lang="en")
+PUPIL_FR = User(id="pupil_fr", name="Léa", role="pupil", school=TEACHER_FR.school, country="FR", lang="fr")
+PUPIL_DE = User(id="pupil_de", name="Mats", role="pupil", school=TEACHER_DE.school, country="DE", lang="en")
+VISITOR = User(id="visitor_parent", name="Parent (visitor)", role="visitor", country="FR", lang="fr")
+SUPPORT = User(id="support_demo", name="National support officer", role="support", country="FR", lang="en")
+
+
+async def seed(settings: Settings, secret: str) -> dict[str, Any]:
+    async with storage.open_documents(settings.documents_url) as documents:
+        service = ProjectService(documents)
+        project = await documents.get_project(DEMO_PROJECT_ID)
+        if project is None:
+            await service.register(TEACHER_FR, ProjectIn(
+                title="Our towns, our rivers", subject="Geography",
+                description="Two classes compare the rivers of Lyon and Cologne, in English and French.",
+                age_min=12, age_max=14, languages=["en", "fr", "de"],
+                partners=[PartnerIn(user_id=TEACHER_DE.id, display_name=TEACHER_DE.name,
+                                    school=TEACHER_DE.school, country="DE")],
+            ), project_id=DEMO_PROJECT_ID)
+            project = await documents.get_project(DEMO_PROJECT_ID)
+        assert project is not None
+        if project.status == "pending":
+            await service.review(SUPPORT, DEMO_PROJECT_ID, approve=True)
+        for person, role, adder in ((PUPIL_FR, "pupil", TEACHER_FR), (PUPIL_DE, "pupil", TEACHER_DE),
+                                    (VISITOR, "visitor", TEACHER_FR)):
+            try:
+                await service.add_member(adder, DEMO_PROJECT_ID, MemberIn(
+                    role=role, user_id=person.id, display_name=person.name, school=person.school,  # type: ignore[arg-type]
+                    country=person.country))
+            except Conflict:
+                pass  # already there from an earlier run
+        spaces = await documents.list_spaces(DEMO_PROJECT_ID, ("members", "teachers", "visitors"))
+    by_key = {s.default_key: s.id for s in spaces if s.default_key}
+    users = {}
+    for person in (TEACHER_FR, TEACHER_DE, PUPIL_FR, PUPIL_DE, VISITOR, SUPPORT):
+        key = "visitor" if person is VISITOR else "support" if person is SUPPORT else person.id
+        users[key] = {"id": person.id, "name": person.name, "role": person.role,
+                      "token": mint(secret, settings, user_id=person.id, name=person.name, role=person.role,
+                                    school=person.school, country=person.country, lang=person.lang,
+                                    ttl=DEMO_TOKEN_TTL)}
+    return {"url": settings.public_url, "project_id": DEMO_PROJECT_ID,
+            "rooms": {"general": by_key.get("general"), "staff": by_key.get("staff")},
+            "forum_id": by_key.get("forum"), "users": users}

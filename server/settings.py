@@ -1,0 +1,218 @@
+"""Settings: one frozen object built from flags and ``TWINSPACE_*`` variables.
+
+Each option is declared once in ``OPTIONS``; the command line, the
+environment, ``twinspace serve --help`` and ``docs/configuration.md`` all
+come from that list. A flag wins over its variable, which wins over the
+default. Every bad value is reported (one line each) before the process
+exits with status 2. Only the entry point reads the environment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import storage
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class SettingsError(Exception):
+    """Bad configuration; ``problems`` holds one line per bad value."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be between 0 and 65535")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be one of true/false, yes/no, on/off, 1/0")
+
+
+def _scheme_url(schemes: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        parts = urlsplit(raw)
+        if parts.scheme not in schemes:
+            raise ValueError(f"scheme must be one of {', '.join(s + '://' for s in schemes)}")
+        if parts.scheme in ("sqlite", "file"):
+            storage.url_path(raw)
+        return raw
+    return parse
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    items = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in items:
+        if origin == "*":
+            continue
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ValueError(f"{origin!r} is not an origin like https://portal.example.org")
+    return items
+
+
+def _text(raw: str) -> str:
+    if not raw.strip():
+        raise ValueError("must not be empty")
+    return raw
+
+
+def _secret(raw: str) -> str:
+    if len(raw.encode()) < 32:
+        raise ValueError("must be at least 32 bytes (HS256 needs a key as long as its hash)")
+    return raw
+
+
+def _existing_file(raw: str) -> Path:
+    path = Path(raw)
+    if not path.is_file():
+        raise ValueError(f"no such file: {raw}")
+    return path
+
+
+def _jwks(raw: str) -> str:
+    if urlsplit(raw).scheme in ("http", "https"):
+        return raw
+    _existing_file(raw)
+    return raw
+
+
+def _level(raw: str) -> str:
+    if raw.lower() not in LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+    return raw.lower()
+
+
+def _seconds(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 3600:
+        raise ValueError("must be between 0 and 3600 seconds")
+    return value
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # attribute of Settings; the flag is --name-with-dashes, the variable TWINSPACE_NAME
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+    metavar: str = "VALUE"
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return "TWINSPACE_" + self.name.upper()
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("host", _text, "127.0.0.1", "Address to listen on.", "ADDR"),
+    Option("port", _port, 8000, "Port to listen on (0 picks a free one).", "PORT"),
+    Option("data_dir", Path, Path("twinspace-data"),
+           "Folder for everything the embedded default keeps: database, files, signing secret.", "DIR"),
+    Option("documents_url", _scheme_url(storage.DOCUMENT_SCHEMES), None,
+           "Document store (projects, members, chat). Default: sqlite:///DATA_DIR/twinspace.db.", "URL"),
+    Option("objects_url", _scheme_url(storage.OBJECT_SCHEMES), None,
+           "Object store for file bytes. Default: file:///DATA_DIR/files.", "URL"),
+    Option("fanout_url", _scheme_url(storage.FANOUT_SCHEMES), "memory://",
+           "Fan-out between instances. memory:// serves one process.", "URL"),
+    Option("public_url", _text, None,
+           "Address clients use to reach this server. Default: http://HOST:PORT.", "URL"),
+    Option("allowed_origins", _origins, None,
+           "Comma-separated browser origins allowed to connect (Socket.IO and REST), or *. "
+           "Default: the server's own origin and any localhost origin.", "ORIGINS"),
+    Option("jwt_secret", _secret, None,
+           "HS256 secret shared with the portal. Default: generated on first start into "
+           "DATA_DIR/jwt-secret (mode 0600) unless public keys are configured.", "SECRET"),
+    Option("jwt_public_key_file", _existing_file, None,
+           "PEM file with the portal's RS256 or EdDSA public key(s).", "FILE"),
+    Option("jwt_jwks", _jwks, None, "JWKS file path or https URL with the portal's public keys.", "FILE|URL"),
+    Option("jwt_issuer", _text, "twinspace", "Required 'iss' claim.", "ISS"),
+    Option("jwt_audience", _text, "twinspace", "Required 'aud' claim.", "AUD"),
+    Option("jwt_leeway_secs", _seconds, 30, "Clock skew tolerated on exp/nbf, in seconds.", "SECS"),
+    Option("ws_compression", _bool, False,
+           "Permessage-deflate on WebSockets. Off by default: it costs 2.7x in fan-out throughput.", "BOOL"),
+    Option("log_level", _level, "info", "Log level: " + ", ".join(LOG_LEVELS) + ".", "LEVEL"),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("twinspace-data")
+    documents_url: str = ""
+    objects_url: str = ""
+    fanout_url: str = "memory://"
+    public_url: str = ""
+    allowed_origins: tuple[str, ...] | None = None
+    jwt_secret: str | None = field(default=None, repr=False)
+    jwt_public_key_file: Path | None = None
+    jwt_jwks: str | None = None
+    jwt_issuer: str = "twinspace"
+    jwt_audience: str = "twinspace"
+    jwt_leeway_secs: int = 30
+    ws_compression: bool = False
+    log_level: str = "info"
+
+    @property
+    def uses_public_keys(self) -> bool:
+        return self.jwt_public_key_file is not None or self.jwt_jwks is not None
+
+
+def load(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Settings:
+    """Build the settings from flag values (``None`` = not given) and the environment."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for option in OPTIONS:
+        raw = flags.get(option.name)
+        source = option.flag
+        if raw is None:
+            raw = environ.get(option.env)
+            source = option.env
+        if raw is None:
+            values[option.name] = option.default
+            continue
+        try:
+            values[option.name] = option.parse(raw)
+        except ValueError as exc:
+            shown = "(hidden)" if option.name == "jwt_secret" else repr(raw)
+            problems.append(f"{source}={shown}: {_reason(exc)}")
+    if problems:
+        raise SettingsError(problems)
+    data_dir: Path = values["data_dir"]
+    values["documents_url"] = values["documents_url"] or f"sqlite://{(data_dir / 'twinspace.db').resolve()}"
+    values["objects_url"] = values["objects_url"] or f"file://{(data_dir / 'files').resolve()}"
+    host = values["host"]
+    shown_host = f"[{host}]" if ":" in host else host
+    values["public_url"] = (values["public_url"] or f"http://{shown_host}:{values['port']}").rstrip("/")
+    return Settings(**values)
+
+
+def _reason(exc: ValueError) -> str:
+    text = str(exc)
+    if text.startswith("invalid literal for int()"):
+        return "must be a whole number"
+    return re.sub(r"\s+", " ", text)
+
+
+def with_secret(settings: Settings, secret: str) -> Settings:
+    return replace(settings, jwt_secret=secret)

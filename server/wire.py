@@ -1,0 +1,97 @@
+"""The wire format: ack envelopes, error bodies and payload validation.
+
+This is the only module that turns a :class:`TwinspaceError` into what a
+client reads, and the only one that localises messages. An unexpected
+exception is logged with its traceback and reported as ``internal.error``,
+never with its text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from rooms.errors import InvalidRequest, TwinspaceError, render
+
+log = logging.getLogger("twinspace.wire")
+
+EVENT_PAYLOAD_MAX_BYTES = 256 * 1024  # the largest legitimate payload (a 20,000-character forum post) is ~80 KB
+REST_BODY_MAX_BYTES = 1024 * 1024  # JSON bodies only; file uploads have their own limits
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def jsonable(value: Any) -> Any:
+    """Models (and lists of them) as plain JSON-compatible values."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
+
+
+def error_body(error: TwinspaceError, lang: str | None) -> dict[str, Any]:
+    """``{"code", "message"[, "data"]}`` in the user's language."""
+    body: dict[str, Any] = {"code": error.code, "message": render(error.code, error.data, lang)}
+    public = {k: v for k, v in error.data.items() if k != "detail"}
+    if public:
+        body["data"] = public
+    return body
+
+
+def ok(data: Any) -> dict[str, Any]:
+    return {"ok": True, "data": jsonable(data)}
+
+
+def failed(error: TwinspaceError, lang: str | None) -> dict[str, Any]:
+    return {"ok": False, "error": error_body(error, lang)}
+
+
+def unexpected(exc: BaseException, where: str) -> TwinspaceError:
+    """Log an unexpected exception with its traceback; the client gets only ``internal.error``."""
+    log.error("unexpected error in %s", where, exc_info=exc)
+    return TwinspaceError("internal.error")
+
+
+def describe(exc: ValidationError) -> str:
+    """A short, human explanation of what was wrong with a payload."""
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False)[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "payload"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def parse(model: type[M], payload: Any) -> M:
+    """Validate a decoded payload against its schema, or raise ``request.invalid``."""
+    if not isinstance(payload, dict):
+        raise InvalidRequest("request.invalid", detail=f"payload must be an object, got {type(payload).__name__}")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise InvalidRequest("request.invalid", detail=describe(exc)) from None
+
+
+def parse_json(model: type[M], body: bytes) -> M:
+    try:
+        payload = json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest("request.invalid", detail=f"body is not JSON ({exc})") from None
+    return parse(model, payload)
+
+
+def payload_size(payload: Any) -> int:
+    """Bytes a decoded payload took on the wire, near enough to enforce a limit."""
+    if payload is None:
+        return 0
+    if isinstance(payload, (bytes, bytearray)):
+        return len(payload)
+    try:
+        return len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+    except (TypeError, ValueError):
+        return EVENT_PAYLOAD_MAX_BYTES + 1

@@ -1,0 +1,64 @@
+"""Adapters behind the domain's ports, picked by URL.
+
+- documents: ``sqlite:///path`` (embedded default); ``mongodb://`` is planned
+- objects: ``file:///path`` (embedded default)
+- fan-out: ``memory://`` (one process)
+
+``open_documents`` and ``open_objects`` are async context managers: they
+open a store and close it exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rooms.ports import ObjectStore, ProjectStore
+
+DOCUMENT_SCHEMES = ("sqlite",)
+OBJECT_SCHEMES = ("file",)
+FANOUT_SCHEMES = ("memory",)
+
+
+def url_path(url: str) -> Path:
+    """The filesystem path of ``sqlite:///x`` or ``file:///x`` URLs."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise ValueError(f"{url!r}: a local path URL has no host (use three slashes)")
+    if not parts.path:
+        raise ValueError(f"{url!r}: the path is missing")
+    return Path("/" + parts.path.lstrip("/"))
+
+
+@asynccontextmanager
+async def open_documents(url: str) -> AsyncIterator[ProjectStore]:
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        from storage.documents.sqlite import SqliteProjectStore
+
+        store = SqliteProjectStore(url_path(url))
+        await store.open()
+        try:
+            yield store
+        finally:
+            await store.aclose()
+    else:
+        raise ValueError(f"unsupported document store scheme {scheme!r} (supported: {DOCUMENT_SCHEMES})")
+
+
+@asynccontextmanager
+async def open_objects(url: str) -> AsyncIterator[ObjectStore]:
+    scheme = urlsplit(url).scheme
+    if scheme == "file":
+        from storage.objects.localfs import LocalObjectStore
+
+        store = LocalObjectStore(url_path(url))
+        await store.open()
+        try:
+            yield store
+        finally:
+            await store.aclose()
+    else:
+        raise ValueError(f"unsupported object store scheme {scheme!r} (supported: {OBJECT_SCHEMES})")
