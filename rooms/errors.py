@@ -43,7 +43,6 @@ _SPECS = [
     ErrorSpec("request.invalid", 400, "Invalid request: {detail}", "Requête invalide : {detail}"),
     ErrorSpec("request.too_large", 413, "Request too large (limit {limit_bytes} bytes).",
               "Requête trop volumineuse (limite {limit_bytes} octets)."),
-    ErrorSpec("request.unknown_event", 400, "Unknown event '{event}'.", "Événement inconnu « {event} »."),
     ErrorSpec("auth.missing", 401, "A token is required.", "Un jeton est requis."),
     ErrorSpec("auth.malformed", 401, "The token is malformed.", "Le jeton est mal formé."),
     ErrorSpec("auth.expired", 401, "The token has expired.", "Le jeton a expiré."),

@@ -91,7 +91,22 @@ def _configure_logging(level: str) -> None:
 
 
 def serve(settings: config.Settings) -> None:
+    import contextlib
+
     import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, exiting with status 0 after a clean shutdown on SIGINT or SIGTERM.
+
+        uvicorn re-raises the signal once shut down, which makes supervisors
+        and shells report a crash; a completed graceful stop is a success.
+        """
+
+        @contextlib.contextmanager
+        def capture_signals(self):  # type: ignore[no-untyped-def]
+            with super().capture_signals():
+                yield
+                self._captured_signals.clear()
 
     from server.app import create_app
 
@@ -101,7 +116,7 @@ def serve(settings: config.Settings) -> None:
     except (ValueError, OSError) as exc:  # unreadable key files, bad JWKS
         print(f"twinspace: bad setting: {exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
-    server = uvicorn.Server(uvicorn.Config(
+    server = Server(uvicorn.Config(
         app, host=settings.host, port=settings.port, lifespan="on",
         ws_per_message_deflate=settings.ws_compression,
         log_level=settings.log_level, log_config=None, access_log=settings.log_level == "debug",

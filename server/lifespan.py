@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import storage
+from rooms.errors import TwinspaceError
 from server.runtime import Runtime
 
 log = logging.getLogger("twinspace")
@@ -18,8 +19,13 @@ def lifespan(runtime: Runtime):  # type: ignore[no-untyped-def]
     async def run(_app: Any) -> AsyncIterator[None]:
         settings = runtime.settings
         async with AsyncExitStack() as stack:
-            documents = await stack.enter_async_context(storage.open_documents(settings.documents_url))
-            objects = await stack.enter_async_context(storage.open_objects(settings.objects_url))
+            try:
+                documents = await stack.enter_async_context(storage.open_documents(settings.documents_url))
+                objects = await stack.enter_async_context(storage.open_objects(settings.objects_url))
+            except TwinspaceError as exc:
+                log.error("cannot start: the %s backend is unavailable: %s", exc.data.get("backend"),
+                          exc.data.get("detail", exc.code))
+                raise
             runtime.attach(documents, objects)
             stack.callback(runtime.detach)
             log.info("documents: %s; objects: %s; fan-out: %s", _safe(settings.documents_url),

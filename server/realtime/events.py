@@ -63,7 +63,7 @@ def register(sio: socketio.AsyncServer, runtime: Runtime) -> None:
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
         user = await _user(sio, sid)
-        error = InvalidRequest("request.unknown_event", event=str(event)[:100])
+        error = InvalidRequest("request.invalid", detail=f"unknown event {str(event)[:100]!r}")
         log.warning("rejected event=%r user=%s code=%s", str(event)[:100], user.id if user else None, error.code)
         return wire.failed(error, user.lang if user else None)
 

@@ -57,7 +57,7 @@ class SqliteProjectStore:
             self._reader = await self._connect()
         except (sqlite3.Error, OSError) as exc:
             await self.aclose()
-            raise Unavailable("backend.unavailable", backend="sqlite") from exc
+            raise Unavailable("backend.unavailable", backend="sqlite", detail=f"{self._path}: {exc}") from exc
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self._path, isolation_level=None)

@@ -29,7 +29,7 @@ class LocalObjectStore:
         try:
             (self._root / ".tmp").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise Unavailable("backend.unavailable", backend="files") from exc
+            raise Unavailable("backend.unavailable", backend="files", detail=f"{self._root}: {exc}") from exc
 
     async def aclose(self) -> None:
         """Nothing to release; present so every store closes the same way."""

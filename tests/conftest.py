@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server on the embedded default, shared by the tests that only add data."""
+    proc = ServerProcess(tmp_path_factory.mktemp("shared") / "data").start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Servers of one test's own, stopped (or killed) at its end."""
+    made: list[ServerProcess] = []
+
+    def make(*args: str, data_dir: Path | None = None, env: dict[str, str] | None = None) -> ServerProcess:
+        proc = ServerProcess(data_dir or tmp_path / f"data{len(made)}", *args, env=env)
+        made.append(proc)
+        return proc
+
+    yield make
+    for proc in made:
+        proc.kill()

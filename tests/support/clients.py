@@ -1,0 +1,165 @@
+"""Real clients for tests: HTTP (httpx) and Socket.IO (python-socketio's AsyncClient)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import socketio
+
+from tests.support.server import ServerProcess
+
+CALL_TIMEOUT_SECS = 10  # every wait in a test is bounded
+
+
+def uid(prefix: str) -> str:
+    """A user id unique to one test, so tests share one server without colliding."""
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+@dataclass
+class Person:
+    id: str
+    role: str
+    token: str
+    name: str = ""
+
+
+class Api:
+    """REST calls as one person."""
+
+    def __init__(self, server: ServerProcess, token: str | None) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.AsyncClient(base_url=server.url + "/api/v1", headers=headers,
+                                       timeout=CALL_TIMEOUT_SECS)
+
+    async def __aenter__(self) -> Api:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._http.aclose()
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return await self._http.request(method, path, **kwargs)
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self._http.get(path, **kwargs)
+
+    async def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return await self._http.post(path, json=json, **kwargs)
+
+    async def patch(self, path: str, json: Any = None) -> httpx.Response:
+        return await self._http.patch(path, json=json)
+
+    async def delete(self, path: str) -> httpx.Response:
+        return await self._http.delete(path)
+
+
+class Realtime:
+    """A connected Socket.IO client with awaited acks."""
+
+    def __init__(self, client: socketio.AsyncClient) -> None:
+        self.sio = client
+
+    async def call(self, event: str, payload: Any = None, *extra: Any) -> dict[str, Any]:
+        data = (payload, *extra) if extra else payload
+        if payload is None and not extra:
+            return await self.sio.call(event, timeout=CALL_TIMEOUT_SECS)  # type: ignore[no-any-return]
+        return await self.sio.call(event, data, timeout=CALL_TIMEOUT_SECS)  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def realtime(server: ServerProcess, token: str | None, **auth: Any) -> AsyncIterator[Realtime]:
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(server.url, auth={"token": token, **auth} if token is not None else auth or None,
+                         transports=["websocket"], wait_timeout=CALL_TIMEOUT_SECS)
+    try:
+        yield Realtime(client)
+    finally:
+        await client.disconnect()
+
+
+async def refused(server: ServerProcess, auth: Any) -> dict[str, Any]:
+    """Connect with ``auth`` expecting a refusal; return the connect_error data."""
+    client = socketio.AsyncClient(reconnection=False)
+    errors: asyncio.Queue[Any] = asyncio.Queue()
+
+    @client.event
+    async def connect_error(data: Any) -> None:
+        await errors.put(data)
+
+    try:
+        await client.connect(server.url, auth=auth, transports=["websocket"], wait_timeout=CALL_TIMEOUT_SECS)
+    except socketio.exceptions.ConnectionError:
+        pass
+    else:
+        await client.disconnect()
+        raise AssertionError("the connection was accepted")
+    data = await asyncio.wait_for(errors.get(), CALL_TIMEOUT_SECS)
+    return data  # type: ignore[no-any-return]
+
+
+@dataclass
+class Project:
+    """A validated project made through the REST API, with one person per role."""
+
+    id: str
+    admin: Person
+    partner: Person
+    teacher: Person
+    pupil: Person
+    visitor: Person
+    support: Person
+    outsider: Person
+    spaces: dict[str, str] = field(default_factory=dict)  # "general" | "staff" | "forum" | visibility -> id
+
+    def by_role(self, role: str) -> Person:
+        return {"admin": self.admin, "teacher": self.teacher, "pupil": self.pupil, "visitor": self.visitor,
+                "support": self.support, "outsider": self.outsider}[role]
+
+
+def person(server: ServerProcess, prefix: str, role: str, **claims: Any) -> Person:
+    user_id = uid(prefix)
+    return Person(user_id, role, server.token(user_id, role, **claims), name=prefix)
+
+
+async def make_project(server: ServerProcess, *, validate: bool = True) -> Project:
+    admin = person(server, "teacher_fr", "teacher", school="École A", country="FR")
+    partner = person(server, "teacher_it", "teacher", school="Scuola B", country="IT")
+    teacher = person(server, "teacher_pl", "teacher", school="Szkoła C", country="PL")
+    pupil = person(server, "pupil", "pupil")
+    visitor = person(server, "parent", "visitor")
+    support = person(server, "nso", "support")
+    outsider = person(server, "stranger", "teacher", school="Elsewhere")
+    async with Api(server, admin.token) as api:
+        r = await api.post("/projects", {
+            "title": "Water in our towns", "subject": "Science", "description": "Rivers and taps",
+            "age_min": 10, "age_max": 12, "languages": ["en", "fr", "it"],
+            "partners": [{"user_id": partner.id, "display_name": "Giulia", "school": "Scuola B",
+                          "country": "IT"}],
+        })
+        assert r.status_code == 201, r.text
+        project_id = r.json()["id"]
+    project = Project(project_id, admin, partner, teacher, pupil, visitor, support, outsider)
+    if not validate:
+        return project
+    async with Api(server, support.token) as api:
+        r = await api.post(f"/projects/{project_id}/validate")
+        assert r.status_code == 200, r.text
+    async with Api(server, admin.token) as api:
+        for who, role in ((teacher, "teacher"), (pupil, "pupil"), (visitor, "visitor")):
+            r = await api.post(f"/projects/{project_id}/members",
+                               {"user_id": who.id, "role": role, "display_name": who.name})
+            assert r.status_code == 201, r.text
+        r = await api.get(f"/projects/{project_id}/spaces")
+        for space in r.json():
+            project.spaces[space["default_key"] or space["id"]] = space["id"]
+        r = await api.post(f"/projects/{project_id}/spaces", {"name": "Open day", "visibility": "visitors"})
+        assert r.status_code == 201, r.text
+        project.spaces["open"] = r.json()["id"]
+    return project

@@ -1,0 +1,104 @@
+"""A real Twinspace server in a child process, on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+
+REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECS = 30  # a cold start imports everything and migrates the database
+STOP_TIMEOUT_SECS = 15
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """``twinspace serve`` with its own data folder; start, stop, kill and start again."""
+
+    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.args = args
+        self.env = env or {}
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "server", *args]
+
+    def start(self) -> ServerProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TWINSPACE_")}
+        env.update(self.env)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            self.command("serve", "--host", "127.0.0.1", "--port", str(self.port),
+                         "--data-dir", str(self.data_dir), *self.args),
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + START_TIMEOUT_SECS
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"server did not become ready in {START_TIMEOUT_SECS}s:\n{self.log()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(STOP_TIMEOUT_SECS)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(STOP_TIMEOUT_SECS)
+            raise
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(STOP_TIMEOUT_SECS)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    @property
+    def secret(self) -> str:
+        return (self.data_dir / "jwt-secret").read_text().strip()
+
+    def token(self, user_id: str, role: str, *, name: str | None = None, school: str = "",
+              country: str | None = None, lang: str = "en", ttl: timedelta = timedelta(minutes=30),
+              **extra: Any) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {"sub": user_id, "name": name or user_id, "role": role, "lang": lang,
+                                  "iss": "twinspace", "aud": "twinspace", "iat": now,
+                                  "exp": now + int(ttl.total_seconds())}
+        if school:
+            claims["school"] = school
+        if country:
+            claims["country"] = country
+        claims.update(extra)
+        return jwt.encode(claims, self.secret, algorithm="HS256")

@@ -1,0 +1,40 @@
+"""The documents that describe the contract say what the code does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rooms.errors import SPECS
+from server.http.projects import ENDPOINTS
+from server.realtime.events import EVENTS
+from server.settings import OPTIONS
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_protocol_documents_every_event_and_error_code() -> None:
+    text = (DOCS / "protocol.md").read_text()
+    missing = [name for name in [*EVENTS, *SPECS] if f"`{name}`" not in text]
+    assert missing == []
+
+
+def test_protocol_documents_every_rest_endpoint() -> None:
+    text = (DOCS / "protocol.md").read_text()
+    missing = [f"{ep.method} {ep.path}" for ep in ENDPOINTS
+               if not re.search(rf"{ep.method}\s+`?/api/v1{re.escape(ep.path)}`?", text)]
+    assert missing == []
+
+
+def test_configuration_documents_every_setting() -> None:
+    text = (DOCS / "configuration.md").read_text()
+    missing = [o.name for o in OPTIONS if f"`{o.flag}`" not in text or f"`{o.env}`" not in text]
+    assert missing == []
+
+
+def test_error_messages_exist_in_english_and_french() -> None:
+    for spec in SPECS.values():
+        assert spec.en.strip() and spec.fr.strip(), spec.code
+        assert re.fullmatch(r"[a-z]+(\.[a-z_]+)+", spec.code), spec.code
+        # The same fields in both languages.
+        assert set(re.findall(r"{(\w+)}", spec.en)) == set(re.findall(r"{(\w+)}", spec.fr)), spec.code
