@@ -78,6 +78,7 @@ _SPECS = [
     ErrorSpec("member.role_not_allowed", 400, "A {platform_role} account cannot have the role {role}.",
               "Un compte {platform_role} ne peut pas avoir le rôle {role}."),
     ErrorSpec("room.not_found", 404, "Room not found.", "Salon introuvable."),
+    ErrorSpec("message.not_found", 404, "Message not found.", "Message introuvable."),
     ErrorSpec("file.not_found", 404, "File not found.", "Fichier introuvable."),
     ErrorSpec("request.not_found", 404, "No such resource: {path}", "Ressource inexistante : {path}"),
     ErrorSpec("request.method_not_allowed", 405, "Method not allowed here.",

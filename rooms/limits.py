@@ -20,3 +20,13 @@ SPACE_NAME_MAX_CHARS = 100
 SPACES_PER_PROJECT_MAX = 100  # keeps the room list one page
 MEMBERS_PAGE_MAX = 500  # a project with several classes stays one page
 PROJECTS_PAGE_MAX = 200
+
+# ---- chat ----
+CHAT_TEXT_MAX_CHARS = 4_000  # a long paragraph; longer work belongs in the forum
+CLIENT_ID_MAX_CHARS = 64  # a UUID with a prefix fits
+CHAT_PAGE_MAX = 200  # one history or join page; a client fetches more by seq
+CHAT_PAGE_DEFAULT = 50  # a screenful and some scroll-back
+CHAT_RATE_MESSAGES_DEFAULT = 20  # a burst of quick replies; a script stands out at once
+CHAT_RATE_WINDOW_SECS_DEFAULT = 10
+TYPING_THROTTLE_SECS = 2.0  # clients send typing on every key; others need it every few seconds at most
+CHAT_RETENTION_DAYS_MAX = 3_650  # ten years: beyond that, keep everything (no retention)

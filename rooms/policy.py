@@ -56,7 +56,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("member.change_role", True, False, False, "change a member's role"),
     Action("member.remove", True, False, False, "remove a member"),
     Action("space.create", True, False, False, "add a chat room or forum"),
+    Action("project.configure", True, False, False, "change project settings (chat retention)"),
     Action("space.read", False, True, False, "see a space and read what is in it"),
+    Action("space.write", True, True, False, "write in a space; edit and delete one's own messages"),
+    Action("space.moderate", True, True, False, "delete anyone's messages in a space"),
 ]}
 
 _MEMBERS: frozenset[Role] = frozenset({"admin", "teacher", "pupil", "visitor"})
@@ -76,10 +79,22 @@ TABLE: dict[str, dict[str, frozenset[Role]]] = {
     "member.change_role": {NO_SPACE: _ADMIN},
     "member.remove": {NO_SPACE: _ADMIN},
     "space.create": {NO_SPACE: _ADMIN},
+    "project.configure": {NO_SPACE: _ADMIN},
     "space.read": {
         "members": _STAFF | {"pupil"},
         "teachers": _STAFF,
         "visitors": _MEMBERS,
+    },
+    # Visitors never write; in spaces open to visitors, members write and visitors read.
+    "space.write": {
+        "members": _STAFF | {"pupil"},
+        "teachers": _STAFF,
+        "visitors": _STAFF | {"pupil"},
+    },
+    "space.moderate": {
+        "members": _STAFF,
+        "teachers": _STAFF,
+        "visitors": _STAFF,
     },
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
+from rooms.models import Member, Message, PresenceEntry, Project, ProjectRole, ProjectStatus, Space, Visibility
 
 
 class ProjectStore(Protocol):
@@ -62,6 +62,71 @@ class ProjectStore(Protocol):
 
     async def ping(self) -> None:
         """Raise ``Unavailable`` when the backend does not answer."""
+
+
+class ChatStore(Protocol):
+    """Chat messages, numbered per room, and each member's read state."""
+
+    async def append_message(self, message: Message) -> tuple[Message, bool]:
+        """Store ``message`` with the room's next ``seq`` (its own ``seq`` is ignored), atomically.
+
+        When the author already sent a message with this ``client_id`` in this
+        room, nothing is stored and that message comes back with False.
+        The author's read marker moves to the new ``seq``.
+        """
+
+    async def get_message(self, room_id: str, message_id: str) -> Message | None: ...
+
+    async def messages_after(self, room_id: str, after_seq: int, limit: int) -> list[Message]:
+        """Messages with ``seq > after_seq`` in ascending order, at most ``limit``."""
+
+    async def messages_before(self, room_id: str, before_seq: int | None, limit: int) -> list[Message]:
+        """The ``limit`` messages just before ``before_seq`` (or the latest), in ascending order."""
+
+    async def edit_message(self, room_id: str, message_id: str, text: str, at: str) -> Message | None:
+        """Replace the text of a message that is not deleted; None otherwise."""
+
+    async def delete_message(self, room_id: str, message_id: str, by: str, at: str) -> Message | None:
+        """Make a message a tombstone (no text, same seq); None when there is no such message."""
+
+    async def last_seq(self, room_id: str) -> int: ...
+
+    async def read_marker(self, room_id: str, user_id: str) -> int:
+        """The last ``seq`` the user has read in the room (0 when none)."""
+
+    async def mark_read(self, room_id: str, user_id: str, seq: int) -> int:
+        """Move the read marker forward to ``seq`` (never back); return the marker."""
+
+    async def set_chat_retention(self, project_id: str, days: int | None, at: str) -> Project | None: ...
+
+    async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
+        """Projects with a chat retention period, by id, after ``after_id`` (a cursor)."""
+
+    async def expire_messages(self, project_id: str, created_before: str, at: str) -> int:
+        """Make every message of the project's rooms created before the cut-off a tombstone."""
+
+
+class DocumentStore(ProjectStore, ChatStore, Protocol):
+    """Everything kept as documents: one adapter serves both ports."""
+
+
+class Presence(Protocol):
+    """Who is online in which room; one entry per user however many connections they have."""
+
+    async def enter(self, room_id: str, sid: str, who: PresenceEntry) -> bool:
+        """Record a connection in a room; True when the user was not online there before."""
+
+    async def leave(self, room_id: str, sid: str) -> PresenceEntry | None:
+        """Forget a connection; the user's entry when that was their last connection there."""
+
+    async def rooms_of(self, sid: str) -> list[str]: ...
+
+    async def online(self, room_id: str) -> list[PresenceEntry]: ...
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, limit: int, window_secs: float) -> float:
+        """Count one event; 0 when within ``limit`` per ``window_secs``, else seconds until allowed."""
 
 
 class ObjectStore(Protocol):

@@ -21,6 +21,7 @@ from server.http.routing import API_PREFIX, handle, error_response
 from server.lifespan import lifespan
 from server.origins import OriginPolicy
 from server.realtime import events
+from server.realtime.fanout import Fanout
 from server.runtime import Runtime
 from server.settings import Settings
 from server.wire import EVENT_PAYLOAD_MAX_BYTES
@@ -43,9 +44,7 @@ def package_version() -> str:
 
 def create_app(settings: Settings, secret: str | None) -> Any:
     """The whole server as one ASGI app."""
-    runtime = Runtime(settings=settings, verifier=TokenVerifier(settings, secret))
     origins = OriginPolicy(settings)
-
     sio = socketio.AsyncServer(
         async_mode="asgi",
         client_manager=socketio.AsyncManager(),
@@ -56,6 +55,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
         logger=False,
         engineio_logger=False,
     )
+    runtime = Runtime(settings=settings, verifier=TokenVerifier(settings, secret), fanout=Fanout(sio))
     events.register(sio, runtime)
 
     document = openapi.build(projects.ENDPOINTS, package_version())

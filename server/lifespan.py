@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import storage
+from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter
 from rooms.errors import TwinspaceError
 from server.runtime import Runtime
 
@@ -26,7 +28,8 @@ def lifespan(runtime: Runtime):  # type: ignore[no-untyped-def]
                 log.error("cannot start: the %s backend is unavailable: %s", exc.data.get("backend"),
                           exc.data.get("detail", exc.code))
                 raise
-            runtime.attach(documents, objects)
+            runtime.attach(documents, objects, MemoryPresence(), MemoryRateLimiter())
+            stack.push_async_callback(_stop, asyncio.create_task(_retention_loop(runtime), name="retention"))
             stack.callback(runtime.detach)
             log.info("documents: %s; objects: %s; fan-out: %s", _safe(settings.documents_url),
                      _safe(settings.objects_url), _safe(settings.fanout_url))
@@ -46,3 +49,26 @@ def _safe(url: str) -> str:
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@")
     return url
+
+
+async def _retention_loop(runtime: Runtime) -> None:
+    """Turn chat past its project's retention period into tombstones, now and then periodically."""
+    while True:
+        try:
+            expired = await runtime.chat.enforce_retention()
+            if expired:
+                log.info("retention: %d chat messages expired", expired)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - try again next round; the log has the traceback
+            log.error("retention sweep failed", exc_info=exc)
+        await asyncio.sleep(runtime.settings.retention_sweep_secs)
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    """Cancel a background task the lifespan owns and wait until it has ended."""
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass

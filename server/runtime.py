@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rooms.chat import ChatRules, ChatService
 from rooms.errors import Unavailable
-from rooms.ports import ObjectStore, ProjectStore
+from rooms.ports import DocumentStore, ObjectStore, Presence, RateLimiter
 from rooms.projects import ProjectService
 from server.auth import TokenVerifier
+from server.realtime.fanout import Fanout
 from server.settings import Settings
 
 
@@ -17,20 +19,35 @@ class Runtime:
 
     settings: Settings
     verifier: TokenVerifier
-    documents: ProjectStore | None = None
+    fanout: Fanout
+    documents: DocumentStore | None = None
     objects: ObjectStore | None = None
+    limiter: RateLimiter | None = None
     _projects: ProjectService | None = field(default=None, repr=False)
+    _chat: ChatService | None = field(default=None, repr=False)
 
-    def attach(self, documents: ProjectStore, objects: ObjectStore) -> None:
+    def attach(self, documents: DocumentStore, objects: ObjectStore, presence: Presence,
+               limiter: RateLimiter) -> None:
         self.documents = documents
         self.objects = objects
+        self.limiter = limiter
         self._projects = ProjectService(documents)
+        rules = ChatRules(rate_messages=self.settings.chat_rate_messages,
+                          rate_window_secs=self.settings.chat_rate_window_secs)
+        self._chat = ChatService(documents, self._projects, presence, limiter, rules)
 
     def detach(self) -> None:
-        self.documents = self.objects = self._projects = None
+        self.documents = self.objects = self.limiter = None
+        self._projects = self._chat = None
 
     @property
     def projects(self) -> ProjectService:
         if self._projects is None:
             raise Unavailable("backend.unavailable", backend="documents")
         return self._projects
+
+    @property
+    def chat(self) -> ChatService:
+        if self._chat is None:
+            raise Unavailable("backend.unavailable", backend="documents")
+        return self._chat

@@ -93,6 +93,15 @@ def _jwks(raw: str) -> str:
     return raw
 
 
+def _positive(maximum: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if not 1 <= value <= maximum:
+            raise ValueError(f"must be between 1 and {maximum}")
+        return value
+    return parse
+
+
 def _level(raw: str) -> str:
     if raw.lower() not in LOG_LEVELS:
         raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
@@ -150,6 +159,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("jwt_leeway_secs", _seconds, 30, "Clock skew tolerated on exp/nbf, in seconds.", "SECS"),
     Option("ws_compression", _bool, False,
            "Permessage-deflate on WebSockets. Off by default: it costs 2.7x in fan-out throughput.", "BOOL"),
+    Option("chat_rate_messages", _positive(10_000), 20,
+           "Chat messages one user may send per rate window (then rate.limited).", "N"),
+    Option("chat_rate_window_secs", _positive(3_600), 10, "The chat rate window, in seconds.", "SECS"),
+    Option("retention_sweep_secs", _positive(86_400), 3_600,
+           "How often chat past its project's retention period is removed, in seconds.", "SECS"),
     Option("log_level", _level, "info", "Log level: " + ", ".join(LOG_LEVELS) + ".", "LEVEL"),
 )
 
@@ -171,6 +185,9 @@ class Settings:
     jwt_audience: str = "twinspace"
     jwt_leeway_secs: int = 30
     ws_compression: bool = False
+    chat_rate_messages: int = 20
+    chat_rate_window_secs: int = 10
+    retention_sweep_secs: int = 3_600
     log_level: str = "info"
 
     @property

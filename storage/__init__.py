@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from rooms.ports import ObjectStore, ProjectStore
+from rooms.ports import DocumentStore, ObjectStore
 
 DOCUMENT_SCHEMES = ("sqlite",)
 OBJECT_SCHEMES = ("file",)
@@ -33,12 +33,12 @@ def url_path(url: str) -> Path:
 
 
 @asynccontextmanager
-async def open_documents(url: str) -> AsyncIterator[ProjectStore]:
+async def open_documents(url: str) -> AsyncIterator[DocumentStore]:
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":
-        from storage.documents.sqlite import SqliteProjectStore
+        from storage.documents.sqlite import SqliteDocumentStore
 
-        store = SqliteProjectStore(url_path(url))
+        store = SqliteDocumentStore(url_path(url))
         await store.open()
         try:
             yield store

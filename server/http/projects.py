@@ -12,6 +12,7 @@ from rooms.models import (
     MemberView,
     Project,
     ProjectIn,
+    ProjectSettingsIn,
     ProjectStatus,
     ProjectWithRole,
     RejectIn,
@@ -54,6 +55,10 @@ async def reject(call: Call, body: RejectIn) -> Project:
 
 async def archive(call: Call, _: None) -> Project:
     return await call.runtime.projects.archive(call.user, call.param("project_id"))
+
+
+async def configure(call: Call, body: ProjectSettingsIn) -> Project:
+    return await call.runtime.chat.set_retention(call.user, call.param("project_id"), body.chat_retention_days)
 
 
 async def list_members(call: Call, _: None) -> list[MemberView]:
@@ -102,6 +107,9 @@ ENDPOINTS = [
              body=RejectIn, response=Project),
     Endpoint("POST", P + "/archive", archive, "Archive a project: read-only for everyone (admin)",
              response=Project),
+    Endpoint("PATCH", P + "/settings", configure,
+             "Change project settings: chat retention in days, or null to keep chat (admin)",
+             body=ProjectSettingsIn, response=Project),
     Endpoint("GET", P + "/members", list_members, "The project's members", response=list[MemberView]),
     Endpoint("POST", P + "/members", add_member, "Invite a teacher or create pupil or visitor access (admin)",
              body=MemberIn, response=Member, status=201),

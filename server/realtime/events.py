@@ -17,7 +17,8 @@ from pydantic import BaseModel
 
 from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
 from server import wire
-from server.realtime import projects
+from server.realtime import chat, projects
+from server.realtime.fanout import user_channel
 from server.realtime.session import Session
 from server.runtime import Runtime
 
@@ -27,6 +28,7 @@ Handler = Callable[[Session, Any], Awaitable[Any]]
 
 EVENTS: dict[str, tuple[type[BaseModel], Handler]] = {
     **projects.EVENTS,
+    **chat.EVENTS,
 }
 
 
@@ -50,9 +52,16 @@ def register(sio: socketio.AsyncServer, runtime: Runtime) -> None:
             body = wire.error_body(exc, _lang_of(environ, auth))
             raise socketio.exceptions.ConnectionRefusedError(body["message"], body) from None
         await sio.save_session(sid, {"user": user})
+        await runtime.fanout.subscribe(sid, user_channel(user.id))
         log.info("connected sid=%s user=%s role=%s", sid, user.id, user.role)
 
     async def disconnect(sid: str, reason: Any = None) -> None:
+        user = await _user(sio, sid)
+        if user is not None:
+            try:
+                await chat.on_disconnect(Session(sid, user, runtime))
+            except Exception as exc:  # noqa: BLE001 - a disconnect has nobody to answer
+                wire.unexpected(exc, "disconnect")
         log.info("disconnected sid=%s reason=%s", sid, reason)
 
     sio.on("connect", handler=connect)

@@ -34,4 +34,33 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX spaces_by_project ON spaces (project_id, created_order);
     """,
+    # 1 -> 2: chat messages (gap-free seq per room), read markers, chat retention
+    """
+    CREATE TABLE room_counters (
+        room_id TEXT PRIMARY KEY,
+        last_seq INTEGER NOT NULL
+    );
+    CREATE TABLE messages (
+        room_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL UNIQUE,
+        project_id TEXT NOT NULL,
+        author_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (room_id, seq),
+        UNIQUE (room_id, author_id, client_id)
+    );
+    CREATE INDEX messages_by_project_age ON messages (project_id, created_at);
+    CREATE TABLE read_markers (
+        room_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (room_id, user_id)
+    );
+    ALTER TABLE projects ADD COLUMN chat_retention_days INTEGER;
+    CREATE INDEX projects_with_retention ON projects (id) WHERE chat_retention_days IS NOT NULL;
+    """,
 ]

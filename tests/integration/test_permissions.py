@@ -26,6 +26,28 @@ async def _rest(server: ServerProcess, token: str, method: str, path: str, body:
     return code if code in DENIED else None  # e.g. project.bad_state: allowed, but not in this state
 
 
+async def _event(server: ServerProcess, token: str, event: str, payload: dict[str, object]) -> str | None:
+    async with realtime(server, token) as rt:
+        ack = await rt.call(event, payload)
+    if ack["ok"]:
+        return None
+    code: str = ack["error"]["code"]
+    return code if code in DENIED else None
+
+
+async def _send(server: ServerProcess, project: Project, token: str, visibility: str) -> str | None:
+    room = project.spaces[SPACE_OF_VISIBILITY[visibility]]
+    return await _event(server, token, "chat:send", {"room_id": room, "client_id": uid("c"), "text": "hello"})
+
+
+async def _moderate(server: ServerProcess, project: Project, token: str, visibility: str) -> str | None:
+    room = project.spaces[SPACE_OF_VISIBILITY[visibility]]
+    async with realtime(server, project.partner.token) as rt:  # someone else's message
+        ack = await rt.call("chat:send", {"room_id": room, "client_id": uid("c"), "text": "to moderate"})
+        assert ack["ok"], ack
+    return await _event(server, token, "chat:delete", {"room_id": room, "message_id": ack["data"]["id"]})
+
+
 def _p(project: Project) -> str:
     return f"/projects/{project.id}"
 
@@ -45,14 +67,17 @@ PROBES: dict[str, Probe] = {
                                                    {"role": "teacher"}),
     "member.remove": lambda s, p, t, v: _rest(s, t, "DELETE", _p(p) + f"/members/{p.teacher.id}"),
     "space.create": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + "/spaces", {"name": "New room"}),
+    "project.configure": lambda s, p, t, v: _rest(s, t, "PATCH", _p(p) + "/settings", {"chat_retention_days": 30}),
     "space.read": lambda s, p, t, v: _rest(s, t, "GET", f"/spaces/{p.spaces[SPACE_OF_VISIBILITY[v]]}"),
+    "space.write": _send,
+    "space.moderate": _moderate,
 }
 
 # The same decisions over Socket.IO, for the actions that have an event.
 EVENT_PROBES: dict[str, Callable[[Project, str], tuple[str, dict[str, str]]]] = {
     "project.view": lambda p, v: ("project:get", {"project_id": p.id}),
     "member.list": lambda p, v: ("member:list", {"project_id": p.id}),
-    "space.read": lambda p, v: ("space:get", {"space_id": p.spaces[SPACE_OF_VISIBILITY[v]]}),
+    "space.read": lambda p, v: ("chat:history", {"room_id": p.spaces[SPACE_OF_VISIBILITY[v]]}),
 }
 
 CASES = [(action, visibility, role) for action, by_visibility in policy.TABLE.items()

@@ -1,0 +1,63 @@
+"""The only place that sends pushes to clients.
+
+Callers reach it only after the store has confirmed what is being told.
+Recipients are chosen here explicitly: a chat room's pushes go to the
+connections that joined it (which the policy let in), a person's pushes
+to that person's own connections. Socket.IO room names:
+
+- ``room:<room_id>``: connections that joined a chat room;
+- ``user:<user_id>``: every connection of one user (several tabs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+
+from rooms.models import Message, PresenceEntry, Unread
+from server.wire import jsonable
+
+
+def room_channel(room_id: str) -> str:
+    return f"room:{room_id}"
+
+
+def user_channel(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+class Fanout:
+    def __init__(self, sio: socketio.AsyncServer) -> None:
+        self._sio = sio
+
+    # ---- subscriptions -----------------------------------------------------
+
+    async def subscribe(self, sid: str, channel: str) -> None:
+        await self._sio.enter_room(sid, channel)
+
+    async def unsubscribe(self, sid: str, channel: str) -> None:
+        await self._sio.leave_room(sid, channel)
+
+    # ---- pushes --------------------------------------------------------------
+
+    async def _emit(self, event: str, data: Any, channel: str, skip_sid: str | None = None) -> None:
+        await self._sio.emit(event, jsonable(data), room=channel, skip_sid=skip_sid)
+
+    async def message_created(self, message: Message) -> None:
+        await self._emit("chat:message", message, room_channel(message.room_id))
+
+    async def message_edited(self, message: Message) -> None:
+        await self._emit("chat:message_edited", message, room_channel(message.room_id))
+
+    async def message_deleted(self, message: Message) -> None:
+        await self._emit("chat:message_deleted", message, room_channel(message.room_id))
+
+    async def typing(self, room_id: str, who: PresenceEntry, skip_sid: str) -> None:
+        await self._emit("chat:typing", {"room_id": room_id, "user": who}, room_channel(room_id), skip_sid)
+
+    async def presence(self, room_id: str, online: list[PresenceEntry]) -> None:
+        await self._emit("presence:update", {"room_id": room_id, "online": online}, room_channel(room_id))
+
+    async def unread(self, user_id: str, unread: Unread) -> None:
+        await self._emit("room:unread", unread, user_channel(user_id))
