@@ -10,8 +10,12 @@ from tests.support.server import ServerProcess
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """One server on the embedded default, shared by the tests that only add data."""
-    proc = ServerProcess(tmp_path_factory.mktemp("shared") / "data").start()
+    """One server on the embedded default, shared by the tests that only add data.
+
+    Its chat rate limit is raised: tests send faster than pupils type, and
+    the limit itself is tested on a server of its own.
+    """
+    proc = ServerProcess(tmp_path_factory.mktemp("shared") / "data", "--chat-rate-messages", "10000").start()
     yield proc
     proc.stop()
 

@@ -60,11 +60,37 @@ class Api:
         return await self._http.delete(path)
 
 
+PUSHES = ("chat:message", "chat:message_edited", "chat:message_deleted", "chat:typing", "presence:update",
+          "room:unread")
+
+
 class Realtime:
-    """A connected Socket.IO client with awaited acks."""
+    """A connected Socket.IO client with awaited acks and a record of every push it received."""
 
     def __init__(self, client: socketio.AsyncClient) -> None:
         self.sio = client
+        self.pushes: dict[str, list[Any]] = {name: [] for name in PUSHES}
+        self._arrived = asyncio.Event()
+        for name in PUSHES:
+            client.on(name, handler=self._recorder(name))
+
+    def _recorder(self, name: str) -> Any:
+        async def record(data: Any) -> None:
+            self.pushes[name].append(data)
+            self._arrived.set()
+        return record
+
+    async def wait_for(self, name: str, check: Any = None, count: int = 1,
+                       timeout: float = CALL_TIMEOUT_SECS) -> list[Any]:
+        """Wait until ``count`` pushes named ``name`` (passing ``check``) have arrived; return them."""
+        async def until() -> list[Any]:
+            while True:
+                found = [p for p in self.pushes[name] if check is None or check(p)]
+                if len(found) >= count:
+                    return found
+                self._arrived.clear()
+                await self._arrived.wait()
+        return await asyncio.wait_for(until(), timeout)
 
     async def call(self, event: str, payload: Any = None, *extra: Any) -> dict[str, Any]:
         data = (payload, *extra) if extra else payload
@@ -76,10 +102,11 @@ class Realtime:
 @asynccontextmanager
 async def realtime(server: ServerProcess, token: str | None, **auth: Any) -> AsyncIterator[Realtime]:
     client = socketio.AsyncClient(reconnection=False)
+    rt = Realtime(client)
     await client.connect(server.url, auth={"token": token, **auth} if token is not None else auth or None,
                          transports=["websocket"], wait_timeout=CALL_TIMEOUT_SECS)
     try:
-        yield Realtime(client)
+        yield rt
     finally:
         await client.disconnect()
 
