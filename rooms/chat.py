@@ -18,18 +18,8 @@ from datetime import UTC, datetime, timedelta
 from rooms import limits
 from rooms.errors import Conflict, Forbidden, InvalidRequest, NotFound, RateLimited
 from rooms.ids import new_id, utcnow
-from rooms.models import (
-    ChatHistoryIn,
-    ChatSendIn,
-    History,
-    Message,
-    PresenceEntry,
-    Project,
-    RoomJoined,
-    Space,
-    Unread,
-    User,
-)
+from rooms.chat_models import ChatHistoryIn, ChatSendIn, History, Message, PresenceEntry, RoomJoined, Unread
+from rooms.models import Project, Space, User
 from rooms.ports import DocumentStore, Presence, RateLimiter
 from rooms.projects import Access, ProjectService
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from rooms import limits
 
@@ -199,118 +199,6 @@ class MemberView(Model):
     country: str | None = None
     email: str | None = None
     joined_at: str | None = None
-
-
-# ---- chat ----------------------------------------------------------------
-
-ClientId = Annotated[str, StringConstraints(min_length=1, max_length=limits.CLIENT_ID_MAX_CHARS,
-                                            pattern=r"^[A-Za-z0-9_.:-]+$")]
-Seq = Annotated[int, Field(ge=0)]
-
-
-def _chat_text(value: str) -> str:
-    """Kept byte for byte: no trimming, no normalisation; refused when blank or not valid Unicode."""
-    if not value.strip():
-        raise ValueError("text must not be empty or only whitespace")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
-    return value
-
-
-ChatText = Annotated[str, StringConstraints(max_length=limits.CHAT_TEXT_MAX_CHARS), AfterValidator(_chat_text)]
-
-
-class Message(Model):
-    """A chat message. A deleted message stays as a tombstone: same ``seq``, no text."""
-
-    id: str
-    room_id: str
-    project_id: str
-    seq: int
-    client_id: str
-    author_id: str
-    author_name: str
-    text: str | None
-    reply_to: str | None = None
-    created_at: str
-    edited_at: str | None = None
-    deleted: bool = False
-    deleted_by: str | None = None
-
-
-class PresenceEntry(Model):
-    user_id: str
-    name: str
-    role: str
-
-
-class RoomJoined(Model):
-    room: Space
-    online: list[PresenceEntry]
-    unread: int
-    last_read_seq: int
-    last_seq: int
-    messages: list[Message]
-    has_more: bool
-
-
-class History(Model):
-    messages: list[Message]
-    has_more: bool
-
-
-class Unread(Model):
-    room_id: str
-    unread: int
-    last_read_seq: int
-    last_seq: int
-
-
-class RoomJoinIn(Model):
-    room_id: str
-    since_seq: Seq | None = None
-
-
-class RoomRefIn(Model):
-    room_id: str
-
-
-class ChatSendIn(Model):
-    room_id: str
-    client_id: ClientId
-    text: ChatText
-    reply_to: str | None = None
-
-
-class ChatHistoryIn(Model):
-    room_id: str
-    before_seq: Seq | None = None
-    after_seq: Seq | None = None
-    limit: int = Field(default=limits.CHAT_PAGE_DEFAULT, ge=1, le=limits.CHAT_PAGE_MAX)
-
-    @model_validator(mode="after")
-    def _one_cursor(self) -> ChatHistoryIn:
-        if self.before_seq is not None and self.after_seq is not None:
-            raise ValueError("give before_seq or after_seq, not both")
-        return self
-
-
-class ChatEditIn(Model):
-    room_id: str
-    message_id: str
-    text: ChatText
-
-
-class ChatDeleteIn(Model):
-    room_id: str
-    message_id: str
-
-
-class ChatReadIn(Model):
-    room_id: str
-    seq: Seq
 
 
 class ProjectSettingsIn(Model):

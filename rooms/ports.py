@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from rooms.models import Member, Message, PresenceEntry, Project, ProjectRole, ProjectStatus, Space, Visibility
+from rooms.chat_models import Message, PresenceEntry
+from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
 
 
 class ProjectStore(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rooms import limits
-from rooms.models import (
+from rooms.chat_models import (
     ChatDeleteIn,
     ChatEditIn,
     ChatHistoryIn,

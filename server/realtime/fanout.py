@@ -15,7 +15,7 @@ from typing import Any
 
 import socketio
 
-from rooms.models import Message, PresenceEntry, Unread
+from rooms.chat_models import Message, PresenceEntry, Unread
 from server.wire import jsonable
 
 

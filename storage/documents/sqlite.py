@@ -19,7 +19,8 @@ import aiosqlite
 from pydantic import BaseModel
 
 from rooms.errors import Conflict, Unavailable
-from rooms.models import Member, Message, Project, ProjectRole, ProjectStatus, Space, Visibility
+from rooms.chat_models import Message
+from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
 from storage.documents.sqlite_schema import MIGRATIONS
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict, deque
 
-from rooms.models import PresenceEntry
+from rooms.chat_models import PresenceEntry
 
 
 class MemoryPresence:
