@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.support.clients import Api, Project, make_project, person, realtime
+from tests.support.clients import Api, Project, make_project, realtime
 from tests.support.server import ServerProcess
 
 SCRIPTS = [

@@ -1,0 +1,125 @@
+"""Chat messages, per-room sequences and read markers on SQLite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiosqlite
+
+from rooms.chat_models import Message
+from rooms.models import Project
+from storage.documents.sqlite_base import SqliteBase, _dump, _load
+
+EXPIRE_BATCH = 500  # messages per retention transaction: short enough not to stall live sends
+
+
+class ChatTables(SqliteBase):
+    # ---- chat ----------------------------------------------------------------------------
+
+    async def append_message(self, message: Message) -> tuple[Message, bool]:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM messages WHERE room_id = ? AND author_id = ? "
+                                        "AND client_id = ?", (message.room_id, message.author_id, message.client_id))
+            if row is not None:
+                return _load(Message, row[0]), False
+            row = await self._one(conn, "INSERT INTO room_counters (room_id, last_seq) VALUES (?, 1) "
+                                        "ON CONFLICT (room_id) DO UPDATE SET last_seq = last_seq + 1 "
+                                        "RETURNING last_seq", (message.room_id,))
+            stored = message.model_copy(update={"seq": int(row[0])})
+            await conn.execute(
+                "INSERT INTO messages (room_id, seq, id, project_id, author_id, client_id, created_at, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (stored.room_id, stored.seq, stored.id, stored.project_id, stored.author_id, stored.client_id,
+                 stored.created_at, _dump(stored)))
+            await self._advance_marker(conn, stored.room_id, stored.author_id, stored.seq)
+        return stored, True
+
+    async def get_message(self, room_id: str, message_id: str) -> Message | None:
+        sql = "SELECT doc FROM messages WHERE id = ? AND room_id = ?"
+        async with self._read(sql, (message_id, room_id)) as rows:
+            return _load(Message, rows[0][0]) if rows else None
+
+    async def messages_after(self, room_id: str, after_seq: int, limit: int) -> list[Message]:
+        sql = "SELECT doc FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+        async with self._read(sql, (room_id, after_seq, limit)) as rows:
+            return [_load(Message, doc) for (doc,) in rows]
+
+    async def messages_before(self, room_id: str, before_seq: int | None, limit: int) -> list[Message]:
+        sql = "SELECT doc FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?"
+        bound = before_seq if before_seq is not None else 2**62
+        async with self._read(sql, (room_id, bound, limit)) as rows:
+            return [_load(Message, doc) for (doc,) in reversed(rows)]
+
+    async def _update_message(self, room_id: str, message_id: str, update: dict[str, Any],
+                              deleted: bool) -> Message | None:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM messages WHERE id = ? AND room_id = ? AND deleted = 0",
+                                  (message_id, room_id))
+            if row is None:
+                return None
+            message = _load(Message, row[0]).model_copy(update=update)
+            await conn.execute("UPDATE messages SET doc = ?, deleted = ? WHERE id = ?",
+                               (_dump(message), int(deleted), message_id))
+        return message
+
+    async def edit_message(self, room_id: str, message_id: str, text: str, at: str) -> Message | None:
+        return await self._update_message(room_id, message_id, {"text": text, "edited_at": at}, False)
+
+    async def delete_message(self, room_id: str, message_id: str, by: str, at: str) -> Message | None:
+        return await self._update_message(
+            room_id, message_id, {"text": None, "deleted": True, "deleted_by": by, "edited_at": at}, True)
+
+    async def last_seq(self, room_id: str) -> int:
+        async with self._read("SELECT last_seq FROM room_counters WHERE room_id = ?", (room_id,)) as rows:
+            return int(rows[0][0]) if rows else 0
+
+    async def read_marker(self, room_id: str, user_id: str) -> int:
+        sql = "SELECT seq FROM read_markers WHERE room_id = ? AND user_id = ?"
+        async with self._read(sql, (room_id, user_id)) as rows:
+            return int(rows[0][0]) if rows else 0
+
+    @staticmethod
+    async def _advance_marker(conn: aiosqlite.Connection, room_id: str, user_id: str, seq: int) -> None:
+        await conn.execute("INSERT INTO read_markers (room_id, user_id, seq) VALUES (?, ?, ?) "
+                           "ON CONFLICT (room_id, user_id) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+                           (room_id, user_id, seq))
+
+    async def mark_read(self, room_id: str, user_id: str, seq: int) -> int:
+        async with self._transaction() as conn:
+            await self._advance_marker(conn, room_id, user_id, seq)
+            row = await self._one(conn, "SELECT seq FROM read_markers WHERE room_id = ? AND user_id = ?",
+                                  (room_id, user_id))
+        return int(row[0])
+
+    async def set_chat_retention(self, project_id: str, days: int | None, at: str) -> Project | None:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM projects WHERE id = ?", (project_id,))
+            if row is None:
+                return None
+            project = _load(Project, row[0]).model_copy(update={"chat_retention_days": days, "updated_at": at})
+            await conn.execute("UPDATE projects SET chat_retention_days = ?, doc = ? WHERE id = ?",
+                               (days, _dump(project), project_id))
+        return project
+
+    async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
+        sql = ("SELECT doc FROM projects WHERE chat_retention_days IS NOT NULL AND id > ? "
+               "ORDER BY id LIMIT ?")
+        async with self._read(sql, (after_id, limit)) as rows:
+            return [_load(Project, doc) for (doc,) in rows]
+
+    async def expire_messages(self, project_id: str, created_before: str, at: str) -> int:
+        expired = 0
+        while True:  # in batches, so the write lock is never held long
+            async with self._transaction() as conn:
+                async with conn.execute("SELECT id, doc FROM messages WHERE project_id = ? AND created_at < ? "
+                                        "AND deleted = 0 LIMIT ?", (project_id, created_before,
+                                                                    EXPIRE_BATCH)) as cur:
+                    rows = list(await cur.fetchall())
+                for message_id, doc in rows:
+                    tomb = _load(Message, doc).model_copy(
+                        update={"text": None, "deleted": True, "deleted_by": "retention", "edited_at": at})
+                    await conn.execute("UPDATE messages SET doc = ?, deleted = 1 WHERE id = ?",
+                                       (_dump(tomb), message_id))
+            expired += len(rows)
+            if len(rows) < EXPIRE_BATCH:
+                return expired

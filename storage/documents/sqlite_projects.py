@@ -1,0 +1,142 @@
+"""Projects, members and spaces on SQLite."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from rooms.errors import Conflict
+from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
+from storage.documents.sqlite_base import SqliteBase, _dump, _load
+
+
+class ProjectTables(SqliteBase):
+    # ---- projects -------------------------------------------------------------------
+
+    async def create_project(self, project: Project, founders: list[Member]) -> bool:
+        async with self._transaction() as conn:
+            if await self._one(conn, "SELECT 1 FROM projects WHERE id = ?", (project.id,)):
+                return False
+            await conn.execute("INSERT INTO projects (id, status, created_at, doc) VALUES (?, ?, ?, ?)",
+                               (project.id, project.status, project.created_at, _dump(project)))
+            for member in founders:
+                await self._insert_member(conn, member)
+        return True
+
+    async def get_project(self, project_id: str) -> Project | None:
+        async with self._read("SELECT doc FROM projects WHERE id = ?", (project_id,)) as rows:
+            return _load(Project, rows[0][0]) if rows else None
+
+    async def transition_project(self, project_id: str, from_status: ProjectStatus,
+                                 to_status: ProjectStatus, reason: str | None, at: str,
+                                 spaces: list[Space]) -> Project | None:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM projects WHERE id = ? AND status = ?",
+                                  (project_id, from_status))
+            if row is None:
+                return None
+            project = _load(Project, row[0]).model_copy(
+                update={"status": to_status, "status_reason": reason, "updated_at": at})
+            await conn.execute("UPDATE projects SET status = ?, doc = ? WHERE id = ?",
+                               (to_status, _dump(project), project_id))
+            for space in spaces:
+                await self._insert_space(conn, space)
+        return project
+
+    async def list_projects_of(self, user_id: str, limit: int) -> list[tuple[Project, ProjectRole]]:
+        sql = ("SELECT p.doc, m.role FROM members m JOIN projects p ON p.id = m.project_id "
+               "WHERE m.user_id = ? ORDER BY p.created_at DESC, p.id LIMIT ?")
+        async with self._read(sql, (user_id, limit)) as rows:
+            return [(_load(Project, doc), role) for doc, role in rows]
+
+    async def list_projects_by_status(self, status: ProjectStatus, limit: int) -> list[Project]:
+        sql = "SELECT doc FROM projects WHERE status = ? ORDER BY created_at, id LIMIT ?"
+        async with self._read(sql, (status, limit)) as rows:
+            return [_load(Project, doc) for (doc,) in rows]
+
+    # ---- members ------------------------------------------------------------------------
+
+    async def _insert_member(self, conn: aiosqlite.Connection, member: Member) -> None:
+        await conn.execute(
+            "INSERT INTO members (project_id, user_id, role, joined_order, doc) VALUES (?, ?, ?, "
+            "(SELECT COALESCE(MAX(joined_order), 0) + 1 FROM members WHERE project_id = ?), ?)",
+            (member.project_id, member.user_id, member.role, member.project_id, _dump(member)))
+
+    async def add_member(self, member: Member) -> bool:
+        async with self._transaction() as conn:
+            if await self._one(conn, "SELECT 1 FROM members WHERE project_id = ? AND user_id = ?",
+                               (member.project_id, member.user_id)):
+                return False
+            await self._insert_member(conn, member)
+        return True
+
+    async def get_member(self, project_id: str, user_id: str) -> Member | None:
+        sql = "SELECT doc FROM members WHERE project_id = ? AND user_id = ?"
+        async with self._read(sql, (project_id, user_id)) as rows:
+            return _load(Member, rows[0][0]) if rows else None
+
+    async def list_members(self, project_id: str, limit: int) -> list[Member]:
+        sql = "SELECT doc FROM members WHERE project_id = ? ORDER BY joined_order LIMIT ?"
+        async with self._read(sql, (project_id, limit)) as rows:
+            return [_load(Member, doc) for (doc,) in rows]
+
+    async def _other_admins(self, conn: aiosqlite.Connection, project_id: str, user_id: str) -> int:
+        row = await self._one(conn, "SELECT COUNT(*) FROM members WHERE project_id = ? AND role = 'admin' "
+                                    "AND user_id != ?", (project_id, user_id))
+        return int(row[0])
+
+    async def set_member_role(self, project_id: str, user_id: str, role: ProjectRole) -> Member | None:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM members WHERE project_id = ? AND user_id = ?",
+                                  (project_id, user_id))
+            if row is None:
+                return None
+            member = _load(Member, row[0])
+            if member.role == "admin" and role != "admin" and not await self._other_admins(conn, project_id, user_id):
+                raise Conflict("member.last_admin")
+            member = member.model_copy(update={"role": role})
+            await conn.execute("UPDATE members SET role = ?, doc = ? WHERE project_id = ? AND user_id = ?",
+                               (role, _dump(member), project_id, user_id))
+        return member
+
+    async def remove_member(self, project_id: str, user_id: str) -> bool:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT role FROM members WHERE project_id = ? AND user_id = ?",
+                                  (project_id, user_id))
+            if row is None:
+                return False
+            if row[0] == "admin" and not await self._other_admins(conn, project_id, user_id):
+                raise Conflict("member.last_admin")
+            await conn.execute("DELETE FROM members WHERE project_id = ? AND user_id = ?", (project_id, user_id))
+        return True
+
+    # ---- spaces -------------------------------------------------------------------------
+
+    async def _insert_space(self, conn: aiosqlite.Connection, space: Space) -> None:
+        await conn.execute(
+            "INSERT INTO spaces (id, project_id, visibility, created_order, doc) VALUES (?, ?, ?, "
+            "(SELECT COALESCE(MAX(created_order), 0) + 1 FROM spaces WHERE project_id = ?), ?)",
+            (space.id, space.project_id, space.visibility, space.project_id, _dump(space)))
+
+    async def add_space(self, space: Space, max_per_project: int) -> bool:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT COUNT(*) FROM spaces WHERE project_id = ?", (space.project_id,))
+            if int(row[0]) >= max_per_project:
+                return False
+            await self._insert_space(conn, space)
+        return True
+
+    async def get_space(self, space_id: str) -> Space | None:
+        async with self._read("SELECT doc FROM spaces WHERE id = ?", (space_id,)) as rows:
+            return _load(Space, rows[0][0]) if rows else None
+
+    async def list_spaces(self, project_id: str, visibilities: tuple[Visibility, ...]) -> list[Space]:
+        if not visibilities:
+            return []
+        marks = ", ".join("?" for _ in visibilities)
+        sql = (f"SELECT doc FROM spaces WHERE project_id = ? AND visibility IN ({marks}) "
+               "ORDER BY created_order")
+        async with self._read(sql, (project_id, *visibilities)) as rows:
+            return [_load(Space, doc) for (doc,) in rows]
+
+
+
