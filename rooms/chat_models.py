@@ -14,7 +14,7 @@ ClientId = Annotated[str, StringConstraints(min_length=1, max_length=limits.CLIE
 Seq = Annotated[int, Field(ge=0)]
 
 
-def _chat_text(value: str) -> str:
+def plain_text(value: str) -> str:
     """Kept byte for byte: no trimming, no normalisation; refused when blank or not valid Unicode."""
     if not value.strip():
         raise ValueError("text must not be empty or only whitespace")
@@ -25,7 +25,7 @@ def _chat_text(value: str) -> str:
     return value
 
 
-ChatText = Annotated[str, StringConstraints(max_length=limits.CHAT_TEXT_MAX_CHARS), AfterValidator(_chat_text)]
+ChatText = Annotated[str, StringConstraints(max_length=limits.CHAT_TEXT_MAX_CHARS), AfterValidator(plain_text)]
 
 
 class Message(Model):

@@ -30,3 +30,18 @@ CHAT_RATE_MESSAGES_DEFAULT = 20  # a burst of quick replies; a script stands out
 CHAT_RATE_WINDOW_SECS_DEFAULT = 10
 TYPING_THROTTLE_SECS = 2.0  # clients send typing on every key; others need it every few seconds at most
 CHAT_RETENTION_DAYS_MAX = 3_650  # ten years: beyond that, keep everything (no retention)
+
+# ---- forum ----
+FORUM_TITLE_MAX_CHARS = 200  # one line in a thread list
+FORUM_BODY_MAX_CHARS = 20_000  # a long essay from a class; longer work is a shared file
+FORUM_PAGE_MAX = 100  # threads or posts per page
+FORUM_PAGE_DEFAULT = 30
+
+# ---- mail ----
+MAIL_SUBJECT_MAX_CHARS = 200
+MAIL_BODY_MAX_CHARS = 20_000
+MAIL_RECIPIENTS_MAX = 50  # two classes and their teachers; wider messages belong in the forum
+MAIL_RATE_MESSAGES_DEFAULT = 10  # mails one person may send per window
+MAIL_RATE_WINDOW_SECS_DEFAULT = 60
+MAIL_PAGE_MAX = 100
+MAIL_PAGE_DEFAULT = 30

@@ -8,9 +8,10 @@ no driver exception travels past ``storage/``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Protocol
+from typing import Any, Protocol
 
 from rooms.chat_models import Message, PresenceEntry
+from rooms.forum_models import Post, Thread
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
 
 
@@ -107,7 +108,44 @@ class ChatStore(Protocol):
         """Make every message of the project's rooms created before the cut-off a tombstone."""
 
 
-class DocumentStore(ProjectStore, ChatStore, Protocol):
+class ForumStore(Protocol):
+    """Forum threads and posts, and each member's read marker per thread."""
+
+    async def create_thread(self, thread: Thread) -> Thread:
+        """Store a new thread; it becomes the forum's most recent activity."""
+
+    async def get_thread(self, thread_id: str) -> Thread | None: ...
+
+    async def list_threads(self, forum_id: str, after: tuple[int, int] | None,
+                           limit: int) -> list[tuple[Thread, int]]:
+        """Threads not deleted, pinned first then latest activity first, with each one's activity order.
+
+        ``after`` is the (pinned, activity order) of the last thread of the previous page.
+        """
+
+    async def update_thread(self, thread_id: str, changes: dict[str, Any]) -> Thread | None:
+        """Apply ``changes`` to a thread that is not deleted; None otherwise."""
+
+    async def add_post(self, post: Post) -> Post | None:
+        """Store a post with the thread's next ``seq`` and bump the thread's activity, atomically.
+
+        None when the thread is locked or deleted. The author's read marker moves to the post.
+        """
+
+    async def get_post(self, post_id: str) -> Post | None: ...
+
+    async def list_posts(self, thread_id: str, after_seq: int, limit: int) -> list[Post]: ...
+
+    async def update_post(self, post_id: str, changes: dict[str, Any]) -> Post | None:
+        """Apply ``changes`` to a post that is not deleted; None otherwise."""
+
+    async def thread_markers(self, thread_ids: list[str], user_id: str) -> dict[str, int]: ...
+
+    async def mark_thread_read(self, thread_id: str, user_id: str, seq: int) -> int:
+        """Move the marker forward to ``seq`` (never back); return it."""
+
+
+class DocumentStore(ProjectStore, ChatStore, ForumStore, Protocol):
     """Everything kept as documents: one adapter serves both ports."""
 
 

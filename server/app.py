@@ -16,7 +16,8 @@ from starlette.routing import Route
 
 from rooms.errors import TwinspaceError
 from server.auth import TokenVerifier
-from server.http import health, openapi, projects
+from server.http import health, openapi
+from server.http.api import ENDPOINTS
 from server.http.routing import API_PREFIX, handle, error_response
 from server.lifespan import lifespan
 from server.origins import OriginPolicy
@@ -58,7 +59,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     runtime = Runtime(settings=settings, verifier=TokenVerifier(settings, secret), fanout=Fanout(sio))
     events.register(sio, runtime)
 
-    document = openapi.build(projects.ENDPOINTS, package_version())
+    document = openapi.build(ENDPOINTS, package_version())
 
     async def openapi_json(_: Request) -> JSONResponse:
         return JSONResponse(document)
@@ -75,7 +76,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
         Route(f"{API_PREFIX}/openapi.json", openapi_json),
     ]
     routes += [Route(API_PREFIX + ep.path, handle(ep, runtime), methods=[ep.method])
-               for ep in projects.ENDPOINTS]
+               for ep in ENDPOINTS]
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from rooms.chat import ChatRules, ChatService
 from rooms.errors import Unavailable
+from rooms.forum import ForumService
 from rooms.ports import DocumentStore, ObjectStore, Presence, RateLimiter
 from rooms.projects import ProjectService
 from server.auth import TokenVerifier
@@ -25,6 +26,7 @@ class Runtime:
     limiter: RateLimiter | None = None
     _projects: ProjectService | None = field(default=None, repr=False)
     _chat: ChatService | None = field(default=None, repr=False)
+    _forum: ForumService | None = field(default=None, repr=False)
 
     def attach(self, documents: DocumentStore, objects: ObjectStore, presence: Presence,
                limiter: RateLimiter) -> None:
@@ -35,10 +37,11 @@ class Runtime:
         rules = ChatRules(rate_messages=self.settings.chat_rate_messages,
                           rate_window_secs=self.settings.chat_rate_window_secs)
         self._chat = ChatService(documents, self._projects, presence, limiter, rules)
+        self._forum = ForumService(documents, self._projects)
 
     def detach(self) -> None:
         self.documents = self.objects = self.limiter = None
-        self._projects = self._chat = None
+        self._projects = self._chat = self._forum = None
 
     @property
     def projects(self) -> ProjectService:
@@ -51,3 +54,9 @@ class Runtime:
         if self._chat is None:
             raise Unavailable("backend.unavailable", backend="documents")
         return self._chat
+
+    @property
+    def forum(self) -> ForumService:
+        if self._forum is None:
+            raise Unavailable("backend.unavailable", backend="documents")
+        return self._forum

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
 from server import wire
+from server.actions import forum as forum_actions
 from server.realtime import chat, projects
 from server.realtime.fanout import user_channel
 from server.realtime.session import Session
@@ -26,9 +27,19 @@ log = logging.getLogger("twinspace.events")
 
 Handler = Callable[[Session, Any], Awaitable[Any]]
 
+def _from_actions(actions: dict[str, tuple[type[BaseModel], Any]]) -> dict[str, tuple[type[BaseModel], Handler]]:
+    """Events for actions shared with REST, which take (runtime, user, payload)."""
+    def adapt(action: Any) -> Handler:
+        async def handler(session: Session, data: Any) -> Any:
+            return await action(session.runtime, session.user, data)
+        return handler
+    return {name: (schema, adapt(action)) for name, (schema, action) in actions.items()}
+
+
 EVENTS: dict[str, tuple[type[BaseModel], Handler]] = {
     **projects.EVENTS,
     **chat.EVENTS,
+    **_from_actions(forum_actions.ACTIONS),
 }
 
 

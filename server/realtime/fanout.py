@@ -41,7 +41,7 @@ class Fanout:
 
     # ---- pushes --------------------------------------------------------------
 
-    async def _emit(self, event: str, data: Any, channel: str, skip_sid: str | None = None) -> None:
+    async def _emit(self, event: str, data: Any, channel: str | list[str], skip_sid: str | None = None) -> None:
         await self._sio.emit(event, jsonable(data), room=channel, skip_sid=skip_sid)
 
     async def message_created(self, message: Message) -> None:
@@ -61,3 +61,8 @@ class Fanout:
 
     async def unread(self, user_id: str, unread: Unread) -> None:
         await self._emit("room:unread", unread, user_channel(user_id))
+
+    async def to_users(self, event: str, data: Any, user_ids: list[str]) -> None:
+        """A push to every connection of each of ``user_ids`` (forum and mail)."""
+        if user_ids:
+            await self._emit(event, data, [user_channel(u) for u in sorted(set(user_ids))])

@@ -8,8 +8,9 @@ in its own module, and this class puts them together behind
 from __future__ import annotations
 
 from storage.documents.sqlite_chat import ChatTables
+from storage.documents.sqlite_forum import ForumTables
 from storage.documents.sqlite_projects import ProjectTables
 
 
-class SqliteDocumentStore(ProjectTables, ChatTables):
+class SqliteDocumentStore(ProjectTables, ChatTables, ForumTables):
     """:class:`rooms.ports.DocumentStore` on SQLite."""

@@ -63,4 +63,35 @@ MIGRATIONS: list[str] = [
     ALTER TABLE projects ADD COLUMN chat_retention_days INTEGER;
     CREATE INDEX projects_with_retention ON projects (id) WHERE chat_retention_days IS NOT NULL;
     """,
+    # 2 -> 3: forum threads and posts, thread read markers
+    """
+    CREATE TABLE forum_counters (
+        forum_id TEXT PRIMARY KEY,
+        last_activity INTEGER NOT NULL
+    );
+    CREATE TABLE threads (
+        id TEXT PRIMARY KEY,
+        forum_id TEXT NOT NULL,
+        pinned INTEGER NOT NULL DEFAULT 0,
+        activity INTEGER NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        locked INTEGER NOT NULL DEFAULT 0,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX threads_listing ON threads (forum_id, deleted, pinned DESC, activity DESC);
+    CREATE TABLE posts (
+        thread_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL UNIQUE,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (thread_id, seq)
+    );
+    CREATE TABLE thread_markers (
+        thread_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (user_id, thread_id)
+    );
+    """,
 ]

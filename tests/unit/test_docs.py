@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from rooms.errors import SPECS
-from server.http.projects import ENDPOINTS
+from server.http.api import ENDPOINTS
 from server.realtime.events import EVENTS
 from server.settings import OPTIONS
 

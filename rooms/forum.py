@@ -1,0 +1,218 @@
+"""Forums: threads and posts, pinned and locked by teachers, read markers per member.
+
+Every forum is a space of kind ``forum``; the policy decides on its
+visibility exactly as for chat rooms: ``space.read`` to read,
+``space.write`` to post and to edit or delete one's own posts,
+``space.moderate`` to pin, lock and delete anything.
+
+Thread lists are ordered pinned first, then by last activity. The cursor
+holds the position of the last thread seen, so threads created while a
+client pages do not shift the pages it has yet to read. (A thread that
+gets a new post moves to the top: it shows in a refreshed first page.)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from rooms import limits, policy
+from rooms.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from rooms.forum_models import (
+    Post,
+    PostCreateIn,
+    PostListIn,
+    PostPage,
+    Thread,
+    ThreadCreateIn,
+    ThreadEditIn,
+    ThreadListIn,
+    ThreadModerateIn,
+    ThreadPage,
+    ThreadSummary,
+)
+from rooms.ids import new_id, utcnow
+from rooms.markup import render
+from rooms.models import Space, User
+from rooms.ports import DocumentStore
+from rooms.projects import Access, ProjectService
+
+
+def _encode(*parts: int) -> str:
+    return base64.urlsafe_b64encode(":".join(map(str, parts)).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, size: int) -> tuple[int, ...]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        parts = tuple(int(p) for p in raw.split(":"))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidRequest("request.invalid", detail="cursor: not a cursor this server gave") from None
+    if len(parts) != size:
+        raise InvalidRequest("request.invalid", detail="cursor: not a cursor this server gave")
+    return parts
+
+
+class ForumService:
+    def __init__(self, store: DocumentStore, projects: ProjectService) -> None:
+        self._store = store
+        self._projects = projects
+
+    async def forum(self, user: User, forum_id: str, action: str = "space.read") -> tuple[Space, Access]:
+        space, access = await self._projects.get_space(user, forum_id, action)
+        if space.kind != "forum":
+            raise NotFound("room.not_found")
+        return space, access
+
+    async def _thread(self, user: User, thread_id: str, action: str = "space.read") -> tuple[Thread, Access]:
+        thread = await self._store.get_thread(thread_id)
+        if thread is None or thread.deleted:
+            raise NotFound("forum.thread_not_found")
+        try:
+            _, access = await self.forum(user, thread.forum_id, action)
+        except NotFound:
+            raise NotFound("forum.thread_not_found") from None
+        return thread, access
+
+    async def audience(self, space: Space) -> list[str]:
+        """The members who may read a space: the recipients of its pushes."""
+        members = await self._store.list_members(space.project_id, limits.MEMBERS_PAGE_MAX)
+        return [m.user_id for m in members if policy.allowed(m.role, "space.read", space.visibility)]
+
+    @staticmethod
+    def _name(user: User, access: Access) -> str:
+        return access.member.display_name if access.member else user.name
+
+    # ---- threads ----------------------------------------------------------------
+
+    async def create_thread(self, user: User, data: ThreadCreateIn) -> tuple[Thread, Space]:
+        space, access = await self.forum(user, data.forum_id, "space.write")
+        now = utcnow()
+        thread = Thread(id=new_id("thr"), forum_id=space.id, project_id=space.project_id, title=data.title,
+                        body=data.body, body_html=render(data.body), author_id=user.id,
+                        author_name=self._name(user, access), created_at=now, last_activity_at=now)
+        return await self._store.create_thread(thread), space
+
+    async def list_threads(self, user: User, query: ThreadListIn) -> ThreadPage:
+        await self.forum(user, query.forum_id)
+        after = _decode(query.cursor, 2) if query.cursor else None
+        rows = await self._store.list_threads(query.forum_id, after, query.limit + 1)  # type: ignore[arg-type]
+        more = len(rows) > query.limit
+        rows = rows[:query.limit]
+        markers = await self._store.thread_markers([t.id for t, _ in rows], user.id)
+        summaries = [ThreadSummary(thread=t, last_read_seq=markers.get(t.id, 0),
+                                   unread=max(0, t.post_count - markers.get(t.id, 0))) for t, _ in rows]
+        cursor = _encode(int(rows[-1][0].pinned), rows[-1][1]) if more else None
+        return ThreadPage(threads=summaries, next_cursor=cursor)
+
+    async def edit_thread(self, user: User, data: ThreadEditIn) -> tuple[Thread, Space]:
+        thread, access = await self._thread(user, data.thread_id, "space.write")
+        if thread.author_id != user.id:
+            raise Forbidden("permission.denied", action="forum.edit")
+        changes: dict[str, object] = {"edited_at": utcnow()}
+        if data.title is not None:
+            changes["title"] = data.title
+        if data.body is not None:
+            changes.update(body=data.body, body_html=render(data.body))
+        return await self._update_thread(thread, changes)
+
+    async def moderate_thread(self, user: User, data: ThreadModerateIn) -> tuple[Thread, Space]:
+        thread, _ = await self._thread(user, data.thread_id, "space.moderate")
+        changes = {k: v for k, v in (("pinned", data.pinned), ("locked", data.locked)) if v is not None}
+        return await self._update_thread(thread, changes)
+
+    async def delete_thread(self, user: User, thread_id: str) -> tuple[Thread, Space]:
+        thread, _ = await self._thread(user, thread_id, "space.moderate")
+        return await self._update_thread(thread, {"deleted": True})
+
+    async def _update_thread(self, thread: Thread, changes: dict[str, object]) -> tuple[Thread, Space]:
+        updated = await self._store.update_thread(thread.id, changes)
+        if updated is None:
+            raise NotFound("forum.thread_not_found")
+        space = await self._store.get_space(thread.forum_id)
+        assert space is not None
+        return updated, space
+
+    # ---- posts ---------------------------------------------------------------------
+
+    async def create_post(self, user: User, data: PostCreateIn) -> tuple[Post, Space]:
+        thread, access = await self._thread(user, data.thread_id, "space.write")
+        if thread.locked:
+            raise Conflict("forum.thread_locked")
+        if data.reply_to is not None:
+            quoted = await self._store.get_post(data.reply_to)
+            if quoted is None or quoted.thread_id != thread.id:
+                raise InvalidRequest("request.invalid", detail="reply_to: no such post in this thread")
+        post = Post(id=new_id("pst"), thread_id=thread.id, forum_id=thread.forum_id, project_id=thread.project_id,
+                    seq=0, body=data.body, body_html=render(data.body), reply_to=data.reply_to,
+                    author_id=user.id, author_name=self._name(user, access), created_at=utcnow())
+        stored = await self._store.add_post(post)
+        if stored is None:  # locked or deleted between the check and the write
+            raise Conflict("forum.thread_locked")
+        space = await self._store.get_space(thread.forum_id)
+        assert space is not None
+        return stored, space
+
+    async def list_posts(self, user: User, query: PostListIn) -> PostPage:
+        thread, _ = await self._thread(user, query.thread_id)
+        after = _decode(query.cursor, 1)[0] if query.cursor else 0
+        posts = await self._store.list_posts(thread.id, after, query.limit + 1)
+        more = len(posts) > query.limit
+        posts = posts[:query.limit]
+        marker = (await self._store.thread_markers([thread.id], user.id)).get(thread.id, 0)
+        return PostPage(thread=thread, posts=posts, last_read_seq=marker,
+                        next_cursor=_encode(posts[-1].seq) if more else None)
+
+    async def _post(self, user: User, post_id: str) -> tuple[Post, Thread, Access]:
+        post = await self._store.get_post(post_id)
+        if post is None or post.deleted:
+            raise NotFound("forum.post_not_found")
+        try:
+            thread, access = await self._thread(user, post.thread_id)
+        except NotFound:
+            raise NotFound("forum.post_not_found") from None
+        return post, thread, access
+
+    async def edit_post(self, user: User, post_id: str, body: str) -> tuple[Post, Space]:
+        post, thread, access = await self._post(user, post_id)
+        space = await self._store.get_space(thread.forum_id)
+        assert space is not None
+        access.check("space.write", space.visibility)
+        if post.author_id != user.id:
+            raise Forbidden("permission.denied", action="forum.edit")
+        updated = await self._store.update_post(post.id, {"body": body, "body_html": render(body),
+                                                          "edited_at": utcnow()})
+        if updated is None:
+            raise NotFound("forum.post_not_found")
+        return updated, space
+
+    async def delete_post(self, user: User, post_id: str) -> tuple[Post, Space]:
+        post, thread, access = await self._post(user, post_id)
+        space = await self._store.get_space(thread.forum_id)
+        assert space is not None
+        access.check("space.write" if post.author_id == user.id else "space.moderate", space.visibility)
+        updated = await self._store.update_post(post.id, {"body": None, "body_html": None, "deleted": True,
+                                                          "deleted_by": user.id, "edited_at": utcnow()})
+        if updated is None:
+            raise NotFound("forum.post_not_found")
+        return updated, space
+
+    async def mark_read(self, user: User, thread_id: str, seq: int) -> ThreadSummary:
+        thread, _ = await self._thread(user, thread_id)
+        marker = await self._store.mark_thread_read(thread.id, user.id, min(seq, thread.post_count))
+        return ThreadSummary(thread=thread, last_read_seq=marker, unread=max(0, thread.post_count - marker))
+
+    async def locate(self, user: User, project_id: str, forum_id: str, thread_id: str | None = None,
+                     post_id: str | None = None) -> None:
+        """Check that a REST path names things that belong together; ``*.not_found`` otherwise."""
+        space, _ = await self.forum(user, forum_id)
+        if space.project_id != project_id:
+            raise NotFound("room.not_found")
+        if thread_id is not None:
+            thread, _ = await self._thread(user, thread_id)
+            if thread.forum_id != forum_id:
+                raise NotFound("forum.thread_not_found")
+        if post_id is not None:
+            post, _, _ = await self._post(user, post_id)
+            if post.thread_id != thread_id:
+                raise NotFound("forum.post_not_found")

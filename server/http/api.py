@@ -1,0 +1,5 @@
+"""Every REST endpoint of ``/api/v1``, in one list for the router and the OpenAPI document."""
+
+from server.http import forum, projects
+
+ENDPOINTS = [*projects.ENDPOINTS, *forum.ENDPOINTS]
