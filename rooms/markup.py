@@ -39,14 +39,34 @@ def _inline(escaped: str) -> str:
     return "".join(out)
 
 
-def _block(lines: list[str]) -> str:
-    if all(line.startswith("- ") for line in lines):
-        items = "".join(f"<li>{_inline(line[2:])}</li>" for line in lines)
-        return f"<ul>{items}</ul>"
-    if all(line.startswith("&gt; ") or line == "&gt;" for line in lines):
-        inner = "<br>".join(_inline(line[5:]) for line in lines)
-        return f"<blockquote><p>{inner}</p></blockquote>"
+def _kind(line: str) -> str:
+    if line.startswith("- "):
+        return "list"
+    if line.startswith("&gt; ") or line == "&gt;":
+        return "quote"
+    return "text"
+
+
+def _run(kind: str, lines: list[str]) -> str:
+    if kind == "list":
+        return "<ul>" + "".join(f"<li>{_inline(line[2:])}</li>" for line in lines) + "</ul>"
+    if kind == "quote":
+        return "<blockquote><p>" + "<br>".join(_inline(line[5:]) for line in lines) + "</p></blockquote>"
     return "<p>" + "<br>".join(_inline(line) for line in lines) + "</p>"
+
+
+def _block(lines: list[str]) -> str:
+    """A paragraph: consecutive lines of one kind (text, list, quote) render together."""
+    out, run, kind = [], [], ""
+    for line in lines:
+        if run and _kind(line) != kind:
+            out.append(_run(kind, run))
+            run = []
+        kind = _kind(line)
+        run.append(line)
+    if run:
+        out.append(_run(kind, run))
+    return "".join(out)
 
 
 def render(text: str) -> str:
