@@ -57,6 +57,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("member.remove", True, False, False, "remove a member"),
     Action("space.create", True, False, False, "add a chat room or forum"),
     Action("project.configure", True, False, False, "change project settings (chat retention)"),
+    Action("mail.send", True, False, False, "send internal mail to the project's members"),
     Action("space.read", False, True, False, "see a space and read what is in it"),
     Action("space.write", True, True, False, "write in a space; edit and delete one's own messages"),
     Action("space.moderate", True, True, False, "delete anyone's messages in a space"),
@@ -80,6 +81,7 @@ TABLE: dict[str, dict[str, frozenset[Role]]] = {
     "member.remove": {NO_SPACE: _ADMIN},
     "space.create": {NO_SPACE: _ADMIN},
     "project.configure": {NO_SPACE: _ADMIN},
+    "mail.send": {NO_SPACE: _STAFF | {"pupil"}},  # visitors receive mail, never send it
     "space.read": {
         "members": _STAFF | {"pupil"},
         "teachers": _STAFF,

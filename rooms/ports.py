@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from rooms.chat_models import Message, PresenceEntry
 from rooms.forum_models import Post, Thread
+from rooms.mail_models import Mail, MailCopy
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
 
 
@@ -145,7 +146,29 @@ class ForumStore(Protocol):
         """Move the marker forward to ``seq`` (never back); return it."""
 
 
-class DocumentStore(ProjectStore, ChatStore, ForumStore, Protocol):
+class MailStore(Protocol):
+    """Mails, and one copy per person with that person's folder and read state."""
+
+    async def store_mail(self, mail: Mail, copies: list[MailCopy]) -> None:
+        """Store a mail with every copy, atomically."""
+
+    async def get_copy(self, owner_id: str, mail_id: str) -> MailCopy | None:
+        """The owner's copy, unless they deleted it."""
+
+    async def list_copies(self, owner_id: str, folder: str, project_id: str | None, before: int | None,
+                          limit: int) -> list[tuple[MailCopy, int]]:
+        """A folder, newest first, with each copy's order (the cursor); ``before`` is the last order seen."""
+
+    async def update_copy(self, owner_id: str, mail_id: str, changes: dict[str, Any]) -> MailCopy | None: ...
+
+    async def delete_copy(self, owner_id: str, mail_id: str) -> bool:
+        """Delete one person's copy; the others keep theirs."""
+
+    async def unread_mail(self, owner_id: str) -> int:
+        """Unread copies in the owner's inbox."""
+
+
+class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, Protocol):
     """Everything kept as documents: one adapter serves both ports."""
 
 

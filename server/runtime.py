@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from rooms.chat import ChatRules, ChatService
 from rooms.errors import Unavailable
 from rooms.forum import ForumService
+from rooms.mail import MailService
 from rooms.ports import DocumentStore, ObjectStore, Presence, RateLimiter
 from rooms.projects import ProjectService
 from server.auth import TokenVerifier
@@ -27,6 +28,7 @@ class Runtime:
     _projects: ProjectService | None = field(default=None, repr=False)
     _chat: ChatService | None = field(default=None, repr=False)
     _forum: ForumService | None = field(default=None, repr=False)
+    _mail: MailService | None = field(default=None, repr=False)
 
     def attach(self, documents: DocumentStore, objects: ObjectStore, presence: Presence,
                limiter: RateLimiter) -> None:
@@ -38,10 +40,12 @@ class Runtime:
                           rate_window_secs=self.settings.chat_rate_window_secs)
         self._chat = ChatService(documents, self._projects, presence, limiter, rules)
         self._forum = ForumService(documents, self._projects)
+        self._mail = MailService(documents, self._projects, limiter, self.settings.mail_rate_messages,
+                                 self.settings.mail_rate_window_secs)
 
     def detach(self) -> None:
         self.documents = self.objects = self.limiter = None
-        self._projects = self._chat = self._forum = None
+        self._projects = self._chat = self._forum = self._mail = None
 
     @property
     def projects(self) -> ProjectService:
@@ -60,3 +64,9 @@ class Runtime:
         if self._forum is None:
             raise Unavailable("backend.unavailable", backend="documents")
         return self._forum
+
+    @property
+    def mail(self) -> MailService:
+        if self._mail is None:
+            raise Unavailable("backend.unavailable", backend="documents")
+        return self._mail

@@ -162,6 +162,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("chat_rate_messages", _positive(10_000), 20,
            "Chat messages one user may send per rate window (then rate.limited).", "N"),
     Option("chat_rate_window_secs", _positive(3_600), 10, "The chat rate window, in seconds.", "SECS"),
+    Option("mail_rate_messages", _positive(10_000), 10,
+           "Mails one user may send per mail rate window (then rate.limited).", "N"),
+    Option("mail_rate_window_secs", _positive(86_400), 60, "The mail rate window, in seconds.", "SECS"),
     Option("retention_sweep_secs", _positive(86_400), 3_600,
            "How often chat past its project's retention period is removed, in seconds.", "SECS"),
     Option("log_level", _level, "info", "Log level: " + ", ".join(LOG_LEVELS) + ".", "LEVEL"),
@@ -187,6 +190,8 @@ class Settings:
     ws_compression: bool = False
     chat_rate_messages: int = 20
     chat_rate_window_secs: int = 10
+    mail_rate_messages: int = 10
+    mail_rate_window_secs: int = 60
     retention_sweep_secs: int = 3_600
     log_level: str = "info"
 

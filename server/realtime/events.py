@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
 from server import wire
 from server.actions import forum as forum_actions
+from server.actions import mail as mail_actions
 from server.realtime import chat, projects
 from server.realtime.fanout import user_channel
 from server.realtime.session import Session
@@ -40,6 +41,7 @@ EVENTS: dict[str, tuple[type[BaseModel], Handler]] = {
     **projects.EVENTS,
     **chat.EVENTS,
     **_from_actions(forum_actions.ACTIONS),
+    **_from_actions(mail_actions.ACTIONS),
 }
 
 

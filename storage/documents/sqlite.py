@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from storage.documents.sqlite_chat import ChatTables
 from storage.documents.sqlite_forum import ForumTables
+from storage.documents.sqlite_mail import MailTables
 from storage.documents.sqlite_projects import ProjectTables
 
 
-class SqliteDocumentStore(ProjectTables, ChatTables, ForumTables):
+class SqliteDocumentStore(ProjectTables, ChatTables, ForumTables, MailTables):
     """:class:`rooms.ports.DocumentStore` on SQLite."""

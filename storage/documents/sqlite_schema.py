@@ -94,4 +94,25 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (user_id, thread_id)
     );
     """,
+    # 3 -> 4: internal mail, one copy per person
+    """
+    CREATE TABLE mails (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX mails_by_conversation ON mails (conversation_id);
+    CREATE TABLE mail_copies (
+        ord INTEGER PRIMARY KEY AUTOINCREMENT,
+        owner_id TEXT NOT NULL,
+        mail_id TEXT NOT NULL REFERENCES mails (id),
+        project_id TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        read INTEGER NOT NULL,
+        UNIQUE (owner_id, mail_id)
+    );
+    CREATE INDEX mail_copies_by_folder ON mail_copies (owner_id, folder, ord DESC);
+    CREATE INDEX mail_copies_unread ON mail_copies (owner_id, folder, read);
+    """,
 ]

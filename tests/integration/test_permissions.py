@@ -68,6 +68,8 @@ PROBES: dict[str, Probe] = {
     "member.remove": lambda s, p, t, v: _rest(s, t, "DELETE", _p(p) + f"/members/{p.teacher.id}"),
     "space.create": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + "/spaces", {"name": "New room"}),
     "project.configure": lambda s, p, t, v: _rest(s, t, "PATCH", _p(p) + "/settings", {"chat_retention_days": 30}),
+    "mail.send": lambda s, p, t, v: _rest(s, t, "POST", "/mail", {"project_id": p.id, "to": [p.partner.id],
+                                                                  "subject": "Hello", "body": "Hi"}),
     "space.read": lambda s, p, t, v: _rest(s, t, "GET", f"/spaces/{p.spaces[SPACE_OF_VISIBILITY[v]]}"),
     "space.write": _send,
     "space.moderate": _moderate,

@@ -1,0 +1,139 @@
+"""Internal mail between members of a project.
+
+A mail is stored once with one copy per person: the sender's in
+``sent``, each recipient's in ``inbox``. Reading, archiving and deleting
+change only one person's copy. Replies keep the conversation id of the
+mail they answer. Visitors receive mail but never send it; nobody mails
+someone outside the project the mail belongs to (pupils reach nobody
+outside their projects).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from rooms import limits
+from rooms.errors import InvalidRequest, NotFound, RateLimited
+from rooms.ids import new_id, utcnow
+from rooms.mail_models import Correspondent, Mail, MailCopy, MailListIn, MailPage, MailSendIn, MailUnread
+from rooms.markup import render
+from rooms.models import User
+from rooms.ports import DocumentStore, RateLimiter
+from rooms.projects import ProjectService
+
+
+def _cursor(order: int) -> str:
+    return base64.urlsafe_b64encode(str(order).encode()).decode().rstrip("=")
+
+
+def _order(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidRequest("request.invalid", detail="cursor: not a cursor this server gave") from None
+
+
+class MailService:
+    def __init__(self, store: DocumentStore, projects: ProjectService, limiter: RateLimiter,
+                 rate_messages: int, rate_window_secs: float) -> None:
+        self._store = store
+        self._projects = projects
+        self._limiter = limiter
+        self._rate = (rate_messages, rate_window_secs)
+
+    async def send(self, user: User, data: MailSendIn) -> tuple[Mail, list[str]]:
+        """Store a mail and its copies; return it with the recipients' ids."""
+        original: Mail | None = None
+        if data.reply_to is not None:
+            copy = await self._store.get_copy(user.id, data.reply_to)
+            if copy is None:
+                raise NotFound("mail.not_found")
+            original = copy.mail
+        project_id = original.project_id if original else data.project_id
+        assert project_id is not None
+        if data.project_id is not None and data.project_id != project_id:
+            raise InvalidRequest("request.invalid", detail="project_id: a reply stays in its mail's project")
+        access = await self._projects.access(user, project_id)
+        access.check("mail.send")
+
+        to = list(data.to) if data.to is not None else self._reply_recipients(user, original, data.reply_all)
+        if user.id in to:
+            to.remove(user.id)
+        if not to:
+            raise InvalidRequest("request.invalid", detail="to: nobody to send to")
+        if len(to) > limits.MAIL_RECIPIENTS_MAX:
+            raise InvalidRequest("mail.too_many_recipients", limit=limits.MAIL_RECIPIENTS_MAX)
+        members = {m.user_id: m for m in await self._store.list_members(project_id, limits.MEMBERS_PAGE_MAX)}
+        outside = [uid for uid in to if uid not in members]
+        if outside:
+            raise InvalidRequest("mail.recipient_not_member", count=len(outside))
+
+        wait = await self._limiter.hit(f"mail:{user.id}", *self._rate)
+        if wait > 0:
+            raise RateLimited("rate.limited", retry_after_secs=max(1, round(wait + 0.5)))
+
+        subject = data.subject or (f"Re: {original.subject}" if original and not original.subject.startswith("Re: ")
+                                   else original.subject if original else "")
+        sender_name = access.member.display_name if access.member else user.name
+        mail = Mail(id=new_id("mail"), project_id=project_id,
+                    conversation_id=original.conversation_id if original else new_id("conv"),
+                    reply_to=original.id if original else None,
+                    sender=Correspondent(user_id=user.id, name=sender_name),
+                    to=[Correspondent(user_id=uid, name=members[uid].display_name) for uid in to],
+                    subject=subject[:limits.MAIL_SUBJECT_MAX_CHARS], body=data.body, body_html=render(data.body),
+                    created_at=utcnow())
+        copies = [MailCopy(mail=mail, owner_id=user.id, folder="sent", read=True)]
+        copies += [MailCopy(mail=mail, owner_id=uid, folder="inbox", read=False) for uid in to]
+        await self._store.store_mail(mail, copies)
+        return mail, to
+
+    @staticmethod
+    def _reply_recipients(user: User, original: Mail | None, reply_all: bool) -> list[str]:
+        assert original is not None
+        if reply_all:
+            people = [original.sender.user_id, *(c.user_id for c in original.to)]
+        elif original.sender.user_id == user.id:
+            people = [c.user_id for c in original.to]  # replying to one's own mail: to the same people
+        else:
+            people = [original.sender.user_id]
+        return list(dict.fromkeys(p for p in people if p != user.id))
+
+    async def copy(self, user: User, mail_id: str) -> MailCopy:
+        copy = await self._store.get_copy(user.id, mail_id)
+        if copy is None:
+            raise NotFound("mail.not_found")
+        return copy
+
+    async def list(self, user: User, query: MailListIn) -> MailPage:
+        before = _order(query.cursor) if query.cursor else None
+        rows = await self._store.list_copies(user.id, query.folder, query.project_id, before, query.limit + 1)
+        more = len(rows) > query.limit
+        rows = rows[:query.limit]
+        return MailPage(copies=[c for c, _ in rows], next_cursor=_cursor(rows[-1][1]) if more else None)
+
+    async def set_read(self, user: User, mail_id: str, read: bool) -> MailCopy:
+        await self.copy(user, mail_id)
+        return await self._update(user, mail_id, {"read": read})
+
+    async def move(self, user: User, mail_id: str, folder: str) -> MailCopy:
+        copy = await self.copy(user, mail_id)
+        is_sender = copy.mail.sender.user_id == user.id
+        if folder != "archived" and folder != ("sent" if is_sender else "inbox"):
+            raise InvalidRequest("request.invalid",
+                                 detail=f"folder: this copy goes back to {'sent' if is_sender else 'inbox'}")
+        return await self._update(user, mail_id, {"folder": folder})
+
+    async def delete(self, user: User, mail_id: str) -> None:
+        await self.copy(user, mail_id)
+        if not await self._store.delete_copy(user.id, mail_id):
+            raise NotFound("mail.not_found")
+
+    async def _update(self, user: User, mail_id: str, changes: dict[str, object]) -> MailCopy:
+        updated = await self._store.update_copy(user.id, mail_id, changes)
+        if updated is None:
+            raise NotFound("mail.not_found")
+        return updated
+
+    async def unread(self, user_id: str) -> MailUnread:
+        return MailUnread(unread=await self._store.unread_mail(user_id))

@@ -1,0 +1,114 @@
+"""Typed models of internal mail: one mail, one copy per person, folders and payloads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+
+from rooms import limits
+from rooms.chat_models import plain_text
+from rooms.models import Model, UserId
+
+Folder = Literal["inbox", "sent", "archived"]
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=limits.MAIL_SUBJECT_MAX_CHARS)]
+MailBody = Annotated[str, StringConstraints(max_length=limits.MAIL_BODY_MAX_CHARS), AfterValidator(plain_text)]
+
+
+class Correspondent(Model):
+    user_id: str
+    name: str
+
+
+class Mail(Model):
+    """What was sent. Never changes; each person's state is in their :class:`MailCopy`."""
+
+    id: str
+    project_id: str
+    conversation_id: str  # shared by a mail and every reply to it
+    reply_to: str | None = None
+    sender: Correspondent
+    to: list[Correspondent]
+    subject: str
+    body: str
+    body_html: str
+    created_at: str
+
+
+class MailCopy(Model):
+    """One person's copy: the sender's in ``sent``, each recipient's in ``inbox`` at first."""
+
+    mail: Mail
+    owner_id: str
+    folder: Folder
+    read: bool
+
+
+class MailPage(Model):
+    copies: list[MailCopy]
+    next_cursor: str | None
+
+
+class MailUnread(Model):
+    unread: int  # unread copies in the inbox, all projects together
+
+
+# ---- request payloads ------------------------------------------------------
+
+
+class MailSendIn(Model):
+    """A new mail, or a reply (``reply_to``): a reply may leave out ``to`` and ``subject``.
+
+    A reply without ``to`` goes to the other side of the mail it answers;
+    with ``reply_all`` to everyone on it but the sender of the reply.
+    """
+
+    project_id: str | None = None
+    to: list[UserId] | None = Field(default=None, min_length=1, max_length=limits.MAIL_RECIPIENTS_MAX)
+    subject: Subject | None = None
+    body: MailBody
+    reply_to: str | None = None
+    reply_all: bool = False
+
+    @field_validator("to")
+    @classmethod
+    def _distinct(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("each recipient appears once")
+        return value
+
+    @model_validator(mode="after")
+    def _shape(self) -> MailSendIn:
+        if self.reply_to is None:
+            missing = [f for f in ("project_id", "to", "subject") if getattr(self, f) is None]
+            if missing:
+                raise ValueError(f"a new mail needs {', '.join(missing)}")
+            if self.reply_all:
+                raise ValueError("reply_all needs reply_to")
+        return self
+
+
+class MailListIn(Model):
+    folder: Folder = "inbox"
+    project_id: str | None = None
+    cursor: str | None = None
+    limit: int = Field(default=limits.MAIL_PAGE_DEFAULT, ge=1, le=limits.MAIL_PAGE_MAX)
+
+
+class MailRefIn(Model):
+    mail_id: str
+
+
+class MailReadIn(Model):
+    mail_id: str
+    read: bool = True
+
+
+class MailMoveIn(Model):
+    mail_id: str
+    folder: Literal["inbox", "archived", "sent"]
+
+
+class NoPayloadIn(Model):
+    pass

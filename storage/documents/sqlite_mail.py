@@ -1,0 +1,57 @@
+"""Internal mail on SQLite: one row per mail, one per person's copy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rooms.mail_models import Mail, MailCopy
+from storage.documents.sqlite_base import SqliteBase, _dump, _load
+
+_COPY = "SELECT m.doc, c.owner_id, c.folder, c.read, c.ord FROM mail_copies c JOIN mails m ON m.id = c.mail_id"
+
+
+def _copy(doc: str, owner_id: str, folder: str, read: int) -> MailCopy:
+    return MailCopy(mail=_load(Mail, doc), owner_id=owner_id, folder=folder, read=bool(read))  # type: ignore[arg-type]
+
+
+class MailTables(SqliteBase):
+    async def store_mail(self, mail: Mail, copies: list[MailCopy]) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("INSERT INTO mails (id, project_id, conversation_id, doc) VALUES (?, ?, ?, ?)",
+                               (mail.id, mail.project_id, mail.conversation_id, _dump(mail)))
+            await conn.executemany(
+                "INSERT INTO mail_copies (owner_id, mail_id, project_id, folder, read) VALUES (?, ?, ?, ?, ?)",
+                [(c.owner_id, mail.id, mail.project_id, c.folder, int(c.read)) for c in copies])
+
+    async def get_copy(self, owner_id: str, mail_id: str) -> MailCopy | None:
+        async with self._read(_COPY + " WHERE c.owner_id = ? AND c.mail_id = ?", (owner_id, mail_id)) as rows:
+            return _copy(*rows[0][:4]) if rows else None
+
+    async def list_copies(self, owner_id: str, folder: str, project_id: str | None, before: int | None,
+                          limit: int) -> list[tuple[MailCopy, int]]:
+        sql = _COPY + " WHERE c.owner_id = ? AND c.folder = ? AND c.ord < ?"
+        params: list[Any] = [owner_id, folder, before if before is not None else 2**62]
+        if project_id is not None:
+            sql += " AND c.project_id = ?"
+            params.append(project_id)
+        async with self._read(sql + " ORDER BY c.ord DESC LIMIT ?", (*params, limit)) as rows:
+            return [(_copy(*row[:4]), int(row[4])) for row in rows]
+
+    async def update_copy(self, owner_id: str, mail_id: str, changes: dict[str, Any]) -> MailCopy | None:
+        columns = {k: (int(v) if isinstance(v, bool) else v) for k, v in changes.items() if k in ("folder", "read")}
+        if columns:
+            assignments = ", ".join(f"{k} = ?" for k in columns)
+            async with self._transaction() as conn:
+                await conn.execute(f"UPDATE mail_copies SET {assignments} WHERE owner_id = ? AND mail_id = ?",
+                                   (*columns.values(), owner_id, mail_id))
+        return await self.get_copy(owner_id, mail_id)
+
+    async def delete_copy(self, owner_id: str, mail_id: str) -> bool:
+        async with self._transaction() as conn:
+            cur = await conn.execute("DELETE FROM mail_copies WHERE owner_id = ? AND mail_id = ?", (owner_id, mail_id))
+            return cur.rowcount > 0
+
+    async def unread_mail(self, owner_id: str) -> int:
+        sql = "SELECT COUNT(*) FROM mail_copies WHERE owner_id = ? AND folder = 'inbox' AND read = 0"
+        async with self._read(sql, (owner_id,)) as rows:
+            return int(rows[0][0])
