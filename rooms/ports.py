@@ -192,16 +192,27 @@ class RateLimiter(Protocol):
 
 
 class ObjectStore(Protocol):
-    """File bytes, addressed by key (``<project_id>/<file_id>``)."""
+    """File bytes, addressed by key (``<project_id>/<file_id>``).
 
-    async def put(self, key: str, chunks: AsyncIterator[bytes]) -> int:
-        """Store the bytes under ``key`` and return their size. All or nothing."""
+    Adapters never hold a whole file in memory: bytes stream in and out in
+    chunks. Driver errors become ``Unavailable``; a missing key ``NotFound``
+    (code ``file.not_found``).
+    """
 
-    def get(self, key: str) -> AsyncIterator[bytes]:
-        """Stream the bytes under ``key``; ``NotFound`` when there are none."""
+    async def put(self, key: str, chunks: AsyncIterator[bytes], content_type: str) -> int:
+        """Store the bytes under ``key`` and return their size. All or nothing: when ``chunks``
+        raises (an upload cut off, a limit hit), nothing is left under ``key``."""
+
+    def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """Stream bytes ``start`` to ``end`` (exclusive; None: to the end) of ``key``."""
 
     async def delete(self, key: str) -> None:
         """Remove ``key``; nothing happens when it is absent."""
+
+    async def exists(self, key: str) -> bool: ...
+
+    async def presigned_url(self, key: str, expires_secs: int, filename: str, content_type: str) -> str | None:
+        """A short-lived URL that serves the bytes directly, or None when the store has none."""
 
     async def ping(self) -> None:
         """Raise ``Unavailable`` when the backend does not answer."""

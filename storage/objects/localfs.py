@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import BinaryIO
 
 from rooms.errors import NotFound, Unavailable
 
@@ -28,6 +29,8 @@ class LocalObjectStore:
     async def open(self) -> None:
         try:
             (self._root / ".tmp").mkdir(parents=True, exist_ok=True)
+            for leftover in (self._root / ".tmp").glob("*.part"):  # uploads cut off by a crash
+                leftover.unlink(missing_ok=True)
         except OSError as exc:
             raise Unavailable("backend.unavailable", backend="files", detail=f"{self._root}: {exc}") from exc
 
@@ -39,7 +42,7 @@ class LocalObjectStore:
             raise ValueError(f"invalid object key {key!r}")
         return self._root / key
 
-    async def put(self, key: str, chunks: AsyncIterator[bytes]) -> int:
+    async def put(self, key: str, chunks: AsyncIterator[bytes], content_type: str) -> int:
         final = self._path(key)
         tmp = self._root / ".tmp" / f"{secrets.token_hex(8)}.part"
         size = 0
@@ -59,7 +62,7 @@ class LocalObjectStore:
             raise
         return size
 
-    async def get(self, key: str) -> AsyncIterator[bytes]:
+    async def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         path = self._path(key)
         try:
             fh = open(path, "rb")
@@ -68,7 +71,15 @@ class LocalObjectStore:
         except OSError as exc:
             raise Unavailable("backend.unavailable", backend="files") from exc
         with fh:
-            while chunk := await asyncio.to_thread(fh.read, READ_CHUNK_BYTES):
+            fh.seek(start)
+            left = None if end is None else max(0, end - start)
+            while left is None or left > 0:
+                want = READ_CHUNK_BYTES if left is None else min(READ_CHUNK_BYTES, left)
+                chunk = await asyncio.to_thread(fh.read, want)
+                if not chunk:
+                    break
+                if left is not None:
+                    left -= len(chunk)
                 yield chunk
 
     async def delete(self, key: str) -> None:
@@ -76,6 +87,12 @@ class LocalObjectStore:
             self._path(key).unlink(missing_ok=True)
         except OSError as exc:
             raise Unavailable("backend.unavailable", backend="files") from exc
+
+    async def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    async def presigned_url(self, key: str, expires_secs: int, filename: str, content_type: str) -> str | None:
+        return None  # local files are served by the server itself
 
     async def ping(self) -> None:
         probe = self._root / ".tmp" / "ping"
@@ -86,6 +103,6 @@ class LocalObjectStore:
             raise Unavailable("backend.unavailable", backend="files") from exc
 
 
-def _flush_and_sync(fh: object) -> None:
-    fh.flush()  # type: ignore[attr-defined]
-    os.fsync(fh.fileno())  # type: ignore[attr-defined]
+def _flush_and_sync(fh: BinaryIO) -> None:
+    fh.flush()
+    os.fsync(fh.fileno())
