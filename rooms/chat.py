@@ -16,9 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from rooms import limits
+from rooms.chat_models import (
+    ChatHistoryIn,
+    ChatSendIn,
+    History,
+    Message,
+    PresenceEntry,
+    RoomJoined,
+    Unread,
+)
 from rooms.errors import Conflict, Forbidden, InvalidRequest, NotFound, RateLimited
+from rooms.file_models import Attachment
+from rooms.files import FileService
 from rooms.ids import new_id, utcnow
-from rooms.chat_models import ChatHistoryIn, ChatSendIn, History, Message, PresenceEntry, RoomJoined, Unread
 from rooms.models import Project, Space, User
 from rooms.ports import DocumentStore, Presence, RateLimiter
 from rooms.projects import Access, ProjectService
@@ -40,7 +50,8 @@ class Joined:
 
 class ChatService:
     def __init__(self, store: DocumentStore, projects: ProjectService, presence: Presence,
-                 limiter: RateLimiter, rules: ChatRules) -> None:
+                 limiter: RateLimiter, rules: ChatRules, files: FileService) -> None:
+        self._files = files
         self._store = store
         self._projects = projects
         self._presence = presence
@@ -115,6 +126,9 @@ class ChatService:
     async def send(self, user: User, data: ChatSendIn) -> tuple[Message, bool]:
         """Store a message; (message, True) when new, (the earlier one, False) on a retry."""
         room, access = await self.room(user, data.room_id, "space.write")
+        earlier = await self._store.find_message(room.id, user.id, data.client_id)
+        if earlier is not None:
+            return earlier, False  # a retry: not counted against the rate limit either
         wait = await self._limiter.hit(f"chat:{user.id}", self._rules.rate_messages, self._rules.rate_window_secs)
         if wait > 0:
             raise RateLimited("rate.limited", retry_after_secs=max(1, round(wait + 0.5)))
@@ -122,10 +136,13 @@ class ChatService:
             target = await self._store.get_message(room.id, data.reply_to)
             if target is None:
                 raise InvalidRequest("request.invalid", detail="reply_to: no such message in this room")
+        message_id = new_id("msg")
+        files = await self._files.attach(user, room.project_id, data.attachments,
+                                         Attachment(kind="message", id=message_id, space_id=room.id))
         message = Message(
-            id=new_id("msg"), room_id=room.id, project_id=room.project_id, seq=0, client_id=data.client_id,
+            id=message_id, room_id=room.id, project_id=room.project_id, seq=0, client_id=data.client_id,
             author_id=user.id, author_name=access.member.display_name if access.member else user.name,
-            text=data.text, reply_to=data.reply_to, created_at=utcnow())
+            text=data.text, reply_to=data.reply_to, attachments=files, created_at=utcnow())
         return await self._store.append_message(message)
 
     async def edit(self, user: User, room_id: str, message_id: str, text: str) -> Message:

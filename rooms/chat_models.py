@@ -7,7 +7,10 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from rooms import limits
+from rooms.file_models import FileRef
 from rooms.models import Model, Space
+
+AttachmentIds = Annotated[list[str], Field(max_length=limits.ATTACHMENTS_MAX)]
 
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=limits.CLIENT_ID_MAX_CHARS,
                                             pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -40,6 +43,7 @@ class Message(Model):
     author_name: str
     text: str | None
     reply_to: str | None = None
+    attachments: list[FileRef] = []
     created_at: str
     edited_at: str | None = None
     deleted: bool = False
@@ -88,6 +92,7 @@ class ChatSendIn(Model):
     client_id: ClientId
     text: ChatText
     reply_to: str | None = None
+    attachments: AttachmentIds = []  # ids of the sender's uploaded files
 
 
 class ChatHistoryIn(Model):

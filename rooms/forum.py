@@ -18,6 +18,8 @@ import binascii
 
 from rooms import limits, policy
 from rooms.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from rooms.file_models import Attachment
+from rooms.files import FileService
 from rooms.forum_models import (
     Post,
     PostCreateIn,
@@ -54,7 +56,8 @@ def _decode(cursor: str, size: int) -> tuple[int, ...]:
 
 
 class ForumService:
-    def __init__(self, store: DocumentStore, projects: ProjectService) -> None:
+    def __init__(self, store: DocumentStore, projects: ProjectService, files: FileService) -> None:
+        self._files = files
         self._store = store
         self._projects = projects
 
@@ -88,8 +91,11 @@ class ForumService:
     async def create_thread(self, user: User, data: ThreadCreateIn) -> tuple[Thread, Space]:
         space, access = await self.forum(user, data.forum_id, "space.write")
         now = utcnow()
-        thread = Thread(id=new_id("thr"), forum_id=space.id, project_id=space.project_id, title=data.title,
-                        body=data.body, body_html=render(data.body), author_id=user.id,
+        thread_id = new_id("thr")
+        files = await self._files.attach(user, space.project_id, data.attachments,
+                                         Attachment(kind="thread", id=thread_id, space_id=space.id))
+        thread = Thread(id=thread_id, forum_id=space.id, project_id=space.project_id, title=data.title,
+                        body=data.body, body_html=render(data.body), attachments=files, author_id=user.id,
                         author_name=self._name(user, access), created_at=now, last_activity_at=now)
         return await self._store.create_thread(thread), space
 
@@ -143,8 +149,11 @@ class ForumService:
             quoted = await self._store.get_post(data.reply_to)
             if quoted is None or quoted.thread_id != thread.id:
                 raise InvalidRequest("request.invalid", detail="reply_to: no such post in this thread")
-        post = Post(id=new_id("pst"), thread_id=thread.id, forum_id=thread.forum_id, project_id=thread.project_id,
-                    seq=0, body=data.body, body_html=render(data.body), reply_to=data.reply_to,
+        post_id = new_id("pst")
+        files = await self._files.attach(user, thread.project_id, data.attachments,
+                                         Attachment(kind="post", id=post_id, space_id=thread.forum_id))
+        post = Post(id=post_id, thread_id=thread.id, forum_id=thread.forum_id, project_id=thread.project_id,
+                    seq=0, body=data.body, body_html=render(data.body), reply_to=data.reply_to, attachments=files,
                     author_id=user.id, author_name=self._name(user, access), created_at=utcnow())
         stored = await self._store.add_post(post)
         if stored is None:  # locked or deleted between the check and the write

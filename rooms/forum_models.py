@@ -7,7 +7,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 from rooms import limits
-from rooms.chat_models import plain_text
+from rooms.chat_models import AttachmentIds, plain_text
+from rooms.file_models import FileRef
 from rooms.models import Model
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
@@ -25,6 +26,7 @@ class Thread(Model):
     title: str
     body: str
     body_html: str
+    attachments: list[FileRef] = []
     author_id: str
     author_name: str
     created_at: str
@@ -53,6 +55,7 @@ class Post(Model):
     body: str | None
     body_html: str | None
     reply_to: str | None = None  # the id of a quoted earlier post
+    attachments: list[FileRef] = []
     author_id: str
     author_name: str
     created_at: str
@@ -80,6 +83,7 @@ class ThreadCreateIn(Model):
     forum_id: str
     title: Title
     body: Body
+    attachments: AttachmentIds = []
 
 
 class ThreadListIn(Model):
@@ -110,6 +114,7 @@ class PostCreateIn(Model):
     thread_id: str
     body: Body
     reply_to: str | None = None
+    attachments: AttachmentIds = []
 
 
 class PostListIn(Model):

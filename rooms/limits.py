@@ -45,3 +45,10 @@ MAIL_RATE_MESSAGES_DEFAULT = 10  # mails one person may send per window
 MAIL_RATE_WINDOW_SECS_DEFAULT = 60
 MAIL_PAGE_MAX = 100
 MAIL_PAGE_DEFAULT = 30
+
+# ---- files ----
+FILE_MAX_BYTES_DEFAULT = 100 * 1024 * 1024  # a short class video; longer ones belong on a video platform
+PROJECT_QUOTA_BYTES_DEFAULT = 5 * 1024 * 1024 * 1024  # a school year of photos, slides and a few videos
+FILE_NAME_MAX_CHARS = 255  # what file systems accept
+ATTACHMENTS_MAX = 10  # per message, post or mail
+SNIFF_BYTES = 4_096  # enough for every signature we check and a fair sample of text

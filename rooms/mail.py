@@ -15,8 +15,18 @@ import binascii
 
 from rooms import limits
 from rooms.errors import InvalidRequest, NotFound, RateLimited
+from rooms.file_models import Attachment
+from rooms.files import FileService
 from rooms.ids import new_id, utcnow
-from rooms.mail_models import Correspondent, Mail, MailCopy, MailListIn, MailPage, MailSendIn, MailUnread
+from rooms.mail_models import (
+    Correspondent,
+    Mail,
+    MailCopy,
+    MailListIn,
+    MailPage,
+    MailSendIn,
+    MailUnread,
+)
 from rooms.markup import render
 from rooms.models import User
 from rooms.ports import DocumentStore, RateLimiter
@@ -36,7 +46,8 @@ def _order(cursor: str) -> int:
 
 class MailService:
     def __init__(self, store: DocumentStore, projects: ProjectService, limiter: RateLimiter,
-                 rate_messages: int, rate_window_secs: float) -> None:
+                 rate_messages: int, rate_window_secs: float, files: FileService) -> None:
+        self._files = files
         self._store = store
         self._projects = projects
         self._limiter = limiter
@@ -76,7 +87,9 @@ class MailService:
         subject = data.subject or (f"Re: {original.subject}" if original and not original.subject.startswith("Re: ")
                                    else original.subject if original else "")
         sender_name = access.member.display_name if access.member else user.name
-        mail = Mail(id=new_id("mail"), project_id=project_id,
+        mail_id = new_id("mail")
+        files = await self._files.attach(user, project_id, data.attachments, Attachment(kind="mail", id=mail_id))
+        mail = Mail(id=mail_id, project_id=project_id, attachments=files,
                     conversation_id=original.conversation_id if original else new_id("conv"),
                     reply_to=original.id if original else None,
                     sender=Correspondent(user_id=user.id, name=sender_name),

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from rooms import limits
-from rooms.chat_models import plain_text
+from rooms.chat_models import AttachmentIds, plain_text
+from rooms.file_models import FileRef
 from rooms.models import Model, UserId
 
 Folder = Literal["inbox", "sent", "archived"]
@@ -33,6 +40,7 @@ class Mail(Model):
     subject: str
     body: str
     body_html: str
+    attachments: list[FileRef] = []
     created_at: str
 
 
@@ -70,6 +78,7 @@ class MailSendIn(Model):
     body: MailBody
     reply_to: str | None = None
     reply_all: bool = False
+    attachments: AttachmentIds = []
 
     @field_validator("to")
     @classmethod

@@ -58,6 +58,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("space.create", True, False, False, "add a chat room or forum"),
     Action("project.configure", True, False, False, "change project settings (chat retention)"),
     Action("mail.send", True, False, False, "send internal mail to the project's members"),
+    Action("file.upload", True, False, False, "upload a file to the project"),
+    Action("file.moderate", True, False, False, "delete anyone's file in the project"),
     Action("space.read", False, True, False, "see a space and read what is in it"),
     Action("space.write", True, True, False, "write in a space; edit and delete one's own messages"),
     Action("space.moderate", True, True, False, "delete anyone's messages in a space"),
@@ -82,6 +84,8 @@ TABLE: dict[str, dict[str, frozenset[Role]]] = {
     "space.create": {NO_SPACE: _ADMIN},
     "project.configure": {NO_SPACE: _ADMIN},
     "mail.send": {NO_SPACE: _STAFF | {"pupil"}},  # visitors receive mail, never send it
+    "file.upload": {NO_SPACE: _STAFF | {"pupil"}},
+    "file.moderate": {NO_SPACE: _STAFF},
     "space.read": {
         "members": _STAFF | {"pupil"},
         "teachers": _STAFF,

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from rooms.chat_models import Message, PresenceEntry
+from rooms.file_models import Attachment, FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail, MailCopy
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
@@ -79,6 +80,9 @@ class ChatStore(Protocol):
         """
 
     async def get_message(self, room_id: str, message_id: str) -> Message | None: ...
+
+    async def find_message(self, room_id: str, author_id: str, client_id: str) -> Message | None:
+        """The author's message with this ``client_id`` in the room, if it was stored."""
 
     async def messages_after(self, room_id: str, after_seq: int, limit: int) -> list[Message]:
         """Messages with ``seq > after_seq`` in ascending order, at most ``limit``."""
@@ -168,7 +172,23 @@ class MailStore(Protocol):
         """Unread copies in the owner's inbox."""
 
 
-class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, Protocol):
+class FileStore(Protocol):
+    """Records of shared files (their bytes live in the :class:`ObjectStore`)."""
+
+    async def add_file(self, record: FileRecord) -> None: ...
+
+    async def get_file(self, file_id: str) -> FileRecord | None: ...
+
+    async def attach_file(self, file_id: str, owner_id: str, attachment: Attachment) -> bool:
+        """Attach an owner's file that is not attached yet; False otherwise."""
+
+    async def delete_file(self, file_id: str) -> bool: ...
+
+    async def project_usage(self, project_id: str) -> int:
+        """Bytes of all the project's files."""
+
+
+class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, FileStore, Protocol):
     """Everything kept as documents: one adapter serves both ports."""
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from rooms.chat import ChatRules, ChatService
 from rooms.errors import Unavailable
+from rooms.files import FileRules, FileService
 from rooms.forum import ForumService
 from rooms.mail import MailService
 from rooms.ports import DocumentStore, ObjectStore, Presence, RateLimiter
@@ -29,6 +30,7 @@ class Runtime:
     _chat: ChatService | None = field(default=None, repr=False)
     _forum: ForumService | None = field(default=None, repr=False)
     _mail: MailService | None = field(default=None, repr=False)
+    _files: FileService | None = field(default=None, repr=False)
 
     def attach(self, documents: DocumentStore, objects: ObjectStore, presence: Presence,
                limiter: RateLimiter) -> None:
@@ -36,16 +38,19 @@ class Runtime:
         self.objects = objects
         self.limiter = limiter
         self._projects = ProjectService(documents)
+        self._files = FileService(documents, objects, self._projects,
+                                  FileRules(max_bytes=self.settings.file_max_bytes,
+                                            quota_bytes=self.settings.project_quota_bytes))
         rules = ChatRules(rate_messages=self.settings.chat_rate_messages,
                           rate_window_secs=self.settings.chat_rate_window_secs)
-        self._chat = ChatService(documents, self._projects, presence, limiter, rules)
-        self._forum = ForumService(documents, self._projects)
+        self._chat = ChatService(documents, self._projects, presence, limiter, rules, self._files)
+        self._forum = ForumService(documents, self._projects, self._files)
         self._mail = MailService(documents, self._projects, limiter, self.settings.mail_rate_messages,
-                                 self.settings.mail_rate_window_secs)
+                                 self.settings.mail_rate_window_secs, self._files)
 
     def detach(self) -> None:
         self.documents = self.objects = self.limiter = None
-        self._projects = self._chat = self._forum = self._mail = None
+        self._projects = self._chat = self._forum = self._mail = self._files = None
 
     @property
     def projects(self) -> ProjectService:
@@ -70,3 +75,9 @@ class Runtime:
         if self._mail is None:
             raise Unavailable("backend.unavailable", backend="documents")
         return self._mail
+
+    @property
+    def files(self) -> FileService:
+        if self._files is None:
+            raise Unavailable("backend.unavailable", backend="documents")
+        return self._files

@@ -165,6 +165,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("mail_rate_messages", _positive(10_000), 10,
            "Mails one user may send per mail rate window (then rate.limited).", "N"),
     Option("mail_rate_window_secs", _positive(86_400), 60, "The mail rate window, in seconds.", "SECS"),
+    Option("file_max_bytes", _positive(10 * 1024**3), 100 * 1024 * 1024, "Largest file one may upload, in bytes.",
+           "BYTES"),
+    Option("project_quota_bytes", _positive(10 * 1024**4), 5 * 1024**3,
+           "Storage one project may use for its files, in bytes.", "BYTES"),
+    Option("file_redirects", _bool, False,
+           "Serve downloads from an S3 store by redirecting to a short-lived presigned URL. Off by "
+           "default: browsers do not cache redirects.", "BOOL"),
     Option("retention_sweep_secs", _positive(86_400), 3_600,
            "How often chat past its project's retention period is removed, in seconds.", "SECS"),
     Option("log_level", _level, "info", "Log level: " + ", ".join(LOG_LEVELS) + ".", "LEVEL"),
@@ -192,6 +199,9 @@ class Settings:
     chat_rate_window_secs: int = 10
     mail_rate_messages: int = 10
     mail_rate_window_secs: int = 60
+    file_max_bytes: int = 100 * 1024 * 1024
+    project_quota_bytes: int = 5 * 1024**3
+    file_redirects: bool = False
     retention_sweep_secs: int = 3_600
     log_level: str = "info"
 

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from rooms import limits
+from rooms.chat_models import AttachmentIds
 from rooms.forum_models import (
     Body,
     Post,
@@ -39,6 +40,7 @@ from server.http.routing import Call, Endpoint
 class ThreadBodyIn(Model):
     title: Title
     body: Body
+    attachments: AttachmentIds = []
 
 
 class ThreadEditBodyIn(Model):
@@ -54,6 +56,7 @@ class ThreadModerateBodyIn(Model):
 class PostBodyIn(Model):
     body: Body
     reply_to: str | None = None
+    attachments: AttachmentIds = []
 
 
 class PostEditBodyIn(Model):

@@ -57,11 +57,18 @@ def build(endpoints: list[Endpoint], version: str) -> dict[str, Any]:
                    for n, d in ep.query]
         if params:
             op["parameters"] = params
+        if ep.raw_body is not None:
+            op["requestBody"] = {"required": True, "content": {ep.raw_body: {
+                "schema": {"type": "string", "format": "binary"}}}}
         if ep.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": refs[(ep.body, "validation")]}}}
         model = _model_of(ep.response)
-        if model is None:
+        if ep.response is bytes:
+            op["responses"]["200"] = {"description": "the file's bytes",
+                                      "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}
+            op["responses"]["206"] = {"description": "the requested byte range"}
+        elif model is None:
             op["responses"][str(ep.status if ep.response is not None else 204)] = {"description": "done"}
         else:
             schema = refs.get((model, "serialization")) or refs[(model, "validation")]

@@ -53,6 +53,7 @@ class Endpoint:
     status: int = 200
     query: tuple[tuple[str, str], ...] = ()  # (name, description) of optional query parameters
     tag: str = "projects"
+    raw_body: str | None = None  # the media type of a streamed, non-JSON request body
 
 
 def request_lang(request: Request, user: User | None = None) -> str:
@@ -106,6 +107,8 @@ def handle(endpoint: Endpoint, runtime: Runtime) -> Callable[[Request], Awaitabl
             if endpoint.body is not None:
                 data = wire.parse_json(endpoint.body, await read_body(request))
             result = await endpoint.handler(Call(request, user, runtime), data)
+            if isinstance(result, Response):  # streamed files, redirects
+                return result
             if endpoint.response is None:
                 return Response(status_code=204)
             return JSONResponse(wire.jsonable(result), status_code=endpoint.status)

@@ -8,10 +8,11 @@ in its own module, and this class puts them together behind
 from __future__ import annotations
 
 from storage.documents.sqlite_chat import ChatTables
+from storage.documents.sqlite_files import FileTables
 from storage.documents.sqlite_forum import ForumTables
 from storage.documents.sqlite_mail import MailTables
 from storage.documents.sqlite_projects import ProjectTables
 
 
-class SqliteDocumentStore(ProjectTables, ChatTables, ForumTables, MailTables):
+class SqliteDocumentStore(ProjectTables, ChatTables, ForumTables, MailTables, FileTables):
     """:class:`rooms.ports.DocumentStore` on SQLite."""

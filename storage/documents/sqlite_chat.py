@@ -34,6 +34,11 @@ class ChatTables(SqliteBase):
             await self._advance_marker(conn, stored.room_id, stored.author_id, stored.seq)
         return stored, True
 
+    async def find_message(self, room_id: str, author_id: str, client_id: str) -> Message | None:
+        sql = "SELECT doc FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?"
+        async with self._read(sql, (room_id, author_id, client_id)) as rows:
+            return _load(Message, rows[0][0]) if rows else None
+
     async def get_message(self, room_id: str, message_id: str) -> Message | None:
         sql = "SELECT doc FROM messages WHERE id = ? AND room_id = ?"
         async with self._read(sql, (message_id, room_id)) as rows:

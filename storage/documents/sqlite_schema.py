@@ -115,4 +115,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX mail_copies_by_folder ON mail_copies (owner_id, folder, ord DESC);
     CREATE INDEX mail_copies_unread ON mail_copies (owner_id, folder, read);
     """,
+    # 4 -> 5: shared file records
+    """
+    CREATE TABLE files (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        attached INTEGER NOT NULL DEFAULT 0,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX files_by_project ON files (project_id);
+    """,
 ]

@@ -10,7 +10,7 @@ from rooms import policy
 from tests.support.clients import Api, Project, make_project, realtime, uid
 from tests.support.server import ServerProcess
 
-DENIED = {"permission.denied", "project.not_found", "room.not_found"}
+DENIED = {"permission.denied", "project.not_found", "room.not_found", "file.not_found"}
 SPACE_OF_VISIBILITY = {"members": "general", "teachers": "staff", "visitors": "open"}
 
 Probe = Callable[[ServerProcess, Project, str, str], Awaitable[str | None]]
@@ -48,6 +48,29 @@ async def _moderate(server: ServerProcess, project: Project, token: str, visibil
     return await _event(server, token, "chat:delete", {"room_id": room, "message_id": ack["data"]["id"]})
 
 
+async def _upload(server: ServerProcess, project: Project, token: str, visibility: str) -> str | None:
+    async with Api(server, token) as api:
+        r = await api.request("POST", f"/projects/{project.id}/files", params={"name": "notes.txt"},
+                              content=b"Our notes")
+    if r.status_code < 400:
+        return None
+    code: str = r.json()["error"]["code"]
+    return code if code in DENIED else None
+
+
+async def _delete_file(server: ServerProcess, project: Project, token: str, visibility: str) -> str | None:
+    """Delete a file someone else shared in the room visitors may read too."""
+    async with Api(server, project.partner.token) as api:
+        r = await api.request("POST", f"/projects/{project.id}/files", params={"name": "plan.txt"},
+                              content=b"The plan")
+        file_id = r.json()["id"]
+    async with realtime(server, project.partner.token) as rt:
+        ack = await rt.call("chat:send", {"room_id": project.spaces["open"], "client_id": uid("c"),
+                                          "text": "the plan", "attachments": [file_id]})
+        assert ack["ok"], ack
+    return await _rest(server, token, "DELETE", f"/files/{file_id}")
+
+
 def _p(project: Project) -> str:
     return f"/projects/{project.id}"
 
@@ -71,6 +94,8 @@ PROBES: dict[str, Probe] = {
     "mail.send": lambda s, p, t, v: _rest(s, t, "POST", "/mail", {"project_id": p.id, "to": [p.partner.id],
                                                                   "subject": "Hello", "body": "Hi"}),
     "space.read": lambda s, p, t, v: _rest(s, t, "GET", f"/spaces/{p.spaces[SPACE_OF_VISIBILITY[v]]}"),
+    "file.upload": _upload,
+    "file.moderate": _delete_file,
     "space.write": _send,
     "space.moderate": _moderate,
 }

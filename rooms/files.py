@@ -1,0 +1,185 @@
+"""Shared files: streamed uploads checked by their bytes, quotas, and reading through attachments.
+
+A file belongs to a project and to its owner. Until it is attached, only
+its owner can read it. Once attached to a chat message, a forum thread or
+post, or a mail, it is readable by exactly those who can read what it is
+attached to, and no one else: a file attached to a staff-room message is
+never readable by pupils. Whoever may not read a file gets
+``file.not_found``: they cannot tell it exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from rooms import limits
+from rooms.errors import InvalidRequest, NotFound, TwinspaceError
+from rooms.file_models import Attachment, FileRecord, FileRef
+from rooms.ids import new_id, utcnow
+from rooms.models import User
+from rooms.ports import DocumentStore, ObjectStore
+from rooms.projects import ProjectService
+from rooms.sniff import sniff
+
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileRules:
+    max_bytes: int = limits.FILE_MAX_BYTES_DEFAULT
+    quota_bytes: int = limits.PROJECT_QUOTA_BYTES_DEFAULT
+
+
+def clean_name(name: str) -> str:
+    """A file name safe to show and to put in a header: no paths, no control characters."""
+    cleaned = _UNSAFE_NAME.sub("_", name).strip().strip(".")
+    if not cleaned:
+        raise InvalidRequest("request.invalid", detail="name: a file needs a name")
+    return cleaned[-limits.FILE_NAME_MAX_CHARS:]
+
+
+def key_of(record: FileRecord) -> str:
+    return f"{record.project_id}/{record.id}"
+
+
+class FileService:
+    def __init__(self, store: DocumentStore, objects: ObjectStore, projects: ProjectService,
+                 rules: FileRules) -> None:
+        self._store = store
+        self._objects = objects
+        self._projects = projects
+        self._rules = rules
+
+    async def upload(self, user: User, project_id: str, name: str, chunks: AsyncIterator[bytes],
+                     declared_size: int | None) -> FileRecord:
+        """Stream an upload to the object store; nothing is kept unless all of it is accepted."""
+        access = await self._projects.access(user, project_id)
+        access.check("file.upload")
+        name = clean_name(name)
+        max_bytes, quota = self._rules.max_bytes, self._rules.quota_bytes
+        room = quota - await self._store.project_usage(project_id)
+        if declared_size is not None and declared_size > max_bytes:
+            raise TwinspaceError("file.too_large", limit_bytes=max_bytes)
+        if room <= 0 or (declared_size is not None and declared_size > room):
+            raise TwinspaceError("file.quota_exceeded", quota_bytes=quota)
+
+        source = chunks.__aiter__()
+        head = b""
+        async for chunk in source:
+            head += chunk
+            if len(head) >= limits.SNIFF_BYTES:
+                break
+        content_type = sniff(head[:limits.SNIFF_BYTES], name)
+        if content_type is None:
+            raise TwinspaceError("file.type_not_allowed")
+
+        digest = hashlib.sha256()
+        size = 0
+
+        async def accepted() -> AsyncIterator[bytes]:
+            nonlocal size
+
+            async def everything() -> AsyncIterator[bytes]:
+                yield head
+                async for rest in source:
+                    yield rest
+
+            async for piece in everything():
+                size += len(piece)
+                if size > max_bytes:
+                    raise TwinspaceError("file.too_large", limit_bytes=max_bytes)
+                if size > room:
+                    raise TwinspaceError("file.quota_exceeded", quota_bytes=quota)
+                digest.update(piece)
+                yield piece
+
+        record = FileRecord(id=new_id("fil"), project_id=project_id, owner_id=user.id,
+                            owner_name=access.member.display_name if access.member else user.name,
+                            name=name, size=0, content_type=content_type, sha256="", created_at=utcnow())
+        stored = await self._objects.put(key_of(record), accepted(), content_type)
+        if declared_size is not None and stored != declared_size:
+            await self._objects.delete(key_of(record))
+            raise InvalidRequest("file.upload_incomplete")
+        record = record.model_copy(update={"size": stored, "sha256": digest.hexdigest()})
+        try:
+            await self._store.add_file(record)
+        except BaseException:
+            await self._objects.delete(key_of(record))
+            raise
+        return record
+
+    async def readable(self, user: User, file_id: str) -> FileRecord:
+        """The record of a file the user may read; ``file.not_found`` otherwise."""
+        record = await self._store.get_file(file_id)
+        if record is None:
+            raise NotFound("file.not_found")
+        try:
+            access = await self._projects.access(user, record.project_id)
+        except NotFound:
+            raise NotFound("file.not_found") from None
+        if record.owner_id == user.id and access.member is not None:
+            return record
+        if not await self._through_attachment(user, record.attached_to):
+            raise NotFound("file.not_found")
+        return record
+
+    async def _through_attachment(self, user: User, attached: Attachment | None) -> bool:
+        if attached is None:
+            return False
+        try:
+            if attached.kind == "mail":
+                return await self._store.get_copy(user.id, attached.id) is not None
+            assert attached.space_id is not None
+            await self._projects.get_space(user, attached.space_id, "space.read")
+        except TwinspaceError:
+            return False
+        if attached.kind == "message":
+            message = await self._store.get_message(attached.space_id, attached.id)
+            return message is not None and not message.deleted
+        if attached.kind == "post":
+            post = await self._store.get_post(attached.id)
+            thread = await self._store.get_thread(post.thread_id) if post else None
+            return bool(post and thread and not post.deleted and not thread.deleted)
+        thread = await self._store.get_thread(attached.id)
+        return thread is not None and not thread.deleted
+
+    async def open(self, user: User, file_id: str, start: int = 0,
+                   end: int | None = None) -> tuple[FileRecord, AsyncIterator[bytes]]:
+        record = await self.readable(user, file_id)
+        return record, self._objects.get(key_of(record), start, end)
+
+    async def presigned_url(self, user: User, record: FileRecord, expires_secs: int) -> str | None:
+        return await self._objects.presigned_url(key_of(record), expires_secs, record.name, record.content_type)
+
+    async def delete(self, user: User, file_id: str) -> FileRecord:
+        record = await self.readable(user, file_id)
+        access = await self._projects.access(user, record.project_id)
+        access.check("file.upload" if record.owner_id == user.id else "file.moderate")
+        if await self._store.delete_file(record.id):
+            await self._objects.delete(key_of(record))
+        return record
+
+    async def attach(self, user: User, project_id: str, file_ids: list[str],
+                     attachment: Attachment) -> list[FileRef]:
+        """Attach the user's own, not yet attached files of this project; refuse the lot otherwise."""
+        if len(file_ids) > limits.ATTACHMENTS_MAX:
+            raise InvalidRequest("request.invalid", detail=f"attachments: at most {limits.ATTACHMENTS_MAX}")
+        if len(set(file_ids)) != len(file_ids):
+            raise InvalidRequest("request.invalid", detail="attachments: each file appears once")
+        records = []
+        for file_id in file_ids:
+            record = await self._store.get_file(file_id)
+            if record is None or record.owner_id != user.id:
+                raise InvalidRequest("file.not_attachable", file_id=file_id, detail="not one of your files")
+            if record.project_id != project_id:
+                raise InvalidRequest("file.not_attachable", file_id=file_id, detail="it belongs to another project")
+            if record.attached_to is not None:
+                raise InvalidRequest("file.not_attachable", file_id=file_id, detail="it is already attached")
+            records.append(record)
+        for record in records:
+            if not await self._store.attach_file(record.id, user.id, attachment):
+                raise InvalidRequest("file.not_attachable", file_id=record.id, detail="it is already attached")
+        return [FileRef(id=r.id, name=r.name, size=r.size, content_type=r.content_type) for r in records]
