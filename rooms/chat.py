@@ -60,10 +60,7 @@ class ChatService:
 
     async def room(self, user: User, room_id: str, action: str = "space.read") -> tuple[Space, Access]:
         """A chat room the user may ``action`` in."""
-        space, access = await self._projects.get_space(user, room_id, action)
-        if space.kind != "chat":
-            raise NotFound("room.not_found")
-        return space, access
+        return await self._projects.get_space(user, room_id, action, kind="chat")
 
     # ---- joining and reading ----------------------------------------------
 

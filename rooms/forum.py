@@ -13,10 +13,7 @@ gets a new post moves to the top: it shows in a refreshed first page.)
 
 from __future__ import annotations
 
-import base64
-import binascii
-
-from rooms import limits, policy
+from rooms import cursors, limits, policy
 from rooms.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from rooms.file_models import Attachment
 from rooms.files import FileService
@@ -40,21 +37,6 @@ from rooms.ports import DocumentStore
 from rooms.projects import Access, ProjectService
 
 
-def _encode(*parts: int) -> str:
-    return base64.urlsafe_b64encode(":".join(map(str, parts)).encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str, size: int) -> tuple[int, ...]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        parts = tuple(int(p) for p in raw.split(":"))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidRequest("request.invalid", detail="cursor: not a cursor this server gave") from None
-    if len(parts) != size:
-        raise InvalidRequest("request.invalid", detail="cursor: not a cursor this server gave")
-    return parts
-
-
 class ForumService:
     def __init__(self, store: DocumentStore, projects: ProjectService, files: FileService) -> None:
         self._files = files
@@ -62,10 +44,7 @@ class ForumService:
         self._projects = projects
 
     async def forum(self, user: User, forum_id: str, action: str = "space.read") -> tuple[Space, Access]:
-        space, access = await self._projects.get_space(user, forum_id, action)
-        if space.kind != "forum":
-            raise NotFound("room.not_found")
-        return space, access
+        return await self._projects.get_space(user, forum_id, action, kind="forum")
 
     async def _thread(self, user: User, thread_id: str, action: str = "space.read") -> tuple[Thread, Access]:
         thread = await self._store.get_thread(thread_id)
@@ -101,14 +80,14 @@ class ForumService:
 
     async def list_threads(self, user: User, query: ThreadListIn) -> ThreadPage:
         await self.forum(user, query.forum_id)
-        after = _decode(query.cursor, 2) if query.cursor else None
+        after = cursors.decode(query.cursor, 2) if query.cursor else None
         rows = await self._store.list_threads(query.forum_id, after, query.limit + 1)  # type: ignore[arg-type]
         more = len(rows) > query.limit
         rows = rows[:query.limit]
         markers = await self._store.thread_markers([t.id for t, _ in rows], user.id)
         summaries = [ThreadSummary(thread=t, last_read_seq=markers.get(t.id, 0),
                                    unread=max(0, t.post_count - markers.get(t.id, 0))) for t, _ in rows]
-        cursor = _encode(int(rows[-1][0].pinned), rows[-1][1]) if more else None
+        cursor = cursors.encode(int(rows[-1][0].pinned), rows[-1][1]) if more else None
         return ThreadPage(threads=summaries, next_cursor=cursor)
 
     async def edit_thread(self, user: User, data: ThreadEditIn) -> tuple[Thread, Space]:
@@ -164,13 +143,13 @@ class ForumService:
 
     async def list_posts(self, user: User, query: PostListIn) -> PostPage:
         thread, _ = await self._thread(user, query.thread_id)
-        after = _decode(query.cursor, 1)[0] if query.cursor else 0
+        after = cursors.decode(query.cursor, 1)[0] if query.cursor else 0
         posts = await self._store.list_posts(thread.id, after, query.limit + 1)
         more = len(posts) > query.limit
         posts = posts[:query.limit]
         marker = (await self._store.thread_markers([thread.id], user.id)).get(thread.id, 0)
         return PostPage(thread=thread, posts=posts, last_read_seq=marker,
-                        next_cursor=_encode(posts[-1].seq) if more else None)
+                        next_cursor=cursors.encode(posts[-1].seq) if more else None)
 
     async def _post(self, user: User, post_id: str) -> tuple[Post, Thread, Access]:
         post = await self._store.get_post(post_id)

@@ -10,10 +10,7 @@ outside their projects).
 
 from __future__ import annotations
 
-import base64
-import binascii
-
-from rooms import limits
+from rooms import cursors, limits
 from rooms.errors import InvalidRequest, NotFound, RateLimited
 from rooms.file_models import Attachment
 from rooms.files import FileService
@@ -31,17 +28,6 @@ from rooms.markup import render
 from rooms.models import User
 from rooms.ports import DocumentStore, RateLimiter
 from rooms.projects import ProjectService
-
-
-def _cursor(order: int) -> str:
-    return base64.urlsafe_b64encode(str(order).encode()).decode().rstrip("=")
-
-
-def _order(cursor: str) -> int:
-    try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidRequest("request.invalid", detail="cursor: not a cursor this server gave") from None
 
 
 class MailService:
@@ -119,11 +105,11 @@ class MailService:
         return copy
 
     async def list(self, user: User, query: MailListIn) -> MailPage:
-        before = _order(query.cursor) if query.cursor else None
+        before = cursors.decode(query.cursor, 1)[0] if query.cursor else None
         rows = await self._store.list_copies(user.id, query.folder, query.project_id, before, query.limit + 1)
         more = len(rows) > query.limit
         rows = rows[:query.limit]
-        return MailPage(copies=[c for c, _ in rows], next_cursor=_cursor(rows[-1][1]) if more else None)
+        return MailPage(copies=[c for c, _ in rows], next_cursor=cursors.encode(rows[-1][1]) if more else None)
 
     async def set_read(self, user: User, mail_id: str, read: bool) -> MailCopy:
         await self.copy(user, mail_id)

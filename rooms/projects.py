@@ -24,6 +24,7 @@ from rooms.models import (
     ProjectWithRole,
     Space,
     SpaceIn,
+    SpaceKind,
     User,
 )
 from rooms.policy import Role
@@ -205,10 +206,11 @@ class ProjectService:
             return []
         return await self._store.list_spaces(project_id, policy.visible_spaces(access.role))
 
-    async def get_space(self, user: User, space_id: str, action: str = "space.read") -> tuple[Space, Access]:
-        """A space the user may ``action`` in; ``room.not_found`` when they cannot tell it exists."""
+    async def get_space(self, user: User, space_id: str, action: str = "space.read",
+                        kind: SpaceKind | None = None) -> tuple[Space, Access]:
+        """A space (of ``kind``) the user may ``action`` in; ``room.not_found`` when they cannot tell it exists."""
         space = await self._store.get_space(space_id)
-        if space is None:
+        if space is None or (kind is not None and space.kind != kind):
             raise NotFound("room.not_found")
         try:
             access = await self.access(user, space.project_id)

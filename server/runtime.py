@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from rooms.chat import ChatRules, ChatService
 from rooms.errors import Unavailable
@@ -14,6 +15,16 @@ from rooms.projects import ProjectService
 from server.auth import TokenVerifier
 from server.realtime.fanout import Fanout
 from server.settings import Settings
+
+
+T = TypeVar("T")
+
+
+def _opened(service: T | None) -> T:
+    """A service, or ``backend.unavailable`` before the lifespan opened the stores or after it closed them."""
+    if service is None:
+        raise Unavailable("backend.unavailable", backend="documents")
+    return service
 
 
 @dataclass
@@ -54,30 +65,20 @@ class Runtime:
 
     @property
     def projects(self) -> ProjectService:
-        if self._projects is None:
-            raise Unavailable("backend.unavailable", backend="documents")
-        return self._projects
+        return _opened(self._projects)
 
     @property
     def chat(self) -> ChatService:
-        if self._chat is None:
-            raise Unavailable("backend.unavailable", backend="documents")
-        return self._chat
+        return _opened(self._chat)
 
     @property
     def forum(self) -> ForumService:
-        if self._forum is None:
-            raise Unavailable("backend.unavailable", backend="documents")
-        return self._forum
+        return _opened(self._forum)
 
     @property
     def mail(self) -> MailService:
-        if self._mail is None:
-            raise Unavailable("backend.unavailable", backend="documents")
-        return self._mail
+        return _opened(self._mail)
 
     @property
     def files(self) -> FileService:
-        if self._files is None:
-            raise Unavailable("backend.unavailable", backend="documents")
-        return self._files
+        return _opened(self._files)

@@ -14,7 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.clients import CALL_TIMEOUT_SECS, Api, Project, make_project, realtime, uid
+from tests.support.clients import (
+    CALL_TIMEOUT_SECS,
+    Api,
+    Project,
+    make_project,
+    realtime,
+    uid,
+)
 from tests.support.server import ServerProcess
 
 MB = 1024 * 1024

@@ -4,36 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-
-from tests.support.clients import CALL_TIMEOUT_SECS, Api, Project, make_project, realtime
+from tests.support.clients import Api, Project, make_project, ok, realtime, until
 from tests.support.server import ServerProcess
-
-FORUM_PUSHES = ("forum:thread_created", "forum:post_created", "forum:post_edited", "forum:post_deleted",
-                "forum:thread_updated")
-
-
-def record(rt: Any) -> dict[str, list[Any]]:
-    seen: dict[str, list[Any]] = {name: [] for name in FORUM_PUSHES}
-    for name in FORUM_PUSHES:
-        rt.sio.on(name, handler=lambda data, name=name: seen[name].append(data))
-    return seen
-
-
-async def until(check: Callable[[], bool]) -> None:
-    async def wait() -> None:
-        while not check():
-            await asyncio.sleep(0.02)
-    await asyncio.wait_for(wait(), CALL_TIMEOUT_SECS)
-
-
-async def ok(rt: Any, event: str, payload: dict[str, Any]) -> Any:
-    ack = await rt.call(event, payload)
-    assert ack["ok"], ack
-    return ack["data"]
 
 
 @pytest.fixture
@@ -53,7 +28,7 @@ async def test_teacher_thread_pupil_reply_another_pupil_hears_both(server: Serve
     other = await second_pupil(server, project)
     async with realtime(server, project.teacher.token) as teacher, realtime(server, project.pupil.token) as pupil, \
             realtime(server, other) as listener:
-        heard = record(listener)
+        heard = listener.pushes
         thread = await ok(teacher, "forum:thread_create", {"forum_id": forum, "title": "Our rivers",
                                                            "body": "Post a **photo** of your river!"})
         assert thread["body_html"] == "<p>Post a <strong>photo</strong> of your river!</p>"
@@ -94,7 +69,7 @@ async def test_visitors_read_open_forums_but_never_post(server: ServerProcess, p
 async def test_locks_pins_and_moderation(server: ServerProcess, project: Project) -> None:
     forum = project.spaces["forum"]
     async with realtime(server, project.teacher.token) as teacher, realtime(server, project.pupil.token) as pupil:
-        heard = record(pupil)
+        heard = pupil.pushes
         first = await ok(pupil, "forum:thread_create", {"forum_id": forum, "title": "First", "body": "one"})
         second = await ok(pupil, "forum:thread_create", {"forum_id": forum, "title": "Second", "body": "two"})
         rules = await ok(teacher, "forum:thread_create", {"forum_id": forum, "title": "Rules", "body": "Be kind"})
@@ -130,7 +105,7 @@ async def test_posts_are_edited_and_deleted_by_their_authors_or_teachers(server:
     other = await second_pupil(server, project)
     async with realtime(server, project.pupil.token) as pupil, realtime(server, other) as mats, \
             realtime(server, project.teacher.token) as teacher:
-        heard = record(teacher)
+        heard = teacher.pushes
         thread = await ok(pupil, "forum:thread_create", {"forum_id": forum, "title": "Homework", "body": "?"})
         mine = await ok(pupil, "forum:post_create", {"thread_id": thread["id"], "body": "teh answer"})
         theirs = await ok(mats, "forum:post_create", {"thread_id": thread["id"], "body": "spam spam"})
@@ -241,7 +216,7 @@ async def test_staff_forums_stay_with_staff(server: ServerProcess, project: Proj
                                                               "visibility": "teachers"})
         planning = r.json()["id"]
     async with realtime(server, project.pupil.token) as pupil, realtime(server, project.teacher.token) as teacher:
-        pupil_heard, teacher_heard = record(pupil), record(teacher)
+        pupil_heard, teacher_heard = pupil.pushes, teacher.pushes
         async with Api(server, project.partner.token) as api:
             r = await api.post(f"/projects/{project.id}/forums/{planning}/threads",
                                {"title": "Marks", "body": "Pupil X struggles"})

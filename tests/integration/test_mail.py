@@ -8,28 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.clients import CALL_TIMEOUT_SECS, Api, Project, make_project, realtime
+from tests.support.clients import Api, Project, make_project, ok, realtime, until
 from tests.support.server import ServerProcess
-
-
-async def ok(rt: Any, event: str, payload: dict[str, Any]) -> Any:
-    ack = await rt.call(event, payload)
-    assert ack["ok"], ack
-    return ack["data"]
-
-
-def record(rt: Any) -> dict[str, list[Any]]:
-    seen: dict[str, list[Any]] = {"mail:received": [], "mail:unread": []}
-    for name in seen:
-        rt.sio.on(name, handler=lambda data, name=name: seen[name].append(data))
-    return seen
-
-
-async def until(check: Callable[[], bool]) -> None:
-    async def wait() -> None:
-        while not check():
-            await asyncio.sleep(0.02)
-    await asyncio.wait_for(wait(), CALL_TIMEOUT_SECS)
 
 
 @pytest.fixture
@@ -47,7 +27,7 @@ async def inbox(server: ServerProcess, token: str, folder: str = "inbox") -> lis
 async def test_three_recipients_three_inbox_copies_one_sent(server: ServerProcess, project: Project) -> None:
     to = [project.pupil, project.partner, project.visitor]
     async with realtime(server, project.pupil.token) as pupil, realtime(server, project.pupil.token) as pupil_tab:
-        heard, heard_tab = record(pupil), record(pupil_tab)
+        heard, heard_tab = pupil.pushes, pupil_tab.pushes
         async with realtime(server, project.teacher.token) as teacher:
             sent = await ok(teacher, "mail:send", {"project_id": project.id, "to": [p.id for p in to],
                                                    "subject": "Trip to Cologne", "body": "Forms by **Friday**."})

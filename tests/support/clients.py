@@ -61,7 +61,8 @@ class Api:
 
 
 PUSHES = ("chat:message", "chat:message_edited", "chat:message_deleted", "chat:typing", "presence:update",
-          "room:unread")
+          "room:unread", "forum:thread_created", "forum:post_created", "forum:post_edited", "forum:post_deleted",
+          "forum:thread_updated", "mail:received", "mail:unread")
 
 
 class Realtime:
@@ -109,6 +110,21 @@ async def realtime(server: ServerProcess, token: str | None, **auth: Any) -> Asy
         yield rt
     finally:
         await client.disconnect()
+
+
+async def ok(rt: Realtime, event: str, payload: dict[str, Any]) -> Any:
+    """The ack's data of a call that must succeed."""
+    ack = await rt.call(event, payload)
+    assert ack["ok"], ack
+    return ack["data"]
+
+
+async def until(check: Any, timeout: float = CALL_TIMEOUT_SECS) -> None:
+    """Wait until ``check()`` is true, for at most ``timeout`` seconds."""
+    async def wait() -> None:
+        while not check():
+            await asyncio.sleep(0.02)
+    await asyncio.wait_for(wait(), timeout)
 
 
 async def refused(server: ServerProcess, auth: Any) -> dict[str, Any]:
