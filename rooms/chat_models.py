@@ -78,6 +78,24 @@ class Unread(Model):
     last_seq: int
 
 
+class RoomLeft(Model):
+    room_id: str
+
+
+class TypingAck(Model):
+    sent: bool  # False: throttled, the others were told a moment ago
+
+
+class TypingPush(Model):
+    room_id: str
+    user: PresenceEntry
+
+
+class PresenceUpdate(Model):
+    room_id: str
+    online: list[PresenceEntry]
+
+
 class RoomJoinIn(Model):
     room_id: str
     since_seq: Seq | None = None

@@ -58,6 +58,11 @@ class MailPage(Model):
     next_cursor: str | None
 
 
+class MailDeleted(Model):
+    mail_id: str
+    deleted: bool
+
+
 class MailUnread(Model):
     unread: int  # unread copies in the inbox, all projects together
 

@@ -18,7 +18,7 @@ from rooms.errors import TwinspaceError
 from server.auth import TokenVerifier
 from server.http import health, openapi
 from server.http.api import ENDPOINTS
-from server.http.routing import API_PREFIX, handle, error_response
+from server.http.routing import API_PREFIX, error_response, handle
 from server.lifespan import lifespan
 from server.origins import OriginPolicy
 from server.realtime import events

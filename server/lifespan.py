@@ -9,9 +9,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import storage
-from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter
 from rooms.errors import TwinspaceError
 from server.runtime import Runtime
+from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter
 
 log = logging.getLogger("twinspace")
 

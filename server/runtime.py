@@ -16,7 +16,6 @@ from server.auth import TokenVerifier
 from server.realtime.fanout import Fanout
 from server.settings import Settings
 
-
 T = TypeVar("T")
 
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from rooms.forum_models import (
+    Post,
     PostCreateIn,
     PostEditIn,
     PostListIn,
+    PostPage,
     PostRefIn,
+    Thread,
     ThreadCreateIn,
     ThreadEditIn,
     ThreadListIn,
     ThreadModerateIn,
+    ThreadPage,
     ThreadReadIn,
     ThreadRefIn,
+    ThreadSummary,
 )
 from rooms.models import Space, User
 from server.runtime import Runtime
@@ -78,16 +83,16 @@ async def post_delete(rt: Runtime, user: User, data: PostRefIn) -> Any:
     return post
 
 
-# event name -> (payload schema, action)
+# event name -> (payload schema, action, ack data)
 ACTIONS = {
-    "forum:thread_create": (ThreadCreateIn, thread_create),
-    "forum:thread_list": (ThreadListIn, thread_list),
-    "forum:thread_edit": (ThreadEditIn, thread_edit),
-    "forum:thread_moderate": (ThreadModerateIn, thread_moderate),
-    "forum:thread_delete": (ThreadRefIn, thread_delete),
-    "forum:thread_read": (ThreadReadIn, thread_read),
-    "forum:post_create": (PostCreateIn, post_create),
-    "forum:post_list": (PostListIn, post_list),
-    "forum:post_edit": (PostEditIn, post_edit),
-    "forum:post_delete": (PostRefIn, post_delete),
+    "forum:thread_create": (ThreadCreateIn, thread_create, Thread),
+    "forum:thread_list": (ThreadListIn, thread_list, ThreadPage),
+    "forum:thread_edit": (ThreadEditIn, thread_edit, Thread),
+    "forum:thread_moderate": (ThreadModerateIn, thread_moderate, Thread),
+    "forum:thread_delete": (ThreadRefIn, thread_delete, Thread),
+    "forum:thread_read": (ThreadReadIn, thread_read, ThreadSummary),
+    "forum:post_create": (PostCreateIn, post_create, Post),
+    "forum:post_list": (PostListIn, post_list, PostPage),
+    "forum:post_edit": (PostEditIn, post_edit, Post),
+    "forum:post_delete": (PostRefIn, post_delete, Post),
 }

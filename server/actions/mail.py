@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from rooms.mail_models import MailCopy, MailListIn, MailMoveIn, MailReadIn, MailRefIn, MailSendIn, NoPayloadIn
+from rooms.mail_models import (
+    MailCopy,
+    MailDeleted,
+    MailListIn,
+    MailMoveIn,
+    MailPage,
+    MailReadIn,
+    MailRefIn,
+    MailSendIn,
+    MailUnread,
+    NoPayloadIn,
+)
 from rooms.models import User
 from server.runtime import Runtime
 
@@ -45,19 +56,20 @@ async def move(rt: Runtime, user: User, data: MailMoveIn) -> Any:
 async def delete(rt: Runtime, user: User, data: MailRefIn) -> Any:
     await rt.mail.delete(user, data.mail_id)
     await _unread(rt, user.id)
-    return {"mail_id": data.mail_id, "deleted": True}
+    return MailDeleted(mail_id=data.mail_id, deleted=True)
 
 
 async def unread_count(rt: Runtime, user: User, _: NoPayloadIn) -> Any:
     return await rt.mail.unread(user.id)
 
 
+# event name -> (payload schema, action, ack data)
 ACTIONS = {
-    "mail:send": (MailSendIn, send),
-    "mail:list": (MailListIn, list_folder),
-    "mail:get": (MailRefIn, get),
-    "mail:read": (MailReadIn, mark_read),
-    "mail:move": (MailMoveIn, move),
-    "mail:delete": (MailRefIn, delete),
-    "mail:unread_count": (NoPayloadIn, unread_count),
+    "mail:send": (MailSendIn, send, MailCopy),
+    "mail:list": (MailListIn, list_folder, MailPage),
+    "mail:get": (MailRefIn, get, MailCopy),
+    "mail:read": (MailReadIn, mark_read, MailCopy),
+    "mail:move": (MailMoveIn, move, MailCopy),
+    "mail:delete": (MailRefIn, delete, MailDeleted),
+    "mail:unread_count": (NoPayloadIn, unread_count, MailUnread),
 }

@@ -5,8 +5,18 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from rooms import limits
-from rooms.mail_models import MailCopy, MailListIn, MailMoveIn, MailPage, MailReadIn, MailRefIn, MailSendIn, \
-    MailUnread, NoPayloadIn
+from rooms.mail_models import (
+    MailCopy,
+    MailDeleted,
+    MailListIn,
+    MailMoveIn,
+    MailPage,
+    MailReadIn,
+    MailRefIn,
+    MailSendIn,
+    MailUnread,
+    NoPayloadIn,
+)
 from rooms.models import Model
 from server import wire
 from server.actions import mail as actions
@@ -19,11 +29,6 @@ class ReadBodyIn(Model):
 
 class MoveBodyIn(Model):
     folder: Literal["inbox", "archived", "sent"]
-
-
-class Deleted(Model):
-    mail_id: str
-    deleted: bool
 
 
 async def list_folder(call: Call, _: None) -> Any:
@@ -71,5 +76,5 @@ ENDPOINTS = [
     Endpoint("POST", M + "/{mail_id}/move", move, "Archive one's copy, or put it back", body=MoveBodyIn,
              response=MailCopy, tag="mail"),
     Endpoint("DELETE", M + "/{mail_id}", delete, "Delete one's own copy; the others keep theirs",
-             response=Deleted, tag="mail"),
+             response=MailDeleted, tag="mail"),
 ]

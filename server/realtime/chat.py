@@ -11,9 +11,15 @@ from rooms.chat_models import (
     ChatHistoryIn,
     ChatReadIn,
     ChatSendIn,
+    History,
+    Message,
     PresenceEntry,
+    RoomJoined,
     RoomJoinIn,
+    RoomLeft,
     RoomRefIn,
+    TypingAck,
+    Unread,
 )
 from server.realtime.fanout import room_channel
 from server.realtime.session import Session
@@ -40,7 +46,7 @@ async def room_leave(session: Session, data: RoomRefIn) -> Any:
     await fanout.unsubscribe(session.sid, room_channel(data.room_id))
     if await chat.leave(data.room_id, session.sid) is not None:
         await fanout.presence(data.room_id, await chat.online(data.room_id))
-    return {"room_id": data.room_id}
+    return RoomLeft(room_id=data.room_id)
 
 
 async def chat_send(session: Session, data: ChatSendIn) -> Any:
@@ -74,11 +80,11 @@ async def chat_typing(session: Session, data: RoomRefIn) -> Any:
     assert runtime.limiter is not None
     wait = await runtime.limiter.hit(f"typing:{data.room_id}:{session.user.id}", 1, limits.TYPING_THROTTLE_SECS)
     if wait > 0:
-        return {"sent": False}  # throttled: the others were told a moment ago
+        return TypingAck(sent=False)  # throttled: the others were told a moment ago
     who = PresenceEntry(user_id=session.user.id, role=access.role,
                         name=access.member.display_name if access.member else session.user.name)
     await runtime.fanout.typing(data.room_id, who, skip_sid=session.sid)
-    return {"sent": True}
+    return TypingAck(sent=True)
 
 
 async def chat_read(session: Session, data: ChatReadIn) -> Any:
@@ -94,13 +100,14 @@ async def on_disconnect(session: Session) -> None:
         await fanout.presence(room_id, await chat.online(room_id))
 
 
+# event -> (payload schema, handler, ack data)
 EVENTS = {
-    "room:join": (RoomJoinIn, room_join),
-    "room:leave": (RoomRefIn, room_leave),
-    "chat:send": (ChatSendIn, chat_send),
-    "chat:history": (ChatHistoryIn, chat_history),
-    "chat:edit": (ChatEditIn, chat_edit),
-    "chat:delete": (ChatDeleteIn, chat_delete),
-    "chat:typing": (RoomRefIn, chat_typing),
-    "chat:read": (ChatReadIn, chat_read),
+    "room:join": (RoomJoinIn, room_join, RoomJoined),
+    "room:leave": (RoomRefIn, room_leave, RoomLeft),
+    "chat:send": (ChatSendIn, chat_send, Message),
+    "chat:history": (ChatHistoryIn, chat_history, History),
+    "chat:edit": (ChatEditIn, chat_edit, Message),
+    "chat:delete": (ChatDeleteIn, chat_delete, Message),
+    "chat:typing": (RoomRefIn, chat_typing, TypingAck),
+    "chat:read": (ChatReadIn, chat_read, Unread),
 }

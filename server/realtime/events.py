@@ -28,16 +28,19 @@ log = logging.getLogger("twinspace.events")
 
 Handler = Callable[[Session, Any], Awaitable[Any]]
 
-def _from_actions(actions: dict[str, tuple[type[BaseModel], Any]]) -> dict[str, tuple[type[BaseModel], Handler]]:
+Event = tuple[type[BaseModel], Handler, Any]  # payload schema, handler, ack data (for the protocol document)
+
+
+def _from_actions(actions: dict[str, tuple[type[BaseModel], Any, Any]]) -> dict[str, Event]:
     """Events for actions shared with REST, which take (runtime, user, payload)."""
     def adapt(action: Any) -> Handler:
         async def handler(session: Session, data: Any) -> Any:
             return await action(session.runtime, session.user, data)
         return handler
-    return {name: (schema, adapt(action)) for name, (schema, action) in actions.items()}
+    return {name: (schema, adapt(action), ack) for name, (schema, action, ack) in actions.items()}
 
 
-EVENTS: dict[str, tuple[type[BaseModel], Handler]] = {
+EVENTS: dict[str, Event] = {
     **projects.EVENTS,
     **chat.EVENTS,
     **_from_actions(forum_actions.ACTIONS),
@@ -80,7 +83,7 @@ def register(sio: socketio.AsyncServer, runtime: Runtime) -> None:
     sio.on("connect", handler=connect)
     sio.on("disconnect", handler=disconnect)
 
-    for name, (schema, handler) in EVENTS.items():
+    for name, (schema, handler, _ack) in EVENTS.items():
         sio.on(name, handler=_dispatcher(sio, runtime, name, schema, handler))
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:

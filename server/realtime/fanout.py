@@ -15,8 +15,27 @@ from typing import Any
 
 import socketio
 
-from rooms.chat_models import Message, PresenceEntry, Unread
+from rooms.chat_models import Message, PresenceEntry, PresenceUpdate, TypingPush, Unread
+from rooms.forum_models import Post, Thread
+from rooms.mail_models import MailCopy, MailUnread
 from server.wire import jsonable
+
+# Every push the server sends: event -> data, for the protocol document and its test.
+PUSHES = {
+    "chat:message": Message,
+    "chat:message_edited": Message,
+    "chat:message_deleted": Message,
+    "chat:typing": TypingPush,
+    "presence:update": PresenceUpdate,
+    "room:unread": Unread,
+    "forum:thread_created": Thread,
+    "forum:thread_updated": Thread,
+    "forum:post_created": Post,
+    "forum:post_edited": Post,
+    "forum:post_deleted": Post,
+    "mail:received": MailCopy,
+    "mail:unread": MailUnread,
+}
 
 
 def room_channel(room_id: str) -> str:
@@ -42,6 +61,7 @@ class Fanout:
     # ---- pushes --------------------------------------------------------------
 
     async def _emit(self, event: str, data: Any, channel: str | list[str], skip_sid: str | None = None) -> None:
+        assert event in PUSHES, event
         await self._sio.emit(event, jsonable(data), room=channel, skip_sid=skip_sid)
 
     async def message_created(self, message: Message) -> None:
@@ -54,10 +74,10 @@ class Fanout:
         await self._emit("chat:message_deleted", message, room_channel(message.room_id))
 
     async def typing(self, room_id: str, who: PresenceEntry, skip_sid: str) -> None:
-        await self._emit("chat:typing", {"room_id": room_id, "user": who}, room_channel(room_id), skip_sid)
+        await self._emit("chat:typing", TypingPush(room_id=room_id, user=who), room_channel(room_id), skip_sid)
 
     async def presence(self, room_id: str, online: list[PresenceEntry]) -> None:
-        await self._emit("presence:update", {"room_id": room_id, "online": online}, room_channel(room_id))
+        await self._emit("presence:update", PresenceUpdate(room_id=room_id, online=online), room_channel(room_id))
 
     async def unread(self, user_id: str, unread: Unread) -> None:
         await self._emit("room:unread", unread, user_channel(user_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rooms.models import Model
+from rooms.models import MemberView, Model, ProjectWithRole, Space, User
 from server.realtime.session import Session
 
 
@@ -45,11 +45,12 @@ async def space_get(session: Session, ref: SpaceRef) -> Any:
     return space
 
 
+# event -> (payload schema, handler, ack data)
 EVENTS = {
-    "me:get": (NoPayload, me_get),
-    "project:list": (NoPayload, project_list),
-    "project:get": (ProjectRef, project_get),
-    "member:list": (ProjectRef, member_list),
-    "space:list": (ProjectRef, space_list),
-    "space:get": (SpaceRef, space_get),
+    "me:get": (NoPayload, me_get, User),
+    "project:list": (NoPayload, project_list, list[ProjectWithRole]),
+    "project:get": (ProjectRef, project_get, ProjectWithRole),
+    "member:list": (ProjectRef, member_list, list[MemberView]),
+    "space:list": (ProjectRef, space_list, list[Space]),
+    "space:get": (SpaceRef, space_get, Space),
 }
