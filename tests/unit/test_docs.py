@@ -8,14 +8,22 @@ from pathlib import Path
 from rooms.errors import SPECS
 from server.http.api import ENDPOINTS
 from server.realtime.events import EVENTS
+from server.realtime.fanout import PUSHES
 from server.settings import OPTIONS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
+def test_protocol_reference_is_generated_from_the_code() -> None:
+    from server.docgen import reference
+
+    text = (DOCS / "protocol.md").read_text()
+    assert reference() in text, "run: .venv/bin/python -m server.docgen docs/protocol.md"
+
+
 def test_protocol_documents_every_event_and_error_code() -> None:
     text = (DOCS / "protocol.md").read_text()
-    missing = [name for name in [*EVENTS, *SPECS] if f"`{name}`" not in text]
+    missing = [name for name in [*EVENTS, *PUSHES, *SPECS] if f"`{name}`" not in text]
     assert missing == []
 
 
