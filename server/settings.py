@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import storage
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:@/]*:)[^/]*@")  # scheme://user:PASSWORD@
 
 
 class SettingsError(Exception):
@@ -52,6 +53,12 @@ def _scheme_url(schemes: tuple[str, ...]) -> Callable[[str], str]:
             raise ValueError(f"scheme must be one of {', '.join(s + '://' for s in schemes)}")
         if parts.scheme in ("sqlite", "file"):
             storage.url_path(raw)
+        elif parts.scheme in ("s3", "minio"):
+            from storage.objects.s3 import (
+                parse_s3_url,  # the S3 SDK loads only when configured
+            )
+
+            parse_s3_url(raw)
         return raw
     return parse
 
@@ -140,7 +147,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("documents_url", _scheme_url(storage.DOCUMENT_SCHEMES), None,
            "Document store (projects, members, chat). Default: sqlite:///DATA_DIR/twinspace.db.", "URL"),
     Option("objects_url", _scheme_url(storage.OBJECT_SCHEMES), None,
-           "Object store for file bytes. Default: file:///DATA_DIR/files.", "URL"),
+           "Object store for file bytes: file:///PATH or s3://KEY:SECRET@HOST:PORT/BUCKET?secure=false"
+           "&region=R (MinIO, AWS S3 or any S3 API). Default: file:///DATA_DIR/files.", "URL"),
     Option("fanout_url", _scheme_url(storage.FANOUT_SCHEMES), "memory://",
            "Fan-out between instances. memory:// serves one process.", "URL"),
     Option("public_url", _text, None,
@@ -226,7 +234,7 @@ def load(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Setting
         try:
             values[option.name] = option.parse(raw)
         except ValueError as exc:
-            shown = "(hidden)" if option.name == "jwt_secret" else repr(raw)
+            shown = "(hidden)" if option.name == "jwt_secret" else repr(_without_password(raw))
             problems.append(f"{source}={shown}: {_reason(exc)}")
     if problems:
         raise SettingsError(problems)
@@ -237,6 +245,11 @@ def load(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Setting
     shown_host = f"[{host}]" if ":" in host else host
     values["public_url"] = (values["public_url"] or f"http://{shown_host}:{values['port']}").rstrip("/")
     return Settings(**values)
+
+
+def _without_password(raw: str) -> str:
+    """A value as it may be shown: a URL's password (an S3 secret) becomes ***."""
+    return _URL_PASSWORD.sub(r"\1***@", raw)
 
 
 def _reason(exc: ValueError) -> str:

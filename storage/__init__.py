@@ -1,7 +1,8 @@
 """Adapters behind the domain's ports, picked by URL.
 
 - documents: ``sqlite:///path`` (embedded default); ``mongodb://`` is planned
-- objects: ``file:///path`` (embedded default)
+- objects: ``file:///path`` (embedded default);
+  ``s3://KEY:SECRET@HOST:PORT/BUCKET?secure=false&region=R`` (``minio://`` too)
 - fan-out: ``memory://`` (one process)
 
 ``open_documents`` and ``open_objects`` are async context managers: they
@@ -13,12 +14,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from rooms.ports import DocumentStore, ObjectStore
 
+if TYPE_CHECKING:
+    from storage.objects.localfs import LocalObjectStore
+    from storage.objects.s3 import S3ObjectStore
+
 DOCUMENT_SCHEMES = ("sqlite",)
-OBJECT_SCHEMES = ("file",)
+OBJECT_SCHEMES = ("file", "s3", "minio")
 FANOUT_SCHEMES = ("memory",)
 
 
@@ -51,14 +57,23 @@ async def open_documents(url: str) -> AsyncIterator[DocumentStore]:
 @asynccontextmanager
 async def open_objects(url: str) -> AsyncIterator[ObjectStore]:
     scheme = urlsplit(url).scheme
+    store: LocalObjectStore | S3ObjectStore
     if scheme == "file":
         from storage.objects.localfs import LocalObjectStore
 
         store = LocalObjectStore(url_path(url))
-        await store.open()
-        try:
-            yield store
-        finally:
-            await store.aclose()
+    elif scheme in ("s3", "minio"):
+        from storage.objects.s3 import S3ObjectStore, parse_s3_url
+
+        store = S3ObjectStore(parse_s3_url(url))
     else:
         raise ValueError(f"unsupported object store scheme {scheme!r} (supported: {OBJECT_SCHEMES})")
+    try:
+        await store.open()
+    except BaseException:
+        await store.aclose()  # threads and connections made before the service was found down
+        raise
+    try:
+        yield store
+    finally:
+        await store.aclose()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.s3 import swift_s3
 from tests.support.server import ServerProcess
 
 
@@ -34,3 +35,14 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     yield make
     for proc in made:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def s3_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An S3 service for the session: OpenStack Swift's S3 API on free loopback ports.
+
+    The first use on a machine installs Swift's Debian packages (tests/support/swift-s3.sh).
+    The URL names the bucket ``twinspace-tests``; see ``tests.support.s3.with_bucket`` for others.
+    """
+    with swift_s3(tmp_path_factory.mktemp("swift-s3")) as url:
+        yield url

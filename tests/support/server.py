@@ -38,6 +38,12 @@ class ServerProcess:
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
 
     @property
+    def objects_url(self) -> str | None:
+        """The ``--objects-url`` this server was given (None: the local default)."""
+        args = list(self.args)
+        return args[args.index("--objects-url") + 1] if "--objects-url" in args else None
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
