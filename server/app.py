@@ -32,6 +32,7 @@ from server.wire import EVENT_PAYLOAD_MAX_BYTES
 # a dropped connection; this cap only stops abuse.
 TRANSPORT_MAX_BYTES = 16 * 1024 * 1024
 assert TRANSPORT_MAX_BYTES > EVENT_PAYLOAD_MAX_BYTES
+FANOUT_CHANNEL = "twinspace"  # the Redis pub/sub channel every instance shares
 PING_INTERVAL_SECS = 20  # under common proxy idle time-outs (30-60 s)
 PING_TIMEOUT_SECS = 20  # school Wi-Fi stalls; don't drop clients on a short hiccup
 
@@ -43,12 +44,19 @@ def package_version() -> str:
         return "0.0.0"
 
 
+def client_manager(fanout_url: str) -> socketio.AsyncManager:
+    """In-process fan-out, or Redis pub/sub between every instance (python-socketio's own manager)."""
+    if fanout_url.startswith(("redis://", "rediss://")):
+        return socketio.AsyncRedisManager(fanout_url, channel=FANOUT_CHANNEL)
+    return socketio.AsyncManager()
+
+
 def create_app(settings: Settings, secret: str | None) -> Any:
     """The whole server as one ASGI app."""
     origins = OriginPolicy(settings)
     sio = socketio.AsyncServer(
         async_mode="asgi",
-        client_manager=socketio.AsyncManager(),
+        client_manager=client_manager(settings.fanout_url),
         cors_allowed_origins=lambda origin, environ=None: origins.allows(origin),
         max_http_buffer_size=TRANSPORT_MAX_BYTES,
         ping_interval=PING_INTERVAL_SECS,

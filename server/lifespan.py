@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import storage
 from rooms.errors import TwinspaceError
 from server.runtime import Runtime
-from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter
+from storage.ephemeral import open_ephemeral
 
 log = logging.getLogger("twinspace")
 
@@ -28,7 +28,11 @@ def lifespan(runtime: Runtime):  # type: ignore[no-untyped-def]
                 log.error("cannot start: the %s backend is unavailable: %s", exc.data.get("backend"),
                           exc.data.get("detail", exc.code))
                 raise
-            runtime.attach(documents, objects, MemoryPresence(), MemoryRateLimiter())
+            ephemeral = await stack.enter_async_context(open_ephemeral(settings.fanout_url))
+            runtime.attach(documents, objects, ephemeral.presence, ephemeral.limiter, ephemeral.ping)
+            if ephemeral.heartbeat is not None:
+                beat = asyncio.create_task(_every(ephemeral.heartbeat_secs, ephemeral.heartbeat), name="presence")
+                stack.push_async_callback(_stop, beat)
             stack.push_async_callback(_stop, asyncio.create_task(_retention_loop(runtime), name="retention"))
             stack.callback(runtime.detach)
             log.info("documents: %s; objects: %s; fan-out: %s", _safe(settings.documents_url),
@@ -63,6 +67,13 @@ async def _retention_loop(runtime: Runtime) -> None:
         except Exception as exc:  # noqa: BLE001 - try again next round; the log has the traceback
             log.error("retention sweep failed", exc_info=exc)
         await asyncio.sleep(runtime.settings.retention_sweep_secs)
+
+
+async def _every(secs: float, job: Callable[[], Awaitable[None]]) -> None:
+    """Run ``job`` every ``secs`` seconds until cancelled."""
+    while True:
+        await asyncio.sleep(secs)
+        await job()
 
 
 async def _stop(task: asyncio.Task[None]) -> None:

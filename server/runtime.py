@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -36,6 +37,7 @@ class Runtime:
     documents: DocumentStore | None = None
     objects: ObjectStore | None = None
     limiter: RateLimiter | None = None
+    fanout_ping: Callable[[], Awaitable[None]] | None = None
     _projects: ProjectService | None = field(default=None, repr=False)
     _chat: ChatService | None = field(default=None, repr=False)
     _forum: ForumService | None = field(default=None, repr=False)
@@ -43,7 +45,8 @@ class Runtime:
     _files: FileService | None = field(default=None, repr=False)
 
     def attach(self, documents: DocumentStore, objects: ObjectStore, presence: Presence,
-               limiter: RateLimiter) -> None:
+               limiter: RateLimiter, fanout_ping: Callable[[], Awaitable[None]]) -> None:
+        self.fanout_ping = fanout_ping
         self.documents = documents
         self.objects = objects
         self.limiter = limiter
@@ -59,7 +62,7 @@ class Runtime:
                                  self.settings.mail_rate_window_secs, self._files)
 
     def detach(self) -> None:
-        self.documents = self.objects = self.limiter = None
+        self.documents = self.objects = self.limiter = self.fanout_ping = None
         self._projects = self._chat = self._forum = self._mail = self._files = None
 
     @property

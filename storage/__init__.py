@@ -3,7 +3,7 @@
 - documents: ``sqlite:///path`` (embedded default); ``mongodb://`` is planned
 - objects: ``file:///path`` (embedded default);
   ``s3://KEY:SECRET@HOST:PORT/BUCKET?secure=false&region=R`` (``minio://`` too)
-- fan-out: ``memory://`` (one process)
+- fan-out: ``memory://`` (one process) or ``redis://`` (many instances; see ``storage.ephemeral``)
 
 ``open_documents`` and ``open_objects`` are async context managers: they
 open a store and close it exactly once.
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 DOCUMENT_SCHEMES = ("sqlite",)
 OBJECT_SCHEMES = ("file", "s3", "minio")
-FANOUT_SCHEMES = ("memory",)
+FANOUT_SCHEMES = ("memory", "redis", "rediss")
 
 
 def url_path(url: str) -> Path:

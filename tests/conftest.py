@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.redis import RedisServer
 from tests.support.s3 import swift_s3
 from tests.support.server import ServerProcess
 
@@ -46,3 +47,11 @@ def s3_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """
     with swift_s3(tmp_path_factory.mktemp("swift-s3")) as url:
         yield url
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of one test's own (so that a test may stop and restart it)."""
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()

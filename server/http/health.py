@@ -31,7 +31,13 @@ def readyz(runtime: Runtime):  # type: ignore[no-untyped-def]
                 checks[name] = "ok"
             except (TwinspaceError, TimeoutError, OSError):
                 checks[name] = "unavailable"
-        checks["fanout"] = "ok"  # memory://: in-process, up while the process is
+        try:
+            if runtime.fanout_ping is None:
+                raise TimeoutError
+            await asyncio.wait_for(runtime.fanout_ping(), PROBE_TIMEOUT_SECS)
+            checks["fanout"] = "ok"
+        except (TwinspaceError, TimeoutError, OSError):
+            checks["fanout"] = "unavailable"
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
                             status_code=200 if ready else 503)

@@ -11,9 +11,12 @@ to that person's own connections. Socket.IO room names:
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import socketio
+
+log = logging.getLogger(__name__)
 
 from rooms.chat_models import Message, PresenceEntry, PresenceUpdate, TypingPush, Unread
 from rooms.forum_models import Post, Thread
@@ -62,7 +65,10 @@ class Fanout:
 
     async def _emit(self, event: str, data: Any, channel: str | list[str], skip_sid: str | None = None) -> None:
         assert event in PUSHES, event
-        await self._sio.emit(event, jsonable(data), room=channel, skip_sid=skip_sid)
+        try:
+            await self._sio.emit(event, jsonable(data), room=channel, skip_sid=skip_sid)
+        except Exception as exc:  # noqa: BLE001 - what was stored stays stored; clients fill gaps by seq
+            log.warning("push %s not sent: %s", event, exc)
 
     async def message_created(self, message: Message) -> None:
         await self._emit("chat:message", message, room_channel(message.room_id))

@@ -35,7 +35,7 @@ class ServerProcess:
         self.env = env or {}
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
+        self.log_path = data_dir.parent / f"{data_dir.name}-server-{self.port}.log"
 
     @property
     def objects_url(self) -> str | None:

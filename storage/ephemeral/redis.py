@@ -1,0 +1,159 @@
+"""Presence and rate-limit counters shared by every instance through Redis.
+
+Presence: one hash per room, ``presence:<room>``, field ``<instance>:<sid>``
+-> the person's entry, and one set per connection of the rooms it is in.
+Each instance refreshes ``alive:<instance>`` every few seconds; entries of
+an instance that stopped refreshing (killed, cut off) are ignored and
+cleaned up by whoever reads them, so a crash never leaves ghosts online.
+
+Rate limits: a sliding log per key in a sorted set, checked and updated by
+one Lua script on Redis's clock, so all instances count together.
+
+Redis going away never takes an instance down: presence then answers from
+what it could not read as empty, the limiter lets requests through, and
+both log it; the instance carries on and is back in step when Redis is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from rooms.chat_models import PresenceEntry
+from rooms.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+ALIVE_TTL_SECS = 15  # three missed heartbeats and an instance's connections count as gone
+HEARTBEAT_SECS = 5
+SOCKET_TIMEOUT_SECS = 2.0  # a Redis slower than this is treated as down: chat must not wait on it
+
+_SLIDING_LOG = """
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local window_ms = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms - window_ms)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return tonumber(oldest[2]) + window_ms - now_ms
+end
+redis.call('ZADD', KEYS[1], now_ms, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window_ms)
+return 0
+"""
+
+
+def connect(url: str) -> Redis:
+    return Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT_SECS, socket_connect_timeout=SOCKET_TIMEOUT_SECS,
+                          decode_responses=True)
+
+
+class RedisPresence:
+    """:class:`rooms.ports.Presence` shared through Redis."""
+
+    def __init__(self, redis: Redis, instance: str | None = None) -> None:
+        self._redis = redis
+        self.instance = instance or secrets.token_hex(6)
+
+    async def heartbeat(self) -> None:
+        """Keep this instance's connections counted; run every ``HEARTBEAT_SECS`` by the lifespan."""
+        try:
+            await self._redis.set(f"alive:{self.instance}", "1", ex=ALIVE_TTL_SECS)
+        except RedisError as exc:
+            log.warning("presence heartbeat failed: %s", exc)
+
+    async def forget_instance(self) -> None:
+        """At a clean shutdown: this instance's connections are gone at once."""
+        try:
+            await self._redis.delete(f"alive:{self.instance}")
+        except RedisError as exc:
+            log.warning("presence: could not sign off: %s", exc)
+
+    def _field(self, sid: str) -> str:
+        return f"{self.instance}:{sid}"
+
+    async def enter(self, room_id: str, sid: str, who: PresenceEntry) -> bool:
+        try:
+            before = await self._online(room_id)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hset(f"presence:{room_id}", self._field(sid), who.model_dump_json())
+                pipe.sadd(f"rooms:{self._field(sid)}", room_id)
+                await pipe.execute()
+        except RedisError as exc:
+            log.warning("presence: could not record %s in %s: %s", who.user_id, room_id, exc)
+            return False
+        return all(e.user_id != who.user_id for e in before)
+
+    async def leave(self, room_id: str, sid: str) -> PresenceEntry | None:
+        try:
+            raw = await self._redis.hget(f"presence:{room_id}", self._field(sid))
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hdel(f"presence:{room_id}", self._field(sid))
+                pipe.srem(f"rooms:{self._field(sid)}", room_id)
+                await pipe.execute()
+            if raw is None:
+                return None
+            entry = PresenceEntry.model_validate_json(raw)
+            still = await self._online(room_id)
+        except RedisError as exc:
+            log.warning("presence: could not remove a connection from %s: %s", room_id, exc)
+            return None
+        return None if any(e.user_id == entry.user_id for e in still) else entry
+
+    async def rooms_of(self, sid: str) -> list[str]:
+        try:
+            return sorted(await self._redis.smembers(f"rooms:{self._field(sid)}"))
+        except RedisError as exc:
+            log.warning("presence: could not read a connection's rooms: %s", exc)
+            return []
+
+    async def online(self, room_id: str) -> list[PresenceEntry]:
+        try:
+            entries = await self._online(room_id)
+        except RedisError as exc:
+            log.warning("presence: could not read %s: %s", room_id, exc)
+            return []
+        unique = {e.user_id: e for e in entries}
+        return sorted(unique.values(), key=lambda e: (e.name, e.user_id))
+
+    async def _online(self, room_id: str) -> list[PresenceEntry]:
+        fields: dict[str, str] = await self._redis.hgetall(f"presence:{room_id}")
+        instances = sorted({f.split(":", 1)[0] for f in fields})
+        alive = dict(zip(instances, await self._redis.mget([f"alive:{i}" for i in instances]) if instances else []))
+        dead = [f for f in fields if not alive.get(f.split(":", 1)[0])]
+        if dead:
+            await self._redis.hdel(f"presence:{room_id}", *dead)  # an instance that died left these behind
+        return [PresenceEntry.model_validate_json(v) for f, v in fields.items() if f not in dead]
+
+
+class RedisRateLimiter:
+    """:class:`rooms.ports.RateLimiter` shared through Redis."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._script: Any = redis.register_script(_SLIDING_LOG)
+
+    async def hit(self, key: str, limit: int, window_secs: float) -> float:
+        try:
+            wait_ms = await self._script(keys=[f"rate:{key}"],
+                                         args=[int(window_secs * 1000), limit, secrets.token_hex(8)])
+        except RedisError as exc:
+            log.warning("rate limit not checked (Redis unavailable): %s", exc)
+            return 0.0  # let the request through: a school must not lose its chat to a counter
+        return max(0.0, float(wait_ms) / 1000)
+
+
+async def ping(redis: Redis) -> None:
+    try:
+        await asyncio.wait_for(redis.ping(), SOCKET_TIMEOUT_SECS)
+    except (RedisError, TimeoutError, OSError) as exc:
+        raise Unavailable("backend.unavailable", backend="redis", detail=str(exc)) from exc
+
+
+__all__ = ["RedisPresence", "RedisRateLimiter", "connect", "ping"]

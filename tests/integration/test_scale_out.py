@@ -1,0 +1,190 @@
+"""Several instances behind one Redis and one document store: they act as one server."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import socketio
+
+from tests.support.clients import CALL_TIMEOUT_SECS, make_project, ok, realtime, until
+from tests.support.redis import RedisServer
+from tests.support.server import ServerProcess
+
+SEND_TIMEOUT_SECS = 3
+
+
+def pair(make_server: Callable[..., ServerProcess], redis: RedisServer, tmp_path: Path,
+         *args: str) -> tuple[ServerProcess, ServerProcess]:
+    """Two instances sharing one data folder (SQLite and files) and one Redis."""
+    data = tmp_path / "shared"
+    flags = ("--fanout-url", redis.url, "--chat-rate-messages", "10000", *args)
+    first = make_server(*flags, data_dir=data).start()  # makes the signing secret, migrates
+    second = make_server(*flags, data_dir=data).start()
+    return first, second
+
+
+async def history(server: ServerProcess, token: str, room: str) -> dict[int, dict[str, Any]]:
+    stored: dict[int, dict[str, Any]] = {}
+    after = 0
+    async with realtime(server, token) as rt:
+        while True:
+            page = await ok(rt, "chat:history", {"room_id": room, "after_seq": after, "limit": 200})
+            stored.update({m["seq"]: m for m in page["messages"]})
+            if not page["has_more"]:
+                return stored
+            after = page["messages"][-1]["seq"]
+
+
+async def test_a_message_sent_through_one_instance_reaches_the_other(
+        make_server: Callable[..., ServerProcess], redis_server: RedisServer, tmp_path: Path) -> None:
+    a, b = pair(make_server, redis_server, tmp_path)
+    project = await make_project(a)
+    room = project.spaces["general"]
+    async with realtime(a, project.pupil.token) as on_a, realtime(b, project.teacher.token) as on_b:
+        await ok(on_b, "room:join", {"room_id": room})
+        joined = await ok(on_a, "room:join", {"room_id": room})
+        # Presence is the same on both instances.
+        assert {p["user_id"] for p in joined["online"]} == {project.pupil.id, project.teacher.id}
+        await on_b.wait_for("presence:update", lambda p: len(p["online"]) == 2)
+        sent = await ok(on_a, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "Hallo!"})
+        assert (await on_b.wait_for("chat:message"))[0] == sent
+        reply = await ok(on_b, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "Salut !"})
+        assert reply["seq"] == sent["seq"] + 1
+        assert (await on_a.wait_for("chat:message", lambda m: m["seq"] == reply["seq"]))[0] == reply
+        # Forum and mail pushes cross instances too.
+        await ok(on_b, "forum:thread_create", {"forum_id": project.spaces["forum"], "title": "Hi", "body": "all"})
+        await on_a.wait_for("forum:thread_created")
+        await ok(on_a, "mail:send", {"project_id": project.id, "to": [project.teacher.id], "subject": "Q",
+                                     "body": "?"})
+        await on_b.wait_for("mail:received")
+    for server in (a, b):
+        ready = httpx.get(server.url + "/readyz", timeout=10).json()
+        assert ready["checks"]["fanout"] == "ok"
+
+
+async def test_presence_and_rate_limits_are_shared(make_server: Callable[..., ServerProcess],
+                                                   redis_server: RedisServer, tmp_path: Path) -> None:
+    data = tmp_path / "shared"
+    flags = ("--fanout-url", redis_server.url, "--chat-rate-messages", "3", "--chat-rate-window-secs", "30")
+    a = make_server(*flags, data_dir=data).start()
+    b = make_server(*flags, data_dir=data).start()
+    project = await make_project(a)
+    room = project.spaces["general"]
+    async with realtime(a, project.pupil.token) as tab_a, realtime(b, project.pupil.token) as tab_b, \
+            realtime(b, project.teacher.token) as watcher:
+        await ok(watcher, "room:join", {"room_id": room})
+        await ok(tab_a, "room:join", {"room_id": room})
+        await ok(tab_b, "room:join", {"room_id": room})  # a second tab, on the other instance
+        online = (await ok(watcher, "room:join", {"room_id": room}))["online"]
+        assert sorted(p["user_id"] for p in online) == sorted([project.pupil.id, project.teacher.id])
+        for rt in (tab_a, tab_b, tab_a):
+            await ok(rt, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "quick"})
+        ack = await tab_b.call("chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "more"})
+        assert ack["error"]["code"] == "rate.limited"
+        before = len(watcher.pushes["presence:update"])
+        await tab_a.sio.disconnect()
+        await asyncio.sleep(0.3)
+        assert watcher.pushes["presence:update"][before:] == []  # the tab on b keeps the pupil online
+    # A killed instance leaves no ghosts: its connections stop counting once its heartbeat lapses.
+    async with realtime(a, project.pupil.token) as doomed:
+        await ok(doomed, "room:join", {"room_id": room})
+        a.stop(signal.SIGKILL)
+    async with realtime(b, project.teacher.token) as rt:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            online = (await ok(rt, "room:join", {"room_id": room}))["online"]
+            if [p["user_id"] for p in online] == [project.teacher.id]:
+                break
+            await asyncio.sleep(1)
+        assert [p["user_id"] for p in online] == [project.teacher.id]
+
+
+async def _sender(server: ServerProcess, token: str, room: str, acked: list[dict[str, Any]],
+                  stop: asyncio.Event) -> None:
+    """Send until stopped or until the instance goes away; record every acknowledged message."""
+    async with realtime(server, token) as rt:
+        for k in range(100_000):
+            if stop.is_set():
+                return
+            try:
+                ack = await rt.sio.call("chat:send", {"room_id": room, "client_id": uuid.uuid4().hex,
+                                                      "text": f"message {k}"}, timeout=SEND_TIMEOUT_SECS)
+            except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
+                    socketio.exceptions.DisconnectedError):
+                return
+            assert ack["ok"], ack
+            acked.append(ack["data"])
+            await asyncio.sleep(0.005)
+
+
+async def test_sigkill_of_one_instance_loses_nothing_for_clients_that_move(
+        make_server: Callable[..., ServerProcess], redis_server: RedisServer, tmp_path: Path) -> None:
+    a, b = pair(make_server, redis_server, tmp_path)
+    project = await make_project(a)
+    room = project.spaces["general"]
+    acked: list[dict[str, Any]] = []
+    async with realtime(b, project.teacher.token) as reader:
+        await ok(reader, "room:join", {"room_id": room})
+        stop = asyncio.Event()
+        sending = asyncio.create_task(_sender(a, project.pupil.token, room, acked, stop))
+        await until(lambda: len(acked) >= 60, timeout=30)
+        a.stop(signal.SIGKILL)
+        await asyncio.wait_for(sending, CALL_TIMEOUT_SECS + SEND_TIMEOUT_SECS)
+        # The pupil's client reconnects to b and carries on.
+        await _sender_burst(b, project.pupil.token, room, acked, 20)
+        # The reader fills any gap from history: it then holds every acknowledged message once.
+        seen = {m["seq"]: m for m in reader.pushes["chat:message"]}
+        stored = await history(b, project.teacher.token, room)
+        missing = sorted(set(stored) - set(seen))
+        seen.update({s: stored[s] for s in missing})
+    assert sorted(stored) == list(range(1, len(stored) + 1))
+    for message in acked:
+        assert seen[message["seq"]] == message
+
+
+async def _sender_burst(server: ServerProcess, token: str, room: str, acked: list[dict[str, Any]], n: int) -> None:
+    async with realtime(server, token) as rt:
+        for k in range(n):
+            acked.append(await ok(rt, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex,
+                                                    "text": f"after the move {k}"}))
+
+
+async def test_a_redis_restart_loses_nothing_once_clients_resync(
+        make_server: Callable[..., ServerProcess], redis_server: RedisServer, tmp_path: Path) -> None:
+    a, b = pair(make_server, redis_server, tmp_path)
+    project = await make_project(a)
+    room = project.spaces["general"]
+    acked: list[dict[str, Any]] = []
+    async with realtime(b, project.teacher.token) as reader:
+        await ok(reader, "room:join", {"room_id": room})
+        await _sender_burst(a, project.pupil.token, room, acked, 10)
+        await until(lambda: len(reader.pushes["chat:message"]) == 10)
+
+        redis_server.stop()
+        # Without Redis, sends are still stored and acknowledged; nobody crashes.
+        await _sender_burst(a, project.pupil.token, room, acked, 10)
+        assert httpx.get(a.url + "/readyz", timeout=10).json()["checks"]["fanout"] == "unavailable"
+        redis_server.start()
+
+        # Once the instances are back on Redis, pushes cross again.
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            await _sender_burst(a, project.pupil.token, room, acked, 1)
+            await asyncio.sleep(0.5)
+            if reader.pushes["chat:message"][-1]["seq"] == acked[-1]["seq"]:
+                break
+        assert reader.pushes["chat:message"][-1]["seq"] == acked[-1]["seq"]
+        seen = {m["seq"]: m for m in reader.pushes["chat:message"]}
+        stored = await history(b, project.teacher.token, room)
+        seen.update({s: stored[s] for s in set(stored) - set(seen)})  # the gap, from history
+    assert len(seen) == len(acked) == len(stored)
+    for message in acked:
+        assert seen[message["seq"]] == message
+    assert a.proc is not None and a.proc.poll() is None and b.proc is not None and b.proc.poll() is None
