@@ -150,7 +150,8 @@ OPTIONS: tuple[Option, ...] = (
            "Object store for file bytes: file:///PATH or s3://KEY:SECRET@HOST:PORT/BUCKET?secure=false"
            "&region=R (MinIO, AWS S3 or any S3 API). Default: file:///DATA_DIR/files.", "URL"),
     Option("fanout_url", _scheme_url(storage.FANOUT_SCHEMES), "memory://",
-           "Fan-out between instances. memory:// serves one process.", "URL"),
+           "Fan-out between instances: memory:// (one process) or redis://HOST:PORT/DB (many instances "
+           "sharing pushes, presence and rate limits).", "URL"),
     Option("public_url", _text, None,
            "Address clients use to reach this server. Default: http://HOST:PORT.", "URL"),
     Option("allowed_origins", _origins, None,
