@@ -98,6 +98,17 @@ class ChatService:
     async def online(self, room_id: str) -> list[PresenceEntry]:
         return await self._presence.online(room_id)
 
+    async def evict(self, project_id: str, user_id: str) -> dict[str, list[str]]:
+        """Someone left a project: forget their connections in its chat rooms; room -> their sids."""
+        spaces = await self._store.list_spaces(project_id, ("members", "teachers", "visitors"))
+        evicted = {}
+        for space in spaces:
+            if space.kind == "chat":
+                sids = await self._presence.evict(space.id, user_id)
+                if sids:
+                    evicted[space.id] = sids
+        return evicted
+
     async def history(self, user: User, query: ChatHistoryIn) -> History:
         await self.room(user, query.room_id)
         if query.after_seq is not None:

@@ -205,6 +205,9 @@ class Presence(Protocol):
 
     async def online(self, room_id: str) -> list[PresenceEntry]: ...
 
+    async def evict(self, room_id: str, user_id: str) -> list[str]:
+        """Forget every connection of a user in a room, on any instance; return their sids."""
+
 
 class RateLimiter(Protocol):
     async def hit(self, key: str, limit: int, window_secs: float) -> float:

@@ -21,6 +21,7 @@ from rooms.models import (
     User,
 )
 from server.http.routing import Call, Endpoint
+from server.realtime.fanout import room_channel
 
 
 async def me(call: Call, _: None) -> User:
@@ -75,7 +76,14 @@ async def change_role(call: Call, body: MemberRoleIn) -> Member:
 
 
 async def remove_member(call: Call, _: None) -> None:
-    await call.runtime.projects.remove_member(call.user, call.param("project_id"), call.param("user_id"))
+    project_id, user_id = call.param("project_id"), call.param("user_id")
+    await call.runtime.projects.remove_member(call.user, project_id, user_id)
+    # Whoever leaves a project stops hearing its rooms at once, on every instance.
+    chat, fanout = call.runtime.chat, call.runtime.fanout
+    for room_id, sids in (await chat.evict(project_id, user_id)).items():
+        for sid in sids:
+            await fanout.unsubscribe(sid, room_channel(room_id))
+        await fanout.presence(room_id, await chat.online(room_id))
 
 
 async def list_spaces(call: Call, _: None) -> list[Space]:

@@ -39,6 +39,12 @@ class MemoryPresence:
     async def rooms_of(self, sid: str) -> list[str]:
         return sorted(self._rooms.get(sid, ()))
 
+    async def evict(self, room_id: str, user_id: str) -> list[str]:
+        sids = [sid for sid, e in self._entries.get(room_id, {}).items() if e.user_id == user_id]
+        for sid in sids:
+            await self.leave(room_id, sid)
+        return sids
+
     async def online(self, room_id: str) -> list[PresenceEntry]:
         unique = {e.user_id: e for e in self._entries.get(room_id, {}).values()}
         return sorted(unique.values(), key=lambda e: (e.name, e.user_id))

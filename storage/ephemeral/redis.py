@@ -113,6 +113,21 @@ class RedisPresence:
             log.warning("presence: could not read a connection's rooms: %s", exc)
             return []
 
+    async def evict(self, room_id: str, user_id: str) -> list[str]:
+        try:
+            fields: dict[str, str] = await self._redis.hgetall(f"presence:{room_id}")
+            gone = [f for f, v in fields.items() if PresenceEntry.model_validate_json(v).user_id == user_id]
+            if gone:
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    pipe.hdel(f"presence:{room_id}", *gone)
+                    for field in gone:
+                        pipe.srem(f"rooms:{field}", room_id)
+                    await pipe.execute()
+        except RedisError as exc:
+            log.warning("presence: could not evict %s from %s: %s", user_id, room_id, exc)
+            return []
+        return [f.split(":", 1)[1] for f in gone]
+
     async def online(self, room_id: str) -> list[PresenceEntry]:
         try:
             entries = await self._online(room_id)

@@ -326,3 +326,20 @@ async def test_chat_events_on_a_forum_or_unknown_room(server: ServerProcess, pro
                                           "reply_to": "msg_nowhere"})
         assert ack["error"]["code"] == "request.invalid"
         assert (await rt.call("room:join", {"room_id": project.spaces["general"]}))["data"]["last_seq"] == 0
+
+
+async def test_a_removed_member_stops_hearing_the_room_at_once(server: ServerProcess, project: Project) -> None:
+    room = project.spaces["general"]
+    async with realtime(server, project.pupil.token) as pupil, realtime(server, project.teacher.token) as teacher:
+        await pupil.call("room:join", {"room_id": room})
+        await teacher.call("room:join", {"room_id": room})
+        await send(teacher, room, "before")
+        await pupil.wait_for("chat:message")
+        async with Api(server, project.admin.token) as api:
+            assert (await api.delete(f"/projects/{project.id}/members/{project.pupil.id}")).status_code == 204
+        await teacher.wait_for("presence:update", lambda p: project.pupil.id not in {e["user_id"] for e in p["online"]})
+        await send(teacher, room, "after")
+        await asyncio.sleep(0.3)
+        assert [m["text"] for m in pupil.pushes["chat:message"]] == ["before"]
+        ack = await pupil.call("chat:history", {"room_id": room})
+        assert ack["error"]["code"] == "room.not_found"

@@ -188,3 +188,21 @@ async def test_a_redis_restart_loses_nothing_once_clients_resync(
     for message in acked:
         assert seen[message["seq"]] == message
     assert a.proc is not None and a.proc.poll() is None and b.proc is not None and b.proc.poll() is None
+
+
+async def test_a_member_removed_on_one_instance_stops_hearing_on_the_other(
+        make_server: Callable[..., ServerProcess], redis_server: RedisServer, tmp_path: Path) -> None:
+    a, b = pair(make_server, redis_server, tmp_path)
+    project = await make_project(a)
+    room = project.spaces["general"]
+    async with realtime(a, project.pupil.token) as pupil, realtime(b, project.teacher.token) as teacher:
+        await ok(pupil, "room:join", {"room_id": room})
+        await ok(teacher, "room:join", {"room_id": room})
+        async with httpx.AsyncClient(base_url=b.url, timeout=10) as http:
+            r = await http.delete(f"/api/v1/projects/{project.id}/members/{project.pupil.id}",
+                                  headers={"Authorization": f"Bearer {project.admin.token}"})
+            assert r.status_code == 204
+        await teacher.wait_for("presence:update", lambda p: [e["user_id"] for e in p["online"]] == [project.teacher.id])
+        await ok(teacher, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "after"})
+        await asyncio.sleep(0.5)
+        assert pupil.pushes["chat:message"] == []
