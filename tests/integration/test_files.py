@@ -367,3 +367,22 @@ async def test_a_restart_keeps_every_file(make_server: Callable[..., ServerProce
         r = await download(second, project.pupil.token, record["id"])
         assert r.status_code == 200 and r.content == f"file {i}".encode()
 
+
+
+async def test_s3_downloads_may_redirect_to_a_presigned_url(make_server: Callable[..., ServerProcess],
+                                                            store_args: tuple[str, ...]) -> None:
+    if not store_args:
+        pytest.skip("presigned URLs exist only with an S3 store")
+    server = make_server("--file-redirects", "true", *store_args).start()
+    project = await make_project(server)
+    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    record = (await upload(server, project.pupil.token, project.id, "carte postale.png", data)).json()
+    r = await download(server, project.pupil.token, record["id"])
+    assert r.status_code == 307
+    async with httpx.AsyncClient(timeout=CALL_TIMEOUT_SECS) as http:
+        direct = await http.get(r.headers["location"])  # no token: the URL itself is the permission
+    assert direct.status_code == 200 and direct.content == data
+    assert "carte%20postale.png" in direct.headers["content-disposition"]
+    # Someone who may not read the file gets no URL either.
+    elsewhere = await make_project(server)
+    assert (await download(server, elsewhere.pupil.token, record["id"])).status_code == 404
