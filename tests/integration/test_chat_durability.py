@@ -9,12 +9,9 @@ import time
 import uuid
 from collections.abc import Callable
 
-import socketio
-
+from tests.support.chat import history, send_until_gone
 from tests.support.clients import Api, make_project, realtime
 from tests.support.server import ServerProcess
-
-SEND_TIMEOUT_SECS = 3
 
 
 async def test_sigkill_mid_conversation_loses_no_acknowledged_message(
@@ -24,20 +21,8 @@ async def test_sigkill_mid_conversation_loses_no_acknowledged_message(
     room = project.spaces["general"]
     acked: list[dict] = []  # type: ignore[type-arg]
 
-    async def talk(token: str, who: str) -> None:
-        async with realtime(first, token) as rt:
-            for k in range(10_000):
-                try:
-                    ack = await rt.sio.call("chat:send", {"room_id": room, "client_id": uuid.uuid4().hex,
-                                                          "text": f"{who} {k}"}, timeout=SEND_TIMEOUT_SECS)
-                except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
-                        socketio.exceptions.DisconnectedError):
-                    return
-                assert ack["ok"], ack
-                acked.append(ack["data"])
-
-    talkers = [asyncio.create_task(talk(project.pupil.token, "pupil")),
-               asyncio.create_task(talk(project.teacher.token, "teacher"))]
+    talkers = [asyncio.create_task(send_until_gone(first, project.pupil.token, room, acked, "pupil")),
+               asyncio.create_task(send_until_gone(first, project.teacher.token, room, acked, "teacher"))]
     deadline = time.monotonic() + 30
     while len(acked) < 150 and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
@@ -47,15 +32,7 @@ async def test_sigkill_mid_conversation_loses_no_acknowledged_message(
 
     second = make_server(data_dir=first.data_dir)
     second.start()
-    async with realtime(second, project.admin.token) as rt:
-        stored: dict[int, dict] = {}  # type: ignore[type-arg]
-        after = 0
-        while True:
-            page = (await rt.call("chat:history", {"room_id": room, "after_seq": after, "limit": 200}))["data"]
-            stored.update({m["seq"]: m for m in page["messages"]})
-            if not page["has_more"]:
-                break
-            after = page["messages"][-1]["seq"]
+    stored = await history(second, project.admin.token, room)
     assert sorted(stored) == list(range(1, len(stored) + 1))  # gap-free
     for message in acked:
         assert stored[message["seq"]] == message

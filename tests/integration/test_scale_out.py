@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import socketio
 
+from tests.support.chat import SEND_TIMEOUT_SECS, history, send_burst, send_until_gone
 from tests.support.clients import CALL_TIMEOUT_SECS, make_project, ok, realtime, until
 from tests.support.redis import RedisServer
 from tests.support.server import ServerProcess
-
-SEND_TIMEOUT_SECS = 3
 
 
 def pair(make_server: Callable[..., ServerProcess], redis: RedisServer, tmp_path: Path,
@@ -28,18 +26,6 @@ def pair(make_server: Callable[..., ServerProcess], redis: RedisServer, tmp_path
     first = make_server(*flags, data_dir=data).start()  # makes the signing secret, migrates
     second = make_server(*flags, data_dir=data).start()
     return first, second
-
-
-async def history(server: ServerProcess, token: str, room: str) -> dict[int, dict[str, Any]]:
-    stored: dict[int, dict[str, Any]] = {}
-    after = 0
-    async with realtime(server, token) as rt:
-        while True:
-            page = await ok(rt, "chat:history", {"room_id": room, "after_seq": after, "limit": 200})
-            stored.update({m["seq"]: m for m in page["messages"]})
-            if not page["has_more"]:
-                return stored
-            after = page["messages"][-1]["seq"]
 
 
 async def test_a_message_sent_through_one_instance_reaches_the_other(
@@ -106,24 +92,6 @@ async def test_presence_and_rate_limits_are_shared(make_server: Callable[..., Se
         assert [p["user_id"] for p in online] == [project.teacher.id]
 
 
-async def _sender(server: ServerProcess, token: str, room: str, acked: list[dict[str, Any]],
-                  stop: asyncio.Event) -> None:
-    """Send until stopped or until the instance goes away; record every acknowledged message."""
-    async with realtime(server, token) as rt:
-        for k in range(100_000):
-            if stop.is_set():
-                return
-            try:
-                ack = await rt.sio.call("chat:send", {"room_id": room, "client_id": uuid.uuid4().hex,
-                                                      "text": f"message {k}"}, timeout=SEND_TIMEOUT_SECS)
-            except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
-                    socketio.exceptions.DisconnectedError):
-                return
-            assert ack["ok"], ack
-            acked.append(ack["data"])
-            await asyncio.sleep(0.005)
-
-
 async def test_sigkill_of_one_instance_loses_nothing_for_clients_that_move(
         make_server: Callable[..., ServerProcess], redis_server: RedisServer, tmp_path: Path) -> None:
     a, b = pair(make_server, redis_server, tmp_path)
@@ -132,13 +100,12 @@ async def test_sigkill_of_one_instance_loses_nothing_for_clients_that_move(
     acked: list[dict[str, Any]] = []
     async with realtime(b, project.teacher.token) as reader:
         await ok(reader, "room:join", {"room_id": room})
-        stop = asyncio.Event()
-        sending = asyncio.create_task(_sender(a, project.pupil.token, room, acked, stop))
+        sending = asyncio.create_task(send_until_gone(a, project.pupil.token, room, acked))
         await until(lambda: len(acked) >= 60, timeout=30)
         a.stop(signal.SIGKILL)
         await asyncio.wait_for(sending, CALL_TIMEOUT_SECS + SEND_TIMEOUT_SECS)
         # The pupil's client reconnects to b and carries on.
-        await _sender_burst(b, project.pupil.token, room, acked, 20)
+        await send_burst(b, project.pupil.token, room, acked, 20)
         # The reader fills any gap from history: it then holds every acknowledged message once.
         seen = {m["seq"]: m for m in reader.pushes["chat:message"]}
         stored = await history(b, project.teacher.token, room)
@@ -149,13 +116,6 @@ async def test_sigkill_of_one_instance_loses_nothing_for_clients_that_move(
         assert seen[message["seq"]] == message
 
 
-async def _sender_burst(server: ServerProcess, token: str, room: str, acked: list[dict[str, Any]], n: int) -> None:
-    async with realtime(server, token) as rt:
-        for k in range(n):
-            acked.append(await ok(rt, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex,
-                                                    "text": f"after the move {k}"}))
-
-
 async def test_a_redis_restart_loses_nothing_once_clients_resync(
         make_server: Callable[..., ServerProcess], redis_server: RedisServer, tmp_path: Path) -> None:
     a, b = pair(make_server, redis_server, tmp_path)
@@ -164,19 +124,19 @@ async def test_a_redis_restart_loses_nothing_once_clients_resync(
     acked: list[dict[str, Any]] = []
     async with realtime(b, project.teacher.token) as reader:
         await ok(reader, "room:join", {"room_id": room})
-        await _sender_burst(a, project.pupil.token, room, acked, 10)
+        await send_burst(a, project.pupil.token, room, acked, 10)
         await until(lambda: len(reader.pushes["chat:message"]) == 10)
 
         redis_server.stop()
         # Without Redis, sends are still stored and acknowledged; nobody crashes.
-        await _sender_burst(a, project.pupil.token, room, acked, 10)
+        await send_burst(a, project.pupil.token, room, acked, 10)
         assert httpx.get(a.url + "/readyz", timeout=10).json()["checks"]["fanout"] == "unavailable"
         redis_server.start()
 
         # Once the instances are back on Redis, pushes cross again.
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            await _sender_burst(a, project.pupil.token, room, acked, 1)
+            await send_burst(a, project.pupil.token, room, acked, 1)
             await asyncio.sleep(0.5)
             if reader.pushes["chat:message"][-1]["seq"] == acked[-1]["seq"]:
                 break
