@@ -145,7 +145,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("data_dir", Path, Path("twinspace-data"),
            "Folder for everything the embedded default keeps: database, files, signing secret.", "DIR"),
     Option("documents_url", _scheme_url(storage.DOCUMENT_SCHEMES), None,
-           "Document store (projects, members, chat). Default: sqlite:///DATA_DIR/twinspace.db.", "URL"),
+           "Document store (projects, chat, forum, mail, file records): sqlite:///PATH or "
+           "mongodb://HOST:PORT/DB. Default: sqlite:///DATA_DIR/twinspace.db.", "URL"),
     Option("objects_url", _scheme_url(storage.OBJECT_SCHEMES), None,
            "Object store for file bytes: file:///PATH or s3://KEY:SECRET@HOST:PORT/BUCKET?secure=false"
            "&region=R (MinIO, AWS S3 or any S3 API). Default: file:///DATA_DIR/files.", "URL"),

@@ -1,6 +1,6 @@
 """Adapters behind the domain's ports, picked by URL.
 
-- documents: ``sqlite:///path`` (embedded default); ``mongodb://`` is planned
+- documents: ``sqlite:///path`` (embedded default) or ``mongodb://HOST/DB`` (``mongodb+srv://`` too)
 - objects: ``file:///path`` (embedded default);
   ``s3://KEY:SECRET@HOST:PORT/BUCKET?secure=false&region=R`` (``minio://`` too)
 - fan-out: ``memory://`` (one process) or ``redis://`` (many instances; see ``storage.ephemeral``)
@@ -20,10 +20,12 @@ from urllib.parse import urlsplit
 from rooms.ports import DocumentStore, ObjectStore
 
 if TYPE_CHECKING:
+    from storage.documents.mongo import MongoDocumentStore
+    from storage.documents.sqlite import SqliteDocumentStore
     from storage.objects.localfs import LocalObjectStore
     from storage.objects.s3 import S3ObjectStore
 
-DOCUMENT_SCHEMES = ("sqlite",)
+DOCUMENT_SCHEMES = ("sqlite", "mongodb", "mongodb+srv")
 OBJECT_SCHEMES = ("file", "s3", "minio")
 FANOUT_SCHEMES = ("memory", "redis", "rediss")
 
@@ -41,17 +43,22 @@ def url_path(url: str) -> Path:
 @asynccontextmanager
 async def open_documents(url: str) -> AsyncIterator[DocumentStore]:
     scheme = urlsplit(url).scheme
+    store: SqliteDocumentStore | MongoDocumentStore
     if scheme == "sqlite":
         from storage.documents.sqlite import SqliteDocumentStore
 
         store = SqliteDocumentStore(url_path(url))
-        await store.open()
-        try:
-            yield store
-        finally:
-            await store.aclose()
+    elif scheme in ("mongodb", "mongodb+srv"):
+        from storage.documents.mongo import MongoDocumentStore
+
+        store = MongoDocumentStore(url)
     else:
         raise ValueError(f"unsupported document store scheme {scheme!r} (supported: {DOCUMENT_SCHEMES})")
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.aclose()
 
 
 @asynccontextmanager

@@ -1,42 +1,16 @@
-"""The ProjectStore contract: every document adapter behaves the same way.
-
-Runs against each adapter listed in ``ADAPTERS``.
-"""
+"""The ProjectStore contract: every document adapter behaves the same way (adapters in conftest.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
-from pathlib import Path
 
 import pytest
 
-import storage
 from rooms.errors import Conflict
 from rooms.ids import new_id, utcnow
 from rooms.models import Member, Project, Space
 from rooms.ports import ProjectStore
-
-Opener = Callable[[], AbstractAsyncContextManager[ProjectStore]]
-
-
-def _sqlite(tmp_path: Path) -> Opener:
-    return lambda: storage.open_documents(f"sqlite://{tmp_path / 'contract.db'}")
-
-
-ADAPTERS = {"sqlite": _sqlite}
-
-
-@pytest.fixture(params=sorted(ADAPTERS))
-def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
-    return ADAPTERS[request.param](tmp_path)
-
-
-@pytest.fixture
-async def store(opener: Opener) -> AsyncIterator[ProjectStore]:
-    async with opener() as s:
-        yield s
+from tests.contract.conftest import Opener
 
 
 def project(status: str = "pending", pid: str | None = None) -> Project:

@@ -1,0 +1,17 @@
+"""The production document store: MongoDB through PyMongo's async API.
+
+Same behaviour as the SQLite store (one contract suite runs on both); each
+area keeps its queries in its own module.
+"""
+
+from __future__ import annotations
+
+from storage.documents.mongo_chat import ChatCollections
+from storage.documents.mongo_files import FileCollections
+from storage.documents.mongo_forum import ForumCollections
+from storage.documents.mongo_mail import MailCollections
+from storage.documents.mongo_projects import ProjectCollections
+
+
+class MongoDocumentStore(ProjectCollections, ChatCollections, ForumCollections, MailCollections, FileCollections):
+    """:class:`rooms.ports.DocumentStore` on MongoDB."""

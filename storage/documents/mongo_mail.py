@@ -1,0 +1,70 @@
+"""Mail and per-person copies on MongoDB.
+
+The mail document is written before its copies: a copy never points at a
+missing mail, and a mail whose copies were not all written (the process
+died between the two) is simply not in anyone's folder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import DESCENDING
+
+from rooms.mail_models import Mail, MailCopy
+from storage.documents.mongo_base import MongoBase, dump, load, translated
+
+
+class MailCollections(MongoBase):
+    @translated
+    async def store_mail(self, mail: Mail, copies: list[MailCopy]) -> None:
+        await self._c("mails").insert_one({"_id": mail.id, "project_id": mail.project_id,
+                                           "conversation_id": mail.conversation_id, "doc": dump(mail)})
+        records = []
+        for copy in copies:
+            records.append({"_id": f"{copy.owner_id}:{mail.id}", "owner_id": copy.owner_id, "mail_id": mail.id,
+                            "project_id": mail.project_id, "folder": copy.folder, "read": copy.read,
+                            "order": await self._next("mail_copies")})
+        await self._c("mail_copies").insert_many(records)
+
+    async def _copies(self, records: list[dict[str, Any]]) -> list[MailCopy]:
+        mails = await (self._c("mails").find({"_id": {"$in": [r["mail_id"] for r in records]}})
+                       .limit(len(records)).to_list(None))
+        by_id = {m["_id"]: load(Mail, m) for m in mails}
+        return [MailCopy(mail=by_id[r["mail_id"]], owner_id=r["owner_id"], folder=r["folder"], read=r["read"])
+                for r in records if r["mail_id"] in by_id]
+
+    @translated
+    async def get_copy(self, owner_id: str, mail_id: str) -> MailCopy | None:
+        record = await self._c("mail_copies").find_one({"_id": f"{owner_id}:{mail_id}"})
+        copies = await self._copies([record]) if record else []
+        return copies[0] if copies else None
+
+    @translated
+    async def list_copies(self, owner_id: str, folder: str, project_id: str | None, before: int | None,
+                          limit: int) -> list[tuple[MailCopy, int]]:
+        query: dict[str, Any] = {"owner_id": owner_id, "folder": folder}
+        if before is not None:
+            query["order"] = {"$lt": before}
+        if project_id is not None:
+            query["project_id"] = project_id
+        records = await self._c("mail_copies").find(query).sort([("order", DESCENDING)]).limit(limit).to_list(None)
+        orders = {r["mail_id"]: int(r["order"]) for r in records}
+        return [(c, orders[c.mail.id]) for c in await self._copies(records)]
+
+    @translated
+    async def update_copy(self, owner_id: str, mail_id: str, changes: dict[str, Any]) -> MailCopy | None:
+        fields = {k: v for k, v in changes.items() if k in ("folder", "read")}
+        if fields:
+            await self._c("mail_copies").update_one({"_id": f"{owner_id}:{mail_id}"}, {"$set": fields})
+        return await self.get_copy(owner_id, mail_id)
+
+    @translated
+    async def delete_copy(self, owner_id: str, mail_id: str) -> bool:
+        result = await self._c("mail_copies").delete_one({"_id": f"{owner_id}:{mail_id}"})
+        return bool(result.deleted_count)
+
+    @translated
+    async def unread_mail(self, owner_id: str) -> int:
+        return int(await self._c("mail_copies").count_documents({"owner_id": owner_id, "folder": "inbox",
+                                                                 "read": False}))

@@ -1,0 +1,137 @@
+"""Projects, members and spaces on MongoDB."""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from rooms.errors import Conflict
+from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
+from storage.documents.mongo_base import MongoBase, doc_set, dump, load, translated
+
+
+class ProjectCollections(MongoBase):
+    @translated
+    async def create_project(self, project: Project, founders: list[Member]) -> bool:
+        # Project first: its unique _id makes a second registration with the same id fail here,
+        # before any member is written.
+        try:
+            await self._c("projects").insert_one({
+                "_id": project.id, "status": project.status, "created_at": project.created_at,
+                "chat_retention_days": project.chat_retention_days, "doc": dump(project)})
+        except DuplicateKeyError:
+            return False
+        for member in founders:
+            await self._insert_member(member)
+        return True
+
+    @translated
+    async def get_project(self, project_id: str) -> Project | None:
+        record = await self._c("projects").find_one({"_id": project_id})
+        return load(Project, record) if record else None
+
+    @translated
+    async def transition_project(self, project_id: str, from_status: ProjectStatus, to_status: ProjectStatus,
+                                 reason: str | None, at: str, spaces: list[Space]) -> Project | None:
+        record = await self._c("projects").find_one_and_update(
+            {"_id": project_id, "status": from_status},
+            {"$set": {"status": to_status, **doc_set({"status": to_status, "status_reason": reason,
+                                                     "updated_at": at})}},
+            return_document=ReturnDocument.AFTER)
+        if record is None:
+            return None
+        for space in spaces:  # only the call that moved the status gets here: no duplicates
+            await self._insert_space(space)
+        return load(Project, record)
+
+    @translated
+    async def list_projects_of(self, user_id: str, limit: int) -> list[tuple[Project, ProjectRole]]:
+        members = await self._c("members").find({"user_id": user_id}).limit(10_000).to_list(None)
+        roles = {m["project_id"]: m["role"] for m in members}
+        records = await (self._c("projects").find({"_id": {"$in": list(roles)}})
+                         .sort([("created_at", DESCENDING), ("_id", ASCENDING)]).limit(limit).to_list(None))
+        return [(load(Project, r), roles[r["_id"]]) for r in records]
+
+    @translated
+    async def list_projects_by_status(self, status: ProjectStatus, limit: int) -> list[Project]:
+        records = await (self._c("projects").find({"status": status})
+                         .sort([("created_at", ASCENDING), ("_id", ASCENDING)]).limit(limit).to_list(None))
+        return [load(Project, r) for r in records]
+
+    async def _insert_member(self, member: Member) -> None:
+        order = await self._next(f"members:{member.project_id}")
+        await self._c("members").insert_one({
+            "_id": f"{member.project_id}:{member.user_id}", "project_id": member.project_id,
+            "user_id": member.user_id, "role": member.role, "order": order, "doc": dump(member)})
+
+    @translated
+    async def add_member(self, member: Member) -> bool:
+        try:
+            await self._insert_member(member)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    @translated
+    async def get_member(self, project_id: str, user_id: str) -> Member | None:
+        record = await self._c("members").find_one({"_id": f"{project_id}:{user_id}"})
+        return load(Member, record) if record else None
+
+    @translated
+    async def list_members(self, project_id: str, limit: int) -> list[Member]:
+        records = await (self._c("members").find({"project_id": project_id})
+                         .sort([("order", ASCENDING)]).limit(limit).to_list(None))
+        return [load(Member, r) for r in records]
+
+    async def _other_admins(self, project_id: str, user_id: str) -> int:
+        # Counted, then written: two admins demoting each other at the same instant could both
+        # pass. Admin changes are rare and made by people, not scripts.
+        return int(await self._c("members").count_documents(
+            {"project_id": project_id, "role": "admin", "user_id": {"$ne": user_id}}))
+
+    @translated
+    async def set_member_role(self, project_id: str, user_id: str, role: ProjectRole) -> Member | None:
+        member = await self.get_member(project_id, user_id)
+        if member is None:
+            return None
+        if member.role == "admin" and role != "admin" and not await self._other_admins(project_id, user_id):
+            raise Conflict("member.last_admin")
+        record = await self._c("members").find_one_and_update(
+            {"_id": f"{project_id}:{user_id}"}, {"$set": {"role": role, **doc_set({"role": role})}},
+            return_document=ReturnDocument.AFTER)
+        return load(Member, record) if record else None
+
+    @translated
+    async def remove_member(self, project_id: str, user_id: str) -> bool:
+        member = await self.get_member(project_id, user_id)
+        if member is None:
+            return False
+        if member.role == "admin" and not await self._other_admins(project_id, user_id):
+            raise Conflict("member.last_admin")
+        result = await self._c("members").delete_one({"_id": f"{project_id}:{user_id}"})
+        return bool(result.deleted_count)
+
+    async def _insert_space(self, space: Space) -> None:
+        order = await self._next(f"spaces:{space.project_id}")
+        await self._c("spaces").insert_one({"_id": space.id, "project_id": space.project_id,
+                                            "visibility": space.visibility, "order": order, "doc": dump(space)})
+
+    @translated
+    async def add_space(self, space: Space, max_per_project: int) -> bool:
+        if await self._c("spaces").count_documents({"project_id": space.project_id}) >= max_per_project:
+            return False
+        await self._insert_space(space)
+        return True
+
+    @translated
+    async def get_space(self, space_id: str) -> Space | None:
+        record = await self._c("spaces").find_one({"_id": space_id})
+        return load(Space, record) if record else None
+
+    @translated
+    async def list_spaces(self, project_id: str, visibilities: tuple[Visibility, ...]) -> list[Space]:
+        if not visibilities:
+            return []
+        records = await (self._c("spaces").find({"project_id": project_id, "visibility": {"$in": list(visibilities)}})
+                         .sort([("order", ASCENDING)]).limit(1_000).to_list(None))
+        return [load(Space, r) for r in records]
