@@ -45,6 +45,7 @@ class ChatRules:
 @dataclass(frozen=True)
 class Joined:
     result: RoomJoined
+    who: PresenceEntry
     came_online: bool  # the user was not online in the room before: tell the others
 
 
@@ -80,7 +81,7 @@ class ChatService:
         unread = await self.unread(room_id, user.id)
         return Joined(RoomJoined(room=room, online=await self._presence.online(room_id), unread=unread.unread,
                                  last_read_seq=unread.last_read_seq, last_seq=unread.last_seq,
-                                 messages=messages, has_more=has_more), came_online)
+                                 messages=messages, has_more=has_more), who, came_online)
 
     async def leave(self, room_id: str, sid: str) -> PresenceEntry | None:
         """Forget this connection in the room; the entry when the user is now offline there."""

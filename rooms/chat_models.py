@@ -92,8 +92,15 @@ class TypingPush(Model):
 
 
 class PresenceUpdate(Model):
+    """Who came online and who went offline in a room since the last update.
+
+    The whole list is in ``room:join``'s ack; updates carry only the changes,
+    so that a class joining at once costs one small push per connection.
+    """
+
     room_id: str
-    online: list[PresenceEntry]
+    joined: list[PresenceEntry]
+    left: list[str]  # user ids
 
 
 class RoomJoinIn(Model):

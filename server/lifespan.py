@@ -30,6 +30,7 @@ def lifespan(runtime: Runtime):  # type: ignore[no-untyped-def]
                 raise
             ephemeral = await stack.enter_async_context(open_ephemeral(settings.fanout_url))
             runtime.attach(documents, objects, ephemeral.presence, ephemeral.limiter, ephemeral.ping)
+            stack.push_async_callback(runtime.fanout.aclose)
             if ephemeral.heartbeat is not None:
                 beat = asyncio.create_task(_every(ephemeral.heartbeat_secs, ephemeral.heartbeat), name="presence")
                 stack.push_async_callback(_stop, beat)

@@ -83,7 +83,7 @@ async def remove_member(call: Call, _: None) -> None:
     for room_id, sids in (await chat.evict(project_id, user_id)).items():
         for sid in sids:
             await fanout.unsubscribe(sid, room_channel(room_id))
-        await fanout.presence(room_id, await chat.online(room_id))
+        fanout.presence_changed(room_id, left=user_id)
 
 
 async def list_spaces(call: Call, _: None) -> list[Space]:

@@ -37,15 +37,16 @@ async def room_join(session: Session, data: RoomJoinIn) -> Any:
         await fanout.unsubscribe(session.sid, room_channel(data.room_id))
         raise
     if joined.came_online:
-        await fanout.presence(data.room_id, joined.result.online)
+        fanout.presence_changed(data.room_id, joined=joined.who)
     return joined.result
 
 
 async def room_leave(session: Session, data: RoomRefIn) -> Any:
     chat, fanout = session.runtime.chat, session.runtime.fanout
     await fanout.unsubscribe(session.sid, room_channel(data.room_id))
-    if await chat.leave(data.room_id, session.sid) is not None:
-        await fanout.presence(data.room_id, await chat.online(data.room_id))
+    gone = await chat.leave(data.room_id, session.sid)
+    if gone is not None:
+        fanout.presence_changed(data.room_id, left=gone.user_id)
     return RoomLeft(room_id=data.room_id)
 
 
@@ -96,8 +97,8 @@ async def chat_read(session: Session, data: ChatReadIn) -> Any:
 async def on_disconnect(session: Session) -> None:
     """Take a closed connection out of every room's presence and tell those rooms."""
     chat, fanout = session.runtime.chat, session.runtime.fanout
-    for room_id, _entry in await chat.disconnect(session.sid):
-        await fanout.presence(room_id, await chat.online(room_id))
+    for room_id, entry in await chat.disconnect(session.sid):
+        fanout.presence_changed(room_id, left=entry.user_id)
 
 
 # event -> (payload schema, handler, ack data)

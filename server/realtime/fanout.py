@@ -11,6 +11,7 @@ to that person's own connections. Socket.IO room names:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -49,9 +50,15 @@ def user_channel(user_id: str) -> str:
     return f"user:{user_id}"
 
 
+PRESENCE_BATCH_SECS = 0.2  # a class joining at once: one push per room, not one per pupil
+
+
 class Fanout:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self._sio = sio
+        self._presence: dict[str, tuple[dict[str, PresenceEntry], set[str]]] = {}  # room -> (joined, left)
+        self._flushing: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # owned here; awaited by aclose()
 
     # ---- subscriptions -----------------------------------------------------
 
@@ -82,8 +89,32 @@ class Fanout:
     async def typing(self, room_id: str, who: PresenceEntry, skip_sid: str) -> None:
         await self._emit("chat:typing", TypingPush(room_id=room_id, user=who), room_channel(room_id), skip_sid)
 
-    async def presence(self, room_id: str, online: list[PresenceEntry]) -> None:
-        await self._emit("presence:update", PresenceUpdate(room_id=room_id, online=online), room_channel(room_id))
+    def presence_changed(self, room_id: str, joined: PresenceEntry | None = None, left: str | None = None) -> None:
+        """Someone came online or went offline in a room: told to the room in one batched push."""
+        batch = self._presence.setdefault(room_id, ({}, set()))
+        if joined is not None:
+            batch[0][joined.user_id] = joined
+            batch[1].discard(joined.user_id)
+        if left is not None:
+            batch[0].pop(left, None)
+            batch[1].add(left)
+        if room_id not in self._flushing:
+            self._flushing.add(room_id)
+            task = asyncio.create_task(self._flush_presence(room_id), name=f"presence:{room_id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _flush_presence(self, room_id: str) -> None:
+        await asyncio.sleep(PRESENCE_BATCH_SECS)
+        self._flushing.discard(room_id)
+        joined, left = self._presence.pop(room_id, ({}, set()))
+        if joined or left:
+            await self._emit("presence:update", PresenceUpdate(room_id=room_id, joined=list(joined.values()),
+                                                               left=sorted(left)), room_channel(room_id))
+
+    async def aclose(self) -> None:
+        """Send the presence changes still waiting, then stop; the lifespan calls it once."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def unread(self, user_id: str, unread: Unread) -> None:
         await self._emit("room:unread", unread, user_channel(user_id))
