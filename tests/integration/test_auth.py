@@ -15,7 +15,7 @@ import pytest
 
 from tests.support import keys
 from tests.support.clients import realtime, refused
-from tests.support.server import REPO, ServerProcess
+from tests.support.server import REPO, ServerProcess, free_port
 
 
 async def rest_code(server: ServerProcess, token: str | None, **headers: str) -> tuple[int, dict[str, Any]]:
@@ -170,3 +170,30 @@ def test_browser_origins_from_the_setting(make_server: Callable[..., ServerProce
     assert preflight(server, "https://portal.example.org") == "https://portal.example.org"
     assert polling_handshake(server, "http://localhost:5173") == 400
     assert preflight(server, "http://localhost:5173") is None
+
+
+async def test_portal_keys_from_a_jwks_url(make_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    key = keys.rsa_key()
+    site = tmp_path / "portal"
+    site.mkdir()
+    keys.write_jwks(site / "jwks.json", key, kid="k1")
+    port = free_port()
+    portal = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                               "--directory", str(site)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/jwks.json", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        server = make_server("--jwt-jwks", f"http://127.0.0.1:{port}/jwks.json").start()
+        good = jwt.encode(keys.claims(sub="from-jwks"), key, algorithm="RS256", headers={"kid": "k1"})
+        async with realtime(server, good) as rt:
+            assert (await rt.call("me:get", {}))["data"]["id"] == "from-jwks"
+        unknown_kid = jwt.encode(keys.claims(), key, algorithm="RS256", headers={"kid": "k2"})
+        await assert_refused(server, unknown_kid, "auth.bad_signature")
+    finally:
+        portal.terminate()
+        portal.wait(10)
