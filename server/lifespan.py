@@ -38,12 +38,24 @@ def lifespan(runtime: Runtime):  # type: ignore[no-untyped-def]
             stack.callback(runtime.detach)
             log.info("documents: %s; objects: %s; fan-out: %s", _safe(settings.documents_url),
                      _safe(settings.objects_url), _safe(settings.fanout_url))
+            same = _same_settings(settings)
             print(f"Twinspace is serving on {settings.public_url}", flush=True)
-            print("  try it:     twinspace seed-demo   (a demo project, its users and their tokens)", flush=True)
-            print("  a token:    twinspace token --user ID --name NAME --role teacher", flush=True)
+            print(f"  try it:     twinspace seed-demo{same}   (a demo project, its users and their tokens)",
+                  flush=True)
+            print(f"  a token:    twinspace token --user ID --name NAME --role teacher{same}", flush=True)
             yield
         log.info("stopped; every backend closed")
     return run
+
+
+def _same_settings(settings: Any) -> str:
+    """The flags that make ``seed-demo`` and ``token`` use this server's data folder and address."""
+    flags = ""
+    if str(settings.data_dir) != "twinspace-data":
+        flags += f" --data-dir {settings.data_dir}"
+    if settings.port != 8000:
+        flags += f" --port {settings.port}"
+    return flags
 
 
 def _safe(url: str) -> str:
