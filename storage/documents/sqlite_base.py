@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5_000  # another process (``twinspace seed-demo``) may hold the write lock briefly
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def _dump(model: BaseModel) -> str:
@@ -131,6 +132,35 @@ class SqliteBase:
             except BaseException:
                 await conn.execute("ROLLBACK")
                 raise
+
+    async def _in_one_call(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` as one write transaction on the writer's own thread, in a single hop.
+
+        For the hot paths (a chat send): ``_transaction`` costs one trip to the
+        database thread per statement. This uses aiosqlite's ``_execute`` and
+        its raw connection, which is why the aiosqlite version is pinned.
+        """
+        if self._writer is None:
+            raise Unavailable("backend.unavailable", backend="sqlite")
+        conn = self._writer
+
+        def run() -> T:
+            raw = conn._conn
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(raw)
+                raw.execute("COMMIT")
+            except BaseException:
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
+                raise
+            return result
+
+        async with self._write_lock:
+            try:
+                return await conn._execute(run)
+            except sqlite3.Error as exc:
+                raise Unavailable("backend.unavailable", backend="sqlite") from exc
 
     @staticmethod
     async def _one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> Any:

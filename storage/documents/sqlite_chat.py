@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import aiosqlite
@@ -13,26 +14,31 @@ from storage.documents.sqlite_base import SqliteBase, _dump, _load
 EXPIRE_BATCH = 500  # messages per retention transaction: short enough not to stall live sends
 
 
+def _append(raw: sqlite3.Connection, message: Message) -> tuple[Message, bool]:
+    """On the database thread, inside the transaction: idempotency check, next seq, insert, read marker."""
+    row = raw.execute("SELECT doc FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?",
+                      (message.room_id, message.author_id, message.client_id)).fetchone()
+    if row is not None:
+        return _load(Message, row[0]), False
+    (seq,) = raw.execute("INSERT INTO room_counters (room_id, last_seq) VALUES (?, 1) "
+                         "ON CONFLICT (room_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
+                         (message.room_id,)).fetchone()
+    stored = message.model_copy(update={"seq": int(seq)})
+    raw.execute("INSERT INTO messages (room_id, seq, id, project_id, author_id, client_id, created_at, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (stored.room_id, stored.seq, stored.id, stored.project_id, stored.author_id, stored.client_id,
+                 stored.created_at, _dump(stored)))
+    raw.execute("INSERT INTO read_markers (room_id, user_id, seq) VALUES (?, ?, ?) "
+                "ON CONFLICT (room_id, user_id) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+                (stored.room_id, stored.author_id, stored.seq))
+    return stored, True
+
+
 class ChatTables(SqliteBase):
     # ---- chat ----------------------------------------------------------------------------
 
     async def append_message(self, message: Message) -> tuple[Message, bool]:
-        async with self._transaction() as conn:
-            row = await self._one(conn, "SELECT doc FROM messages WHERE room_id = ? AND author_id = ? "
-                                        "AND client_id = ?", (message.room_id, message.author_id, message.client_id))
-            if row is not None:
-                return _load(Message, row[0]), False
-            row = await self._one(conn, "INSERT INTO room_counters (room_id, last_seq) VALUES (?, 1) "
-                                        "ON CONFLICT (room_id) DO UPDATE SET last_seq = last_seq + 1 "
-                                        "RETURNING last_seq", (message.room_id,))
-            stored = message.model_copy(update={"seq": int(row[0])})
-            await conn.execute(
-                "INSERT INTO messages (room_id, seq, id, project_id, author_id, client_id, created_at, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (stored.room_id, stored.seq, stored.id, stored.project_id, stored.author_id, stored.client_id,
-                 stored.created_at, _dump(stored)))
-            await self._advance_marker(conn, stored.room_id, stored.author_id, stored.seq)
-        return stored, True
+        return await self._in_one_call(lambda raw: _append(raw, message))
 
     async def find_message(self, room_id: str, author_id: str, client_id: str) -> Message | None:
         sql = "SELECT doc FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?"
