@@ -38,7 +38,7 @@ PYTHON = sys.executable
 SERVER_CPU, LOADGEN_CPU = "0", "1"
 READY_TIMEOUT_SECS = 30
 SATURATION_P99_MS = 250.0
-SATURATION_RATES = (20, 40, 60, 80, 100, 130, 160, 200)  # msg/s per sender, 10 senders
+SATURATION_RATES = (20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 400, 500)  # msg/s per sender, 10 senders
 
 
 @dataclass
