@@ -9,10 +9,10 @@ from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.ids import new_id, utcnow
 from rooms.mail_models import Correspondent, Mail, MailCopy
-from rooms.models import Member, Project
+from rooms.models import Member, Project, Space
 
 
-def project(pid: str | None = None, status: str = "validated") -> Project:
+def project(status: str = "pending", pid: str | None = None) -> Project:
     now = utcnow()
     return Project(id=pid or new_id("prj"), title="T", description="", subject="S", age_min=10, age_max=12,
                    languages=["en"], status=status, created_by="u1", created_at=now, updated_at=now)  # type: ignore[arg-type]
@@ -21,6 +21,11 @@ def project(pid: str | None = None, status: str = "validated") -> Project:
 def member(pid: str, uid: str, role: str = "admin") -> Member:
     return Member(project_id=pid, user_id=uid, role=role, display_name=uid, added_by="u1",  # type: ignore[arg-type]
                   joined_at=utcnow())
+
+
+def space(pid: str, visibility: str = "members", name: str = "Room") -> Space:
+    return Space(id=new_id("spc"), project_id=pid, kind="chat", name=name, visibility=visibility,  # type: ignore[arg-type]
+                 created_by="u1", created_at=utcnow())
 
 
 def message(room: str, author: str = "u1", client_id: str | None = None, text: str = "hi",

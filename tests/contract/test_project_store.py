@@ -7,26 +7,10 @@ import asyncio
 import pytest
 
 from rooms.errors import Conflict
-from rooms.ids import new_id, utcnow
-from rooms.models import Member, Project, Space
+from rooms.ids import utcnow
 from rooms.ports import ProjectStore
+from tests.contract.builders import member, project, space
 from tests.contract.conftest import Opener
-
-
-def project(status: str = "pending", pid: str | None = None) -> Project:
-    now = utcnow()
-    return Project(id=pid or new_id("prj"), title="T", description="", subject="S", age_min=10, age_max=12,
-                   languages=["en"], status=status, created_by="u1", created_at=now, updated_at=now)  # type: ignore[arg-type]
-
-
-def member(pid: str, uid: str, role: str = "admin") -> Member:
-    return Member(project_id=pid, user_id=uid, role=role, display_name=uid, added_by="u1",  # type: ignore[arg-type]
-                  joined_at=utcnow())
-
-
-def space(pid: str, visibility: str = "members", name: str = "Room") -> Space:
-    return Space(id=new_id("spc"), project_id=pid, kind="chat", name=name, visibility=visibility,  # type: ignore[arg-type]
-                 created_by="u1", created_at=utcnow())
 
 
 async def test_create_and_get(store: ProjectStore) -> None:
