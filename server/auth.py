@@ -103,7 +103,8 @@ class TokenVerifier:
         """The user a token speaks for, or ``Unauthenticated`` with the reason's code."""
         if token is None or token == "":
             raise Unauthenticated("auth.missing")
-        if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS:
+        # A compact JWT is base64url and dots: ASCII only (a lone surrogate would crash PyJWT's encode).
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS or not token.isascii():
             raise Unauthenticated("auth.malformed")
         try:
             header = jwt.get_unverified_header(token)
@@ -158,6 +159,8 @@ def _code_of(exc: jwt.PyJWTError) -> str:
         (jwt.InvalidKeyError, "auth.bad_algorithm"),
         (jwt.MissingRequiredClaimError, "auth.bad_claims"),
         (jwt.InvalidIssuedAtError, "auth.bad_claims"),
+        (jwt.exceptions.InvalidSubjectError, "auth.bad_claims"),  # sub not a string
+        (jwt.exceptions.InvalidJTIError, "auth.bad_claims"),  # jti not a string
     ):
         if isinstance(exc, kind):
             return code
