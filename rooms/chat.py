@@ -124,6 +124,11 @@ class ChatService:
         marker = min(await self._store.read_marker(room_id, user_id), last)
         return Unread(room_id=room_id, unread=last - marker, last_read_seq=marker, last_seq=last)
 
+    @staticmethod
+    def unread_after_send(message: Message) -> Unread:
+        """The author's unread state once their message is stored: their marker is now on it."""
+        return Unread(room_id=message.room_id, unread=0, last_read_seq=message.seq, last_seq=message.seq)
+
     async def mark_read(self, user: User, room_id: str, seq: int) -> Unread:
         await self.room(user, room_id)
         last = await self._store.last_seq(room_id)

@@ -61,6 +61,12 @@ class ProjectStore(Protocol):
 
     async def get_space(self, space_id: str) -> Space | None: ...
 
+    async def get_space_access(self, space_id: str, user_id: str) -> tuple[Space, Project, Member | None] | None:
+        """A space, its project and ``user_id``'s membership of it, in one read (every chat event asks).
+
+        None when there is no such space.
+        """
+
     async def list_spaces(self, project_id: str, visibilities: tuple[Visibility, ...]) -> list[Space]:
         """The project's spaces of the given visibilities, in creation order."""
 

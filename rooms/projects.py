@@ -74,11 +74,10 @@ class ProjectService:
         project = await self._store.get_project(project_id)
         if project is None:
             raise NotFound("project.not_found")
-        member = await self._store.get_member(project_id, user.id)
-        role = policy.role_of(user, member)
-        if role == "outsider":
+        access = _access_of(user, project, await self._store.get_member(project_id, user.id))
+        if access is None:
             raise NotFound("project.not_found")
-        return Access(project, member, role)
+        return access
 
     # ---- registration and review --------------------------------------------
 
@@ -209,15 +208,21 @@ class ProjectService:
     async def get_space(self, user: User, space_id: str, action: str = "space.read",
                         kind: SpaceKind | None = None) -> tuple[Space, Access]:
         """A space (of ``kind``) the user may ``action`` in; ``room.not_found`` when they cannot tell it exists."""
-        space = await self._store.get_space(space_id)
-        if space is None or (kind is not None and space.kind != kind):
+        found = await self._store.get_space_access(space_id, user.id)
+        if found is None:
             raise NotFound("room.not_found")
-        try:
-            access = await self.access(user, space.project_id)
-        except NotFound:
-            raise NotFound("room.not_found") from None
+        space, project, member = found
+        access = _access_of(user, project, member)
+        if access is None or (kind is not None and space.kind != kind):
+            raise NotFound("room.not_found")
         access.check(action, space.visibility)
         return space, access
+
+
+def _access_of(user: User, project: Project, member: Member | None) -> Access | None:
+    """The user's access to a project; None for an outsider, who may not learn it exists."""
+    role = policy.role_of(user, member)
+    return None if role == "outsider" else Access(project, member, role)
 
 
 def _kind(role: ProjectRole) -> str:

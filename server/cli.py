@@ -108,6 +108,7 @@ def serve(settings: config.Settings) -> None:
                 yield
                 self._captured_signals.clear()
 
+    from server import gc_tuning
     from server.app import create_app
 
     secret = _secret(settings)
@@ -122,6 +123,7 @@ def serve(settings: config.Settings) -> None:
         log_level=settings.log_level, log_config=None, access_log=settings.log_level == "debug",
         timeout_graceful_shutdown=5,  # seconds for open WebSockets to close before exit
     ))
+    gc_tuning.tune()
     server.run()
     if not server.started:
         sys.exit(1)

@@ -10,6 +10,7 @@ from typing import Any
 
 import storage
 from rooms.errors import TwinspaceError
+from server import gc_tuning
 from server.runtime import Runtime
 from storage.ephemeral import open_ephemeral
 
@@ -39,6 +40,7 @@ def lifespan(runtime: Runtime):  # type: ignore[no-untyped-def]
             log.info("documents: %s; objects: %s; fan-out: %s", _safe(settings.documents_url),
                      _safe(settings.objects_url), _safe(settings.fanout_url))
             same = _same_settings(settings)
+            gc_tuning.freeze_startup_objects()
             print(f"Twinspace is serving on {settings.public_url}", flush=True)
             print(f"  try it:     twinspace seed-demo{same}   (a demo project, its users and their tokens)",
                   flush=True)

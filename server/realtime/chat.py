@@ -54,8 +54,9 @@ async def chat_send(session: Session, data: ChatSendIn) -> Any:
     chat, fanout = session.runtime.chat, session.runtime.fanout
     message, created = await chat.send(session.user, data)
     if created:
-        await fanout.message_created(message)
-        await fanout.unread(session.user.id, await chat.unread(message.room_id, session.user.id))
+        # Stored, then acknowledged (when this returns), then told to the room.
+        fanout.after_ack(fanout.message_created(message),
+                         fanout.unread(session.user.id, chat.unread_after_send(message)))
     return message
 
 
@@ -65,13 +66,13 @@ async def chat_history(session: Session, data: ChatHistoryIn) -> Any:
 
 async def chat_edit(session: Session, data: ChatEditIn) -> Any:
     message = await session.runtime.chat.edit(session.user, data.room_id, data.message_id, data.text)
-    await session.runtime.fanout.message_edited(message)
+    session.runtime.fanout.after_ack(session.runtime.fanout.message_edited(message))
     return message
 
 
 async def chat_delete(session: Session, data: ChatDeleteIn) -> Any:
     message = await session.runtime.chat.delete(session.user, data.room_id, data.message_id)
-    await session.runtime.fanout.message_deleted(message)
+    session.runtime.fanout.after_ack(session.runtime.fanout.message_deleted(message))
     return message
 
 

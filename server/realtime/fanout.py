@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 import socketio
@@ -89,6 +90,21 @@ class Fanout:
     async def typing(self, room_id: str, who: PresenceEntry, skip_sid: str) -> None:
         await self._emit("chat:typing", TypingPush(room_id=room_id, user=who), room_channel(room_id), skip_sid)
 
+    def after_ack(self, *pushes: Coroutine[Any, Any, None]) -> None:
+        """Send ``pushes`` in order once the running handler has returned (and its ack is queued).
+
+        Tasks start in the order they were created, so pushes scheduled for
+        messages stored one after the other leave in that order.
+        """
+        async def in_order() -> None:
+            for push in pushes:
+                await push
+        self._own(asyncio.create_task(in_order()))
+
+    def _own(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def presence_changed(self, room_id: str, joined: PresenceEntry | None = None, left: str | None = None) -> None:
         """Someone came online or went offline in a room: told to the room in one batched push."""
         batch = self._presence.setdefault(room_id, ({}, set()))
@@ -100,9 +116,7 @@ class Fanout:
             batch[1].add(left)
         if room_id not in self._flushing:
             self._flushing.add(room_id)
-            task = asyncio.create_task(self._flush_presence(room_id), name=f"presence:{room_id}")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._own(asyncio.create_task(self._flush_presence(room_id), name=f"presence:{room_id}"))
 
     async def _flush_presence(self, room_id: str) -> None:
         await asyncio.sleep(PRESENCE_BATCH_SECS)

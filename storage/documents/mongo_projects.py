@@ -129,6 +129,16 @@ class ProjectCollections(MongoBase):
         return load(Space, record) if record else None
 
     @translated
+    async def get_space_access(self, space_id: str, user_id: str) -> tuple[Space, Project, Member | None] | None:
+        space = await self.get_space(space_id)
+        if space is None:
+            return None
+        project = await self.get_project(space.project_id)
+        if project is None:
+            return None
+        return space, project, await self.get_member(space.project_id, user_id)
+
+    @translated
     async def list_spaces(self, project_id: str, visibilities: tuple[Visibility, ...]) -> list[Space]:
         if not visibilities:
             return []

@@ -107,8 +107,7 @@ class SqliteBase:
         if self._reader is None:
             raise Unavailable("backend.unavailable", backend="sqlite")
         try:
-            async with self._reader.execute(sql, tuple(params)) as cur:
-                rows = list(await cur.fetchall())
+            rows = list(await self._reader.execute_fetchall(sql, tuple(params)))  # one trip to its thread
         except sqlite3.Error as exc:
             raise Unavailable("backend.unavailable", backend="sqlite") from exc
         yield rows

@@ -129,6 +129,15 @@ class ProjectTables(SqliteBase):
         async with self._read("SELECT doc FROM spaces WHERE id = ?", (space_id,)) as rows:
             return _load(Space, rows[0][0]) if rows else None
 
+    async def get_space_access(self, space_id: str, user_id: str) -> tuple[Space, Project, Member | None] | None:
+        sql = ("SELECT s.doc, p.doc, m.doc FROM spaces s JOIN projects p ON p.id = s.project_id "
+               "LEFT JOIN members m ON m.project_id = s.project_id AND m.user_id = ? WHERE s.id = ?")
+        async with self._read(sql, (user_id, space_id)) as rows:
+            if not rows:
+                return None
+            space, project, member = rows[0]
+            return _load(Space, space), _load(Project, project), _load(Member, member) if member else None
+
     async def list_spaces(self, project_id: str, visibilities: tuple[Visibility, ...]) -> list[Space]:
         if not visibilities:
             return []

@@ -36,6 +36,19 @@ async def test_transition_is_conditional_and_adds_spaces_atomically(store: Proje
     assert await store.get_space(spaces[1].id) == spaces[1]
 
 
+async def test_space_access_in_one_read(store: ProjectStore) -> None:
+    p = project("validated")
+    await store.create_project(p, [member(p.id, "a1")])
+    room = space(p.id, "members", "General")
+    await store.add_space(room, 10)
+    assert await store.get_space_access(room.id, "a1") == (room, p, await store.get_member(p.id, "a1"))
+    assert await store.get_space_access(room.id, "stranger") == (room, p, None)
+    assert await store.get_space_access("spc_none", "a1") is None
+    assert await store.add_member(member(p.id, "a2"))
+    assert await store.remove_member(p.id, "a1")
+    assert await store.get_space_access(room.id, "a1") == (room, p, None)  # removed: seen at once
+
+
 async def test_listing_by_member_and_status(store: ProjectStore) -> None:
     a, b, c = project(), project("validated"), project()
     for p, users in ((a, ["u1", "u2"]), (b, ["u2"]), (c, ["u3"])):
