@@ -56,7 +56,7 @@ async def chat_send(session: Session, data: ChatSendIn) -> Any:
     if created:
         # Stored, then acknowledged (when this returns), then told to the room.
         fanout.after_ack(fanout.message_created(message),
-                         fanout.unread(session.user.id, chat.unread_after_send(message)))
+                         fanout.unread(session.user.id, chat.unread_after_send(message), session.sid))
     return message
 
 
@@ -91,7 +91,7 @@ async def chat_typing(session: Session, data: RoomRefIn) -> Any:
 
 async def chat_read(session: Session, data: ChatReadIn) -> Any:
     unread = await session.runtime.chat.mark_read(session.user, data.room_id, data.seq)
-    await session.runtime.fanout.unread(session.user.id, unread)
+    await session.runtime.fanout.unread(session.user.id, unread, session.sid)
     return unread
 
 

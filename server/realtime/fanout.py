@@ -130,8 +130,9 @@ class Fanout:
         """Send the presence changes still waiting, then stop; the lifespan calls it once."""
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def unread(self, user_id: str, unread: Unread) -> None:
-        await self._emit("room:unread", unread, user_channel(user_id))
+    async def unread(self, user_id: str, unread: Unread, skip_sid: str) -> None:
+        """A person's read state moved: told to their other connections (the one that acted has its ack)."""
+        await self._emit("room:unread", unread, user_channel(user_id), skip_sid)
 
     async def to_users(self, event: str, data: Any, user_ids: list[str]) -> None:
         """A push to every connection of each of ``user_ids`` (forum and mail)."""

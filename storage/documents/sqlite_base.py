@@ -1,8 +1,14 @@
 """Plumbing of the SQLite document store: connections, migrations, transactions.
 
-Two connections: one writer, whose transactions an ``asyncio.Lock``
-serialises (SQLite has one writer anyway), and one reader, which under WAL
-sees only committed data and never waits for the writer.
+Two connections. The writer is aiosqlite's: its transactions run on a
+thread of their own, serialised by an ``asyncio.Lock`` (SQLite has one
+writer anyway), so a commit that flushes the log never stops the event
+loop. The reader is a plain ``sqlite3`` connection used on the event
+loop's own thread: reads are short and bounded (point lookups by key and
+pages of at most a few hundred rows), under WAL they see only committed
+data and never wait for the writer, and a point read takes about 20 µs
+where the hop to a database thread and back costs about 100 µs
+(docs/performance.md). Every chat event reads its room's access first.
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ from storage.documents.sqlite_schema import MIGRATIONS
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5_000  # another process (``twinspace seed-demo``) may hold the write lock briefly
+# A WAL reader waits only in rare moments (another process recovering the log after a crash);
+# it waits on the event loop's thread, so briefly.
+READER_BUSY_TIMEOUT_MS = 200
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -38,14 +47,12 @@ def _load(cls: type[M], doc: str) -> M:
 
 
 class SqliteBase:
-    """Two connections: one writer, whose transactions an ``asyncio.Lock``
-    serialises (SQLite has one writer anyway), and one reader, which under
-    WAL sees only committed data and never waits for the writer."""
+    """A writer on its own thread, a reader on the event loop's (see the module's notes)."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
         self._write_lock = asyncio.Lock()
 
     # ---- lifecycle -------------------------------------------------------------
@@ -56,7 +63,7 @@ class SqliteBase:
             self._writer = await self._connect()
             await self._writer.execute("PRAGMA journal_mode=WAL")
             await self._migrate(self._writer)
-            self._reader = await self._connect()
+            self._reader = self._connect_reader()
         except (sqlite3.Error, OSError) as exc:
             await self.aclose()
             raise Unavailable("backend.unavailable", backend="sqlite", detail=f"{self._path}: {exc}") from exc
@@ -68,6 +75,12 @@ class SqliteBase:
         # NORMAL in WAL mode: a commit survives a process crash (SIGKILL);
         # only a power cut may lose the last transactions.
         await conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def _connect_reader(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout={READER_BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only=ON")
         return conn
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
@@ -90,9 +103,10 @@ class SqliteBase:
 
     async def aclose(self) -> None:
         """Close both connections; safe to call more than once."""
-        for conn in (self._reader, self._writer):
-            if conn is not None:
-                await conn.close()
+        if self._reader is not None:
+            self._reader.close()
+        if self._writer is not None:
+            await self._writer.close()
         self._reader = self._writer = None
 
     async def ping(self) -> None:
@@ -107,7 +121,7 @@ class SqliteBase:
         if self._reader is None:
             raise Unavailable("backend.unavailable", backend="sqlite")
         try:
-            rows = list(await self._reader.execute_fetchall(sql, tuple(params)))  # one trip to its thread
+            rows = self._reader.execute(sql, tuple(params)).fetchall()
         except sqlite3.Error as exc:
             raise Unavailable("backend.unavailable", backend="sqlite") from exc
         yield rows

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from rooms.chat_models import Message
+from rooms.errors import Unavailable
 from rooms.models import Project
 from storage.documents.sqlite_base import SqliteBase, _dump, _load
 
@@ -34,11 +37,60 @@ def _append(raw: sqlite3.Connection, message: Message) -> tuple[Message, bool]:
     return stored, True
 
 
+def _append_each(raw: sqlite3.Connection, batch: list[Message]) -> list[tuple[Message, bool] | sqlite3.Error]:
+    """Several appends in one transaction, each in its own savepoint: one failing fails alone."""
+    results: list[tuple[Message, bool] | sqlite3.Error] = []
+    for message in batch:
+        raw.execute("SAVEPOINT append")
+        try:
+            results.append(_append(raw, message))
+        except sqlite3.Error as exc:
+            raw.execute("ROLLBACK TO append")
+            results.append(exc)
+        raw.execute("RELEASE append")
+    return results
+
+
 class ChatTables(SqliteBase):
+    """Chat on SQLite. Sends are committed in groups: the sends that arrive while one commit
+    is being written go together in the next. A commit costs about three times the rows of one
+    message (docs/performance.md), so under load this is what keeps storing ahead of the fan-out;
+    alone, a send is committed at once, as before."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._appends: list[tuple[Message, asyncio.Future[tuple[Message, bool]]]] = []
+        self._appender: asyncio.Task[None] | None = None
+
     # ---- chat ----------------------------------------------------------------------------
 
     async def append_message(self, message: Message) -> tuple[Message, bool]:
-        return await self._in_one_call(lambda raw: _append(raw, message))
+        future = asyncio.get_running_loop().create_future()
+        self._appends.append((message, future))
+        if self._appender is None or self._appender.done():
+            self._appender = asyncio.create_task(self._commit_appends(), name="sqlite-appends")
+        return await future
+
+    async def _commit_appends(self) -> None:
+        while self._appends:
+            batch, self._appends = self._appends, []
+            try:
+                results = await self._in_one_call(lambda raw: _append_each(raw, [m for m, _ in batch]))
+            except BaseException as exc:  # the whole transaction failed (or we are shutting down)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc if isinstance(exc, Exception) else Unavailable(
+                            "backend.unavailable", backend="sqlite"))
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, sqlite3.Error):
+                    future.set_exception(Unavailable("backend.unavailable", backend="sqlite", detail=str(result)))
+                else:
+                    future.set_result(result)
 
     async def find_message(self, room_id: str, author_id: str, client_id: str) -> Message | None:
         sql = "SELECT doc FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?"

@@ -28,6 +28,14 @@ async def test_a_retry_returns_the_stored_message(store: DocumentStore) -> None:
     assert await store.get_message("r2", first.id) is None
 
 
+async def test_a_retry_sent_alongside_the_first_send_is_stored_once(store: DocumentStore) -> None:
+    sends = [message("r1", client_id="c1", text="one"), message("r1", client_id="c2"),
+             message("r1", client_id="c1", text="one")]
+    (first, a), (_, b), (again, c) = await asyncio.gather(*(store.append_message(m) for m in sends))
+    assert (a, b, c) == (True, True, False) and again == first
+    assert [m.seq for m in await store.messages_after("r1", 0, 10)] == [1, 2]
+
+
 async def test_pages_and_tombstones(store: DocumentStore) -> None:
     stored = [(await store.append_message(message("r1", text=f"m{i}")))[0] for i in range(10)]
     assert [m.seq for m in await store.messages_after("r1", 3, 4)] == [4, 5, 6, 7]

@@ -273,6 +273,20 @@ async def test_presence_and_unread_with_two_tabs_and_reconnects(server: ServerPr
             assert (await again.call("room:join", {"room_id": room}))["data"]["unread"] == 0
 
 
+async def test_a_send_moves_the_senders_marker_and_tells_their_other_tabs(server: ServerProcess,
+                                                                         project: Project) -> None:
+    room = project.spaces["general"]
+    async with realtime(server, project.pupil.token) as tab1, realtime(server, project.pupil.token) as tab2:
+        await tab1.call("room:join", {"room_id": room})
+        await tab2.call("room:join", {"room_id": room})
+        mine = await send(tab1, room, "answer")
+        pushed = await tab2.wait_for("room:unread", lambda u: u["last_read_seq"] == mine["seq"])
+        assert pushed[-1] == {"room_id": room, "unread": 0, "last_read_seq": mine["seq"], "last_seq": mine["seq"]}
+        await tab2.wait_for("chat:message")
+        await tab1.wait_for("chat:message")
+        assert tab1.pushes["room:unread"] == []  # the sending tab has it in its ack
+
+
 async def test_typing_is_throttled(server: ServerProcess, project: Project) -> None:
     room = project.spaces["general"]
     async with realtime(server, project.pupil.token) as pupil, realtime(server, project.teacher.token) as teacher:
