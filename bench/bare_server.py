@@ -1,41 +1,74 @@
 """The ceiling of the stack: python-socketio under uvicorn, no persistence, no checks, compression off.
 
-Speaks the same ``room:join`` / ``chat:send`` / ``chat:message`` shapes as Twinspace, so the same
-load generator drives both. Usage: ``python bench/bare_server.py PORT``.
+Speaks the same ``room:join`` / ``chat:send`` / ``chat:message`` shapes as Twinspace (acks are
+``{"ok": true, "data": ...}``, pushes carry a Message-shaped object with an increasing ``seq`` per
+room), so the same load generator drives both. It accepts any ``auth``.
+
+    .venv/bin/python bench/bare_server.py PORT
 """
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import itertools
 import sys
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import socketio
 import uvicorn
 
-sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*")
+sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", logger=False, engineio_logger=False)
 app = socketio.ASGIApp(sio)
 counters: dict[str, itertools.count[int]] = {}
+pending: set[asyncio.Task[None]] = set()  # pushes scheduled after their ack; kept referenced until done
+
+
+def channel(room_id: str) -> str:
+    return f"room:{room_id}"
 
 
 @sio.event
 async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
-    return None
+    token = auth.get("token") if isinstance(auth, dict) else None
+    await sio.save_session(sid, {"user": str(token)[-16:] if token else sid})
 
 
 @sio.on("room:join")
-async def join(sid: str, data: dict[str, Any]) -> dict[str, Any]:
-    await sio.enter_room(sid, f"room:{data['room_id']}")
-    return {"ok": True, "data": {"room_id": data["room_id"]}}
+async def room_join(sid: str, data: dict[str, Any]) -> dict[str, Any]:
+    room_id = data["room_id"]
+    await sio.enter_room(sid, channel(room_id))
+    return {"ok": True, "data": {"room": {"id": room_id, "kind": "chat"}, "online": [], "unread": 0,
+                                 "last_read_seq": 0, "last_seq": 0, "messages": [], "has_more": False}}
+
+
+async def push(message: dict[str, Any]) -> None:
+    await sio.emit("chat:message", message, room=channel(message["room_id"]))
 
 
 @sio.on("chat:send")
-async def send(sid: str, data: dict[str, Any]) -> dict[str, Any]:
-    seq = next(counters.setdefault(data["room_id"], itertools.count(1)))
-    message = {"room_id": data["room_id"], "seq": seq, "client_id": data["client_id"], "text": data["text"]}
-    await sio.emit("chat:message", message, room=f"room:{data['room_id']}")
+async def chat_send(sid: str, data: dict[str, Any]) -> dict[str, Any]:
+    room_id = data["room_id"]
+    user = (await sio.get_session(sid))["user"]
+    seq = next(counters.setdefault(room_id, itertools.count(1)))
+    message = {"id": uuid.uuid4().hex, "room_id": room_id, "project_id": "bare", "seq": seq,
+               "client_id": data["client_id"], "author_id": user, "author_name": user, "text": data["text"],
+               "reply_to": None, "attachments": [], "created_at": datetime.now(UTC).isoformat(),
+               "edited_at": None, "deleted": False, "deleted_by": None}
+    # Ack first (the return value), then push to the room: the task runs once this handler returned.
+    task = asyncio.get_running_loop().create_task(push(message))
+    pending.add(task)
+    task.add_done_callback(pending.discard)
     return {"ok": True, "data": message}
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", ws_per_message_deflate=False)
+    # The collector settings Twinspace's server starts with (server/gc_tuning.py), so that the two
+    # servers differ in their work, not in how often the collector stops them.
+    gc.set_threshold(50_000, 20, 10)
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
+                ws_per_message_deflate=False)

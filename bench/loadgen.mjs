@@ -1,38 +1,154 @@
-// Load generator: connects many Socket.IO clients, joins rooms, sends timed chat messages and
-// measures every delivery. Reads a plan (JSON) from the file named by its first argument, prints
-// the results as JSON. Stops by itself: every wait has a deadline.
-import { readFileSync } from "node:fs";
+// Load generator for Twinspace's live chat (and for bench/bare_server.py, which speaks the same events).
+//
+//   node bench/loadgen.mjs --url http://127.0.0.1:8000 --clients clients.json \
+//        --senders 10 --rate 20 --duration 20 [--out result.json]
+//
+// clients.json is a list of {"token": "...", "rooms": ["room id", ...]}. Client i connects to the
+// i-th --url in turn (give several, comma-separated, to spread clients over instances) over
+// WebSocket only, with at most --concurrency handshakes in flight; it joins its rooms (`room:join`,
+// awaited ack). Then the first --senders clients each send `chat:send` to their first room at
+// --rate messages/s for --duration seconds (open loop: the schedule does not wait for acks), each
+// with a fresh client_id and the send time inside the text. Every `chat:message` push is timed
+// against that send time (one process, one clock). Prints one JSON object: sends, acks, expected
+// and received deliveries, loss, deliveries/s and latency percentiles. Every wait has a deadline and
+// the whole run a hard limit (--timeout), after which it prints what it has and exits with 3.
+import { randomUUID } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
 import { io } from "socket.io-client";
 
-const plan = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const CONNECT_CONCURRENCY = 50; // handshakes in flight at once: enough to connect 1,000 clients in seconds
-const ACK_TIMEOUT_MS = 5000;
-const DRAIN_MS = 3000; // after the last send, time for the last pushes to arrive
-const HARD_LIMIT_MS = (plan.duration_secs + 120) * 1000;
-setTimeout(() => { console.error("loadgen: hard time limit reached"); process.exit(3); }, HARD_LIMIT_MS).unref();
+const { values: opt } = parseArgs({
+  options: {
+    url: { type: "string" },
+    clients: { type: "string" },
+    senders: { type: "string", default: "1" },
+    rate: { type: "string", default: "10" },
+    duration: { type: "string", default: "20" },
+    concurrency: { type: "string", default: "50" },
+    "ack-timeout": { type: "string", default: "10" },
+    settle: { type: "string", default: "1" },
+    drain: { type: "string", default: "5" },
+    timeout: { type: "string" },
+    out: { type: "string" },
+  },
+});
+if (!opt.url || !opt.clients) {
+  console.error("usage: node loadgen.mjs --url URL[,URL...] --clients FILE [--senders N] [--rate R] [--duration S] "
+                + "[--concurrency C] [--ack-timeout S] [--settle S] [--drain S] [--timeout S] [--out FILE]");
+  process.exit(2);
+}
+const urls = opt.url.split(",").map((u) => u.trim()).filter(Boolean);
+const clients = JSON.parse(readFileSync(opt.clients, "utf8"));
+const SENDERS = Math.min(Number(opt.senders), clients.length);
+const RATE = Number(opt.rate); // messages per second, per sender
+const DURATION_S = Number(opt.duration);
+const CONCURRENCY = Math.max(1, Number(opt.concurrency));
+const ACK_TIMEOUT_MS = Number(opt["ack-timeout"]) * 1000;
+const SETTLE_MS = Number(opt.settle) * 1000; // after the joins: let presence pushes die down
+const DRAIN_MS = Number(opt.drain) * 1000; // after the last ack: time for the last pushes to arrive
+const CONNECT_TIMEOUT_MS = 20000;
+// Hard limit: room for connecting and joining (bounded by the per-call timeouts), sending, draining.
+const HARD_LIMIT_S = Number(opt.timeout ?? (120 + clients.length * 0.1 + DURATION_S + Number(opt.drain)));
+if (!(SENDERS >= 0 && RATE > 0 && DURATION_S > 0 && urls.length > 0 && Array.isArray(clients))) {
+  console.error("loadgen: bad arguments");
+  process.exit(2);
+}
 
-const latencies = [];
-const roomSize = new Map(); // room -> joined clients
-const sentAt = new Map(); // client_id -> send time, for acknowledged sends
-let delivered = 0;
-let ackFailures = 0;
-let sentAcked = 0;
-let expected = 0;
+const stats = {
+  clients: clients.length, urls: urls.length, connected: 0, connect_failures: 0, joins: 0, join_failures: 0,
+  disconnects: 0, senders: SENDERS, rate_per_sender: RATE, duration_s: DURATION_S,
+  planned_sends: 0, sent: 0, acked: 0, ack_errors: 0, ack_timeouts: 0, ack_failed: 0, first_ack_error: null,
+  expected_deliveries: 0, received_deliveries: 0, lost: 0, delivered_unacked: 0, duplicates: 0, out_of_order: 0,
+  foreign_pushes: 0, deliveries_per_s: 0, setup_s: 0, send_s: 0, send_started_at: null, send_ended_at: null,
+  p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null, mean_ms: null, ack_p50_ms: null, ack_p99_ms: null,
+  timed_out: false,
+};
+const latencies = []; // ms, one per unique delivery of a message sent in this run
+const ackLatencies = [];
+const roomSize = new Map(); // room id -> clients that joined it
+const deliveriesOf = new Map(); // client_id -> unique deliveries seen
+const ackedRoom = new Map(); // client_id -> room, for sends acknowledged ok
 
-function connect(client) {
-  return new Promise((resolve, reject) => {
-    const socket = io(client.url, { auth: { token: client.token }, transports: ["websocket"], reconnection: false,
-                                    timeout: 20000 });
-    socket.on("connect", () => resolve(socket));
-    socket.on("connect_error", (err) => reject(new Error(`connect_error: ${err.message}`)));
-    socket.on("chat:message", (m) => {
-      const t = sentAt.get(m.client_id);
-      if (t !== undefined) { latencies.push(performance.now() - t); delivered += 1; }
+const round = (x) => (x == null ? null : Math.round(x * 10) / 10);
+function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : null;
+}
+
+function finish(code) {
+  let received = 0;
+  for (const [clientId, room] of ackedRoom) {
+    received += Math.min(deliveriesOf.get(clientId) ?? 0, roomSize.get(room) ?? 0);
+  }
+  let unacked = 0;
+  for (const [clientId, n] of deliveriesOf) if (!ackedRoom.has(clientId)) unacked += n;
+  latencies.sort((a, b) => a - b);
+  ackLatencies.sort((a, b) => a - b);
+  stats.received_deliveries = received;
+  stats.delivered_unacked = unacked;
+  stats.lost = Math.max(0, stats.expected_deliveries - received);
+  stats.ack_failed = stats.ack_errors + stats.ack_timeouts + (stats.sent - stats.acked - stats.ack_errors
+                                                              - stats.ack_timeouts);
+  stats.deliveries_per_s = stats.send_s > 0 ? round(received / stats.send_s) : 0;
+  stats.p50_ms = round(percentile(latencies, 0.5));
+  stats.p95_ms = round(percentile(latencies, 0.95));
+  stats.p99_ms = round(percentile(latencies, 0.99));
+  stats.max_ms = round(latencies.length ? latencies[latencies.length - 1] : null);
+  stats.mean_ms = round(latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : null);
+  stats.ack_p50_ms = round(percentile(ackLatencies, 0.5));
+  stats.ack_p99_ms = round(percentile(ackLatencies, 0.99));
+  const text = JSON.stringify(stats);
+  if (opt.out) writeFileSync(opt.out, text + "\n");
+  console.log(text);
+  process.exit(code);
+}
+
+setTimeout(() => {
+  console.error(`loadgen: hard time limit (${HARD_LIMIT_S} s) reached`);
+  stats.timed_out = true;
+  finish(3);
+}, HARD_LIMIT_S * 1000).unref();
+
+function onMessage(state, m) {
+  const now = performance.now();
+  let body;
+  try { body = JSON.parse(m.text); } catch { body = null; }
+  if (!body || typeof body.t !== "number" || typeof m.client_id !== "string") { stats.foreign_pushes += 1; return; }
+  let seen = state.seen.get(m.room_id);
+  if (!seen) { seen = { set: new Set(), max: 0 }; state.seen.set(m.room_id, seen); }
+  if (seen.set.has(m.seq)) { stats.duplicates += 1; return; }
+  seen.set.add(m.seq);
+  if (m.seq < seen.max) stats.out_of_order += 1; else seen.max = m.seq;
+  latencies.push(now - body.t);
+  deliveriesOf.set(m.client_id, (deliveriesOf.get(m.client_id) ?? 0) + 1);
+}
+
+function connect(client, i) {
+  return new Promise((resolve) => {
+    const state = { socket: null, rooms: [], seen: new Map() };
+    const socket = io(urls[i % urls.length], {
+      auth: { token: client.token }, transports: ["websocket"], reconnection: false, forceNew: true,
+      timeout: CONNECT_TIMEOUT_MS,
+    });
+    state.socket = socket;
+    let settled = false;
+    socket.on("chat:message", (m) => onMessage(state, m));
+    socket.on("connect", () => { settled = true; stats.connected += 1; resolve(state); });
+    socket.on("connect_error", (err) => {
+      if (settled) return;
+      settled = true;
+      stats.connect_failures += 1;
+      if (stats.connect_failures <= 3) console.error(`loadgen: connect_error: ${err.message} ${JSON.stringify(err.data ?? "")}`);
+      socket.close();
+      resolve(null);
+    });
+    socket.on("disconnect", (reason) => {
+      if (reason !== "io client disconnect") stats.disconnects += 1;
     });
   });
 }
 
+// Runs fn over items with at most `limit` calls in flight (a bounded, staggered start).
 async function pool(items, limit, fn) {
   const out = new Array(items.length);
   let next = 0;
@@ -42,58 +158,80 @@ async function pool(items, limit, fn) {
   return out;
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const t0 = performance.now();
-const sockets = await pool(plan.clients, CONNECT_CONCURRENCY, connect);
-await pool(plan.clients, CONNECT_CONCURRENCY, async (client, i) => {
+const states = await pool(clients, CONCURRENCY, connect);
+await pool(clients, CONCURRENCY, async (client, i) => {
+  const state = states[i];
+  if (!state) return;
   for (const room of client.rooms) {
-    const ack = await sockets[i].timeout(ACK_TIMEOUT_MS * 2).emitWithAck("room:join", { room_id: room });
-    if (!ack.ok) throw new Error(`room:join refused: ${JSON.stringify(ack.error)}`);
-    roomSize.set(room, (roomSize.get(room) ?? 0) + 1);
+    try {
+      const ack = await state.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("room:join", { room_id: room });
+      if (!ack?.ok) throw new Error(JSON.stringify(ack?.error ?? ack));
+      state.rooms.push(room);
+      roomSize.set(room, (roomSize.get(room) ?? 0) + 1);
+      stats.joins += 1;
+    } catch (err) {
+      stats.join_failures += 1;
+      if (stats.join_failures <= 3) console.error(`loadgen: room:join failed: ${err.message}`);
+    }
   }
 });
-const setupSecs = (performance.now() - t0) / 1000;
+stats.setup_s = round((performance.now() - t0) / 1000);
+if (stats.joins === 0) {
+  console.error("loadgen: no client connected and joined a room");
+  finish(1);
+}
+await sleep(SETTLE_MS);
 
-let seq = 0;
-async function send(sender) {
-  const socket = sockets[sender.client];
-  const clientId = `b${sender.client}-${seq++}`;
-  sentAt.set(clientId, performance.now());
+async function send(state, room) {
+  const clientId = randomUUID();
+  const t = performance.now();
+  stats.sent += 1;
   try {
-    const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck("chat:send",
-      { room_id: sender.room, client_id: clientId, text: `load ${clientId}` });
-    if (ack.ok) { sentAcked += 1; expected += roomSize.get(sender.room) ?? 0; } else { ackFailures += 1; }
-  } catch { ackFailures += 1; }
+    const ack = await state.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("chat:send", {
+      room_id: room, client_id: clientId, text: JSON.stringify({ bench: 1, t: Math.round(t * 1000) / 1000 }),
+    });
+    if (ack?.ok) {
+      stats.acked += 1;
+      ackLatencies.push(performance.now() - t);
+      ackedRoom.set(clientId, room);
+      stats.expected_deliveries += roomSize.get(room) ?? 0;
+    } else {
+      stats.ack_errors += 1;
+      stats.first_ack_error ??= ack?.error ?? ack;
+    }
+  } catch {
+    stats.ack_timeouts += 1;
+  }
 }
 
+const senders = [];
+for (let i = 0; i < clients.length && senders.length < SENDERS; i++) {
+  if (states[i]?.rooms.length) senders.push(states[i]);
+}
+const perSender = Math.round(RATE * DURATION_S);
+stats.planned_sends = perSender * SENDERS;
+const inFlight = [];
 const start = performance.now();
-const pending = [];
-await Promise.all(plan.senders.map((sender) => new Promise((resolve) => {
-  const interval = 1000 / sender.rate;
+stats.send_started_at = Date.now() / 1000;
+await Promise.all(senders.map((state) => new Promise((resolve) => {
+  const interval = 1000 / RATE;
+  const offset = Math.random() * interval; // senders out of step with each other
   let n = 0;
-  const total = Math.round(sender.rate * plan.duration_secs);
   const tick = () => {
-    if (n >= total) { resolve(); return; }
-    pending.push(send(sender));
+    if (n >= perSender) { resolve(); return; }
+    inFlight.push(send(state, state.rooms[0]));
     n += 1;
-    const due = start + (n * interval);
-    setTimeout(tick, Math.max(0, due - performance.now()));
+    setTimeout(tick, Math.max(0, start + offset + n * interval - performance.now())); // no drift; catch up if late
   };
-  setTimeout(tick, Math.random() * interval);
+  setTimeout(tick, offset);
 })));
-const sendSecs = (performance.now() - start) / 1000;
-await Promise.all(pending);
+stats.send_s = round((performance.now() - start) / 1000);
+stats.send_ended_at = Date.now() / 1000;
+await Promise.all(inFlight); // each settles within ACK_TIMEOUT_MS
 const drainUntil = performance.now() + DRAIN_MS;
-while (delivered < expected && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
-for (const s of sockets) s.disconnect();
-
-latencies.sort((a, b) => a - b);
-const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : null);
-console.log(JSON.stringify({
-  clients: plan.clients.length, rooms: roomSize.size, setup_secs: +setupSecs.toFixed(2),
-  send_secs: +sendSecs.toFixed(2), sent_acked: sentAcked, ack_failures: ackFailures,
-  expected_deliveries: expected, deliveries: delivered, lost: Math.max(0, expected - delivered),
-  deliveries_per_sec: +(delivered / sendSecs).toFixed(1),
-  p50_ms: pct(0.5)?.toFixed(1), p95_ms: pct(0.95)?.toFixed(1), p99_ms: pct(0.99)?.toFixed(1),
-  max_ms: latencies.length ? latencies[latencies.length - 1].toFixed(1) : null,
-}));
-process.exit(0);
+const receivedSoFar = () => { let n = 0; for (const v of deliveriesOf.values()) n += v; return n; };
+while (receivedSoFar() < stats.expected_deliveries && performance.now() < drainUntil) await sleep(100);
+for (const state of states) state?.socket.disconnect();
+finish(0);

@@ -1,14 +1,22 @@
-"""Runs the benchmark scenarios against Twinspace and against the bare python-socketio server.
+"""Runs the chat benchmark against Twinspace and against the bare python-socketio server.
 
-Every server runs pinned to CPU 0 and the load generator to CPU 1, on loopback. Prints one
-Markdown table row per run; ``--json`` writes the raw figures too.
+For each run it starts a fresh server pinned to CPU 0 (``taskset -c 0``): Twinspace with a new
+temporary data folder (SQLite, every message stored) and the chat rate limit out of the way
+(10,000 messages per 1 s window), or ``bench/bare_server.py``. For Twinspace it creates a validated project, the scenario's pupils and
+rooms through the REST API and mints their tokens (HS256, the secret the server wrote to its data
+folder). It writes the clients file, runs ``bench/loadgen.mjs`` pinned to CPU 1, samples the
+server's CPU and RSS from /proc while it runs, and prints one Markdown table row per run.
 
-    .venv/bin/python bench/run.py --scenario all
-    .venv/bin/python bench/run.py --quick            # a short smoke run
+    .venv/bin/python bench/run.py --quick                      # smoke run of every scenario, ~1 min
+    .venv/bin/python bench/run.py --scenario all --json out.json
+    .venv/bin/python bench/run.py --scenario C --redis-url local   # or redis://HOST:PORT/DB
 
-Scenarios (the issue's): A = 200 clients in 10 rooms, 10 senders at 20 msg/s for 20 s;
-B = 1,000 clients in one room, one sender at 10 msg/s; C = A over two Twinspace instances sharing
-Redis; ``saturate`` = A with rising rates until loss > 0 or p99 > 250 ms.
+Scenarios: A = 200 clients in 10 rooms, 10 senders at 20 msg/s for 20 s; B = 1,000 clients in one
+room, one sender at 10 msg/s for 20 s; saturate = A with the per-sender rate raised step by step
+(10 s steps) until a delivery is lost, an ack fails or p99 exceeds 250 ms, on both servers;
+C = A over two Twinspace instances sharing a Redis fan-out (``--fanout-url``), clients alternating
+between the two ports; it runs only with ``--redis-url`` (``local`` starts a throwaway
+redis-server on loopback, pinned to CPU 0 with the servers).
 """
 
 from __future__ import annotations
@@ -17,245 +25,458 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.support.redis import RedisServer  # noqa: E402
-from tests.support.server import free_port  # noqa: E402
-
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
 PYTHON = sys.executable
-SERVER_CPU, LOADGEN_CPU = "0", "1"
+SERVER_CPU, LOADGEN_CPU = "0", "1"  # two cores: servers (and Redis) on one, the load generator on the other
 READY_TIMEOUT_SECS = 30
+STOP_TIMEOUT_SECS = 15
+SAMPLE_SECS = 0.2
+# The chat rate limit out of the way: the server refuses more than 10,000 messages per window, so
+# the window is one second (10,000 msg/s per person, far above any rate below).
+RATE_LIMIT = ("--chat-rate-messages", "10000", "--chat-rate-window-secs", "1")
 SATURATION_P99_MS = 250.0
-SATURATION_RATES = (20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 400, 500)  # msg/s per sender, 10 senders
+SATURATION_RATES = (20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 400, 500)  # msg/s per sender; bounded
+SATURATION_REFINE_STEPS = 2  # halvings between the last rate that passed and the first that failed
+SATURATION_STEP_SECS = 10.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scenario:
     name: str
     clients: int
     rooms: int
     senders: int
-    rate: float
+    rate: float  # msg/s per sender
     duration: float
     instances: int = 1
 
 
-def token(secret: str, sub: str, role: str, name: str, school: str = "", country: str = "FR") -> str:
-    now = int(time.time())
-    claims = {"sub": sub, "name": name, "role": role, "school": school, "country": country,
-              "iss": "twinspace", "aud": "twinspace", "iat": now, "exp": now + 3600}
-    return jwt.encode(claims, secret, algorithm="HS256")
+A = Scenario("A", 200, 10, 10, 20, 20)
+B = Scenario("B", 1000, 1, 1, 10, 20)
+C = Scenario("C", 200, 10, 10, 20, 20, instances=2)
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
+# ---- servers -------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(url: str, proc: subprocess.Popen[bytes], log: Path | None) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECS
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}:\n{tail(log)}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1).status_code == 200:
                 return
         time.sleep(0.1)
-    raise RuntimeError("server not ready")
+    raise RuntimeError(f"{proc.args} not ready within {READY_TIMEOUT_SECS} s:\n{tail(log)}")
 
 
-@contextlib.contextmanager
-def twinspace(data: Path, instances: int, redis_url: str | None) -> Iterator[tuple[list[str], list[int], str]]:
-    procs, urls = [], []
-    extra = ["--fanout-url", redis_url] if redis_url else []
-    try:
-        for _ in range(instances):
-            port = free_port()
-            proc = subprocess.Popen(["taskset", "-c", SERVER_CPU, PYTHON, "-m", "server", "serve", "--port", str(port),
-                                     "--data-dir", str(data), "--chat-rate-messages", "10000", "--chat-rate-window-secs", "1",
-                                     "--log-level", "warning", *extra], cwd=ROOT,
-                                    stdout=subprocess.DEVNULL, stderr=open(data.parent / f"server-{port}.log", "ab"))
-            procs.append(proc)
-            urls.append(f"http://127.0.0.1:{port}")
-            wait_ready(urls[-1], proc)
-        yield urls, [p.pid for p in procs], (data / "jwt-secret").read_text().strip()
-    finally:
-        for proc in procs:
+def tail(log: Path | None) -> str:
+    return log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
             proc.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(15)
+    for proc in procs:
+        try:
+            proc.wait(STOP_TIMEOUT_SECS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(STOP_TIMEOUT_SECS)
+
+
+@dataclass
+class Running:
+    urls: list[str]
+    pids: list[int]  # the server processes whose CPU and RSS are reported
+    secret: str = ""
+    extra_pids: tuple[int, ...] = ()  # measured apart (Redis)
+
+
+GC_PROBE: dict[str, Any] = {"stats": False, "threshold": None}  # set from --gc-stats / --gc-threshold
+
+
+def server_env(workdir: Path) -> dict[str, str]:
+    """The servers' environment: no TWINSPACE_* settings from outside; the GC probe when asked for."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWINSPACE_")}
+    if GC_PROBE["stats"] or GC_PROBE["threshold"]:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BENCH / "gcprobe"), env.get("PYTHONPATH")) if p)
+    if GC_PROBE["stats"]:
+        env["BENCH_GC_LOG"] = str(workdir / "gc")
+    if GC_PROBE["threshold"]:
+        env["BENCH_GC_THRESHOLD"] = GC_PROBE["threshold"]
+    return env
+
+
+def gc_pauses(workdir: Path, pids: list[int], start: float | None, end: float | None) -> dict[str, Any] | None:
+    """Full (generation 2) collections of the servers while sending, from the probe's logs."""
+    if not GC_PROBE["stats"] or start is None or end is None:
+        return None
+    pauses = []
+    for pid in pids:
+        log = workdir / f"gc.{pid}"
+        for line in log.read_text().splitlines() if log.exists() else []:
+            at, generation, ms, _ = line.split()
+            if generation == "2" and start <= float(at) <= end:
+                pauses.append(float(ms))
+    return {"full_collections": len(pauses), "max_ms": round(max(pauses, default=0.0), 1),
+            "total_ms": round(sum(pauses), 1)}
 
 
 @contextlib.contextmanager
-def bare() -> Iterator[tuple[list[str], list[int], str]]:
+def twinspace(workdir: Path, instances: int, fanout_url: str | None) -> Iterator[Running]:
+    data = workdir / "data"
+    procs: list[subprocess.Popen[bytes]] = []
+    urls = []
+    extra = ["--fanout-url", fanout_url] if fanout_url else []
+    try:
+        for _ in range(instances):  # one after the other: the first writes the shared secret
+            port = free_port()
+            log = workdir / f"twinspace-{port}.log"
+            with open(log, "ab") as out:
+                procs.append(subprocess.Popen(
+                    ["taskset", "-c", SERVER_CPU, PYTHON, "-m", "server", "serve", "--host", "127.0.0.1",
+                     "--port", str(port), "--data-dir", str(data), *RATE_LIMIT, "--log-level", "warning", *extra],
+                    cwd=ROOT, env=server_env(workdir), stdout=out, stderr=subprocess.STDOUT))
+            urls.append(f"http://127.0.0.1:{port}")
+            wait_until(urls[-1] + "/readyz", procs[-1], log)
+        yield Running(urls, [p.pid for p in procs], (data / "jwt-secret").read_text().strip())
+    finally:
+        stop(procs)
+
+
+@contextlib.contextmanager
+def bare(workdir: Path) -> Iterator[Running]:
     port = free_port()
-    proc = subprocess.Popen(["taskset", "-c", SERVER_CPU, PYTHON, str(ROOT / "bench" / "bare_server.py"), str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = workdir / f"bare-{port}.log"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(["taskset", "-c", SERVER_CPU, PYTHON, str(BENCH / "bare_server.py"), str(port)],
+                                cwd=ROOT, env=server_env(workdir), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling", proc, log)
+        yield Running([f"http://127.0.0.1:{port}"], [proc.pid])
+    finally:
+        stop([proc])
+
+
+@contextlib.contextmanager
+def local_redis(workdir: Path) -> Iterator[tuple[str, int]]:
+    """A throwaway redis-server on loopback (no persistence), pinned to the servers' CPU."""
+    binary = shutil.which("redis-server")
+    if binary is None:  # the test suite's helper installs it from Debian's packages
+        sys.path.insert(0, str(ROOT))
+        from tests.support.redis import ensure_installed
+        binary = ensure_installed()
+    port = free_port()
+    log = workdir / "redis.log"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(["taskset", "-c", SERVER_CPU, binary, "--port", str(port), "--bind", "127.0.0.1",
+                                 "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+                                stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + READY_TIMEOUT_SECS
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.get(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling", timeout=1)
-                break
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start:\n{tail(log)}")
             time.sleep(0.1)
-        yield [f"http://127.0.0.1:{port}"], [proc.pid], ""
+        yield f"redis://127.0.0.1:{port}/0", proc.pid
     finally:
-        proc.terminate()
-        proc.wait(15)
+        stop([proc])
 
 
-def populate(url: str, secret: str, scenario: Scenario) -> tuple[list[str], list[str]]:
-    """A validated project with the scenario's pupils and rooms; returns (pupil tokens, room ids)."""
-    admin = token(secret, "bench_teacher", "teacher", "Teacher", school="School A")
+# ---- the scenario's people ----------------------------------------------------------------------
+
+def token(secret: str, sub: str, role: str, name: str, **extra: str) -> str:
+    now = int(time.time())
+    claims = {"sub": sub, "name": name, "role": role, "iss": "twinspace", "aud": "twinspace", "iat": now,
+              "exp": now + 2 * 3600, **extra}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def populate(url: str, secret: str, scenario: Scenario) -> list[dict[str, Any]]:
+    """A validated project with the scenario's pupils and rooms; returns the clients (token, rooms)."""
+    admin = token(secret, "bench_teacher_fr", "teacher", "Teacher FR", school="École A", country="FR")
     support = token(secret, "bench_support", "support", "Support")
     with httpx.Client(base_url=url + "/api/v1", timeout=30) as http:
-        r = http.post("/projects", headers={"Authorization": f"Bearer {admin}"}, json={
-            "title": "Benchmark", "subject": "Load", "age_min": 10, "age_max": 12, "languages": ["en"],
-            "partners": [{"user_id": "bench_partner", "display_name": "P", "school": "School B", "country": "DE"}]})
-        r.raise_for_status()
-        pid = r.json()["id"]
-        http.post(f"/projects/{pid}/validate", headers={"Authorization": f"Bearer {support}"}).raise_for_status()
-        auth = {"Authorization": f"Bearer {admin}"}
-        rooms = []
-        for i in range(scenario.rooms):
-            r = http.post(f"/projects/{pid}/spaces", headers=auth, json={"name": f"Room {i}"})
-            r.raise_for_status()
-            rooms.append(r.json()["id"])
-        tokens = []
+        def call(method: str, path: str, who: str, body: Any = None) -> Any:
+            r = http.request(method, path, json=body, headers={"Authorization": f"Bearer {who}"})
+            if r.status_code >= 300:
+                raise RuntimeError(f"{method} {path}: {r.status_code} {r.text[:500]}")
+            return r.json()
+
+        project = call("POST", "/projects", admin, {
+            "title": "Benchmark", "subject": "Load", "description": "Chat under load", "age_min": 10,
+            "age_max": 12, "languages": ["en", "de"],
+            "partners": [{"user_id": "bench_teacher_de", "display_name": "Teacher DE", "school": "Schule B",
+                          "country": "DE"}]})
+        pid = project["id"]
+        call("POST", f"/projects/{pid}/validate", support)
+        rooms = [call("POST", f"/projects/{pid}/spaces", admin, {"name": f"Room {i}", "visibility": "members"})["id"]
+                 for i in range(scenario.rooms)]
+        clients = []
         for i in range(scenario.clients):
-            r = http.post(f"/projects/{pid}/members", headers=auth, json={"role": "pupil", "display_name": f"P{i}"})
-            r.raise_for_status()
-            tokens.append(token(secret, r.json()["user_id"], "pupil", f"P{i}"))
-    return tokens, rooms
+            member = call("POST", f"/projects/{pid}/members", admin,
+                          {"role": "pupil", "display_name": f"Pupil {i}"})
+            clients.append({"token": token(secret, member["user_id"], "pupil", f"Pupil {i}"),
+                            "rooms": [rooms[i % len(rooms)]]})
+    return clients
 
 
-def plan_for(scenario: Scenario, urls: list[str], tokens: list[str], rooms: list[str]) -> dict[str, Any]:
-    clients = [{"url": urls[i % len(urls)], "token": tokens[i], "rooms": [rooms[i % len(rooms)]]}
-               for i in range(scenario.clients)]
-    senders = [{"client": i, "room": rooms[i % len(rooms)], "rate": scenario.rate} for i in range(scenario.senders)]
-    return {"clients": clients, "senders": senders, "duration_secs": scenario.duration}
+def bare_clients(scenario: Scenario) -> list[dict[str, Any]]:
+    rooms = [f"room-{i}" for i in range(scenario.rooms)]
+    return [{"token": f"bare-{i}", "rooms": [rooms[i % len(rooms)]]} for i in range(scenario.clients)]
 
+
+# ---- measuring ------------------------------------------------------------------------------------
 
 def cpu_secs(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
     return 0.0
 
 
-def run_load(plan: dict[str, Any], pids: list[int], workdir: Path) -> dict[str, Any]:
-    plan_file = workdir / "plan.json"
-    plan_file.write_text(json.dumps(plan))
-    cpu0 = sum(cpu_secs(p) for p in pids)
-    t0 = time.monotonic()
-    peak = 0.0
-    proc = subprocess.Popen(["taskset", "-c", LOADGEN_CPU, "node", str(ROOT / "bench" / "loadgen.mjs"), str(plan_file)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + plan["duration_secs"] + 180
-    while proc.poll() is None and time.monotonic() < deadline:
-        peak = max(peak, sum(rss_mib(p) for p in pids))
-        time.sleep(0.25)
-    if proc.poll() is None:
-        proc.kill()
-    out, err = proc.communicate(timeout=30)
+def window_pct(samples: list[tuple[float, float]], start: float | None, end: float | None) -> float | None:
+    """CPU % between two wall-clock times, from (time, cumulative CPU seconds) samples."""
+    if start is None or end is None:
+        return None
+    inside = [s for s in samples if start <= s[0] <= end]
+    if len(inside) < 2 or inside[-1][0] - inside[0][0] <= 0:
+        return None
+    return round(100 * (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0]), 1)
+
+
+def run_load(running: Running, clients: list[dict[str, Any]], scenario: Scenario, workdir: Path) -> dict[str, Any]:
+    clients_file = workdir / "clients.json"
+    clients_file.write_text(json.dumps(clients))
+    out_file = workdir / "result.json"
+    cmd = ["taskset", "-c", LOADGEN_CPU, "node", str(BENCH / "loadgen.mjs"), "--url", ",".join(running.urls),
+           "--clients", str(clients_file), "--senders", str(scenario.senders), "--rate", str(scenario.rate),
+           "--duration", str(scenario.duration), "--out", str(out_file)]
+    limit = 120 + scenario.clients * 0.1 + scenario.duration + 5  # loadgen's own hard limit
+    server: list[tuple[float, float]] = []
+    extra: list[tuple[float, float]] = []
+    loadgen: list[tuple[float, float]] = []
+    peak_rss = 0.0
+    with open(workdir / "loadgen.log", "w") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        deadline = time.monotonic() + limit + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            now = time.time()
+            server.append((now, sum(cpu_secs(p) for p in running.pids)))
+            extra.append((now, sum(cpu_secs(p) for p in running.extra_pids)))
+            loadgen.append((now, cpu_secs(proc.pid)))
+            peak_rss = max(peak_rss, sum(rss_mib(p) for p in running.pids))
+            time.sleep(SAMPLE_SECS)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(STOP_TIMEOUT_SECS)
+    if not out_file.exists():
+        raise RuntimeError(f"loadgen failed ({proc.returncode}):\n{tail(workdir / 'loadgen.log')}")
+    result: dict[str, Any] = json.loads(out_file.read_text())
     if proc.returncode != 0:
-        raise RuntimeError(f"loadgen failed ({proc.returncode}): {err[-2000:]}")
-    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    result["server_cpu_pct"] = round(100 * (sum(cpu_secs(p) for p in pids) - cpu0) / (time.monotonic() - t0), 1)
-    result["server_rss_mib"] = round(peak, 1)
+        result["loadgen_exit"] = proc.returncode
+    start, end = result.get("send_started_at"), result.get("send_ended_at")
+    result["server_cpu_pct"] = window_pct(server, start, end)
+    result["server_rss_mib"] = round(peak_rss, 1)
+    result["loadgen_cpu_pct"] = window_pct(loadgen, start, end)
+    if running.extra_pids:
+        result["redis_cpu_pct"] = window_pct(extra, start, end)
+    gc_stats = gc_pauses(workdir, running.pids, start, end)
+    if gc_stats is not None:
+        result["server_gc"] = gc_stats
     return result
 
 
 def measure(kind: str, scenario: Scenario, redis_url: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="twinspace-bench-") as tmp:
         workdir = Path(tmp)
-        if kind == "bare":
-            with bare() as (urls, pids, _):
-                tokens = [f"t{i}" for i in range(scenario.clients)]
-                rooms = [f"room{i}" for i in range(scenario.rooms)]
-                result = run_load(plan_for(scenario, urls, tokens, rooms), pids, workdir)
-        else:
-            with twinspace(workdir / "data", scenario.instances, redis_url) as (urls, pids, secret):
-                tokens, rooms = populate(urls[0], secret, scenario)
-                result = run_load(plan_for(scenario, urls, tokens, rooms), pids, workdir)
-    return {"server": kind, "scenario": scenario.name, **result}
+        try:
+            if kind == "bare":
+                with bare(workdir) as running:
+                    result = run_load(running, bare_clients(scenario), scenario, workdir)
+            else:
+                with contextlib.ExitStack() as stack:
+                    fanout, redis_pid = None, None
+                    if scenario.instances > 1:
+                        assert redis_url, "more than one instance needs --redis-url"
+                        fanout = redis_url
+                        if redis_url == "local":
+                            fanout, redis_pid = stack.enter_context(local_redis(workdir))
+                    running = stack.enter_context(twinspace(workdir, scenario.instances, fanout))
+                    if redis_pid:
+                        running.extra_pids = (redis_pid,)
+                    clients = populate(running.urls[0], running.secret, scenario)
+                    result = run_load(running, clients, scenario, workdir)
+        except Exception:
+            for log in sorted(workdir.glob("*.log")):
+                print(f"--- {log.name}\n{tail(log)}", file=sys.stderr)
+            raise
+    label = kind if scenario.instances == 1 else f"{kind} x{scenario.instances} + Redis"
+    return {"server": label, "scenario": scenario.name, **result}
+
+
+def passed(r: dict[str, Any]) -> bool:
+    return (r["lost"] == 0 and r["ack_failed"] == 0 and r["connect_failures"] == 0 and r["join_failures"] == 0
+            and not r["timed_out"] and r["p99_ms"] is not None and r["p99_ms"] <= SATURATION_P99_MS)
+
+
+HEADER = ("| scenario | server | msg/s sent | sent | acks failed | deliveries expected | received | lost "
+          "| deliveries/s | p50 ms | p95 ms | p99 ms | max ms | server CPU % | server RSS MiB | loadgen CPU % |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def row(r: dict[str, Any]) -> str:
-    return (f"| {r['scenario']} | {r['server']} | {r['sent_acked']} | {r['deliveries_per_sec']} | {r['lost']} | "
-            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['max_ms']} | {r['server_cpu_pct']} | "
-            f"{r['server_rss_mib']} |")
+    rate = r["senders"] * r["rate_per_sender"]
+    cells = [r["scenario"], r["server"], f"{rate:g}", r["sent"], r["ack_failed"], r["expected_deliveries"],
+             r["received_deliveries"], r["lost"], r["deliveries_per_s"], r["p50_ms"], r["p95_ms"], r["p99_ms"],
+             r["max_ms"], r["server_cpu_pct"], r["server_rss_mib"], r["loadgen_cpu_pct"]]
+    return "| " + " | ".join("–" if c is None else str(c) for c in cells) + " |"
 
 
-HEADER = ("| scenario | server | sent | deliveries/s | lost | p50 ms | p95 ms | p99 ms | max ms | server CPU % | "
-          "server RSS MiB |\n|---|---|---|---|---|---|---|---|---|---|---|")
-
-
-def saturate(kind: str, duration: float) -> tuple[float, list[dict[str, Any]]]:
-    best, runs = 0.0, []
-    for rate in SATURATION_RATES:
-        r = measure(kind, Scenario(f"A@{rate}/s", 200, 10, 10, rate, duration))
-        runs.append(r)
+def saturate(kind: str, base: Scenario, rates: tuple[int, ...], refine: int,
+             results: list[dict[str, Any]]) -> float:
+    """The highest per-sender rate at which ``base`` passes, raising the rate step by step."""
+    best, failed = 0.0, None
+    for rate in rates:
+        r = measure(kind, replace(base, name=f"A@{rate:g}/s", rate=rate))
+        results.append(r)
         print(row(r), flush=True)
-        if r["lost"] > 0 or r["ack_failures"] > 0 or float(r["p99_ms"] or 0) > SATURATION_P99_MS:
+        if not passed(r):
+            failed = rate
             break
         best = rate
-    return best, runs
+    for _ in range(refine if failed and best else 0):
+        rate = round((best + failed) / 2)
+        if rate in (best, failed):
+            break
+        r = measure(kind, replace(base, name=f"A@{rate:g}/s", rate=rate))
+        results.append(r)
+        print(row(r), flush=True)
+        if passed(r):
+            best = rate
+        else:
+            failed = rate
+    if failed is None:
+        print(f"({kind} passed every rate up to {rates[-1]} msg/s per sender: its ceiling is higher)", flush=True)
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", choices=["A", "B", "C", "saturate", "all"], default="all")
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending per run")
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (20 clients, 3 s)")
-    parser.add_argument("--json", type=Path, help="also write every run's figures here")
+    parser.add_argument("--duration", type=float, help="seconds of sending per run (default 20; quick: 3)")
+    parser.add_argument("--step-duration", type=float,
+                        help=f"seconds of sending per saturation step (default {SATURATION_STEP_SECS:g}; quick: 3)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: every chosen scenario scaled down (20-100 clients, 3 s, 2 saturation steps)")
+    parser.add_argument("--redis-url", help="run scenario C with this Redis fan-out (redis://HOST:PORT/DB), "
+                                            "or 'local' to start a throwaway redis-server")
+    parser.add_argument("--json", type=Path, help="also write every run's raw figures here")
+    parser.add_argument("--gc-stats", action="store_true",
+                        help="log the servers' garbage collections (bench/gcprobe) and report their full-collection "
+                             "pauses while sending")
+    parser.add_argument("--gc-threshold", metavar="G0,G1,G2",
+                        help="what-if: start the servers with gc.set_threshold(G0, G1, G2) (bench/gcprobe)")
     args = parser.parse_args()
+    if args.gc_threshold and not all(x.strip().isdigit() for x in args.gc_threshold.split(",")):
+        parser.error("--gc-threshold takes integers: G0[,G1[,G2]]")
+    GC_PROBE.update(stats=args.gc_stats, threshold=args.gc_threshold)
+    if args.scenario == "C" and not args.redis_url:
+        parser.error("scenario C needs --redis-url (redis://HOST:PORT/DB, or 'local')")
+    for tool in ("taskset", "node"):
+        if shutil.which(tool) is None:
+            parser.error(f"{tool} not found")
+    if not (BENCH / "node_modules" / "socket.io-client").is_dir():
+        parser.error("the load generator's dependencies are missing: run bench/install.sh")
+
+    quick = args.quick
+    duration = args.duration or (3.0 if quick else 20.0)
+    step = args.step_duration or (3.0 if quick else SATURATION_STEP_SECS)
+    a, b, c = (replace(s, duration=duration) for s in (A, B, C))
+    if quick:
+        a = replace(a, name="A (quick)", clients=20, rooms=2, senders=2)
+        b = replace(b, name="B (quick)", clients=100)
+        c = replace(c, name="C (quick)", clients=20, rooms=2, senders=2)
+    chosen = {"A", "B", "C", "saturate"} if args.scenario == "all" else {args.scenario}
+
     results: list[dict[str, Any]] = []
+    summary: dict[str, Any] = {}
     print(HEADER, flush=True)
-    if args.quick:
+    if "A" in chosen:
         for kind in ("twinspace", "bare"):
-            results.append(measure(kind, Scenario("quick", 20, 2, 2, 10, 3)))
+            results.append(measure(kind, a))
             print(row(results[-1]), flush=True)
-    else:
-        d = args.duration
-        if args.scenario in ("A", "all"):
-            for kind in ("twinspace", "bare"):
-                results.append(measure(kind, Scenario("A", 200, 10, 10, 20, d)))
-                print(row(results[-1]), flush=True)
-        if args.scenario in ("B", "all"):
-            for kind in ("twinspace", "bare"):
-                results.append(measure(kind, Scenario("B", 1000, 1, 1, 10, d)))
-                print(row(results[-1]), flush=True)
-        if args.scenario in ("C", "all"):
-            with tempfile.TemporaryDirectory(prefix="twinspace-redis-") as tmp:
-                redis = RedisServer(Path(tmp)).start()
-                try:
-                    results.append(measure("twinspace x2 + Redis", Scenario("C", 200, 10, 10, 20, d, instances=2),
-                                           redis.url))
-                    print(row(results[-1]), flush=True)
-                finally:
-                    redis.stop()
-        if args.scenario in ("saturate", "all"):
-            ours, runs_ours = saturate("twinspace", min(d, 10))
-            theirs, runs_bare = saturate("bare", min(d, 10))
-            results += runs_ours + runs_bare
-            ratio = ours / theirs if theirs else 0.0
-            print(f"\nSaturation of A (msg/s per sender, 10 senders): twinspace {ours}, bare {theirs}, "
-                  f"ratio {ratio:.0%}", flush=True)
+    if "B" in chosen:
+        for kind in ("twinspace", "bare"):
+            results.append(measure(kind, b))
+            print(row(results[-1]), flush=True)
+    if "C" in chosen:
+        if args.redis_url:
+            results.append(measure("twinspace", c, args.redis_url))
+            print(row(results[-1]), flush=True)
+        else:
+            print("(scenario C skipped: give --redis-url to run it)", flush=True)
+    if "saturate" in chosen:
+        base = replace(a, duration=step)
+        rates = SATURATION_RATES[:2] if quick else SATURATION_RATES
+        refine = 0 if quick else SATURATION_REFINE_STEPS
+        ours = saturate("twinspace", base, rates, refine, results)
+        theirs = saturate("bare", base, rates, refine, results)
+        ratio = ours / theirs if theirs else None
+        summary = {"twinspace_msgs_per_sender": ours, "bare_msgs_per_sender": theirs, "ratio": ratio}
+        print(f"\nSaturation of {base.name} ({base.senders} senders, p99 <= {SATURATION_P99_MS:g} ms, no loss): "
+              f"twinspace {ours:g} msg/s per sender, bare {theirs:g}, ratio "
+              f"{'–' if ratio is None else f'{ratio:.0%}'}", flush=True)
+        busy = [r for r in results if r["scenario"].startswith("A@") and (r["loadgen_cpu_pct"] or 0) > 90]
+        if busy:
+            print("(warning: the load generator was above 90 % CPU in "
+                  + ", ".join(f"{r['server']} {r['scenario']}" for r in busy)
+                  + ": rates there may be limited by it, not by the server)", flush=True)
+    if args.gc_stats:
+        print("\nFull garbage collections of the server while sending (count, longest pause, total):", flush=True)
+        for r in results:
+            g = r.get("server_gc") or {}
+            print(f"- {r['scenario']} {r['server']}: {g.get('full_collections')}, {g.get('max_ms')} ms, "
+                  f"{g.get('total_ms')} ms", flush=True)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        args.json.write_text(json.dumps({"runs": results, "saturation": summary,
+                                         "gc_threshold": args.gc_threshold}, indent=2))
 
 
 if __name__ == "__main__":
