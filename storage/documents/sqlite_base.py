@@ -14,6 +14,7 @@ where the hop to a database thread and back costs about 100 µs
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -43,6 +44,15 @@ def _dump(model: BaseModel) -> str:
 
 
 def _load(cls: type[M], doc: str) -> M:
+    return cls.model_validate_json(doc)
+
+
+@functools.lru_cache(maxsize=4096)
+def _load_cached(cls: type[M], doc: str) -> M:
+    """``_load`` for the documents every chat event reads again (space, project, membership).
+
+    Keyed by the stored text itself, so a changed document is parsed afresh; the models are frozen.
+    """
     return cls.model_validate_json(doc)
 
 

@@ -6,7 +6,7 @@ import aiosqlite
 
 from rooms.errors import Conflict
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
-from storage.documents.sqlite_base import SqliteBase, _dump, _load
+from storage.documents.sqlite_base import SqliteBase, _dump, _load, _load_cached
 
 
 class ProjectTables(SqliteBase):
@@ -136,7 +136,8 @@ class ProjectTables(SqliteBase):
             if not rows:
                 return None
             space, project, member = rows[0]
-            return _load(Space, space), _load(Project, project), _load(Member, member) if member else None
+            return (_load_cached(Space, space), _load_cached(Project, project),
+                    _load_cached(Member, member) if member else None)
 
     async def list_spaces(self, project_id: str, visibilities: tuple[Visibility, ...]) -> list[Space]:
         if not visibilities:
