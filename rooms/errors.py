@@ -107,6 +107,11 @@ _SPECS = [
               "Trop de requêtes ; réessayez dans {retry_after_secs} s."),
     ErrorSpec("backend.unavailable", 503, "A storage backend is unavailable.",
               "Un service de stockage est indisponible."),
+    ErrorSpec("demo.no_secret", 501,
+              "The demo signs its tokens with this server's HS256 secret; this server only verifies a "
+              "portal's public keys. Use the portal's own tokens instead.",
+              "La démo signe ses jetons avec le secret HS256 de ce serveur ; ce serveur ne vérifie que les "
+              "clés publiques d'un portail. Utilisez les jetons du portail."),
     ErrorSpec("internal.error", 500, "Internal error.", "Erreur interne."),
 ]
 

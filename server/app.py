@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from rooms.errors import TwinspaceError
 from server.auth import TokenVerifier
-from server.http import health, openapi
+from server.http import demo, health, openapi
 from server.http.api import ENDPOINTS
 from server.http.routing import API_PREFIX, error_response, handle
 from server.lifespan import lifespan
@@ -85,6 +85,8 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     ]
     routes += [Route(API_PREFIX + ep.path, handle(ep, runtime), methods=[ep.method])
                for ep in ENDPOINTS]
+    if settings.demo:  # the demo portal page hands out tokens: never on unless asked for
+        routes += demo.routes(runtime, secret)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

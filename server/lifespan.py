@@ -42,6 +42,9 @@ def lifespan(runtime: Runtime):  # type: ignore[no-untyped-def]
             same = _same_settings(settings)
             gc_tuning.freeze_startup_objects()
             print(f"Twinspace is serving on {settings.public_url}", flush=True)
+            if settings.demo:
+                print(f"  demo page:  {settings.public_url}/demo   (pick a demo person and chat; --demo false "
+                      "to turn it off)", flush=True)
             print(f"  try it:     twinspace seed-demo{same}   (a demo project, its users and their tokens)",
                   flush=True)
             print(f"  a token:    twinspace token --user ID --name NAME --role teacher{same}", flush=True)

@@ -1,7 +1,8 @@
 """``twinspace seed-demo``: a validated demo project with its people and their tokens.
 
 Idempotent: running it again reuses the same project and members and
-prints fresh tokens.
+prints fresh tokens. The /demo page (server/http/demo.py) uses the same functions
+on the running server's store.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import storage
 from rooms.errors import Conflict
 from rooms.models import MemberIn, PartnerIn, ProjectIn, User
+from rooms.ports import DocumentStore
 from rooms.projects import ProjectService
 from server.auth import mint
 from server.settings import Settings
@@ -29,11 +31,22 @@ VISITOR = User(id="visitor_parent", name="Parent (visitor)", role="visitor", cou
 SUPPORT = User(id="support_demo", name="National support officer", role="support", country="FR", lang="en")
 
 
-async def seed(settings: Settings, secret: str) -> dict[str, Any]:
-    async with storage.open_documents(settings.documents_url) as documents:
-        service = ProjectService(documents)
-        project = await documents.get_project(DEMO_PROJECT_ID)
-        if project is None:
+# The demo's people by the key they are known by (seed-demo's output, the /demo page's user picker).
+PEOPLE: dict[str, User] = {"teacher_fr": TEACHER_FR, "teacher_de": TEACHER_DE, "pupil_fr": PUPIL_FR,
+                           "pupil_de": PUPIL_DE, "visitor": VISITOR, "support": SUPPORT}
+
+
+async def ensure_project(documents: DocumentStore) -> dict[str, Any]:
+    """Create (or reuse) the validated demo project and its members in ``documents``.
+
+    Idempotent, and safe when two callers race: whoever comes second finds
+    the project, the validation or the member already there.
+    Answers ``{project_id, rooms: {general, staff}, forum_id}``.
+    """
+    service = ProjectService(documents)
+    project = await documents.get_project(DEMO_PROJECT_ID)
+    if project is None:
+        try:
             await service.register(TEACHER_FR, ProjectIn(
                 title="Our towns, our rivers", subject="Geography",
                 description="Two classes compare the rivers of Lyon and Cologne, in English and French.",
@@ -41,27 +54,40 @@ async def seed(settings: Settings, secret: str) -> dict[str, Any]:
                 partners=[PartnerIn(user_id=TEACHER_DE.id, display_name=TEACHER_DE.name,
                                     school=TEACHER_DE.school, country="DE")],
             ), project_id=DEMO_PROJECT_ID)
-            project = await documents.get_project(DEMO_PROJECT_ID)
-        assert project is not None
-        if project.status == "pending":
+        except Conflict:
+            pass  # registered meanwhile by another caller
+        project = await documents.get_project(DEMO_PROJECT_ID)
+    assert project is not None
+    if project.status == "pending":
+        try:
             await service.review(SUPPORT, DEMO_PROJECT_ID, approve=True)
-        for person, role, adder in ((PUPIL_FR, "pupil", TEACHER_FR), (PUPIL_DE, "pupil", TEACHER_DE),
-                                    (VISITOR, "visitor", TEACHER_FR)):
-            try:
-                await service.add_member(adder, DEMO_PROJECT_ID, MemberIn(
-                    role=role, user_id=person.id, display_name=person.name, school=person.school,  # type: ignore[arg-type]
-                    country=person.country))
-            except Conflict:
-                pass  # already there from an earlier run
-        spaces = await documents.list_spaces(DEMO_PROJECT_ID, ("members", "teachers", "visitors"))
+        except Conflict:
+            pass  # validated meanwhile by another caller
+    for person, role, adder in ((PUPIL_FR, "pupil", TEACHER_FR), (PUPIL_DE, "pupil", TEACHER_DE),
+                                (VISITOR, "visitor", TEACHER_FR)):
+        try:
+            await service.add_member(adder, DEMO_PROJECT_ID, MemberIn(
+                role=role, user_id=person.id, display_name=person.name, school=person.school,  # type: ignore[arg-type]
+                country=person.country))
+        except Conflict:
+            pass  # already there from an earlier run
+    spaces = await documents.list_spaces(DEMO_PROJECT_ID, ("members", "teachers", "visitors"))
     by_key = {s.default_key: s.id for s in spaces if s.default_key}
-    users = {}
-    for person in (TEACHER_FR, TEACHER_DE, PUPIL_FR, PUPIL_DE, VISITOR, SUPPORT):
-        key = "visitor" if person is VISITOR else "support" if person is SUPPORT else person.id
-        users[key] = {"id": person.id, "name": person.name, "role": person.role,
-                      "token": mint(secret, settings, user_id=person.id, name=person.name, role=person.role,
-                                    school=person.school, country=person.country, lang=person.lang,
-                                    ttl=DEMO_TOKEN_TTL)}
-    return {"url": settings.public_url, "project_id": DEMO_PROJECT_ID,
+    return {"project_id": DEMO_PROJECT_ID,
             "rooms": {"general": by_key.get("general"), "staff": by_key.get("staff")},
-            "forum_id": by_key.get("forum"), "users": users}
+            "forum_id": by_key.get("forum")}
+
+
+def token_for(secret: str, settings: Settings, person: User) -> str:
+    """A demo token for one of ``PEOPLE``, signed with the HS256 secret."""
+    return mint(secret, settings, user_id=person.id, name=person.name, role=person.role, school=person.school,
+                country=person.country, lang=person.lang, ttl=DEMO_TOKEN_TTL)
+
+
+async def seed(settings: Settings, secret: str) -> dict[str, Any]:
+    async with storage.open_documents(settings.documents_url) as documents:
+        project = await ensure_project(documents)
+    users = {key: {"id": person.id, "name": person.name, "role": person.role,
+                   "token": token_for(secret, settings, person)}
+             for key, person in PEOPLE.items()}
+    return {"url": settings.public_url, **project, "users": users}

@@ -184,6 +184,9 @@ OPTIONS: tuple[Option, ...] = (
            "default: browsers do not cache redirects.", "BOOL"),
     Option("retention_sweep_secs", _positive(86_400), 3_600,
            "How often chat past its project's retention period is removed, in seconds.", "SECS"),
+    Option("demo", _bool, False,
+           "Serve the demo portal page at /demo, which hands out tokens for the demo project's people "
+           "to anyone who can reach the server. Off by default: never turn it on in production.", "BOOL"),
     Option("log_level", _level, "info", "Log level: " + ", ".join(LOG_LEVELS) + ".", "LEVEL"),
 )
 
@@ -213,6 +216,7 @@ class Settings:
     project_quota_bytes: int = 5 * 1024**3
     file_redirects: bool = False
     retention_sweep_secs: int = 3_600
+    demo: bool = False
     log_level: str = "info"
 
     @property

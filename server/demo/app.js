@@ -1,0 +1,967 @@
+/* The Twinspace demo portal page: plain JavaScript on the SDK's browser build (global `Twinspace`).
+ *
+ * It plays the part of a school portal: pick one of the demo project's people (POST /demo/api/session
+ * hands out their token), then chat, post in the forum, mail and share files through the SDK.
+ * Every piece of UI text is in STRINGS; every element the browser test uses has a data-testid.
+ */
+"use strict";
+
+(() => {
+  // ---- UI text, English and French ------------------------------------------------------------
+
+  const STRINGS = {
+    en: {
+      skip: "Skip to content",
+      title: "Twinspace demo",
+      language: "Language",
+      switchUser: "Change person",
+      loginTitle: "Who are you today?",
+      loginIntro: "This page plays a school portal: pick one of the demo project's people and use Twinspace as "
+        + "they would. Open a second window as someone else to see messages arrive live.",
+      loginAs: "Continue as {name}",
+      role_teacher: "Teacher", role_pupil: "Pupil", role_visitor: "Visitor", role_support: "Support officer",
+      signedInAs: "Signed in as {name} ({role}, {country})",
+      sections: "Twinspace sections",
+      chat: "Chat", forum: "Forum", mail: "Mail",
+      rooms: "Rooms", online: "Online", you: "you",
+      noRooms: "No chat room is open to you in this project.",
+      visitorHint: "Visitors read the spaces a teacher opens to visitors; this demo project has none yet. "
+        + "Mail from the project still reaches you.",
+      older: "Show older messages", noMessages: "No messages yet: say hello!",
+      messageLabel: "Message", messagePlaceholder: "Write a message…",
+      attach: "Attach a file", send: "Send", cancel: "Cancel", reply: "Reply",
+      replyingTo: "Replying to {name}: {text}",
+      inReplyTo: "In reply to {name}: {text}",
+      deletedMessage: "Message deleted",
+      edited: "edited",
+      typingOne: "{name} is typing…", typingMany: "{names} are typing…",
+      unreadIn: "{count} unread",
+      uploading: "Uploading {name}…", uploaded: "{name} is ready to send.",
+      attached: "Attached: {name}",
+      removeFile: "Remove {name}",
+      download: "Download {name} ({size})",
+      threads: "Threads", newThread: "Start a thread", threadTitle: "Title", threadBody: "Text",
+      publish: "Publish", pickThread: "Pick a thread, or start one.", noThreads: "No thread yet.",
+      noForum: "No forum is open to you in this project.",
+      posts: "{count} replies", by: "by {name}", replyInThread: "Your reply", postReply: "Reply",
+      locked: "This thread is locked.", pinned: "Pinned",
+      folders: "Folders", inbox: "Inbox", sent: "Sent", compose: "Write a mail", to: "To", subject: "Subject",
+      body: "Message", pickMail: "Pick a mail to read it.", noMail: "No mail here.",
+      from: "From {name}", toNames: "To {names}", mailSent: "Mail sent.", visitorsNoMail: "Visitors read mail but do not send it.",
+      connecting: "Connecting…", connected: "Connected", disconnected: "Connection lost; reconnecting…",
+      sdkMissing: "The SDK (twinspace.js) is not available: build client-sdk first.",
+      footer: "Demo data only: anyone who reaches this server can be anyone here.",
+      bytes: "{n} B", kb: "{n} KB", mb: "{n} MB",
+    },
+    fr: {
+      skip: "Aller au contenu",
+      title: "Démo Twinspace",
+      language: "Langue",
+      switchUser: "Changer de personne",
+      loginTitle: "Qui êtes-vous aujourd'hui ?",
+      loginIntro: "Cette page joue le rôle d'un portail scolaire : choisissez une personne du projet de démo et "
+        + "utilisez Twinspace comme elle. Ouvrez une deuxième fenêtre sous une autre identité pour voir les "
+        + "messages arriver en direct.",
+      loginAs: "Continuer en tant que {name}",
+      role_teacher: "Enseignant·e", role_pupil: "Élève", role_visitor: "Visiteur·euse", role_support: "Agent de soutien",
+      signedInAs: "Connecté·e en tant que {name} ({role}, {country})",
+      sections: "Rubriques du Twinspace",
+      chat: "Discussion", forum: "Forum", mail: "Messagerie",
+      rooms: "Salons", online: "En ligne", you: "vous",
+      noRooms: "Aucun salon de discussion ne vous est ouvert dans ce projet.",
+      visitorHint: "Les visiteurs lisent les espaces qu'un enseignant leur ouvre ; ce projet de démo n'en a pas "
+        + "encore. Les courriels du projet vous parviennent toujours.",
+      older: "Afficher les messages précédents", noMessages: "Pas encore de message : dites bonjour !",
+      messageLabel: "Message", messagePlaceholder: "Écrire un message…",
+      attach: "Joindre un fichier", send: "Envoyer", cancel: "Annuler", reply: "Répondre",
+      replyingTo: "En réponse à {name} : {text}",
+      inReplyTo: "En réponse à {name} : {text}",
+      deletedMessage: "Message supprimé",
+      edited: "modifié",
+      typingOne: "{name} est en train d'écrire…", typingMany: "{names} sont en train d'écrire…",
+      unreadIn: "{count} non lus",
+      uploading: "Envoi de {name}…", uploaded: "{name} est prêt à être envoyé.",
+      attached: "Pièce jointe : {name}",
+      removeFile: "Retirer {name}",
+      download: "Télécharger {name} ({size})",
+      threads: "Discussions", newThread: "Lancer une discussion", threadTitle: "Titre", threadBody: "Texte",
+      publish: "Publier", pickThread: "Choisissez une discussion, ou lancez-en une.", noThreads: "Aucune discussion pour l'instant.",
+      noForum: "Aucun forum ne vous est ouvert dans ce projet.",
+      posts: "{count} réponses", by: "par {name}", replyInThread: "Votre réponse", postReply: "Répondre",
+      locked: "Cette discussion est verrouillée.", pinned: "Épinglée",
+      folders: "Dossiers", inbox: "Boîte de réception", sent: "Envoyés", compose: "Écrire un courriel", to: "À",
+      subject: "Objet", body: "Message", pickMail: "Choisissez un courriel pour le lire.", noMail: "Aucun courriel ici.",
+      from: "De {name}", toNames: "À {names}", mailSent: "Courriel envoyé.",
+      visitorsNoMail: "Les visiteurs lisent les courriels mais n'en envoient pas.",
+      connecting: "Connexion…", connected: "Connecté", disconnected: "Connexion perdue ; reconnexion…",
+      sdkMissing: "Le SDK (twinspace.js) est introuvable : construisez d'abord client-sdk.",
+      footer: "Données de démonstration : toute personne qui atteint ce serveur peut être n'importe qui ici.",
+      bytes: "{n} o", kb: "{n} Ko", mb: "{n} Mo",
+    },
+  };
+  const LANGS = Object.keys(STRINGS);
+
+  // ---- state ------------------------------------------------------------------------------------
+
+  const state = {
+    lang: "en",
+    session: null, // {url, project_id, rooms, forum_id, token, user}
+    client: null,
+    project: null,
+    members: [],
+    rooms: new Map(), // room id -> {space, room, messages: Map(seq -> message), online: Map, typing: Map, unread, hasMore}
+    roomId: null,
+    replyTo: null, // a message
+    pending: [], // uploaded files waiting to be sent: FileRecord
+    forum: { threads: [], threadId: null, page: null },
+    mail: { folder: "inbox", copies: [], mailId: null, unread: 0 },
+    lastTypingSent: 0,
+    unsubscribers: [],
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  function t(key, vars = {}) {
+    const table = STRINGS[state.lang] || STRINGS.en;
+    const text = key in table ? table[key] : (STRINGS.en[key] ?? key);
+    return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+  }
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name === "class") node.className = value;
+      else if (name === "text") node.textContent = value;
+      else if (name === "html") node.innerHTML = value; // only for server-rendered, escaped body_html
+      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else if (name === "dataset") Object.assign(node.dataset, value);
+      else node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function humanSize(bytes) {
+    if (bytes < 1024) return t("bytes", { n: bytes });
+    if (bytes < 1024 * 1024) return t("kb", { n: (bytes / 1024).toFixed(1) });
+    return t("mb", { n: (bytes / 1024 / 1024).toFixed(1) });
+  }
+
+  function when(iso) {
+    if (!iso) return "";
+    const date = new Date(iso);
+    const today = new Date().toDateString() === date.toDateString();
+    const options = today ? { hour: "2-digit", minute: "2-digit" }
+      : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+    return new Intl.DateTimeFormat(state.lang, options).format(date);
+  }
+
+  function shorten(text, max = 80) {
+    if (!text) return "";
+    return text.length > max ? text.slice(0, max - 1) + "…" : text;
+  }
+
+  // ---- errors and status -------------------------------------------------------------------------
+
+  let errorTimer = null;
+
+  function showError(error, sticky = false) {
+    const box = $("error");
+    const code = error && error.code ? ` (${error.code})` : "";
+    box.textContent = (error && error.message ? error.message : String(error)) + code;
+    box.hidden = false;
+    clearTimeout(errorTimer);
+    if (!sticky) errorTimer = setTimeout(() => { box.hidden = true; }, 8000);
+    console.warn("twinspace demo:", error);
+  }
+
+  async function guard(work) {
+    try {
+      return await work();
+    } catch (error) {
+      showError(error);
+      return undefined;
+    }
+  }
+
+  function setStatus(key) {
+    $("connection").textContent = key ? t(key) : "";
+    $("connection").dataset.state = key || "";
+  }
+
+  // ---- language -----------------------------------------------------------------------------------
+
+  function pickLanguage() {
+    const saved = localStorage.getItem("twinspace-demo-lang");
+    if (LANGS.includes(saved)) return saved;
+    const preferred = (navigator.languages && navigator.languages[0]) || navigator.language || "en";
+    return preferred.toLowerCase().startsWith("fr") ? "fr" : "en";
+  }
+
+  function applyLanguage(lang) {
+    state.lang = LANGS.includes(lang) ? lang : "en";
+    document.documentElement.lang = state.lang;
+    document.title = t("title");
+    $("lang-switch").value = state.lang;
+    for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+    for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
+      node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
+    }
+    for (const node of document.querySelectorAll("[data-i18n-aria-label]")) {
+      node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
+    }
+    if (state.status) setStatus(state.status);
+    renderAll();
+  }
+
+  function renderAll() {
+    if (!state.session) {
+      renderPeople(state.people || []);
+      return;
+    }
+    renderWho();
+    renderRooms();
+    renderMessages();
+    renderPresence();
+    renderTyping();
+    renderPending();
+    renderReplying();
+    renderThreads();
+    renderThread();
+    renderMails();
+    renderMail();
+  }
+
+  // ---- choosing a person --------------------------------------------------------------------------
+
+  async function loadPeople() {
+    const answer = await fetch("./api/users", { headers: { Accept: "application/json" } });
+    const data = await answer.json();
+    if (!answer.ok) throw data.error || new Error(answer.statusText);
+    state.people = data.users;
+    renderPeople(state.people);
+  }
+
+  function roleName(role) {
+    return t(`role_${role}`);
+  }
+
+  function renderPeople(people) {
+    const list = $("people");
+    list.replaceChildren(...people.map((person) => el("li", {},
+      el("button", {
+        type: "button", "data-testid": `login-${person.key}`, title: t("loginAs", { name: person.name }),
+        onclick: () => guard(() => signIn(person.key)),
+      },
+      el("span", { class: "name", text: person.name }),
+      el("span", { class: "meta", text: [roleName(person.role), person.country, person.school].filter(Boolean).join(" · ") })))));
+  }
+
+  async function newSession(key) {
+    const answer = await fetch("./api/session", {
+      method: "POST", headers: { "Content-Type": "application/json", "Accept-Language": state.lang },
+      body: JSON.stringify({ user: key }),
+    });
+    const data = await answer.json();
+    if (!answer.ok) throw Object.assign(new Error(data.error?.message || answer.statusText), { code: data.error?.code });
+    return data;
+  }
+
+  async function signIn(key) {
+    if (typeof window.Twinspace === "undefined") throw new Error(t("sdkMissing"));
+    if (state.session || state.signingIn) return;
+    state.signingIn = true;
+    try {
+      state.session = await newSession(key);
+    } finally {
+      state.signingIn = false;
+    }
+    sessionStorage.setItem("twinspace-demo-user", key);
+    let fresh = true;
+    setStatus("connecting");
+    state.status = "connecting";
+    state.client = Twinspace.createClient({
+      url: location.origin,
+      lang: state.lang, // the language of the server's error messages
+      // The first connection uses the token just handed out; a later one (after a long pause) asks for a new one.
+      getToken: async () => {
+        if (fresh) { fresh = false; return state.session.token; }
+        state.session = { ...state.session, ...(await newSession(key)) };
+        return state.session.token;
+      },
+    });
+    watchConnection(state.client);
+    watchForum();
+    watchMail();
+    $("login").hidden = true;
+    $("space").hidden = false;
+    $("logout").hidden = false;
+    renderWho();
+    await Promise.all([loadProject(), loadMembers()]);
+    await loadRooms();
+    await Promise.all([loadThreads(), loadMails(), loadMailUnread()]);
+    $("main").focus();
+  }
+
+  async function signOut() {
+    for (const stop of state.unsubscribers.splice(0)) { try { stop(); } catch { /* already gone */ } }
+    const client = state.client;
+    state.client = null;
+    if (client) client.close();
+    Object.assign(state, {
+      session: null, project: null, members: [], rooms: new Map(), roomId: null, replyTo: null, pending: [],
+      forum: { threads: [], threadId: null, page: null },
+      mail: { folder: "inbox", copies: [], mailId: null, unread: 0, current: null },
+    });
+    showTab("chat");
+    renderMailUnread();
+    $("upload").hidden = true;
+    $("message-input").value = "";
+    for (const id of ["rooms", "messages", "presence", "typing", "threads", "mails", "pending-files", "room-title", "project-title"]) {
+      $(id).replaceChildren();
+    }
+    renderThread();
+    renderMail();
+    renderReplying();
+    sessionStorage.removeItem("twinspace-demo-user");
+    $("space").hidden = true;
+    $("logout").hidden = true;
+    $("current-user").hidden = true;
+    $("login").hidden = false;
+    setStatus("");
+    state.status = "";
+    renderPeople(state.people || []);
+  }
+
+  function renderWho() {
+    const who = $("current-user");
+    if (!state.session) { who.hidden = true; return; }
+    const user = state.session.user;
+    who.textContent = t("signedInAs", { name: user.name, role: roleName(user.role), country: user.country || "—" });
+    who.hidden = false;
+    $("project-title").textContent = state.project ? state.project.title : "";
+  }
+
+  /** Subscribe to an SDK emitter, remembering how to stop on sign-out. */
+  function listen(target, name, handler) {
+    if (!target || typeof target.on !== "function") return;
+    const result = target.on(name, handler);
+    if (typeof result === "function") state.unsubscribers.push(result);
+    else if (typeof target.off === "function") state.unsubscribers.push(() => target.off(name, handler));
+  }
+
+  function watchConnection(client) {
+    const status = (key) => () => { state.status = key; setStatus(key); };
+    listen(client, "connected", status("connected"));
+    listen(client, "disconnected", status("disconnected"));
+    listen(client, "error", (error) => showError(error));
+    listen(client, "closed", (error) => { if (state.client === client && error && error.code !== "client.closed") showError(error, true); });
+  }
+
+  // ---- project and members ------------------------------------------------------------------------
+
+  async function loadProject() {
+    const found = await state.client.getProject(state.session.project_id);
+    state.project = found.project;
+    state.status = "connected";
+    setStatus("connected");
+    renderWho();
+  }
+
+  async function loadMembers() {
+    state.members = await state.client.listMembers(state.session.project_id);
+    renderRecipients();
+  }
+
+  // ---- chat ---------------------------------------------------------------------------------------
+
+  async function loadRooms() {
+    const spaces = await state.client.listSpaces(state.session.project_id);
+    const chats = spaces.filter((space) => space.kind === "chat");
+    for (const space of chats) {
+      const entry = { space, room: null, messages: new Map(), online: new Map(), typing: new Map(), unread: 0, hasMore: false };
+      state.rooms.set(space.id, entry);
+    }
+    await Promise.all(chats.map((space) => guard(() => joinRoom(state.rooms.get(space.id)))));
+    const general = state.session.rooms && state.session.rooms.general;
+    const first = state.rooms.has(general) ? general : chats[0] && chats[0].id;
+    if (first) selectRoom(first);
+    renderRooms();
+  }
+
+  async function joinRoom(entry) {
+    const room = await state.client.joinRoom(entry.space.id);
+    entry.room = room;
+    for (const message of room.recent) entry.messages.set(message.seq, message);
+    for (const person of room.online) entry.online.set(person.user_id, person);
+    entry.unread = room.unread;
+    entry.hasMore = room.hasOlder;
+    const id = entry.space.id;
+    listen(room, "message", (message) => onMessage(id, message));
+    listen(room, "edited", (message) => onChanged(id, message));
+    listen(room, "deleted", (message) => onChanged(id, message));
+    listen(room, "typing", (push) => onTyping(id, push));
+    listen(room, "presence", () => onPresence(id, room.online));
+    listen(room, "unread", (unread) => onUnread(id, unread));
+  }
+
+  function currentRoom() {
+    return state.rooms.get(state.roomId);
+  }
+
+  function selectRoom(id) {
+    state.roomId = id;
+    state.replyTo = null;
+    renderRooms();
+    renderMessages();
+    renderPresence();
+    renderTyping();
+    renderReplying();
+    markRead();
+  }
+
+  function lastSeq(entry) {
+    let last = 0;
+    for (const seq of entry.messages.keys()) last = Math.max(last, seq);
+    return last;
+  }
+
+  function markRead() {
+    const entry = currentRoom();
+    if (!entry || !entry.room || document.hidden || $("panel-chat").hidden) return;
+    const seq = lastSeq(entry);
+    if (seq === 0 && entry.unread === 0) return;
+    entry.unread = 0;
+    renderRooms();
+    guard(() => entry.room.markRead(seq));
+  }
+
+  function onMessage(roomId, message) {
+    const entry = state.rooms.get(roomId);
+    if (!entry || entry.messages.has(message.seq)) return;
+    entry.messages.set(message.seq, message);
+    entry.typing.delete(message.author_id);
+    const mine = message.author_id === state.session.user.id;
+    if (roomId === state.roomId) {
+      appendMessage(message);
+      renderTyping();
+      if (!mine) markRead();
+    } else if (!mine) {
+      entry.unread += 1;
+      renderRooms();
+    }
+  }
+
+  function onChanged(roomId, message) {
+    const entry = state.rooms.get(roomId);
+    if (!entry) return;
+    entry.messages.set(message.seq, message);
+    if (roomId !== state.roomId) return;
+    const node = $("messages").querySelector(`[data-seq="${message.seq}"]`);
+    if (node) node.replaceWith(messageNode(message));
+  }
+
+  function onUnread(roomId, unread) {
+    const entry = state.rooms.get(roomId);
+    if (!entry) return;
+    entry.unread = unread.unread;
+    if (roomId === state.roomId && !$("panel-chat").hidden) entry.unread = 0;
+    renderRooms();
+  }
+
+  function onTyping(roomId, push) {
+    const entry = state.rooms.get(roomId);
+    const user = push.user;
+    if (!entry || user.user_id === state.session.user.id) return;
+    entry.typing.set(user.user_id, { name: user.name, until: Date.now() + 3500 });
+    if (roomId === state.roomId) renderTyping();
+    setTimeout(() => { if (roomId === state.roomId) renderTyping(); }, 3600);
+  }
+
+  function onPresence(roomId, online) {
+    const entry = state.rooms.get(roomId);
+    if (!entry) return;
+    entry.online = new Map(online.map((person) => [person.user_id, person]));
+    if (roomId === state.roomId) renderPresence();
+  }
+
+  function renderRooms() {
+    const list = $("rooms");
+    if (!state.session) return;
+    const entry = currentRoom();
+    $("room-title").textContent = entry ? entry.space.name : "";
+    $("composer").hidden = !entry || state.session.user.role === "visitor";
+    if (state.rooms.size === 0) {
+      list.replaceChildren(el("li", { class: "empty", "data-testid": "no-rooms", text: t("noRooms") }));
+      return;
+    }
+    list.replaceChildren(...[...state.rooms.values()].map((entry) => el("li", {},
+      el("button", {
+        type: "button", "data-testid": "room", "data-room-id": entry.space.id,
+        "aria-current": entry.space.id === state.roomId ? "true" : "false",
+        onclick: () => selectRoom(entry.space.id),
+      },
+      el("span", { text: entry.space.name }),
+      entry.unread > 0
+        ? el("span", { class: "badge", "data-testid": "room-unread", "aria-label": t("unreadIn", { count: entry.unread }), text: entry.unread })
+        : null))));
+  }
+
+  function findMessage(entry, id) {
+    for (const message of entry.messages.values()) if (message.id === id) return message;
+    return null;
+  }
+
+  function attachmentLinks(files) {
+    if (!files || files.length === 0) return null;
+    return el("div", { class: "attachments" }, files.map((file) => el("a", {
+      href: `/api/v1/files/${encodeURIComponent(file.id)}`, download: file.name, "data-testid": "attachment-link",
+      "data-file-id": file.id, title: t("download", { name: file.name, size: humanSize(file.size) }),
+      onclick: (event) => { event.preventDefault(); guard(() => download(file)); },
+    }, `${file.name} (${humanSize(file.size)})`)));
+  }
+
+  function messageNode(message) {
+    const entry = currentRoom();
+    const mine = message.author_id === state.session.user.id;
+    const quoted = message.reply_to && entry ? findMessage(entry, message.reply_to) : null;
+    return el("li", { class: mine ? "message mine" : "message", "data-testid": "message", "data-seq": message.seq, "data-author": message.author_id },
+      el("header", {},
+        el("span", { class: "author", text: message.author_name }),
+        el("time", { datetime: message.created_at, text: when(message.created_at) }),
+        message.edited_at && !message.deleted ? el("span", { class: "edited", text: `(${t("edited")})` }) : null),
+      quoted ? el("p", { class: "quote", "data-testid": "message-quote",
+        text: t("inReplyTo", { name: quoted.author_name, text: shorten(quoted.text || t("deletedMessage")) }) }) : null,
+      message.deleted
+        ? el("p", { class: "text deleted", text: t("deletedMessage") })
+        : el("p", { class: "text", "data-testid": "message-text", text: message.text }),
+      message.deleted ? null : attachmentLinks(message.attachments),
+      message.deleted || state.session.user.role === "visitor" ? null : el("div", { class: "actions" },
+        el("button", { type: "button", class: "link", "data-testid": "reply-button",
+          "aria-label": `${t("reply")}: ${message.author_name}`, onclick: () => startReply(message) }, t("reply"))));
+  }
+
+  function renderMessages() {
+    const list = $("messages");
+    const entry = currentRoom();
+    if (!entry) {
+      const hint = state.session && state.rooms.size === 0
+        ? t(state.session.user.role === "visitor" ? "visitorHint" : "noRooms") : "";
+      list.replaceChildren(...(hint ? [el("li", { class: "empty", text: hint })] : []));
+      $("older").hidden = true;
+      return;
+    }
+    const messages = [...entry.messages.values()].sort((a, b) => a.seq - b.seq);
+    if (messages.length === 0) list.replaceChildren(el("li", { class: "empty", "data-testid": "no-messages", text: t("noMessages") }));
+    else list.replaceChildren(...messages.map(messageNode));
+    $("older").hidden = !entry.hasMore;
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function appendMessage(message) {
+    const list = $("messages");
+    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    list.querySelector('[data-testid="no-messages"]')?.remove();
+    const after = [...list.children].find((node) => Number(node.dataset.seq) > message.seq);
+    list.insertBefore(messageNode(message), after || null);
+    if (nearBottom || message.author_id === state.session.user.id) list.scrollTop = list.scrollHeight;
+  }
+
+  async function loadOlder() {
+    const entry = currentRoom();
+    if (!entry || !entry.room) return;
+    const first = Math.min(...entry.messages.keys());
+    const page = await entry.room.history({ beforeSeq: first });
+    for (const message of page.messages) entry.messages.set(message.seq, message);
+    entry.hasMore = Boolean(page.has_more);
+    renderMessages();
+  }
+
+  function renderPresence() {
+    const list = $("presence");
+    const entry = currentRoom();
+    if (!entry || !state.session) { list.replaceChildren(); return; }
+    const people = [...entry.online.values()].sort((a, b) => a.name.localeCompare(b.name));
+    list.replaceChildren(...people.map((person) => el("li", { "data-testid": "presence-user", "data-user-id": person.user_id },
+      person.user_id === state.session.user.id ? `${person.name} (${t("you")})` : person.name,
+      el("span", { class: "visually-hidden", text: `, ${roleName(person.role) || person.role}` }))));
+  }
+
+  function renderTyping() {
+    const entry = currentRoom();
+    const now = Date.now();
+    const names = entry ? [...entry.typing.values()].filter((who) => who.until > now).map((who) => who.name) : [];
+    $("typing").textContent = names.length === 0 ? ""
+      : names.length === 1 ? t("typingOne", { name: names[0] }) : t("typingMany", { names: names.join(", ") });
+  }
+
+  function startReply(message) {
+    state.replyTo = message;
+    renderReplying();
+    $("message-input").focus();
+  }
+
+  function renderReplying() {
+    const box = $("replying");
+    if (!state.replyTo) { box.hidden = true; return; }
+    $("replying-text").textContent = t("replyingTo", { name: state.replyTo.author_name, text: shorten(state.replyTo.text) });
+    box.hidden = false;
+  }
+
+  function renderPending() {
+    $("pending-files").replaceChildren(...state.pending.map((file) => el("span", { "data-testid": "pending-file" },
+      t("attached", { name: file.name }), " ",
+      el("button", { type: "button", class: "link", "aria-label": t("removeFile", { name: file.name }),
+        onclick: () => { state.pending = state.pending.filter((f) => f !== file); renderPending(); } }, "×"))));
+  }
+
+  async function sendMessage(event) {
+    event.preventDefault();
+    const entry = currentRoom();
+    const input = $("message-input");
+    let text = input.value;
+    if (!entry || !entry.room) return;
+    if (!text.trim() && state.pending.length === 0) return;
+    if (!text.trim()) text = state.pending.map((file) => file.name).join(", "); // a message needs text
+    const options = {};
+    if (state.replyTo) options.replyTo = state.replyTo.id;
+    if (state.pending.length) options.attachments = state.pending.map((file) => file.id);
+    $("send").disabled = true;
+    try {
+      const message = await entry.room.send(text, options);
+      input.value = "";
+      state.replyTo = null;
+      state.pending = [];
+      renderReplying();
+      renderPending();
+      if (message && message.seq) onMessage(entry.space.id, message);
+    } catch (error) {
+      showError(error);
+    } finally {
+      $("send").disabled = false;
+      input.focus();
+    }
+  }
+
+  function typing() {
+    const entry = currentRoom();
+    const now = Date.now();
+    if (!entry || !entry.room || now - state.lastTypingSent < 2000) return;
+    state.lastTypingSent = now;
+    entry.room.typing().catch(() => { /* a lost typing hint does not matter */ });
+  }
+
+  function setProgress(percent, label) {
+    const rounded = Math.max(0, Math.min(100, Math.round(percent)));
+    $("upload").hidden = false;
+    $("upload-progress").value = rounded;
+    $("upload-percent").textContent = `${rounded} %`;
+    if (label !== undefined) $("upload-label").textContent = label;
+  }
+
+
+  async function uploadChosenFile() {
+    const input = $("file-input");
+    const file = input.files && input.files[0];
+    if (!file) return;
+    setProgress(0, t("uploading", { name: file.name }));
+    $("upload").dataset.state = "uploading";
+    try {
+      const record = await state.client.uploadFile(state.session.project_id, file, {
+        onProgress: ({ loaded, total }) => setProgress(total ? (100 * loaded) / total : 0),
+      });
+      setProgress(100, t("uploaded", { name: record.name || file.name }));
+      $("upload").dataset.state = "done";
+      state.pending.push(record);
+      renderPending();
+    } catch (error) {
+      $("upload").dataset.state = "failed";
+      $("upload").hidden = true;
+      showError(error);
+    } finally {
+      input.value = "";
+    }
+  }
+
+  /** Downloads need the token (Authorization header), which a plain link cannot carry: fetch, then save the blob. */
+  async function download(file) {
+    const blob = await state.client.downloadFile(file.id);
+    const url = URL.createObjectURL(blob);
+    const link = el("a", { href: url, download: file.name, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+
+  // ---- forum --------------------------------------------------------------------------------------
+
+  function forumId() {
+    return state.session && state.session.forum_id;
+  }
+
+  function forumReadable() {
+    return state.session && state.session.user.role !== "visitor" && forumId();
+  }
+
+  async function loadThreads() {
+    if (!forumReadable()) { renderThreads(); return; }
+    const page = await state.client.forum.listThreads(forumId());
+    state.forum.threads = page.threads;
+    renderThreads();
+  }
+
+  function watchForum() {
+    const forum = state.client.forum;
+    const refresh = () => guard(loadThreads);
+    const reopen = (post) => { if (post.thread_id === state.forum.threadId) guard(() => openThread(post.thread_id, false)); };
+    listen(forum, "threadCreated", refresh);
+    listen(forum, "threadUpdated", (thread) => { refresh(); if (thread.id === state.forum.threadId) guard(() => openThread(thread.id, false)); });
+    listen(forum, "postCreated", (post) => { refresh(); reopen(post); });
+    listen(forum, "postEdited", reopen);
+    listen(forum, "postDeleted", reopen);
+  }
+
+  function renderThreads() {
+    const list = $("threads");
+    $("new-thread").hidden = !forumReadable();
+    if (!state.session) return;
+    if (!forumReadable()) { list.replaceChildren(el("li", { class: "empty", text: t("noForum") })); return; }
+    if (state.forum.threads.length === 0) { list.replaceChildren(el("li", { class: "empty", text: t("noThreads") })); return; }
+    list.replaceChildren(...state.forum.threads.map((summary) => {
+      const thread = summary.thread;
+      return el("li", {}, el("button", {
+        type: "button", "data-testid": "thread-item", "data-thread-id": thread.id,
+        "aria-current": thread.id === state.forum.threadId ? "true" : "false",
+        class: summary.unread > 0 ? "unread" : "", onclick: () => guard(() => openThread(thread.id, true)),
+      },
+      el("span", {},
+        el("span", { class: "subject" }, thread.pinned ? el("span", { class: "pin", text: t("pinned") }) : null, thread.title),
+        el("span", { class: "meta", text: `${t("by", { name: thread.author_name })} · ${t("posts", { count: thread.post_count })}` })),
+      summary.unread > 0 ? el("span", { class: "badge", text: summary.unread }) : null));
+    }));
+  }
+
+  async function openThread(threadId, focus) {
+    state.forum.threadId = threadId;
+    state.forum.page = await state.client.forum.listPosts(threadId);
+    renderThreads();
+    renderThread();
+    const posts = state.forum.page.posts || [];
+    const last = posts.length ? posts[posts.length - 1].seq : 0;
+    if (last > (state.forum.page.last_read_seq || 0)) {
+      await guard(async () => { await state.client.forum.markThreadRead(threadId, last); await loadThreads(); });
+    }
+    if (focus) $("thread").focus();
+  }
+
+  function renderThread() {
+    const box = $("thread");
+    const page = state.forum.page;
+    if (!page || !state.session) { box.replaceChildren(el("p", { class: "empty", text: t("pickThread") })); return; }
+    const thread = page.thread;
+    const canPost = !thread.locked && state.session.user.role !== "visitor";
+    box.setAttribute("tabindex", "-1");
+    box.replaceChildren(...[
+      el("h3", { "data-testid": "thread-heading", text: thread.title }),
+      el("header", {}, `${t("by", { name: thread.author_name })} · `, el("time", { datetime: thread.created_at, text: when(thread.created_at) })),
+      el("div", { class: "body", "data-testid": "thread-text", html: thread.body_html }),
+      attachmentLinks(thread.attachments),
+      el("ol", { class: "posts", "data-testid": "posts" }, (page.posts || []).map((post) => el("li", { class: "post", "data-testid": "post" },
+        el("header", {}, el("strong", { text: post.author_name }), " · ", el("time", { datetime: post.created_at, text: when(post.created_at) })),
+        post.deleted ? el("p", { class: "deleted", text: t("deletedMessage") }) : el("div", { class: "body", html: post.body_html }),
+        attachmentLinks(post.attachments)))),
+      thread.locked ? el("p", { class: "empty", text: t("locked") }) : null,
+      canPost ? el("form", { "data-testid": "post-form", onsubmit: (event) => guard(() => submitPost(event, thread.id)) },
+        el("label", { for: "post-body", text: t("replyInThread") }),
+        el("textarea", { id: "post-body", "data-testid": "post-body", rows: "3", maxlength: "20000", required: true }),
+        el("button", { type: "submit", "data-testid": "post-submit" }, t("postReply"))) : null,
+    ].filter(Boolean));
+  }
+
+  async function submitPost(event, threadId) {
+    event.preventDefault();
+    const body = $("post-body");
+    if (!body.value.trim()) return;
+    await state.client.forum.createPost(threadId, { body: body.value });
+    body.value = "";
+    await openThread(threadId, false);
+  }
+
+  async function submitThread(event) {
+    event.preventDefault();
+    const title = $("thread-title");
+    const body = $("thread-body");
+    if (!title.value.trim()) return;
+    const thread = await state.client.forum.createThread(forumId(), { title: title.value, body: body.value });
+    title.value = "";
+    body.value = "";
+    $("new-thread").open = false;
+    await loadThreads();
+    await openThread(thread.id, true);
+  }
+
+  // ---- mail ---------------------------------------------------------------------------------------
+
+  async function loadMails() {
+    const page = await state.client.mail.list({ folder: state.mail.folder, projectId: state.session.project_id });
+    state.mail.copies = page.copies;
+    renderMails();
+  }
+
+  async function loadMailUnread() {
+    state.mail.unread = await state.client.mail.unreadCount();
+    renderMailUnread();
+  }
+
+  function watchMail() {
+    const mail = state.client.mail;
+    listen(mail, "received", () => { if (state.mail.folder === "inbox") guard(loadMails); });
+    listen(mail, "unread", (count) => {
+      state.mail.unread = count;
+      renderMailUnread();
+    });
+  }
+
+  function renderMailUnread() {
+    const badge = $("mail-unread");
+    badge.textContent = state.mail.unread;
+    badge.setAttribute("aria-label", t("unreadIn", { count: state.mail.unread }));
+    badge.hidden = !state.mail.unread;
+  }
+
+  function renderMails() {
+    const list = $("mails");
+    if (!state.session) return;
+    for (const button of document.querySelectorAll(".folder")) {
+      button.setAttribute("aria-pressed", String(button.dataset.folder === state.mail.folder));
+    }
+    $("compose-open").hidden = state.session.user.role === "visitor";
+    $("mail-note").hidden = state.session.user.role !== "visitor";
+    if (state.mail.copies.length === 0) { list.replaceChildren(el("li", { class: "empty", text: t("noMail") })); return; }
+    list.replaceChildren(...state.mail.copies.map((copy) => {
+      const mail = copy.mail;
+      const who = state.mail.folder === "sent"
+        ? t("toNames", { names: mail.to.map((person) => person.name).join(", ") })
+        : t("from", { name: mail.sender.name });
+      return el("li", {}, el("button", {
+        type: "button", "data-testid": "mail-item", "data-mail-id": mail.id, class: copy.read ? "" : "unread",
+        "aria-current": mail.id === state.mail.mailId ? "true" : "false",
+        onclick: () => guard(() => openMail(mail.id)),
+      }, el("span", {}, el("span", { class: "subject", text: mail.subject }), el("span", { class: "from", text: who })),
+      el("time", { datetime: mail.created_at, text: when(mail.created_at) })));
+    }));
+  }
+
+  async function openMail(mailId) {
+    state.mail.mailId = mailId;
+    let copy = await state.client.mail.get(mailId);
+    if (!copy.read && copy.folder !== "sent") copy = await state.client.mail.read(mailId, true);
+    state.mail.current = copy;
+    state.mail.copies = state.mail.copies.map((other) => (other.mail.id === mailId ? copy : other));
+    $("mail-compose").hidden = true;
+    renderMails();
+    renderMail();
+  }
+
+  function renderMail() {
+    const box = $("mail-read");
+    const copy = state.mail.current;
+    if (!copy || !state.session) { box.replaceChildren(el("p", { class: "empty", text: t("pickMail") })); return; }
+    const mail = copy.mail;
+    box.replaceChildren(...[
+      el("h3", { "data-testid": "mail-subject-shown", text: mail.subject }),
+      el("header", {},
+        el("p", { text: t("from", { name: mail.sender.name }) }),
+        el("p", { text: t("toNames", { names: mail.to.map((person) => person.name).join(", ") }) }),
+        el("time", { datetime: mail.created_at, text: when(mail.created_at) })),
+      el("div", { class: "body", "data-testid": "mail-body-shown", html: mail.body_html }),
+      attachmentLinks(mail.attachments),
+    ].filter(Boolean));
+  }
+
+  function renderRecipients() {
+    const select = $("mail-to");
+    const me = state.session && state.session.user.id;
+    select.replaceChildren(...state.members.filter((member) => member.user_id && member.user_id !== me)
+      .map((member) => el("option", { value: member.user_id, text: `${member.display_name} (${roleName(member.role === "admin" ? "teacher" : member.role)})` })));
+  }
+
+  async function sendMail(event) {
+    event.preventDefault();
+    const to = [...$("mail-to").selectedOptions].map((option) => option.value);
+    const subject = $("mail-subject").value;
+    const body = $("mail-body").value;
+    if (to.length === 0 || !subject.trim() || !body.trim()) return;
+    await state.client.mail.send({ projectId: state.session.project_id, to, subject, body });
+    $("mail-compose").reset();
+    $("mail-compose").hidden = true;
+    setStatus("mailSent");
+    setTimeout(() => setStatus(state.status), 4000);
+    if (state.mail.folder === "sent") await loadMails();
+  }
+
+  // ---- tabs and wiring ----------------------------------------------------------------------------
+
+  function showTab(name) {
+    for (const tab of document.querySelectorAll(".tab")) {
+      tab.setAttribute("aria-current", tab.dataset.tab === name ? "page" : "false");
+    }
+    for (const panel of ["chat", "forum", "mail"]) $(`panel-${panel}`).hidden = panel !== name;
+    if (name === "chat") markRead();
+  }
+
+  function wire() {
+    $("lang-switch").addEventListener("change", (event) => {
+      localStorage.setItem("twinspace-demo-lang", event.target.value);
+      applyLanguage(event.target.value);
+    });
+    $("logout").addEventListener("click", () => guard(signOut));
+    for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
+    $("composer").addEventListener("submit", sendMessage);
+    $("message-input").addEventListener("input", typing);
+    $("message-input").addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        $("composer").requestSubmit();
+      }
+    });
+    $("file-input").addEventListener("change", () => uploadChosenFile());
+    $("reply-cancel").addEventListener("click", () => { state.replyTo = null; renderReplying(); });
+    $("older").addEventListener("click", () => guard(loadOlder));
+    $("thread-form").addEventListener("submit", (event) => guard(() => submitThread(event)));
+    for (const button of document.querySelectorAll(".folder")) {
+      button.addEventListener("click", () => guard(async () => {
+        state.mail.folder = button.dataset.folder;
+        state.mail.current = null;
+        state.mail.mailId = null;
+        renderMail();
+        await loadMails();
+      }));
+    }
+    $("compose-open").addEventListener("click", () => { $("mail-compose").hidden = false; $("mail-to").focus(); });
+    $("compose-cancel").addEventListener("click", () => { $("mail-compose").reset(); $("mail-compose").hidden = true; });
+    $("mail-compose").addEventListener("submit", (event) => guard(() => sendMail(event)));
+    document.addEventListener("visibilitychange", markRead);
+    setInterval(renderTyping, 1000);
+  }
+
+  async function start() {
+    wire();
+    applyLanguage(pickLanguage());
+    await guard(loadPeople);
+    if (typeof window.Twinspace === "undefined") {
+      showError(new Error(t("sdkMissing")), true);
+      return;
+    }
+    const again = sessionStorage.getItem("twinspace-demo-user");
+    if (again && (state.people || []).some((person) => person.key === again)) await guard(() => signIn(again));
+    document.body.dataset.ready = "true";
+  }
+
+  start();
+})();

@@ -1,0 +1,220 @@
+// The /demo portal page in a real browser: a real server (--demo true), Debian's Chromium driven by
+// playwright-core, a teacher and a pupil in two browser contexts. Loopback traffic only.
+//
+//   tests/browser/install.sh && (cd tests/browser && npm test)
+//
+// Leaves a screenshot in test-artifacts/demo.png (repo root) and prints its path.
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const PYTHON = process.env.TWINSPACE_PYTHON || path.join(REPO, ".venv/bin/python");
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const ARTIFACTS = path.join(REPO, "test-artifacts");
+const START_TIMEOUT_MS = 30_000; // a cold start imports everything and migrates the database
+const STOP_TIMEOUT_MS = 10_000;
+const WAIT_MS = 15_000; // any one thing the page should show
+const TEST_TIMEOUT_MS = 90_000;
+
+let server; // {proc, url, dataDir, logPath}
+let browser;
+
+async function freePort() {
+  const probe = net.createServer();
+  probe.listen(0, "127.0.0.1");
+  await once(probe, "listening");
+  const { port } = probe.address();
+  probe.close();
+  await once(probe, "close");
+  return port;
+}
+
+async function startServer() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "twinspace-browser-"));
+  const logPath = path.join(dataDir, "server.log");
+  const log = fs.openSync(logPath, "a");
+  const port = await freePort();
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("TWINSPACE_")));
+  const proc = spawn(PYTHON, ["-m", "server", "serve", "--host", "127.0.0.1", "--port", String(port),
+    "--data-dir", path.join(dataDir, "data"), "--demo", "true"], { cwd: REPO, env, stdio: ["ignore", log, log] });
+  fs.closeSync(log);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${fs.readFileSync(logPath, "utf8")}`);
+    try {
+      const answer = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
+      if (answer.status === 200) return { proc, url, dataDir, logPath };
+    } catch { /* not listening yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  proc.kill("SIGKILL");
+  throw new Error(`server not ready in ${START_TIMEOUT_MS} ms:\n${fs.readFileSync(logPath, "utf8")}`);
+}
+
+async function stopServer() {
+  if (!server) return;
+  const { proc } = server;
+  if (proc.exitCode === null && proc.signalCode === null) {
+    const exited = once(proc, "exit");
+    proc.kill("SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+  fs.rmSync(server.dataDir, { recursive: true, force: true });
+}
+
+before(async () => {
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    timeout: 30_000,
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  await stopServer();
+});
+
+/** A person's window: a browser context of its own, signed in on /demo as `key`. */
+async function personAs(key, errors) {
+  const context = await browser.newContext({ locale: "en-GB", acceptDownloads: true, viewport: { width: 1280, height: 860 } });
+  context.setDefaultTimeout(WAIT_MS);
+  const page = await context.newPage();
+  page.on("pageerror", (error) => errors.push(`${key}: ${error.message}`));
+  page.on("console", (message) => { if (message.type() === "error") errors.push(`${key} console: ${message.text()}`); });
+  await page.goto(`${server.url}/demo`, { timeout: WAIT_MS });
+  await page.getByTestId(`login-${key}`).click();
+  await page.getByTestId("room").first().waitFor();
+  await page.getByTestId("project-title").filter({ hasText: /\S/ }).waitFor();
+  return { context, page };
+}
+
+const byText = (page, testId, text) => page.getByTestId(testId).filter({ hasText: text });
+
+test("a teacher and a pupil chat, share a file, and the page speaks French", { timeout: TEST_TIMEOUT_MS }, async () => {
+  const errors = [];
+  const sdk = await fetch(`${server.url}/demo/twinspace.js`, { signal: AbortSignal.timeout(5_000) });
+  assert.equal(sdk.status, 200, "server/demo/twinspace.js is missing: build client-sdk first");
+
+  const teacher = await personAs("teacher_fr", errors);
+  const pupil = await personAs("pupil_de", errors);
+  const t = teacher.page;
+  const p = pupil.page;
+  try {
+    await byText(t, "current-user", "Claire Martin").waitFor();
+
+    // Presence: each sees the other online in the general room.
+    await t.locator('[data-testid="presence-user"][data-user-id="pupil_de"]').waitFor();
+    await p.locator('[data-testid="presence-user"][data-user-id="teacher_fr"]').waitFor();
+
+    // The teacher writes; the pupil sees it live.
+    const hello = "Bonjour from Lyon! Our river is the Rhône.";
+    await t.getByTestId("message-input").fill(hello);
+    await t.getByTestId("send").click();
+    await byText(t, "message-text", hello).waitFor();
+    await byText(p, "message-text", hello).waitFor();
+
+    // The pupil starts typing: the teacher sees the indicator; then the pupil replies to the message.
+    await p.getByTestId("message-input").pressSequentially("Hallo", { delay: 20 });
+    await byText(t, "typing", "Mats").waitFor();
+    await byText(p, "message", hello).getByTestId("reply-button").click();
+    await p.getByTestId("replying").waitFor();
+    const reply = "Hallo from Köln! Ours is the Rhine.";
+    await p.getByTestId("message-input").fill(reply);
+    await p.getByTestId("message-input").press("Enter");
+    const replyOnTeacher = byText(t, "message", reply);
+    await replyOnTeacher.waitFor();
+    await replyOnTeacher.getByTestId("message-quote").filter({ hasText: "Claire Martin" }).waitFor();
+
+    // The teacher attaches a file: the progress bar reaches 100 %, then the message carries it.
+    const content = Buffer.from("Notes on the Rhône and the Rhine.\n".repeat(12_000)); // about 400 KB of text
+    await t.getByTestId("file-input").setInputFiles({ name: "river-notes.txt", mimeType: "text/plain", buffer: content });
+    await t.waitForFunction(() => document.querySelector('[data-testid="upload-progress"]').value === 100, null, { timeout: WAIT_MS });
+    assert.equal(await t.getByTestId("upload-percent").textContent(), "100 %");
+    await byText(t, "pending-file", "river-notes.txt").waitFor();
+    await t.getByTestId("message-input").fill("Our notes on the two rivers");
+    await t.getByTestId("send").click();
+    await byText(t, "attachment-link", "river-notes.txt").waitFor();
+
+    // The pupil sees the attachment and downloads it: the same bytes.
+    const link = byText(p, "attachment-link", "river-notes.txt");
+    await link.waitFor();
+    const [download] = await Promise.all([p.waitForEvent("download", { timeout: WAIT_MS }), link.click()]);
+    assert.equal(download.suggestedFilename(), "river-notes.txt");
+    const saved = await download.path();
+    assert.ok(fs.readFileSync(saved).equals(content), "the downloaded file differs from the uploaded one");
+
+    // Forum: the teacher starts a thread; it shows up for the pupil, who answers in it.
+    await t.getByTestId("tab-forum").click();
+    await t.locator("#new-thread summary").click();
+    const title = "Water levels in spring";
+    await t.getByTestId("thread-title").fill(title);
+    await t.getByTestId("thread-body").fill("Measure the river **every Monday**.");
+    await t.getByTestId("thread-submit").click();
+    await byText(t, "thread-heading", title).waitFor();
+    await p.getByTestId("tab-forum").click();
+    await byText(p, "thread-item", title).click();
+    await p.locator('[data-testid="thread-text"] strong', { hasText: "every Monday" }).waitFor();
+    await p.getByTestId("post-body").fill("We measured 2.1 m today.");
+    await p.getByTestId("post-submit").click();
+    await byText(t, "post", "We measured 2.1 m today.").waitFor();
+
+    // Mail: the pupil writes to the teacher; it arrives in the teacher's inbox.
+    await p.getByTestId("tab-mail").click();
+    await p.getByTestId("compose-open").click();
+    await p.getByTestId("mail-to").selectOption("teacher_fr");
+    const subject = "Question about the project";
+    await p.getByTestId("mail-subject").fill(subject);
+    await p.getByTestId("mail-body").fill("Can we add photos of the bridges?");
+    await p.getByTestId("mail-send").click();
+    await byText(t, "mail-unread", "1").waitFor();
+    await t.getByTestId("tab-mail").click();
+    await byText(t, "mail-item", subject).click();
+    await byText(t, "mail-body-shown", "photos of the bridges").waitFor();
+
+    // Back to the chat for the picture.
+    await p.getByTestId("tab-chat").click();
+    await byText(p, "attachment-link", "river-notes.txt").waitFor();
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = path.join(ARTIFACTS, "demo.png");
+    await p.screenshot({ path: shot, fullPage: true });
+    console.log(`screenshot: ${shot}`);
+
+    // The language switch: French text everywhere, and back.
+    await t.getByTestId("tab-chat").click();
+    await t.getByTestId("lang-switch").selectOption("fr");
+    await byText(t, "tab-chat", "Discussion").waitFor();
+    assert.equal((await t.getByTestId("send").textContent()).trim(), "Envoyer");
+    assert.equal(await t.getAttribute("html", "lang"), "fr");
+    assert.equal(await t.getByTestId("message-input").getAttribute("placeholder"), "Écrire un message…");
+    await byText(t, "reply-button", "Répondre").first().waitFor();
+    await t.getByTestId("lang-switch").selectOption("en");
+    await byText(t, "tab-chat", "Chat").waitFor();
+
+    assert.deepEqual(errors, [], "the page reported errors");
+  } catch (error) {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await t.screenshot({ path: path.join(ARTIFACTS, "demo-failure-teacher.png"), fullPage: true }).catch(() => {});
+    await p.screenshot({ path: path.join(ARTIFACTS, "demo-failure-pupil.png"), fullPage: true }).catch(() => {});
+    console.log(`page errors: ${JSON.stringify(errors, null, 2)}`);
+    console.log(`server log (${server.logPath}):\n${fs.readFileSync(server.logPath, "utf8").slice(-4_000)}`);
+    throw error;
+  } finally {
+    await teacher.context.close();
+    await pupil.context.close();
+  }
+});
