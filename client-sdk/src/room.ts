@@ -1,0 +1,449 @@
+/**
+ * A joined chat room: its messages in order and each once (after every
+ * reconnection too), its sends queued and retried until acknowledged, its
+ * presence, typing and read state.
+ */
+
+import { Emitter } from "./emitter.js";
+import {
+  ConnectionError,
+  ServerError,
+  TimeoutError,
+  TwinspaceError,
+  ClientCodes,
+  closedError,
+} from "./errors.js";
+import { randomId } from "./ids.js";
+import { Outbox } from "./outbox.js";
+import type { ChatSendPayload, PushEvent, Pushes } from "./protocol.js";
+import { MessageSequence } from "./sequence.js";
+import type { Transport } from "./transport.js";
+import type {
+  History,
+  Message,
+  PresenceEntry,
+  PresenceUpdate,
+  RoomEvents,
+  RoomJoined,
+  Space,
+  Unread,
+} from "./types.js";
+
+/** The most messages one `chat:history` page may hold (CHAT_PAGE_MAX). */
+const HISTORY_PAGE_MAX = 200;
+/** Wait before trying again to catch up or rejoin after a failure that may pass. */
+const RETRY_DELAY_MS = 2_000;
+/** Typing notices are worth little late: do not wait long for their ack. */
+const TYPING_TIMEOUT_MS = 5_000;
+
+export interface JoinOptions {
+  /**
+   * The last seq the application already has (say, from an earlier visit):
+   * `room.recent` then holds every message after it, instead of the latest page.
+   */
+  sinceSeq?: number;
+}
+
+export interface SendOptions {
+  /** The id of the message this one answers. */
+  replyTo?: string;
+  /** Ids of files uploaded with `client.uploadFile` (up to 10). */
+  attachments?: string[];
+  /**
+   * The send's idempotency key; by default a random UUID. Give your own to
+   * show the message at once and match it with the stored one (`message.client_id`).
+   */
+  clientId?: string;
+}
+
+export interface HistoryOptions {
+  /** Messages before this seq (the newest ones by default). */
+  beforeSeq?: number;
+  /** Messages after this seq, oldest first. */
+  afterSeq?: number;
+  /** Up to 200; 50 by default. */
+  limit?: number;
+}
+
+/**
+ * `joining`: (re)joining after a (re)connection, sends wait; `live`: joined,
+ * sends go; `offline`: the connection is down, sends wait; `left`: for good.
+ */
+export type RoomState = "joining" | "live" | "offline" | "left";
+
+type MessagePush = "chat:message" | "chat:message_edited" | "chat:message_deleted";
+
+/** @internal What a room needs from its client. */
+export interface RoomHost {
+  readonly transport: Transport;
+  readonly sendAckTimeoutMs: number;
+  /** The room is left: forget it. */
+  forget(room: Room): void;
+  /** One's read state here changed (told to the client's `unread` listeners). */
+  unreadChanged(unread: Unread): void;
+}
+
+export class Room extends Emitter<RoomEvents> {
+  readonly id: string;
+  private readonly host: RoomHost;
+  private readonly outbox: Outbox;
+  private roomState: RoomState = "joining";
+  private joinedSpace: Space | undefined;
+  private readonly onlineById = new Map<string, PresenceEntry>();
+  private readSeq = 0;
+  /** The highest seq the server said exists. */
+  private serverSeq = 0;
+  private sequence: MessageSequence | undefined;
+  /** Pushes that came before the first join's answer. */
+  private early: Array<{ event: MessagePush; message: Message }> = [];
+  /** During the first join, delivered messages go to `recent` rather than to listeners not attached yet. */
+  private starting = true;
+  private readonly recentMessages: Message[] = [];
+  private older = false;
+  private filling: { epoch: number; done: Promise<void> } | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** @internal Rooms are made by `client.joinRoom`. */
+  constructor(host: RoomHost, id: string) {
+    super();
+    this.host = host;
+    this.id = id;
+    this.outbox = new Outbox(host.transport, {
+      isLive: () => this.roomState === "live",
+      stored: (message) => this.sent(message),
+    }, host.sendAckTimeoutMs);
+  }
+
+  // ---- state ---------------------------------------------------------------------
+
+  get state(): RoomState {
+    return this.roomState;
+  }
+
+  /** The room as the server describes it (name, project, visibility). */
+  get space(): Space {
+    if (!this.joinedSpace) throw new Error("The room is not joined yet.");
+    return this.joinedSpace;
+  }
+
+  /** Who is online here now. */
+  get online(): PresenceEntry[] {
+    return [...this.onlineById.values()];
+  }
+
+  /** Messages after one's read marker, kept up to date as messages arrive. */
+  get unread(): number {
+    return Math.max(0, this.serverSeq - this.readSeq);
+  }
+
+  /** One's read marker here: the last seq read. */
+  get lastReadSeq(): number {
+    return this.readSeq;
+  }
+
+  /** The last seq delivered to the application: every message up to it came once, in order. */
+  get seq(): number {
+    return this.sequence?.lastSeq ?? 0;
+  }
+
+  /**
+   * What the first join brought, oldest first: the latest messages (up to 50),
+   * or with `sinceSeq` every message after it. Later messages come as `message` events.
+   */
+  get recent(): readonly Message[] {
+    return this.recentMessages;
+  }
+
+  /** Older messages exist before `recent` (fetch them with `history({beforeSeq})`). */
+  get hasOlder(): boolean {
+    return this.older;
+  }
+
+  /** Sends not acknowledged yet, oldest first: queued while offline, or waiting for their ack. */
+  get pendingSends(): readonly ChatSendPayload[] {
+    return this.outbox.pending;
+  }
+
+  private get isLeft(): boolean {
+    return this.roomState === "left";
+  }
+
+  // ---- actions -------------------------------------------------------------------
+
+  /**
+   * Send a message. It is queued while offline and sent in order once the room
+   * is joined again; resolves once with the stored message.
+   */
+  send(text: string, options: SendOptions = {}): Promise<Message> {
+    if (this.roomState === "left") return Promise.reject(closedError("The room was left"));
+    return this.outbox.add({
+      room_id: this.id,
+      client_id: options.clientId ?? randomId(),
+      text,
+      ...(options.replyTo !== undefined ? { reply_to: options.replyTo } : {}),
+      ...(options.attachments !== undefined ? { attachments: options.attachments } : {}),
+    });
+  }
+
+  /** A page of messages from the server; it does not go through the `message` events. */
+  history(options: HistoryOptions = {}): Promise<History> {
+    return this.host.transport.request("chat:history", {
+      room_id: this.id,
+      ...(options.beforeSeq !== undefined ? { before_seq: options.beforeSeq } : {}),
+      ...(options.afterSeq !== undefined ? { after_seq: options.afterSeq } : {}),
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    }, { repeatable: true });
+  }
+
+  /** Move one's read marker to `seq` (by default the last message delivered); it never moves back. */
+  async markRead(seq: number = this.seq): Promise<Unread> {
+    const unread = await this.host.transport.request("chat:read", { room_id: this.id, seq }, { repeatable: true });
+    this.readStateChanged(unread); // this connection is told by the ack, the others by a push
+    return unread;
+  }
+
+  /** Tell the others one is typing; false when it was not passed on (offline, or throttled by the server). */
+  async typing(): Promise<boolean> {
+    const { transport } = this.host;
+    if (this.roomState !== "live" || !transport.connected) return false;
+    const ack = await transport.request("chat:typing", { room_id: this.id },
+      { timeoutMs: TYPING_TIMEOUT_MS, epoch: transport.epoch });
+    return ack.sent;
+  }
+
+  /** Change the text of one's own message. */
+  edit(messageId: string, text: string): Promise<Message> {
+    return this.host.transport.request("chat:edit", { room_id: this.id, message_id: messageId, text },
+      { repeatable: true });
+  }
+
+  /** Delete a message: one's own, or any as a teacher. It stays as a tombstone. */
+  delete(messageId: string): Promise<Message> {
+    return this.host.transport.request("chat:delete", { room_id: this.id, message_id: messageId });
+  }
+
+  /** Stop following the room. Sends still waiting reject with `client.closed`. */
+  async leave(): Promise<void> {
+    if (this.roomState === "left") return;
+    this.shutdown(closedError("The room was left"));
+    const { transport } = this.host;
+    if (transport.connected) {
+      try {
+        await transport.request("room:leave", { room_id: this.id }, { epoch: transport.epoch });
+      } catch {
+        // Leaving is best effort: the server forgets the connection's rooms when it closes anyway.
+      }
+    }
+  }
+
+  // ---- driven by the client ----------------------------------------------------------
+
+  /** @internal The first join; resolves once `recent` is complete. */
+  async start(options: JoinOptions, timeoutMs: number): Promise<void> {
+    const { transport } = this.host;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await transport.whenConnected(deadline, "room:join");
+      try {
+        await this.join(transport.epoch, options.sinceSeq);
+      } catch (error) {
+        if (this.isLeft) throw closedError("The room was left");
+        const dropped = error instanceof ConnectionError && error.code === ClientCodes.disconnected;
+        if (!dropped || Date.now() >= deadline) throw error;
+        continue;
+      }
+      if (this.isLeft) throw closedError("The room was left");
+      this.starting = false;
+      return;
+    }
+  }
+
+  /** @internal A new connection: join again from the last seq delivered and catch up. */
+  resume(epoch: number): void {
+    if (this.starting || this.roomState === "left") return;
+    this.join(epoch).catch((error: unknown) => this.resumeFailed(epoch, error));
+  }
+
+  /** @internal The connection dropped. */
+  suspend(): void {
+    if (this.roomState !== "left") this.roomState = "offline";
+  }
+
+  /** @internal Left for good: by the application, by a refused rejoin, or with the client. */
+  shutdown(error: TwinspaceError): void {
+    if (this.roomState === "left") return;
+    this.roomState = "left";
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.outbox.rejectAll(error);
+    this.host.forget(this);
+  }
+
+  /** @internal A push about this room. */
+  handlePush<E extends PushEvent>(event: E, data: Pushes[E]): void {
+    if (this.roomState === "left") return;
+    switch (event) {
+      case "chat:message":
+        this.receive([data as Message]);
+        break;
+      case "chat:message_edited":
+      case "chat:message_deleted":
+        this.receiveUpdate(event, data as Message);
+        break;
+      case "chat:typing":
+        this.emit("typing", data as Pushes["chat:typing"]);
+        break;
+      case "presence:update":
+        this.applyPresence(data as PresenceUpdate);
+        break;
+      case "room:unread":
+        this.readStateChanged(data as Unread);
+        this.catchUpLater();
+        break;
+    }
+  }
+
+  // ---- joining and catching up -------------------------------------------------------
+
+  private async join(epoch: number, sinceSeq?: number): Promise<void> {
+    const { transport } = this.host;
+    this.roomState = "joining";
+    const since = this.sequence?.lastSeq ?? sinceSeq ?? null;
+    const joined = await transport.request("room:join", { room_id: this.id, since_seq: since }, { epoch });
+    if (this.isLeft) return;
+    if (!this.sequence) {
+      // First join: without sinceSeq, the page is the latest messages and they start the sequence.
+      const first = Math.min(...joined.messages.map((m) => m.seq));
+      this.sequence = new MessageSequence(since ?? (Number.isFinite(first) ? first - 1 : joined.last_seq));
+      this.older = since === null && joined.has_more;
+    }
+    this.applyJoined(joined);
+    const early = this.early;
+    this.early = [];
+    this.receive(joined.messages);
+    for (const { event, message } of early) {
+      if (event === "chat:message") this.receive([message]);
+      else this.receiveUpdate(event, message);
+    }
+    this.roomState = "live";
+    this.outbox.pump();
+    await this.catchUp(epoch);
+  }
+
+  /** Fetch from history until every message the server has told of is delivered. */
+  private catchUp(epoch: number): Promise<void> {
+    if (this.filling && this.filling.epoch === epoch) return this.filling.done;
+    const done = this.fill(epoch).finally(() => {
+      if (this.filling?.done === done) this.filling = undefined;
+    });
+    this.filling = { epoch, done };
+    return done;
+  }
+
+  private async fill(epoch: number): Promise<void> {
+    const sequence = this.sequence;
+    if (!sequence) return;
+    while (this.roomState === "live" && sequence.lastSeq < Math.max(this.serverSeq, sequence.highestKnown)) {
+      const after = sequence.lastSeq;
+      const page = await this.host.transport.request("chat:history",
+        { room_id: this.id, after_seq: after, limit: HISTORY_PAGE_MAX }, { epoch });
+      const first = Math.min(...page.messages.map((m) => m.seq));
+      // The sequence has no holes; should a page ever skip some, do not wait for them forever.
+      if (Number.isFinite(first) && first > after + 1) sequence.skipTo(first - 1);
+      this.receive(page.messages);
+      if (sequence.lastSeq === after) break; // nothing newer: the next push or join tells more
+    }
+  }
+
+  /** A gap appeared while live: fill it now, and again a little later if that fails. */
+  private catchUpLater(): void {
+    const sequence = this.sequence;
+    const { transport } = this.host;
+    if (!sequence || this.roomState !== "live") return;
+    if (sequence.lastSeq >= Math.max(this.serverSeq, sequence.highestKnown)) return;
+    const epoch = transport.epoch;
+    this.catchUp(epoch).catch(() => {
+      if (this.retryTimer !== undefined || this.roomState === "left") return;
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        if (transport.epoch === epoch) this.catchUpLater();
+      }, RETRY_DELAY_MS);
+    });
+  }
+
+  private resumeFailed(epoch: number, error: unknown): void {
+    const { transport } = this.host;
+    if (this.roomState === "left" || transport.closed) return;
+    if (transport.epoch !== epoch || !transport.connected) return; // the next connection resumes
+    const passing = error instanceof TimeoutError || error instanceof ServerError || error instanceof ConnectionError
+      || !(error instanceof TwinspaceError);
+    if (passing) {
+      if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        if (transport.epoch === epoch && transport.connected) this.resume(epoch);
+      }, RETRY_DELAY_MS);
+      return;
+    }
+    // Refused: access withdrawn, or the room is gone.
+    this.shutdown(error);
+    this.emit("error", error);
+  }
+
+  // ---- what arrives ----------------------------------------------------------------
+
+  private receive(messages: Message[]): void {
+    if (!this.sequence) {
+      for (const message of messages) this.early.push({ event: "chat:message", message });
+      return;
+    }
+    for (const message of this.sequence.accept(messages)) {
+      this.serverSeq = Math.max(this.serverSeq, message.seq);
+      if (this.starting) this.recentMessages.push(message);
+      else this.emit("message", message);
+    }
+    if (this.sequence.highestKnown > this.sequence.lastSeq) this.catchUpLater();
+  }
+
+  private receiveUpdate(event: "chat:message_edited" | "chat:message_deleted", message: Message): void {
+    if (!this.sequence) {
+      this.early.push({ event, message });
+      return;
+    }
+    if (!this.sequence.update(message)) return; // delivered later, as it now is
+    if (this.starting) {
+      const index = this.recentMessages.findIndex((m) => m.seq === message.seq);
+      if (index >= 0) this.recentMessages[index] = message;
+    } else {
+      this.emit(event === "chat:message_edited" ? "edited" : "deleted", message);
+    }
+  }
+
+  private applyJoined(joined: RoomJoined): void {
+    this.joinedSpace = joined.room;
+    this.onlineById.clear();
+    for (const entry of joined.online) this.onlineById.set(entry.user_id, entry);
+    this.readSeq = joined.last_read_seq;
+    this.serverSeq = Math.max(this.serverSeq, joined.last_seq);
+  }
+
+  private applyPresence(update: PresenceUpdate): void {
+    for (const userId of update.left) this.onlineById.delete(userId);
+    for (const entry of update.joined) this.onlineById.set(entry.user_id, entry);
+    this.emit("presence", update);
+  }
+
+  private readStateChanged(unread: Unread): void {
+    this.readSeq = Math.max(this.readSeq, unread.last_read_seq);
+    this.serverSeq = Math.max(this.serverSeq, unread.last_seq);
+    this.emit("unread", unread);
+    this.host.unreadChanged(unread);
+  }
+
+  /** One's own message was stored: it takes its place in the sequence, and one's read marker moves to it. */
+  private sent(message: Message): void {
+    this.receive([message]);
+    if (message.seq > this.readSeq) {
+      this.readStateChanged({ room_id: this.id, unread: 0, last_read_seq: message.seq, last_seq: message.seq });
+    }
+  }
+}
