@@ -407,6 +407,9 @@ def main() -> None:
                         help="a smoke run: every chosen scenario scaled down (20-100 clients, 3 s, 2 saturation steps)")
     parser.add_argument("--redis-url", help="run scenario C with this Redis fan-out (redis://HOST:PORT/DB), "
                                             "or 'local' to start a throwaway redis-server")
+    parser.add_argument("--refine", type=int, default=SATURATION_REFINE_STEPS,
+                        help="halvings of the saturation search between the last rate that passed and the "
+                             f"first that failed (default {SATURATION_REFINE_STEPS})")
     parser.add_argument("--json", type=Path, help="also write every run's raw figures here")
     parser.add_argument("--gc-stats", action="store_true",
                         help="log the servers' garbage collections (bench/gcprobe) and report their full-collection "
@@ -455,7 +458,7 @@ def main() -> None:
     if "saturate" in chosen:
         base = replace(a, duration=step)
         rates = SATURATION_RATES[:2] if quick else SATURATION_RATES
-        refine = 0 if quick else SATURATION_REFINE_STEPS
+        refine = 0 if quick else args.refine
         ours = saturate("twinspace", base, rates, refine, results)
         theirs = saturate("bare", base, rates, refine, results)
         ratio = ours / theirs if theirs else None

@@ -140,11 +140,19 @@ class ChatService:
     async def send(self, user: User, data: ChatSendIn) -> tuple[Message, bool]:
         """Store a message; (message, True) when new, (the earlier one, False) on a retry."""
         room, access = await self.room(user, data.room_id, "space.write")
-        earlier = await self._store.find_message(room.id, user.id, data.client_id)
+        # A retry (same client_id) gets the stored message back and is not counted by the rate
+        # limit. Plain text, the common case, is checked by the store as it appends (then the
+        # count is refunded): one read fewer per send. Attachments are checked first, since
+        # attaching the same files twice would be refused.
+        earlier = await self._store.find_message(room.id, user.id, data.client_id) if data.attachments else None
         if earlier is not None:
-            return earlier, False  # a retry: not counted against the rate limit either
-        wait = await self._limiter.hit(f"chat:{user.id}", self._rules.rate_messages, self._rules.rate_window_secs)
+            return earlier, False
+        key = f"chat:{user.id}"
+        wait = await self._limiter.hit(key, self._rules.rate_messages, self._rules.rate_window_secs)
         if wait > 0:
+            earlier = await self._store.find_message(room.id, user.id, data.client_id)
+            if earlier is not None:
+                return earlier, False
             raise RateLimited("rate.limited", retry_after_secs=max(1, round(wait + 0.5)))
         if data.reply_to is not None:
             target = await self._store.get_message(room.id, data.reply_to)
@@ -157,7 +165,10 @@ class ChatService:
             id=message_id, room_id=room.id, project_id=room.project_id, seq=0, client_id=data.client_id,
             author_id=user.id, author_name=access.member.display_name if access.member else user.name,
             text=data.text, reply_to=data.reply_to, attachments=files, created_at=utcnow())
-        return await self._store.append_message(message)
+        stored, created = await self._store.append_message(message)
+        if not created:
+            await self._limiter.refund(key)
+        return stored, created
 
     async def edit(self, user: User, room_id: str, message_id: str, text: str) -> Message:
         await self.room(user, room_id, "space.write")

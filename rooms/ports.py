@@ -219,6 +219,9 @@ class RateLimiter(Protocol):
     async def hit(self, key: str, limit: int, window_secs: float) -> float:
         """Count one event; 0 when within ``limit`` per ``window_secs``, else seconds until allowed."""
 
+    async def refund(self, key: str) -> None:
+        """Take back the newest event counted for ``key`` (it turned out not to count: a retry)."""
+
 
 class ObjectStore(Protocol):
     """File bytes, addressed by key (``<project_id>/<file_id>``).

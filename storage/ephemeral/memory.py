@@ -67,3 +67,8 @@ class MemoryRateLimiter:
         if len(self._log) > 100_000:  # drop idle keys so the map cannot grow without bound
             self._log = {k: v for k, v in self._log.items() if v and v[-1] > now - window_secs}
         return 0.0
+
+    async def refund(self, key: str) -> None:
+        log = self._log.get(key)
+        if log:
+            log.pop()

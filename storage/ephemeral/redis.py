@@ -163,6 +163,12 @@ class RedisRateLimiter:
             return 0.0  # let the request through: a school must not lose its chat to a counter
         return max(0.0, float(wait_ms) / 1000)
 
+    async def refund(self, key: str) -> None:
+        try:
+            await self._redis.zpopmax(f"rate:{key}")  # the newest entry of the sliding log
+        except RedisError as exc:
+            log.warning("rate limit not refunded (Redis unavailable): %s", exc)
+
 
 async def ping(redis: Redis) -> None:
     try:

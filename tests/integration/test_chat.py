@@ -315,6 +315,21 @@ async def test_rate_limit_triggers_and_lifts(make_server: Callable[..., ServerPr
         assert (await send(rt, room, "calm again"))["seq"] == 4
 
 
+async def test_retries_are_not_counted_by_the_rate_limit(make_server: Callable[..., ServerProcess]) -> None:
+    server = make_server("--chat-rate-messages", "3", "--chat-rate-window-secs", "30").start()
+    project = await make_project(server)
+    room = project.spaces["general"]
+    async with realtime(server, project.pupil.token) as rt:
+        first = await send(rt, room, "one", client_id="c-1")
+        for _ in range(3):  # a client retrying after lost acks, within the limit
+            assert await send(rt, room, "one", client_id="c-1") == first
+        second, third = await send(rt, room, "two"), await send(rt, room, "three")
+        assert (second["seq"], third["seq"]) == (2, 3)  # the retries left room for these
+        assert await send(rt, room, "one", client_id="c-1") == first  # a retry past the limit: still answered
+        ack = await rt.call("chat:send", {"room_id": room, "client_id": cid(), "text": "four"})
+        assert ack["error"]["code"] == "rate.limited"
+
+
 async def test_archived_projects_are_read_only(server: ServerProcess, project: Project) -> None:
     room = project.spaces["general"]
     async with realtime(server, project.pupil.token) as rt:

@@ -70,8 +70,11 @@ async def test_presence_and_rate_limits_are_shared(make_server: Callable[..., Se
         await ok(tab_b, "room:join", {"room_id": room})  # a second tab, on the other instance
         online = (await ok(watcher, "room:join", {"room_id": room}))["online"]
         assert sorted(p["user_id"] for p in online) == sorted([project.pupil.id, project.teacher.id])
-        for rt in (tab_a, tab_b, tab_a):
-            await ok(rt, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "quick"})
+        sends = [{"room_id": room, "client_id": uuid.uuid4().hex, "text": "quick"} for _ in range(3)]
+        first = await ok(tab_a, "chat:send", sends[0])
+        assert await ok(tab_b, "chat:send", sends[0]) == first  # a retry through b: not counted
+        for rt, payload in ((tab_b, sends[1]), (tab_a, sends[2])):
+            await ok(rt, "chat:send", payload)
         ack = await tab_b.call("chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "more"})
         assert ack["error"]["code"] == "rate.limited"
         await asyncio.sleep(0.5)  # the joins' batched presence pushes have landed
