@@ -115,18 +115,16 @@ class Running:
     extra_pids: tuple[int, ...] = ()  # measured apart (Redis)
 
 
-GC_PROBE: dict[str, Any] = {"stats": False, "threshold": None}  # set from --gc-stats / --gc-threshold
+GC_PROBE: dict[str, Any] = {"stats": False}  # set from --gc-stats
 
 
 def server_env(workdir: Path) -> dict[str, str]:
     """The servers' environment: no TWINSPACE_* settings from outside; the GC probe when asked for."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWINSPACE_")}
-    if GC_PROBE["stats"] or GC_PROBE["threshold"]:
+    if GC_PROBE["stats"]:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BENCH / "gcprobe"), env.get("PYTHONPATH")) if p)
     if GC_PROBE["stats"]:
         env["BENCH_GC_LOG"] = str(workdir / "gc")
-    if GC_PROBE["threshold"]:
-        env["BENCH_GC_THRESHOLD"] = GC_PROBE["threshold"]
     return env
 
 
@@ -414,12 +412,8 @@ def main() -> None:
     parser.add_argument("--gc-stats", action="store_true",
                         help="log the servers' garbage collections (bench/gcprobe) and report their full-collection "
                              "pauses while sending")
-    parser.add_argument("--gc-threshold", metavar="G0,G1,G2",
-                        help="what-if: start the servers with gc.set_threshold(G0, G1, G2) (bench/gcprobe)")
     args = parser.parse_args()
-    if args.gc_threshold and not all(x.strip().isdigit() for x in args.gc_threshold.split(",")):
-        parser.error("--gc-threshold takes integers: G0[,G1[,G2]]")
-    GC_PROBE.update(stats=args.gc_stats, threshold=args.gc_threshold)
+    GC_PROBE.update(stats=args.gc_stats)
     if args.scenario == "C" and not args.redis_url:
         parser.error("scenario C needs --redis-url (redis://HOST:PORT/DB, or 'local')")
     for tool in ("taskset", "node"):
@@ -478,8 +472,7 @@ def main() -> None:
             print(f"- {r['scenario']} {r['server']}: {g.get('full_collections')}, {g.get('max_ms')} ms, "
                   f"{g.get('total_ms')} ms", flush=True)
     if args.json:
-        args.json.write_text(json.dumps({"runs": results, "saturation": summary,
-                                         "gc_threshold": args.gc_threshold}, indent=2))
+        args.json.write_text(json.dumps({"runs": results, "saturation": summary}, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 """Garbage-collector probe for the servers under test, loaded only when ``bench/run.py`` puts this
-folder on their PYTHONPATH (``--gc-stats``, ``--gc-threshold``); the servers' code is unchanged.
+folder on their PYTHONPATH (``--gc-stats``); the servers' code is unchanged.
 
-- ``BENCH_GC_THRESHOLD=G0,G1,G2``: ``gc.set_threshold(G0, G1, G2)`` before the server starts.
 - ``BENCH_GC_LOG=PREFIX``: one line per collection in ``PREFIX.<pid>``: wall time, generation,
   pause in ms, objects collected.
 """
@@ -9,9 +8,6 @@ folder on their PYTHONPATH (``--gc-stats``, ``--gc-threshold``); the servers' co
 import gc
 import os
 import time
-
-if os.environ.get("BENCH_GC_THRESHOLD"):
-    gc.set_threshold(*(int(x) for x in os.environ["BENCH_GC_THRESHOLD"].split(",")))
 
 if os.environ.get("BENCH_GC_LOG"):
     _log = open(f"{os.environ['BENCH_GC_LOG']}.{os.getpid()}", "a", buffering=1)
