@@ -21,7 +21,7 @@ from server.http.api import ENDPOINTS
 from server.http.routing import API_PREFIX, error_response, handle
 from server.lifespan import lifespan
 from server.origins import OriginPolicy
-from server.realtime import events
+from server.realtime import events, managers
 from server.realtime.fanout import Fanout
 from server.runtime import Runtime
 from server.settings import Settings
@@ -44,19 +44,13 @@ def package_version() -> str:
         return "0.0.0"
 
 
-def client_manager(fanout_url: str) -> socketio.AsyncManager:
-    """In-process fan-out, or Redis pub/sub between every instance (python-socketio's own manager)."""
-    if fanout_url.startswith(("redis://", "rediss://")):
-        return socketio.AsyncRedisManager(fanout_url, channel=FANOUT_CHANNEL)
-    return socketio.AsyncManager()
-
-
 def create_app(settings: Settings, secret: str | None) -> Any:
     """The whole server as one ASGI app."""
     origins = OriginPolicy(settings)
+    managers.install_writer_wait()
     sio = socketio.AsyncServer(
         async_mode="asgi",
-        client_manager=client_manager(settings.fanout_url),
+        client_manager=managers.client_manager(settings.fanout_url, FANOUT_CHANNEL),
         cors_allowed_origins=lambda origin, environ=None: origins.allows(origin),
         max_http_buffer_size=TRANSPORT_MAX_BYTES,
         ping_interval=PING_INTERVAL_SECS,
