@@ -127,8 +127,8 @@ async def until(check: Any, timeout: float = CALL_TIMEOUT_SECS) -> None:
     await asyncio.wait_for(wait(), timeout)
 
 
-async def refused(server: ServerProcess, auth: Any) -> dict[str, Any]:
-    """Connect with ``auth`` expecting a refusal; return the connect_error data."""
+async def refused(server: ServerProcess, auth: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """Connect with ``auth`` (and handshake ``headers``) expecting a refusal; return the connect_error data."""
     client = socketio.AsyncClient(reconnection=False)
     errors: asyncio.Queue[Any] = asyncio.Queue()
 
@@ -137,7 +137,8 @@ async def refused(server: ServerProcess, auth: Any) -> dict[str, Any]:
         await errors.put(data)
 
     try:
-        await client.connect(server.url, auth=auth, transports=["websocket"], wait_timeout=CALL_TIMEOUT_SECS)
+        await client.connect(server.url, auth=auth, headers=headers or {}, transports=["websocket"],
+                             wait_timeout=CALL_TIMEOUT_SECS)
     except socketio.exceptions.ConnectionError:
         pass
     else:
