@@ -40,7 +40,7 @@ PAGE_DIR = Path(__file__).resolve().parent.parent / "demo"
 PREFIX = "/demo"
 SESSION_BODY_MAX_BYTES = 4 * 1024  # {"user": "teacher_fr"} and nothing more
 # The people the page offers: the project's members (the support officer belongs to no project).
-DEMO_KEYS = ("teacher_fr", "teacher_de", "pupil_fr", "pupil_de", "visitor")
+DEMO_KEYS = tuple(key for key, person in seed.PEOPLE.items() if person.role != "support")
 NO_STORE = {"Cache-Control": "no-store"}  # answers carry tokens
 
 
