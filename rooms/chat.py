@@ -190,6 +190,15 @@ class ChatService:
             raise NotFound("message.not_found")
         return deleted
 
+    async def typing(self, user: User, room_id: str) -> PresenceEntry | None:
+        """Who is typing, to tell the room; None when they were told a moment ago (throttled)."""
+        _, access = await self.room(user, room_id, "space.write")
+        wait = await self._limiter.hit(f"typing:{room_id}:{user.id}", 1, limits.TYPING_THROTTLE_SECS)
+        if wait > 0:
+            return None
+        return PresenceEntry(user_id=user.id, role=access.role,
+                             name=access.member.display_name if access.member else user.name)
+
     async def _own_message(self, user: User, room_id: str, message_id: str) -> Message:
         message = await self._store.get_message(room_id, message_id)
         if message is None or message.deleted:

@@ -23,7 +23,7 @@ from server.lifespan import lifespan
 from server.origins import OriginPolicy
 from server.realtime import events, managers
 from server.realtime.fanout import Fanout
-from server.runtime import Runtime
+from server.services import Opened
 from server.settings import Settings
 from server.wire import EVENT_PAYLOAD_MAX_BYTES
 
@@ -58,8 +58,8 @@ def create_app(settings: Settings, secret: str | None) -> Any:
         logger=False,
         engineio_logger=False,
     )
-    runtime = Runtime(settings=settings, verifier=TokenVerifier(settings, secret), fanout=Fanout(sio))
-    events.register(sio, runtime)
+    opened, verifier, fanout = Opened(), TokenVerifier(settings, secret), Fanout(sio)
+    events.register(sio, opened, verifier, fanout)
 
     document = openapi.build(ENDPOINTS, package_version())
 
@@ -74,13 +74,13 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     routes = [
         Route("/", index),
         Route("/healthz", health.healthz),
-        Route("/readyz", health.readyz(runtime)),
+        Route("/readyz", health.readyz(opened)),
         Route(f"{API_PREFIX}/openapi.json", openapi_json),
     ]
-    routes += [Route(API_PREFIX + ep.path, handle(ep, runtime), methods=[ep.method])
+    routes += [Route(API_PREFIX + ep.path, handle(ep, opened, verifier, fanout), methods=[ep.method])
                for ep in ENDPOINTS]
     if settings.demo:  # the demo portal page hands out tokens: never on unless asked for
-        routes += demo.routes(runtime, secret)
+        routes += demo.routes(opened, settings, secret)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -92,13 +92,13 @@ def create_app(settings: Settings, secret: str | None) -> Any:
 
     app = Starlette(
         routes=routes,
-        lifespan=lifespan(runtime),
+        lifespan=lifespan(settings, opened, sio, fanout),
         exception_handlers={HTTPException: http_error},
         middleware=[Middleware(CORSMiddleware, allow_origins=list(origins.exact) or [],
                                allow_origin_regex=origins.pattern if not origins.any else ".*",
                                allow_methods=["GET", "POST", "PATCH", "DELETE"],
                                allow_headers=["Authorization", "Content-Type", "Accept-Language"])],
     )
-    app.state.runtime = runtime
+    app.state.services = opened
     app.state.sio = sio
     return socketio.ASGIApp(sio, other_asgi_app=app)

@@ -109,7 +109,9 @@ def _referenced(models: list[type[BaseModel]]) -> dict[str, type[BaseModel]]:
 
 def reference() -> str:
     out: list[str] = [START, "", "## Event reference", ""]
-    for name, (schema, _handler, ack) in EVENTS.items():
+    for name, act in EVENTS.items():
+        schema, ack = act.payload, act.result
+        assert schema is not None
         out += [f"### `{name}`", "", f"Payload (`{schema.__name__}`):", "", *_fields(schema, "validation"), "",
                 f"Ack data: {_name(ack)}.", ""]
     out += ["## Push reference", "", "| push | data |", "|---|---|"]
@@ -121,10 +123,10 @@ def reference() -> str:
         body = f"`{ep.body.__name__}`" if ep.body else (f"raw bytes ({ep.raw_body})" if ep.raw_body else "")
         query = " (query: " + ", ".join(f"`{q}`" for q, _ in ep.query) + ")" if ep.query else ""
         out.append(f"| {ep.method} `{API_PREFIX}{ep.path}` | {ep.summary}{query} | {body} | "
-                   f"{ep.status if ep.response is not None else 204}: {_name(ep.response)} |")
-    data_models = [m for _, _, ack in EVENTS.values() if (m := _model(ack))]
+                   f"{ep.status if ep.answers is not None else 204}: {_name(ep.answers)} |")
+    data_models = [m for act in EVENTS.values() if (m := _model(act.result))]
     data_models += [m for m in PUSHES.values()]
-    data_models += [m for ep in ENDPOINTS if (m := _model(ep.response))]
+    data_models += [m for ep in ENDPOINTS if (m := _model(ep.answers))]
     out += ["", "## Data types", "", "What acks, pushes and REST answers carry.", ""]
     for name, model in _referenced(data_models).items():
         doc = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")

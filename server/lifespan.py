@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
+
+import socketio
 
 import storage
 from rooms.errors import TwinspaceError
 from server import gc_tuning
-from server.runtime import Runtime
+from server.realtime.fanout import Fanout
+from server.services import Opened, Services
+from server.settings import Settings
+from server.tasks import Background
 from storage.ephemeral import open_ephemeral
 
 log = logging.getLogger("twinspace")
 
 
-def lifespan(runtime: Runtime):  # type: ignore[no-untyped-def]
+def lifespan(settings: Settings, opened: Opened, sio: socketio.AsyncServer,
+             fanout: Fanout) -> Callable[[Any], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def run(_app: Any) -> AsyncIterator[None]:
-        settings = runtime.settings
+        # Closed in reverse: Socket.IO first (its disconnects still reach the stores), then the
+        # background tasks, the pushes still waiting, the services, and the backends last.
         async with AsyncExitStack() as stack:
             try:
                 documents = await stack.enter_async_context(storage.open_documents(settings.documents_url))
@@ -30,13 +36,17 @@ def lifespan(runtime: Runtime):  # type: ignore[no-untyped-def]
                           exc.data.get("detail", exc.code))
                 raise
             ephemeral = await stack.enter_async_context(open_ephemeral(settings.fanout_url))
-            runtime.attach(documents, objects, ephemeral.presence, ephemeral.limiter, ephemeral.ping)
-            stack.push_async_callback(runtime.fanout.aclose)
+            services = Services.build(settings, documents, objects, ephemeral.presence, ephemeral.limiter,
+                                      ephemeral.ping)
+            opened.open(services)
+            stack.callback(opened.close)
+            stack.push_async_callback(fanout.aclose)
+            background = Background()
+            stack.push_async_callback(background.aclose)
             if ephemeral.heartbeat is not None:
-                beat = asyncio.create_task(_every(ephemeral.heartbeat_secs, ephemeral.heartbeat), name="presence")
-                stack.push_async_callback(_stop, beat)
-            stack.push_async_callback(_stop, asyncio.create_task(_retention_loop(runtime), name="retention"))
-            stack.callback(runtime.detach)
+                background.every("presence", ephemeral.heartbeat_secs, ephemeral.heartbeat)
+            background.every("retention", settings.retention_sweep_secs, _retention(services), first_now=True)
+            stack.push_async_callback(sio.shutdown)
             log.info("documents: %s; objects: %s; fan-out: %s", _safe(settings.documents_url),
                      _safe(settings.objects_url), _safe(settings.fanout_url))
             same = _same_settings(settings)
@@ -53,7 +63,7 @@ def lifespan(runtime: Runtime):  # type: ignore[no-untyped-def]
     return run
 
 
-def _same_settings(settings: Any) -> str:
+def _same_settings(settings: Settings) -> str:
     """The flags that make ``seed-demo`` and ``token`` use this server's data folder and address."""
     flags = ""
     if str(settings.data_dir) != "twinspace-data":
@@ -73,31 +83,10 @@ def _safe(url: str) -> str:
     return url
 
 
-async def _retention_loop(runtime: Runtime) -> None:
-    """Turn chat past its project's retention period into tombstones, now and then periodically."""
-    while True:
-        try:
-            expired = await runtime.chat.enforce_retention()
-            if expired:
-                log.info("retention: %d chat messages expired", expired)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - try again next round; the log has the traceback
-            log.error("retention sweep failed", exc_info=exc)
-        await asyncio.sleep(runtime.settings.retention_sweep_secs)
-
-
-async def _every(secs: float, job: Callable[[], Awaitable[None]]) -> None:
-    """Run ``job`` every ``secs`` seconds until cancelled."""
-    while True:
-        await asyncio.sleep(secs)
-        await job()
-
-
-async def _stop(task: asyncio.Task[None]) -> None:
-    """Cancel a background task the lifespan owns and wait until it has ended."""
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
+def _retention(services: Services) -> Callable[[], Any]:
+    async def sweep() -> None:
+        """Turn chat past its project's retention period into tombstones."""
+        expired = await services.chat.enforce_retention()
+        if expired:
+            log.info("retention: %d chat messages expired", expired)
+    return sweep

@@ -1,7 +1,8 @@
-"""Forum actions shared by Socket.IO and REST: domain call, then pushes to those who can see the forum."""
+"""Forum actions (Socket.IO and REST): pushes go to the members who may read the forum."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rooms.forum_models import (
@@ -21,78 +22,85 @@ from rooms.forum_models import (
     ThreadRefIn,
     ThreadSummary,
 )
-from rooms.models import Space, User
-from server.runtime import Runtime
+from rooms.models import Space
+from server.actions.base import Context, Later, Outcome, Push, ToUsers, action, answer
 
 
-async def _push(rt: Runtime, event: str, data: Any, space: Space) -> None:
-    await rt.fanout.to_users(event, data, await rt.forum.audience(space))
+def _to_readers(ctx: Context, event: str, data: Any, space: Space) -> Later:
+    """``event`` to everyone who may read ``space``, looked up once the answer has left."""
+    forum = ctx.services.forum
+
+    async def make() -> Sequence[Push]:
+        return (ToUsers(event, data, tuple(await forum.audience(space))),)
+    return Later(make)
 
 
-async def thread_create(rt: Runtime, user: User, data: ThreadCreateIn) -> Any:
-    thread, space = await rt.forum.create_thread(user, data)
-    await _push(rt, "forum:thread_created", thread, space)
-    return thread
+@action(ThreadCreateIn, Thread)
+async def thread_create(ctx: Context, data: ThreadCreateIn) -> Outcome[Any]:
+    thread, space = await ctx.services.forum.create_thread(ctx.user, data)
+    return answer(thread, _to_readers(ctx, "forum:thread_created", thread, space))
 
 
-async def thread_list(rt: Runtime, user: User, data: ThreadListIn) -> Any:
-    return await rt.forum.list_threads(user, data)
+@action(ThreadListIn, ThreadPage)
+async def thread_list(ctx: Context, data: ThreadListIn) -> Outcome[Any]:
+    return answer(await ctx.services.forum.list_threads(ctx.user, data))
 
 
-async def thread_edit(rt: Runtime, user: User, data: ThreadEditIn) -> Any:
-    thread, space = await rt.forum.edit_thread(user, data)
-    await _push(rt, "forum:thread_updated", thread, space)
-    return thread
+@action(ThreadEditIn, Thread)
+async def thread_edit(ctx: Context, data: ThreadEditIn) -> Outcome[Any]:
+    thread, space = await ctx.services.forum.edit_thread(ctx.user, data)
+    return answer(thread, _to_readers(ctx, "forum:thread_updated", thread, space))
 
 
-async def thread_moderate(rt: Runtime, user: User, data: ThreadModerateIn) -> Any:
-    thread, space = await rt.forum.moderate_thread(user, data)
-    await _push(rt, "forum:thread_updated", thread, space)
-    return thread
+@action(ThreadModerateIn, Thread)
+async def thread_moderate(ctx: Context, data: ThreadModerateIn) -> Outcome[Any]:
+    thread, space = await ctx.services.forum.moderate_thread(ctx.user, data)
+    return answer(thread, _to_readers(ctx, "forum:thread_updated", thread, space))
 
 
-async def thread_delete(rt: Runtime, user: User, data: ThreadRefIn) -> Any:
-    thread, space = await rt.forum.delete_thread(user, data.thread_id)
-    await _push(rt, "forum:thread_updated", thread, space)
-    return thread
+@action(ThreadRefIn, Thread)
+async def thread_delete(ctx: Context, data: ThreadRefIn) -> Outcome[Any]:
+    thread, space = await ctx.services.forum.delete_thread(ctx.user, data.thread_id)
+    return answer(thread, _to_readers(ctx, "forum:thread_updated", thread, space))
 
 
-async def thread_read(rt: Runtime, user: User, data: ThreadReadIn) -> Any:
-    return await rt.forum.mark_read(user, data.thread_id, data.seq)
+@action(ThreadReadIn, ThreadSummary)
+async def thread_read(ctx: Context, data: ThreadReadIn) -> Outcome[Any]:
+    return answer(await ctx.services.forum.mark_read(ctx.user, data.thread_id, data.seq))
 
 
-async def post_create(rt: Runtime, user: User, data: PostCreateIn) -> Any:
-    post, space = await rt.forum.create_post(user, data)
-    await _push(rt, "forum:post_created", post, space)
-    return post
+@action(PostCreateIn, Post)
+async def post_create(ctx: Context, data: PostCreateIn) -> Outcome[Any]:
+    post, space = await ctx.services.forum.create_post(ctx.user, data)
+    return answer(post, _to_readers(ctx, "forum:post_created", post, space))
 
 
-async def post_list(rt: Runtime, user: User, data: PostListIn) -> Any:
-    return await rt.forum.list_posts(user, data)
+@action(PostListIn, PostPage)
+async def post_list(ctx: Context, data: PostListIn) -> Outcome[Any]:
+    return answer(await ctx.services.forum.list_posts(ctx.user, data))
 
 
-async def post_edit(rt: Runtime, user: User, data: PostEditIn) -> Any:
-    post, space = await rt.forum.edit_post(user, data.post_id, data.body)
-    await _push(rt, "forum:post_edited", post, space)
-    return post
+@action(PostEditIn, Post)
+async def post_edit(ctx: Context, data: PostEditIn) -> Outcome[Any]:
+    post, space = await ctx.services.forum.edit_post(ctx.user, data.post_id, data.body)
+    return answer(post, _to_readers(ctx, "forum:post_edited", post, space))
 
 
-async def post_delete(rt: Runtime, user: User, data: PostRefIn) -> Any:
-    post, space = await rt.forum.delete_post(user, data.post_id)
-    await _push(rt, "forum:post_deleted", post, space)
-    return post
+@action(PostRefIn, Post)
+async def post_delete(ctx: Context, data: PostRefIn) -> Outcome[Any]:
+    post, space = await ctx.services.forum.delete_post(ctx.user, data.post_id)
+    return answer(post, _to_readers(ctx, "forum:post_deleted", post, space))
 
 
-# event name -> (payload schema, action, ack data)
 ACTIONS = {
-    "forum:thread_create": (ThreadCreateIn, thread_create, Thread),
-    "forum:thread_list": (ThreadListIn, thread_list, ThreadPage),
-    "forum:thread_edit": (ThreadEditIn, thread_edit, Thread),
-    "forum:thread_moderate": (ThreadModerateIn, thread_moderate, Thread),
-    "forum:thread_delete": (ThreadRefIn, thread_delete, Thread),
-    "forum:thread_read": (ThreadReadIn, thread_read, ThreadSummary),
-    "forum:post_create": (PostCreateIn, post_create, Post),
-    "forum:post_list": (PostListIn, post_list, PostPage),
-    "forum:post_edit": (PostEditIn, post_edit, Post),
-    "forum:post_delete": (PostRefIn, post_delete, Post),
+    "forum:thread_create": thread_create,
+    "forum:thread_list": thread_list,
+    "forum:thread_edit": thread_edit,
+    "forum:thread_moderate": thread_moderate,
+    "forum:thread_delete": thread_delete,
+    "forum:thread_read": thread_read,
+    "forum:post_create": post_create,
+    "forum:post_list": post_list,
+    "forum:post_edit": post_edit,
+    "forum:post_delete": post_delete,
 }

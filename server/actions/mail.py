@@ -1,7 +1,8 @@
-"""Mail actions shared by Socket.IO and REST: domain call, then pushes to the people concerned."""
+"""Mail actions (Socket.IO and REST): pushes go to the people whose copies changed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rooms.mail_models import (
@@ -16,60 +17,67 @@ from rooms.mail_models import (
     MailUnread,
     NoPayloadIn,
 )
-from rooms.models import User
-from server.runtime import Runtime
+from server.actions.base import Context, Later, Outcome, Push, ToUsers, action, answer
 
 
-async def _unread(rt: Runtime, user_id: str) -> None:
-    await rt.fanout.to_users("mail:unread", await rt.mail.unread(user_id), [user_id])
+def _unread_of(ctx: Context, *user_ids: str) -> Later:
+    """Each person's inbox badge, counted once the answer has left, to every connection of theirs."""
+    mail = ctx.services.mail
+
+    async def make() -> Sequence[Push]:
+        return [ToUsers("mail:unread", await mail.unread(uid), (uid,)) for uid in user_ids]
+    return Later(make)
 
 
-async def send(rt: Runtime, user: User, data: MailSendIn) -> Any:
-    mail, recipients = await rt.mail.send(user, data)
-    for uid in recipients:  # each recipient is told about their own copy, on every instance
-        await rt.fanout.to_users("mail:received", MailCopy(mail=mail, owner_id=uid, folder="inbox", read=False),
-                                 [uid])
-        await _unread(rt, uid)
-    return MailCopy(mail=mail, owner_id=user.id, folder="sent", read=True)
+@action(MailSendIn, MailCopy)
+async def send(ctx: Context, data: MailSendIn) -> Outcome[Any]:
+    mail, recipients = await ctx.services.mail.send(ctx.user, data)
+    # Each recipient is told about their own copy, on every instance.
+    received = [ToUsers("mail:received", MailCopy(mail=mail, owner_id=uid, folder="inbox", read=False), (uid,))
+                for uid in recipients]
+    return answer(MailCopy(mail=mail, owner_id=ctx.user.id, folder="sent", read=True),
+                  *received, _unread_of(ctx, *recipients))
 
 
-async def list_folder(rt: Runtime, user: User, data: MailListIn) -> Any:
-    return await rt.mail.list(user, data)
+@action(MailListIn, MailPage)
+async def list_folder(ctx: Context, data: MailListIn) -> Outcome[Any]:
+    return answer(await ctx.services.mail.list(ctx.user, data))
 
 
-async def get(rt: Runtime, user: User, data: MailRefIn) -> Any:
-    return await rt.mail.copy(user, data.mail_id)
+@action(MailRefIn, MailCopy)
+async def get(ctx: Context, data: MailRefIn) -> Outcome[Any]:
+    return answer(await ctx.services.mail.copy(ctx.user, data.mail_id))
 
 
-async def mark_read(rt: Runtime, user: User, data: MailReadIn) -> Any:
-    copy = await rt.mail.set_read(user, data.mail_id, data.read)
-    await _unread(rt, user.id)  # the user's other tabs update their badge
-    return copy
+@action(MailReadIn, MailCopy)
+async def mark_read(ctx: Context, data: MailReadIn) -> Outcome[Any]:
+    copy = await ctx.services.mail.set_read(ctx.user, data.mail_id, data.read)
+    return answer(copy, _unread_of(ctx, ctx.user.id))  # the user's other tabs update their badge
 
 
-async def move(rt: Runtime, user: User, data: MailMoveIn) -> Any:
-    copy = await rt.mail.move(user, data.mail_id, data.folder)
-    await _unread(rt, user.id)
-    return copy
+@action(MailMoveIn, MailCopy)
+async def move(ctx: Context, data: MailMoveIn) -> Outcome[Any]:
+    copy = await ctx.services.mail.move(ctx.user, data.mail_id, data.folder)
+    return answer(copy, _unread_of(ctx, ctx.user.id))
 
 
-async def delete(rt: Runtime, user: User, data: MailRefIn) -> Any:
-    await rt.mail.delete(user, data.mail_id)
-    await _unread(rt, user.id)
-    return MailDeleted(mail_id=data.mail_id, deleted=True)
+@action(MailRefIn, MailDeleted)
+async def delete(ctx: Context, data: MailRefIn) -> Outcome[Any]:
+    await ctx.services.mail.delete(ctx.user, data.mail_id)
+    return answer(MailDeleted(mail_id=data.mail_id, deleted=True), _unread_of(ctx, ctx.user.id))
 
 
-async def unread_count(rt: Runtime, user: User, _: NoPayloadIn) -> Any:
-    return await rt.mail.unread(user.id)
+@action(NoPayloadIn, MailUnread)
+async def unread_count(ctx: Context, _: NoPayloadIn) -> Outcome[Any]:
+    return answer(await ctx.services.mail.unread(ctx.user.id))
 
 
-# event name -> (payload schema, action, ack data)
 ACTIONS = {
-    "mail:send": (MailSendIn, send, MailCopy),
-    "mail:list": (MailListIn, list_folder, MailPage),
-    "mail:get": (MailRefIn, get, MailCopy),
-    "mail:read": (MailReadIn, mark_read, MailCopy),
-    "mail:move": (MailMoveIn, move, MailCopy),
-    "mail:delete": (MailRefIn, delete, MailDeleted),
-    "mail:unread_count": (NoPayloadIn, unread_count, MailUnread),
+    "mail:send": send,
+    "mail:list": list_folder,
+    "mail:get": get,
+    "mail:read": mark_read,
+    "mail:move": move,
+    "mail:delete": delete,
+    "mail:unread_count": unread_count,
 }

@@ -28,11 +28,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from rooms.errors import InvalidRequest, TwinspaceError, Unavailable
+from rooms.errors import InvalidRequest, TwinspaceError
 from rooms.models import User
 from server import seed, wire
 from server.http.routing import error_response, read_body
-from server.runtime import Runtime
+from server.services import Opened
+from server.settings import Settings
 
 log = logging.getLogger("twinspace.demo")
 
@@ -56,7 +57,7 @@ def _person(key: str, person: User) -> dict[str, Any]:
             "school": person.school, "lang": person.lang}
 
 
-def routes(runtime: Runtime, secret: str | None) -> list[BaseRoute]:
+def routes(opened: Opened, settings: Settings, secret: str | None) -> list[BaseRoute]:
     """The routes to mount when ``settings.demo`` is on."""
     lock = asyncio.Lock()  # two tabs picking people at once create the project once
 
@@ -71,9 +72,7 @@ def routes(runtime: Runtime, secret: str | None) -> list[BaseRoute]:
                                      detail=f"user: no demo user {data.user[:40]!r}; one of {', '.join(DEMO_KEYS)}")
             if secret is None:
                 raise TwinspaceError("demo.no_secret", detail="no HS256 secret to sign with")
-            documents = runtime.documents
-            if documents is None:
-                raise Unavailable("backend.unavailable", backend="documents")
+            documents = opened.get().documents
             async with lock:
                 project = await seed.ensure_project(documents)
         except TwinspaceError as exc:
@@ -83,8 +82,8 @@ def routes(runtime: Runtime, secret: str | None) -> list[BaseRoute]:
             return error_response(request, wire.unexpected(exc, f"POST {request.url.path}"))
         person = seed.PEOPLE[data.user]
         log.info("demo: session for %s in %s", person.id, project["project_id"])
-        return JSONResponse({"url": runtime.settings.public_url, **project,
-                             "token": seed.token_for(secret, runtime.settings, person),
+        return JSONResponse({"url": settings.public_url, **project,
+                             "token": seed.token_for(secret, settings, person),
                              "user": _person(data.user, person)}, headers=NO_STORE)
 
     async def to_page(_: Request) -> RedirectResponse:

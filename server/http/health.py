@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from rooms.errors import TwinspaceError
-from server.runtime import Runtime
+from server.services import Opened
 
+CHECKS = ("documents", "objects", "fanout")
 PROBE_TIMEOUT_SECS = 2.0  # a backend slower than this is as good as down for a load balancer
 
 
@@ -18,26 +20,20 @@ async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def readyz(runtime: Runtime):  # type: ignore[no-untyped-def]
+def readyz(opened: Opened) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def probe(_: Request) -> JSONResponse:
         """Each configured backend answers."""
+        if not opened.is_open:
+            return JSONResponse({"status": "unavailable", "checks": dict.fromkeys(CHECKS, "closed")},
+                                status_code=503)
+        services = opened.get()
         checks: dict[str, str] = {}
-        for name, backend in (("documents", runtime.documents), ("objects", runtime.objects)):
-            if backend is None:
-                checks[name] = "closed"
-                continue
+        for name, ping in zip(CHECKS, (services.documents.ping, services.objects.ping, services.fanout_ping)):
             try:
-                await asyncio.wait_for(backend.ping(), PROBE_TIMEOUT_SECS)
+                await asyncio.wait_for(ping(), PROBE_TIMEOUT_SECS)
                 checks[name] = "ok"
             except (TwinspaceError, TimeoutError, OSError):
                 checks[name] = "unavailable"
-        try:
-            if runtime.fanout_ping is None:
-                raise TimeoutError
-            await asyncio.wait_for(runtime.fanout_ping(), PROBE_TIMEOUT_SECS)
-            checks["fanout"] = "ok"
-        except (TwinspaceError, TimeoutError, OSError):
-            checks["fanout"] = "unavailable"
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
                             status_code=200 if ready else 503)

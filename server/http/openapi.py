@@ -23,7 +23,7 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 def build(endpoints: list[Endpoint], version: str) -> dict[str, Any]:
     models: dict[type[BaseModel], None] = {}
     for ep in endpoints:
-        for annotation in (ep.body, ep.response):
+        for annotation in (ep.body, ep.answers):
             model = _model_of(annotation)
             if model is not None:
                 models[model] = None
@@ -63,16 +63,16 @@ def build(endpoints: list[Endpoint], version: str) -> dict[str, Any]:
         if ep.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": refs[(ep.body, "validation")]}}}
-        model = _model_of(ep.response)
-        if ep.response is bytes:
+        model = _model_of(ep.answers)
+        if ep.answers is bytes:
             op["responses"]["200"] = {"description": "the file's bytes",
                                       "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}
             op["responses"]["206"] = {"description": "the requested byte range"}
         elif model is None:
-            op["responses"][str(ep.status if ep.response is not None else 204)] = {"description": "done"}
+            op["responses"][str(ep.status if ep.answers is not None else 204)] = {"description": "done"}
         else:
             schema = refs.get((model, "serialization")) or refs[(model, "validation")]
-            if get_origin(ep.response) is list:
+            if get_origin(ep.answers) is list:
                 schema = {"type": "array", "items": schema}
             op["responses"][str(ep.status)] = {"description": "ok",
                                                "content": {"application/json": {"schema": schema}}}

@@ -1,8 +1,11 @@
 """REST endpoints: one declaration per route, shared by the router and the OpenAPI document.
 
-Every endpoint goes through :func:`handle`: authenticate (``Authorization:
-Bearer``), read a bounded JSON body, validate it against the endpoint's
-schema, call the handler, and turn any :class:`TwinspaceError` into
+Each endpoint runs an action (``server/actions/base.py``), the same shape
+Socket.IO events run. :func:`handle` authenticates (``Authorization:
+Bearer``), reads a bounded JSON body, builds the action's payload from the
+path, the declared query parameters and the body, validates it, runs the
+action, answers, and sends the action's pushes once the response has gone
+(a Starlette background task). Any :class:`TwinspaceError` becomes
 ``{"error": {"code", "message"}}`` with its HTTP status.
 """
 
@@ -14,46 +17,46 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
 from rooms.models import User
 from server import wire
-from server.runtime import Runtime
+from server.actions.base import Action, Context
+from server.auth import TokenVerifier
+from server.realtime.fanout import Fanout
+from server.services import Opened
 
 log = logging.getLogger("twinspace.http")
 
 API_PREFIX = "/api/v1"
 
-
-@dataclass(frozen=True)
-class Call:
-    """What a REST handler receives."""
-
-    request: Request
-    user: User
-    runtime: Runtime
-
-    def param(self, name: str) -> str:
-        return str(self.request.path_params[name])
-
-
-Handler = Callable[[Call, Any], Awaitable[Any]]
+# (request, validated JSON body or None) -> the action's payload, for payloads that are not JSON
+Bind = Callable[[Request, BaseModel | None], Awaitable[Any]]
+# (context, path parameters) -> None: the resources a path names belong together (``*.not_found`` otherwise)
+Check = Callable[[Context, dict[str, str]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Endpoint:
     method: str
     path: str  # below API_PREFIX
-    handler: Handler
+    action: Action
     summary: str
-    body: type[BaseModel] | None = None
-    response: Any = None  # a model, list[model], or None for no content
+    body: type[BaseModel] | None = None  # the JSON body's schema; path and query parameters are added to it
     status: int = 200
     query: tuple[tuple[str, str], ...] = ()  # (name, description) of optional query parameters
     tag: str = "projects"
     raw_body: str | None = None  # the media type of a streamed, non-JSON request body
+    bind: Bind | None = None
+    check: Check | None = None
+    response: Any = ...  # what the answer holds, when it is not the action's result (a file's bytes)
+
+    @property
+    def answers(self) -> Any:
+        return self.action.result if self.response is ... else self.response
 
 
 def request_lang(request: Request, user: User | None = None) -> str:
@@ -88,35 +91,60 @@ async def read_body(request: Request, limit: int = wire.REST_BODY_MAX_BYTES) -> 
     return b"".join(chunks)
 
 
-async def authenticate(request: Request, runtime: Runtime) -> User:
+async def authenticate(request: Request, verifier: TokenVerifier) -> User:
     header = request.headers.get("authorization")
     if not header:
         raise Unauthenticated("auth.missing")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("auth.malformed")
-    return await runtime.verifier.verify(token.strip())
+    return await verifier.verify(token.strip())
 
 
-def handle(endpoint: Endpoint, runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
+def _payload(endpoint: Endpoint, request: Request, body: BaseModel | None) -> Any:
+    """The action's payload: the path parameters it names, the declared query parameters given, the body."""
+    schema = endpoint.action.payload
+    if schema is None:
+        return None
+    fields = schema.model_fields
+    data: dict[str, Any] = {name: request.query_params[name] for name, _ in endpoint.query
+                            if name in request.query_params}
+    data.update({k: v for k, v in request.path_params.items() if k in fields})
+    if body is not None:
+        data.update(body.model_dump())
+    return wire.parse(schema, data)
+
+
+def handle(endpoint: Endpoint, opened: Opened, verifier: TokenVerifier,
+           fanout: Fanout) -> Callable[[Request], Awaitable[Response]]:
     async def route(request: Request) -> Response:
         user: User | None = None
         try:
-            user = await authenticate(request, runtime)
-            data = None
+            user = await authenticate(request, verifier)
+            ctx = Context(user, opened.get())
+            body = None
             if endpoint.body is not None:
-                data = wire.parse_json(endpoint.body, await read_body(request))
-            result = await endpoint.handler(Call(request, user, runtime), data)
+                body = wire.parse_json(endpoint.body, await read_body(request))
+            if endpoint.check is not None:
+                await endpoint.check(ctx, {k: str(v) for k, v in request.path_params.items()})
+            payload = (await endpoint.bind(request, body) if endpoint.bind is not None
+                       else _payload(endpoint, request, body))
+            outcome = await endpoint.action.run(ctx, payload)
+            result = outcome.result
             if isinstance(result, Response):  # streamed files, redirects
-                return result
-            if endpoint.response is None:
-                return Response(status_code=204)
-            return JSONResponse(wire.jsonable(result), status_code=endpoint.status)
+                response = result
+            elif endpoint.answers is None:
+                response = Response(status_code=204)
+            else:
+                response = JSONResponse(wire.jsonable(result), status_code=endpoint.status)
         except TwinspaceError as exc:
             log.warning("rejected %s %s user=%s code=%s %s", request.method, request.url.path,
                         user.id if user else None, exc.code, exc.data.get("detail", ""))
             return error_response(request, exc, user)
         except Exception as exc:  # noqa: BLE001 - the client gets internal.error, the log the traceback
             return error_response(request, wire.unexpected(exc, f"{request.method} {request.url.path}"), user)
+        if outcome.pushes:  # answered, then told
+            response.background = BackgroundTask(fanout.deliver, outcome.pushes)
+        return response
 
     return route

@@ -1,9 +1,11 @@
 """The one table of Socket.IO events, and the dispatcher every event goes through.
 
-Handlers are registered from ``EVENTS`` (colons in ``area:verb`` names are
-not identifiers, so no ``on_`` methods). The dispatcher checks the size,
-validates the payload against the event's schema, calls the handler and
-returns the ack envelope; it logs every refusal.
+Events are registered from ``EVENTS`` (colons in ``area:verb`` names are
+not identifiers, so no ``on_`` methods). Each is an action
+(``server/actions/base.py``), the same shape REST endpoints run. The
+dispatcher checks the size, validates the payload against the action's
+schema, runs the action, returns the ack envelope and, once the ack is
+queued, hands the action's pushes to the fan-out; it logs every refusal.
 """
 
 from __future__ import annotations
@@ -13,69 +15,55 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
-from pydantic import BaseModel
 
 from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
+from rooms.models import User
 from server import wire
-from server.actions import forum as forum_actions
-from server.actions import mail as mail_actions
-from server.realtime import chat, projects
-from server.realtime.fanout import user_channel
-from server.realtime.session import Session
-from server.runtime import Runtime
+from server.actions import chat, forum, mail, projects
+from server.actions.base import Action, Connection, Context
+from server.auth import TokenVerifier
+from server.channels import user_channel
+from server.realtime.fanout import Fanout
+from server.services import Opened
 
 log = logging.getLogger("twinspace.events")
 
-Handler = Callable[[Session, Any], Awaitable[Any]]
-
-Event = tuple[type[BaseModel], Handler, Any]  # payload schema, handler, ack data (for the protocol document)
-
-
-def _from_actions(actions: dict[str, tuple[type[BaseModel], Any, Any]]) -> dict[str, Event]:
-    """Events for actions shared with REST, which take (runtime, user, payload)."""
-    def adapt(action: Any) -> Handler:
-        async def handler(session: Session, data: Any) -> Any:
-            return await action(session.runtime, session.user, data)
-        return handler
-    return {name: (schema, adapt(action), ack) for name, (schema, action, ack) in actions.items()}
-
-
-EVENTS: dict[str, Event] = {
-    **projects.EVENTS,
-    **chat.EVENTS,
-    **_from_actions(forum_actions.ACTIONS),
-    **_from_actions(mail_actions.ACTIONS),
+EVENTS: dict[str, Action] = {
+    **projects.ACTIONS,
+    **chat.ACTIONS,
+    **forum.ACTIONS,
+    **mail.ACTIONS,
 }
-
 
 
 def _lang_of(environ: dict[str, Any], auth: Any) -> str:
     if isinstance(auth, dict) and isinstance(auth.get("lang"), str):
-        return auth["lang"][:2].lower()
+        return str(auth["lang"][:2].lower())
     header = environ.get("HTTP_ACCEPT_LANGUAGE", "")
-    return header[:2].lower() if header else "en"
+    return str(header[:2].lower()) if header else "en"
 
 
-def register(sio: socketio.AsyncServer, runtime: Runtime) -> None:
+def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier, fanout: Fanout) -> None:
     """Attach connect/disconnect, every event of ``EVENTS`` and the catch-all to ``sio``."""
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
-            user = await runtime.verifier.verify(token)
+            user = await verifier.verify(token)
         except Unauthenticated as exc:
             log.warning("refused connection sid=%s code=%s %s", sid, exc.code, exc.data.get("detail", ""))
             body = wire.error_body(exc, _lang_of(environ, auth))
             raise socketio.exceptions.ConnectionRefusedError(body["message"], body) from None
         await sio.save_session(sid, {"user": user})
-        await runtime.fanout.subscribe(sid, user_channel(user.id))
+        await fanout.subscribe(sid, user_channel(user.id))
         log.info("connected sid=%s user=%s role=%s", sid, user.id, user.role)
 
     async def disconnect(sid: str, reason: Any = None) -> None:
         user = await _user(sio, sid)
-        if user is not None:
+        if user is not None and opened.is_open:
             try:
-                await chat.on_disconnect(Session(sid, user, runtime))
+                ctx = Context(user, opened.get(), Connection(sid, fanout))
+                await fanout.deliver(await chat.disconnected(ctx))
             except Exception as exc:  # noqa: BLE001 - a disconnect has nobody to answer
                 wire.unexpected(exc, "disconnect")
         log.info("disconnected sid=%s reason=%s", sid, reason)
@@ -83,8 +71,8 @@ def register(sio: socketio.AsyncServer, runtime: Runtime) -> None:
     sio.on("connect", handler=connect)
     sio.on("disconnect", handler=disconnect)
 
-    for name, (schema, handler, _ack) in EVENTS.items():
-        sio.on(name, handler=_dispatcher(sio, runtime, name, schema, handler))
+    for name, act in EVENTS.items():
+        sio.on(name, handler=_dispatcher(sio, opened, fanout, name, act))
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
         user = await _user(sio, sid)
@@ -95,16 +83,20 @@ def register(sio: socketio.AsyncServer, runtime: Runtime) -> None:
     sio.on("*", handler=unknown)
 
 
-async def _user(sio: socketio.AsyncServer, sid: str) -> Any:
+async def _user(sio: socketio.AsyncServer, sid: str) -> User | None:
     try:
         session = await sio.get_session(sid)
     except KeyError:
         return None
-    return session.get("user")
+    user = session.get("user")
+    return user if isinstance(user, User) else None
 
 
-def _dispatcher(sio: socketio.AsyncServer, runtime: Runtime, name: str, schema: type[BaseModel],
-                handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
+def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name: str,
+                act: Action) -> Callable[..., Awaitable[dict[str, Any]]]:
+    schema = act.payload
+    assert schema is not None, f"{name}: a Socket.IO event needs a payload schema"
+
     async def dispatch(sid: str, *args: Any) -> dict[str, Any]:
         user = await _user(sio, sid)
         lang = user.lang if user else None
@@ -118,14 +110,17 @@ def _dispatcher(sio: socketio.AsyncServer, runtime: Runtime, name: str, schema: 
             if size > wire.EVENT_PAYLOAD_MAX_BYTES:
                 raise InvalidRequest("request.too_large", limit_bytes=wire.EVENT_PAYLOAD_MAX_BYTES)
             data = wire.parse(schema, payload)
-            result = await handler(Session(sid, user, runtime), data)
-            return wire.ok(result)
+            outcome = await act.run(Context(user, opened.get(), Connection(sid, fanout)), data)
         except TwinspaceError as exc:
             log.warning("rejected event=%s user=%s code=%s %s", name, user.id if user else None,
                         exc.code, exc.data.get("detail", ""))
             return wire.failed(exc, lang)
         except Exception as exc:  # noqa: BLE001 - the client gets internal.error, the log the traceback
             return wire.failed(wire.unexpected(exc, name), lang)
+        ack = wire.ok(outcome.result)
+        # Answered (when this returns, python-socketio queues the ack before any task runs), then told.
+        fanout.after_answer(outcome.pushes)
+        return ack
 
     return dispatch
 

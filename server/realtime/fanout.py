@@ -1,31 +1,32 @@
 """The only place that sends pushes to clients.
 
-Callers reach it only after the store has confirmed what is being told.
-Recipients are chosen here explicitly: a chat room's pushes go to the
+Actions return their pushes (``server/actions/base.py``); the dispatchers
+hand them here once the answer has left, so a push always follows the
+store's confirmation and the acting client's answer. Recipients were
+chosen by the action, explicitly: a chat room's pushes go to the
 connections that joined it (which the policy let in), a person's pushes
-to that person's own connections. Socket.IO room names:
-
-- ``room:<room_id>``: connections that joined a chat room;
-- ``user:<user_id>``: every connection of one user (several tabs).
+to that person's own connections (``server/channels.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Sequence
 from typing import Any
 
 import socketio
 
-log = logging.getLogger(__name__)
-
 from rooms.chat_models import Message, PresenceEntry, PresenceUpdate, TypingPush, Unread
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import MailCopy, MailUnread
+from server.actions.base import Evicted, Later, PresenceChanged, Push, ToRoom, ToUsers
+from server.channels import room_channel, user_channel
 from server.wire import jsonable
 
-# Every push the server sends: event -> data, for the protocol document and its test.
+log = logging.getLogger(__name__)
+
+# Every push the server sends: event -> data, for the protocol document, the SDK's types and their tests.
 PUSHES = {
     "chat:message": Message,
     "chat:message_edited": Message,
@@ -42,26 +43,19 @@ PUSHES = {
     "mail:unread": MailUnread,
 }
 
-
-def room_channel(room_id: str) -> str:
-    return f"room:{room_id}"
-
-
-def user_channel(user_id: str) -> str:
-    return f"user:{user_id}"
-
-
 PRESENCE_BATCH_SECS = 0.2  # a class joining at once: one push per room, not one per pupil
 
 
 class Fanout:
+    """Sends pushes through python-socketio's client manager (in-process, or Redis between instances)."""
+
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self._sio = sio
         self._presence: dict[str, tuple[dict[str, PresenceEntry], set[str]]] = {}  # room -> (joined, left)
         self._flushing: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()  # owned here; awaited by aclose()
 
-    # ---- subscriptions -----------------------------------------------------
+    # ---- subscriptions (the Channels of server/actions/base.py) -------------
 
     async def subscribe(self, sid: str, channel: str) -> None:
         await self._sio.enter_room(sid, channel)
@@ -69,72 +63,73 @@ class Fanout:
     async def unsubscribe(self, sid: str, channel: str) -> None:
         await self._sio.leave_room(sid, channel)
 
-    # ---- pushes --------------------------------------------------------------
+    # ---- pushes -------------------------------------------------------------
+
+    def after_answer(self, pushes: Sequence[Push]) -> None:
+        """Send ``pushes`` in order once the running handler has returned (and its answer is queued).
+
+        Tasks start in the order they were created, so pushes of messages
+        stored one after the other leave in that order.
+        """
+        if pushes:
+            self._own(asyncio.create_task(self.deliver(pushes)))
+
+    async def deliver(self, pushes: Sequence[Push]) -> None:
+        """Send ``pushes`` now, in order. A push that cannot be sent is logged; what was stored stays
+        stored, and clients fill gaps by ``seq``."""
+        for push in pushes:
+            try:
+                await self._one(push)
+            except Exception as exc:  # noqa: BLE001 - the next push still goes out
+                log.warning("push %s not sent: %s", type(push).__name__, exc, exc_info=exc)
+
+    async def _one(self, push: Push) -> None:
+        if isinstance(push, ToRoom):
+            await self._emit(push.event, push.data, room_channel(push.room_id), push.skip_sid)
+        elif isinstance(push, ToUsers):
+            if push.user_ids:
+                await self._emit(push.event, push.data, [user_channel(u) for u in sorted(set(push.user_ids))],
+                                 push.skip_sid)
+        elif isinstance(push, PresenceChanged):
+            self._presence_changed(push)
+        elif isinstance(push, Evicted):
+            for sid in push.sids:
+                await self.unsubscribe(sid, room_channel(push.room_id))
+        elif isinstance(push, Later):
+            await self.deliver(await push.make())
+        else:  # pragma: no cover - the union is closed
+            raise TypeError(f"not a push: {push!r}")
 
     async def _emit(self, event: str, data: Any, channel: str | list[str], skip_sid: str | None = None) -> None:
         assert event in PUSHES, event
-        try:
-            await self._sio.emit(event, jsonable(data), room=channel, skip_sid=skip_sid)
-        except Exception as exc:  # noqa: BLE001 - what was stored stays stored; clients fill gaps by seq
-            log.warning("push %s not sent: %s", event, exc)
-
-    async def message_created(self, message: Message) -> None:
-        await self._emit("chat:message", message, room_channel(message.room_id))
-
-    async def message_edited(self, message: Message) -> None:
-        await self._emit("chat:message_edited", message, room_channel(message.room_id))
-
-    async def message_deleted(self, message: Message) -> None:
-        await self._emit("chat:message_deleted", message, room_channel(message.room_id))
-
-    async def typing(self, room_id: str, who: PresenceEntry, skip_sid: str) -> None:
-        await self._emit("chat:typing", TypingPush(room_id=room_id, user=who), room_channel(room_id), skip_sid)
-
-    def after_ack(self, *pushes: Coroutine[Any, Any, None]) -> None:
-        """Send ``pushes`` in order once the running handler has returned (and its ack is queued).
-
-        Tasks start in the order they were created, so pushes scheduled for
-        messages stored one after the other leave in that order.
-        """
-        async def in_order() -> None:
-            for push in pushes:
-                await push
-        self._own(asyncio.create_task(in_order()))
+        await self._sio.emit(event, jsonable(data), room=channel, skip_sid=skip_sid)
 
     def _own(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def presence_changed(self, room_id: str, joined: PresenceEntry | None = None, left: str | None = None) -> None:
+    def _presence_changed(self, change: PresenceChanged) -> None:
         """Someone came online or went offline in a room: told to the room in one batched push."""
-        batch = self._presence.setdefault(room_id, ({}, set()))
-        if joined is not None:
-            batch[0][joined.user_id] = joined
-            batch[1].discard(joined.user_id)
-        if left is not None:
-            batch[0].pop(left, None)
-            batch[1].add(left)
-        if room_id not in self._flushing:
-            self._flushing.add(room_id)
-            self._own(asyncio.create_task(self._flush_presence(room_id), name=f"presence:{room_id}"))
+        batch = self._presence.setdefault(change.room_id, ({}, set()))
+        if change.joined is not None:
+            batch[0][change.joined.user_id] = change.joined
+            batch[1].discard(change.joined.user_id)
+        if change.left is not None:
+            batch[0].pop(change.left, None)
+            batch[1].add(change.left)
+        if change.room_id not in self._flushing:
+            self._flushing.add(change.room_id)
+            self._own(asyncio.create_task(self._flush_presence(change.room_id), name=f"presence:{change.room_id}"))
 
     async def _flush_presence(self, room_id: str) -> None:
         await asyncio.sleep(PRESENCE_BATCH_SECS)
         self._flushing.discard(room_id)
         joined, left = self._presence.pop(room_id, ({}, set()))
         if joined or left:
-            await self._emit("presence:update", PresenceUpdate(room_id=room_id, joined=list(joined.values()),
-                                                               left=sorted(left)), room_channel(room_id))
+            update = PresenceUpdate(room_id=room_id, joined=list(joined.values()), left=sorted(left))
+            await self.deliver([ToRoom("presence:update", update, room_id)])
 
     async def aclose(self) -> None:
-        """Send the presence changes still waiting, then stop; the lifespan calls it once."""
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def unread(self, user_id: str, unread: Unread, skip_sid: str) -> None:
-        """A person's read state moved: told to their other connections (the one that acted has its ack)."""
-        await self._emit("room:unread", unread, user_channel(user_id), skip_sid)
-
-    async def to_users(self, event: str, data: Any, user_ids: list[str]) -> None:
-        """A push to every connection of each of ``user_ids`` (forum and mail)."""
-        if user_ids:
-            await self._emit(event, data, [user_channel(u) for u in sorted(set(user_ids))])
+        """Send the pushes still waiting, then stop; the lifespan calls it once."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

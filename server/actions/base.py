@@ -1,0 +1,142 @@
+"""The one shape of every action: ``(Context, payload) -> Outcome(result, pushes)``.
+
+An action is what a Socket.IO event or a REST endpoint does, written once
+for both: it calls the domain and returns the answer together with the
+pushes that what it changed calls for. It never emits. Both dispatchers
+(``server/realtime/events.py`` and ``server/http/routing.py``) send the
+answer first and then hand the pushes to the fan-out
+(``server/realtime/fanout.py``), the only place that emits. That keeps
+"stored, then answered, then told" true on every path, and puts the choice
+of recipients in the action, next to the policy decision that allows it.
+
+A push names its recipients explicitly:
+
+- :class:`ToRoom`: the connections that joined a chat room (which the
+  policy let in);
+- :class:`ToUsers`: every connection of each named person;
+- :class:`PresenceChanged`: someone came online or went offline in a room
+  (batched per room by the fan-out);
+- :class:`Evicted`: connections that must stop hearing a room at once (a
+  member removed from the project);
+- :class:`Later`: pushes whose data is read only after the answer has left
+  (a recipient's unread count), so the answer does not wait for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from rooms.chat_models import PresenceEntry
+from rooms.errors import InvalidRequest
+from rooms.models import User
+from server.services import Services
+
+R = TypeVar("R")
+
+
+class Channels(Protocol):
+    """The Socket.IO channels a connection listens to (``room:<id>``, ``user:<id>``)."""
+
+    async def subscribe(self, sid: str, channel: str) -> None: ...
+
+    async def unsubscribe(self, sid: str, channel: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The acting Socket.IO connection, for the actions that change what it listens to."""
+
+    sid: str
+    channels: Channels
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an action receives besides its payload."""
+
+    user: User
+    services: Services
+    connection: Connection | None = None  # None over REST
+
+    @property
+    def sid(self) -> str | None:
+        """The acting connection's id (its own pushes may skip it), None over REST."""
+        return self.connection.sid if self.connection is not None else None
+
+    def socket(self) -> Connection:
+        """The acting connection; ``request.invalid`` for an action that only makes sense over Socket.IO."""
+        if self.connection is None:
+            raise InvalidRequest("request.invalid", detail="this action needs a Socket.IO connection")
+        return self.connection
+
+
+@dataclass(frozen=True)
+class ToRoom:
+    event: str
+    data: Any
+    room_id: str
+    skip_sid: str | None = None
+
+
+@dataclass(frozen=True)
+class ToUsers:
+    event: str
+    data: Any
+    user_ids: tuple[str, ...]
+    skip_sid: str | None = None
+
+
+@dataclass(frozen=True)
+class PresenceChanged:
+    room_id: str
+    joined: PresenceEntry | None = None
+    left: str | None = None
+
+
+@dataclass(frozen=True)
+class Evicted:
+    room_id: str
+    sids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Later:
+    make: Callable[[], Awaitable[Sequence[Push]]]
+
+
+Push = ToRoom | ToUsers | PresenceChanged | Evicted | Later
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[R]):
+    """An action's answer and the pushes to send once it has been answered, in order."""
+
+    result: R
+    pushes: tuple[Push, ...] = ()
+
+
+def answer(result: R, *pushes: Push) -> Outcome[R]:
+    return Outcome(result, pushes)
+
+
+Run = Callable[[Context, Any], Awaitable[Outcome[Any]]]
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action: its payload schema, what its answer holds (for the docs and the SDK), its code."""
+
+    payload: type[BaseModel] | None
+    result: Any
+    run: Run
+
+
+def action(payload: type[BaseModel] | None, result: Any) -> Callable[[Run], Action]:
+    """Declare an action: ``@action(ChatSendIn, Message)`` over ``async def send(ctx, data) -> Outcome``."""
+    def wrap(run: Run) -> Action:
+        return Action(payload, result, run)
+    return wrap

@@ -1,0 +1,115 @@
+"""Chat actions: joining rooms, sending, reading, editing; pushes to the room's connections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rooms.chat_models import (
+    ChatDeleteIn,
+    ChatEditIn,
+    ChatHistoryIn,
+    ChatReadIn,
+    ChatSendIn,
+    History,
+    Message,
+    RoomJoined,
+    RoomJoinIn,
+    RoomLeft,
+    RoomRefIn,
+    TypingAck,
+    TypingPush,
+    Unread,
+)
+from server.actions.base import Context, Outcome, PresenceChanged, Push, ToRoom, ToUsers, action, answer
+from server.channels import room_channel
+
+
+@action(RoomJoinIn, RoomJoined)
+async def room_join(ctx: Context, data: RoomJoinIn) -> Outcome[Any]:
+    conn, chat = ctx.socket(), ctx.services.chat
+    await chat.room(ctx.user, data.room_id)  # refuse before subscribing
+    # Subscribe first, then read: a message stored in between arrives twice
+    # (page and push, same seq) rather than not at all.
+    await conn.channels.subscribe(conn.sid, room_channel(data.room_id))
+    try:
+        joined = await chat.join(ctx.user, conn.sid, data.room_id, data.since_seq)
+    except BaseException:
+        await conn.channels.unsubscribe(conn.sid, room_channel(data.room_id))
+        raise
+    pushes = (PresenceChanged(data.room_id, joined=joined.who),) if joined.came_online else ()
+    return answer(joined.result, *pushes)
+
+
+@action(RoomRefIn, RoomLeft)
+async def room_leave(ctx: Context, data: RoomRefIn) -> Outcome[Any]:
+    conn = ctx.socket()
+    await conn.channels.unsubscribe(conn.sid, room_channel(data.room_id))
+    gone = await ctx.services.chat.leave(data.room_id, conn.sid)
+    pushes = (PresenceChanged(data.room_id, left=gone.user_id),) if gone is not None else ()
+    return answer(RoomLeft(room_id=data.room_id), *pushes)
+
+
+def _own_unread(ctx: Context, unread: Unread) -> ToUsers:
+    """A person's read state moved: told to their other connections (the acting one has its answer)."""
+    return ToUsers("room:unread", unread, (ctx.user.id,), skip_sid=ctx.sid)
+
+
+@action(ChatSendIn, Message)
+async def chat_send(ctx: Context, data: ChatSendIn) -> Outcome[Any]:
+    chat = ctx.services.chat
+    message, created = await chat.send(ctx.user, data)
+    if not created:  # a retry: the room was told the first time
+        return answer(message)
+    return answer(message, ToRoom("chat:message", message, message.room_id),
+                  _own_unread(ctx, chat.unread_after_send(message)))
+
+
+@action(ChatHistoryIn, History)
+async def chat_history(ctx: Context, data: ChatHistoryIn) -> Outcome[Any]:
+    return answer(await ctx.services.chat.history(ctx.user, data))
+
+
+@action(ChatEditIn, Message)
+async def chat_edit(ctx: Context, data: ChatEditIn) -> Outcome[Any]:
+    message = await ctx.services.chat.edit(ctx.user, data.room_id, data.message_id, data.text)
+    return answer(message, ToRoom("chat:message_edited", message, message.room_id))
+
+
+@action(ChatDeleteIn, Message)
+async def chat_delete(ctx: Context, data: ChatDeleteIn) -> Outcome[Any]:
+    message = await ctx.services.chat.delete(ctx.user, data.room_id, data.message_id)
+    return answer(message, ToRoom("chat:message_deleted", message, message.room_id))
+
+
+@action(RoomRefIn, TypingAck)
+async def chat_typing(ctx: Context, data: RoomRefIn) -> Outcome[Any]:
+    who = await ctx.services.chat.typing(ctx.user, data.room_id)
+    if who is None:
+        return answer(TypingAck(sent=False))  # throttled: the others were told a moment ago
+    return answer(TypingAck(sent=True),
+                  ToRoom("chat:typing", TypingPush(room_id=data.room_id, user=who), data.room_id, skip_sid=ctx.sid))
+
+
+@action(ChatReadIn, Unread)
+async def chat_read(ctx: Context, data: ChatReadIn) -> Outcome[Any]:
+    unread = await ctx.services.chat.mark_read(ctx.user, data.room_id, data.seq)
+    return answer(unread, _own_unread(ctx, unread))
+
+
+async def disconnected(ctx: Context) -> tuple[Push, ...]:
+    """A connection closed: it leaves every room's presence, and those rooms are told."""
+    assert ctx.sid is not None
+    return tuple(PresenceChanged(room_id, left=entry.user_id)
+                 for room_id, entry in await ctx.services.chat.disconnect(ctx.sid))
+
+
+ACTIONS = {
+    "room:join": room_join,
+    "room:leave": room_leave,
+    "chat:send": chat_send,
+    "chat:history": chat_history,
+    "chat:edit": chat_edit,
+    "chat:delete": chat_delete,
+    "chat:typing": chat_typing,
+    "chat:read": chat_read,
+}

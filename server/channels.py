@@ -1,0 +1,15 @@
+"""Socket.IO channel names: who hears a push.
+
+- ``room:<room_id>``: the connections that joined a chat room (which the policy let in);
+- ``user:<user_id>``: every connection of one person (several tabs).
+"""
+
+from __future__ import annotations
+
+
+def room_channel(room_id: str) -> str:
+    return f"room:{room_id}"
+
+
+def user_channel(user_id: str) -> str:
+    return f"user:{user_id}"

@@ -1,0 +1,75 @@
+"""The domain services an action works with, built once by the lifespan.
+
+:class:`Services` is immutable: the lifespan opens the stores, builds it
+in one go and hands it to :class:`Opened`, which the transports ask for
+it on every request. Before the lifespan has opened the stores and after
+it has closed them, asking answers ``backend.unavailable``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from rooms.chat import ChatRules, ChatService
+from rooms.errors import Unavailable
+from rooms.files import FileRules, FileService
+from rooms.forum import ForumService
+from rooms.mail import MailService
+from rooms.ports import DocumentStore, ObjectStore, Presence, RateLimiter
+from rooms.projects import ProjectService
+from server.settings import Settings
+
+
+@dataclass(frozen=True, kw_only=True)
+class Services:
+    """Every domain service over one set of opened backends."""
+
+    settings: Settings
+    documents: DocumentStore
+    objects: ObjectStore
+    limiter: RateLimiter
+    fanout_ping: Callable[[], Awaitable[None]]
+    projects: ProjectService
+    chat: ChatService
+    forum: ForumService
+    mail: MailService
+    files: FileService
+
+    @classmethod
+    def build(cls, settings: Settings, documents: DocumentStore, objects: ObjectStore, presence: Presence,
+              limiter: RateLimiter, fanout_ping: Callable[[], Awaitable[None]]) -> Services:
+        projects = ProjectService(documents)
+        files = FileService(documents, objects, projects,
+                            FileRules(max_bytes=settings.file_max_bytes, quota_bytes=settings.project_quota_bytes))
+        chat = ChatService(documents, projects, presence, limiter,
+                           ChatRules(rate_messages=settings.chat_rate_messages,
+                                     rate_window_secs=settings.chat_rate_window_secs), files)
+        mail = MailService(documents, projects, limiter, settings.mail_rate_messages,
+                           settings.mail_rate_window_secs, files)
+        return cls(settings=settings, documents=documents, objects=objects, limiter=limiter,
+                   fanout_ping=fanout_ping, projects=projects, chat=chat, forum=ForumService(documents, projects, files),
+                   mail=mail, files=files)
+
+
+class Opened:
+    """The services while the lifespan has them open; one per application."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    def open(self, services: Services) -> None:
+        self._services = services
+
+    def close(self) -> None:
+        self._services = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._services is not None
+
+    def get(self) -> Services:
+        """The open services, or ``backend.unavailable`` outside the lifespan."""
+        if self._services is None:
+            raise Unavailable("backend.unavailable", backend="documents")
+        return self._services
