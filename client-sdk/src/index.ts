@@ -31,4 +31,5 @@ export {
   ValidationError,
   isTwinspaceError,
 } from "./errors.js";
+export type { ClientCode, CodeFamily, KnownCode } from "./errors.js";
 export type * from "./types.js";
