@@ -51,6 +51,14 @@ type FamilyOf<C> = C extends `${infer F}.${string}` ? `${F}.` : never;
 export type CodeFamily = FamilyOf<KnownCode>;
 
 /**
+ * What led to an error, as ES2022's `ErrorOptions` (declared here so that
+ * the package's types do not need the ES2022 library).
+ */
+export interface CauseOptions {
+  cause?: unknown;
+}
+
+/**
  * Marks TwinspaceErrors. A symbol from the global registry is the same in
  * every copy of the SDK and every realm, where `instanceof` is not.
  */
@@ -77,7 +85,7 @@ export class TwinspaceError extends Error {
   readonly status: number | undefined;
 
   constructor(code: string, message: string, details: Record<string, unknown> = {}, status?: number,
-    options?: ErrorOptions) {
+    options?: CauseOptions) {
     super(message, options);
     this.code = code;
     this.details = details;
@@ -171,7 +179,7 @@ export class TimeoutError extends TwinspaceError {
 }
 
 type ErrorClass = new (code: string, message: string, details?: Record<string, unknown>, status?: number,
-  options?: ErrorOptions) => TwinspaceError;
+  options?: CauseOptions) => TwinspaceError;
 
 const BY_CODE: Partial<Record<KnownCode, ErrorClass>> = {
   "permission.denied": ForbiddenError,
@@ -217,7 +225,7 @@ function classOf(code: string, status?: number): ErrorClass {
 
 /** The error for a code, as the right subclass. */
 export function makeError(code: string, message: string, details: Record<string, unknown> = {}, status?: number,
-  options?: ErrorOptions): TwinspaceError {
+  options?: CauseOptions): TwinspaceError {
   const Class = classOf(code, status);
   return new Class(code, message, details, status, options);
 }

@@ -31,5 +31,5 @@ export {
   ValidationError,
   isTwinspaceError,
 } from "./errors.js";
-export type { ClientCode, CodeFamily, KnownCode } from "./errors.js";
+export type { CauseOptions, ClientCode, CodeFamily, KnownCode } from "./errors.js";
 export type * from "./types.js";

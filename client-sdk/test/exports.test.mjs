@@ -21,7 +21,7 @@ const VALUES = [
 
 /** What the type declarations export besides those. */
 const TYPES = [
-  "AckOf", "Attachment", "ChatSendPayload", "ClientCode", "ClientEvents", "ClientOptions", "ClientState",
+  "AckOf", "Attachment", "CauseOptions", "ChatSendPayload", "ClientCode", "ClientEvents", "ClientOptions", "ClientState",
   "CodeFamily", "Correspondent", "ErrorCode", "FileRecord", "FileRef", "ForumEvents", "GetToken", "History",
   "HistoryOptions", "JoinOptions", "KnownCode", "Listener", "Mail", "MailCopy", "MailDeleted", "MailEvents",
   "MailFolder", "MailListOptions", "MailPage", "MailSendPayload", "MailUnread", "Member", "MemberRole", "MemberView",
