@@ -1,11 +1,28 @@
 /**
  * Every failure the SDK reports is a TwinspaceError carrying a stable,
- * dotted `code`: the server's own (docs/protocol.md, "Error codes") or one
- * of the client-side codes below. Subclasses group the codes by family so
- * that applications can branch with `instanceof`.
+ * dotted `code`: the server's own (docs/protocol.md, "Error codes"; the
+ * {@link ErrorCode} union is generated from the server) or one of the
+ * client-side {@link ClientCodes}. Subclasses group the codes by family so
+ * that applications can branch with `instanceof`; {@link isTwinspaceError}
+ * also recognises errors made by another copy of the SDK (a second bundle,
+ * the browser file next to a bundled copy, another realm such as an iframe).
+ *
+ * Tree:
+ *
+ *     TwinspaceError        (code, details, status, cause)
+ *     ├── AuthError         auth.*, client.token_unavailable
+ *     ├── ForbiddenError    permission.denied, project.not_open, project.archived
+ *     ├── NotFoundError     *.not_found
+ *     ├── ValidationError   request.*, too long, too large, refused recipients and files
+ *     ├── ConflictError     forum.thread_locked, member.exists, project.bad_state, ...
+ *     ├── RateLimitedError  rate.limited
+ *     ├── ServerError       internal.error, backend.unavailable
+ *     ├── ConnectionError   client.disconnected, client.closed, client.network, client.aborted
+ *     └── TimeoutError      client.timeout
  */
 
 import type { WireError } from "./protocol.js";
+import type { ErrorCode } from "./wire.js";
 
 /** Codes the SDK itself produces (the server never sends these). */
 export const ClientCodes = {
@@ -25,44 +42,108 @@ export const ClientCodes = {
   aborted: "client.aborted",
 } as const;
 
+/** A code the SDK itself produces. */
+export type ClientCode = (typeof ClientCodes)[keyof typeof ClientCodes];
+/** Every code this SDK knows of: the server's and its own. */
+export type KnownCode = ErrorCode | ClientCode;
+type FamilyOf<C> = C extends `${infer F}.${string}` ? `${F}.` : never;
+/** A family of codes, written as its first part and a dot: `"auth."` matches every `auth.*` code. */
+export type CodeFamily = FamilyOf<KnownCode>;
+
+/**
+ * What led to an error, as ES2022's `ErrorOptions` (declared here so that
+ * the package's types do not need the ES2022 library).
+ */
+export interface CauseOptions {
+  cause?: unknown;
+}
+
+/**
+ * Marks TwinspaceErrors. A symbol from the global registry is the same in
+ * every copy of the SDK and every realm, where `instanceof` is not.
+ */
+const BRAND = Symbol.for("@twinspace/client.TwinspaceError");
+
+/**
+ * The base of every error the SDK throws or rejects with: a request the
+ * server refused (its code and message, in the user's language), a
+ * connection or token problem, or an answer the protocol does not describe
+ * (`client.bad_response`). A code with no family of its own (one newer than
+ * this SDK, say) gives a plain TwinspaceError. The error that led to it, if
+ * any (a failed `fetch`, a `getToken` that threw), is its `cause`.
+ */
 export class TwinspaceError extends Error {
   override name = "TwinspaceError";
-  /** A stable dotted code to branch on, e.g. `room.not_found`. */
-  readonly code: string;
+  /**
+   * A stable dotted code to branch on, e.g. `room.not_found`. A newer server
+   * may send a code this SDK does not know yet, hence any string.
+   */
+  readonly code: KnownCode | (string & {});
   /** The values the message speaks of (e.g. `retry_after_secs`), as the server sent them. */
   readonly details: Record<string, unknown>;
   /** The HTTP status, for errors from REST calls. */
   readonly status: number | undefined;
 
-  constructor(code: string, message: string, details: Record<string, unknown> = {}, status?: number) {
-    super(message);
+  constructor(code: string, message: string, details: Record<string, unknown> = {}, status?: number,
+    options?: CauseOptions) {
+    super(message, options);
     this.code = code;
     this.details = details;
     this.status = status;
+    // Runtimes older than ES2022 ignore the options of Error.
+    if (options && "cause" in options && !("cause" in this)) {
+      Object.defineProperty(this, "cause", { value: options.cause, writable: true, configurable: true });
+    }
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
-/** The token was refused (`auth.*`), or no token could be had from `getToken`. */
+/**
+ * Thrown when the server refuses the token (`auth.*`: expired, badly signed,
+ * from an untrusted issuer...) and no new one helped, or when none could be
+ * had: `getToken` threw or returned something that is not a token
+ * (`client.token_unavailable`, with what it threw as `cause`). The client
+ * emits it as `error`, and as `closed` when it gives up.
+ */
 export class AuthError extends TwinspaceError {
   override name = "AuthError";
 }
-/** Not allowed: `permission.denied`, `project.not_open`, `project.archived`. */
+/**
+ * Thrown when the user may not do what was asked: `permission.denied` (a
+ * visitor writing, a pupil joining the staff room), `project.not_open`,
+ * `project.archived`.
+ */
 export class ForbiddenError extends TwinspaceError {
   override name = "ForbiddenError";
 }
-/** The thing asked for does not exist, or may not be seen: every `*.not_found`. */
+/**
+ * Thrown when the thing asked for does not exist, or may not be seen by the
+ * user: every `*.not_found` (`room.not_found`, `file.not_found`...).
+ */
 export class NotFoundError extends TwinspaceError {
   override name = "NotFoundError";
 }
-/** The request was refused as it stands: `request.invalid`, too long, too large, a wrong recipient, a refused file type... */
+/**
+ * Thrown when the request is refused as it stands: `request.invalid` (a
+ * field too long, empty or of the wrong type; `details` does not say which,
+ * the message does), `request.too_large`, a recipient outside the project, a
+ * refused file type or size...
+ */
 export class ValidationError extends TwinspaceError {
   override name = "ValidationError";
 }
-/** The request conflicts with the current state: a locked thread, an existing member, the last admin... */
+/**
+ * Thrown when the request conflicts with the current state: a locked
+ * thread, an existing member, the last admin, a project in the wrong state.
+ */
 export class ConflictError extends TwinspaceError {
   override name = "ConflictError";
 }
-/** Too many requests; `retryAfterSecs` says when to try again. */
+/**
+ * Thrown when the user sent too much too fast (`rate.limited`);
+ * `retryAfterSecs` says when to try again. Chat sends wait and retry by
+ * themselves; other requests reject with it.
+ */
 export class RateLimitedError extends TwinspaceError {
   override name = "RateLimitedError";
   get retryAfterSecs(): number | undefined {
@@ -70,22 +151,37 @@ export class RateLimitedError extends TwinspaceError {
     return typeof value === "number" ? value : undefined;
   }
 }
-/** The server failed (`internal.error`) or a backend is down (`backend.unavailable`). */
+/**
+ * Thrown when the server failed (`internal.error`, never with its details)
+ * or one of its backends is down (`backend.unavailable`), and by REST calls
+ * answered with a 5xx status.
+ */
 export class ServerError extends TwinspaceError {
   override name = "ServerError";
 }
-/** The connection is not there, dropped, or the client was closed (`client.disconnected`, `client.closed`, `client.network`). */
+/**
+ * Thrown when the connection is not there: it dropped before a request that
+ * may not be repeated was answered (`client.disconnected`: it may or may not
+ * have been done), the client was closed or the room left
+ * (`client.closed`), a REST call could not reach the server
+ * (`client.network`, with the network error as `cause`), or the request was
+ * cancelled through its AbortSignal (`client.aborted`).
+ */
 export class ConnectionError extends TwinspaceError {
   override name = "ConnectionError";
 }
-/** No answer in time (`client.timeout`). */
+/**
+ * Thrown when a request got no answer within `requestTimeoutMs`
+ * (`client.timeout`), reconnecting included.
+ */
 export class TimeoutError extends TwinspaceError {
   override name = "TimeoutError";
 }
 
-type ErrorClass = new (code: string, message: string, details?: Record<string, unknown>, status?: number) => TwinspaceError;
+type ErrorClass = new (code: string, message: string, details?: Record<string, unknown>, status?: number,
+  options?: CauseOptions) => TwinspaceError;
 
-const BY_CODE: Record<string, ErrorClass> = {
+const BY_CODE: Partial<Record<KnownCode, ErrorClass>> = {
   "permission.denied": ForbiddenError,
   "project.not_open": ForbiddenError,
   "project.archived": ForbiddenError,
@@ -116,7 +212,7 @@ const BY_STATUS: Record<number, ErrorClass> = {
 };
 
 function classOf(code: string, status?: number): ErrorClass {
-  const exact = BY_CODE[code];
+  const exact = BY_CODE[code as KnownCode];
   if (exact) return exact;
   if (code.startsWith("auth.")) return AuthError;
   if (code.endsWith(".not_found")) return NotFoundError;
@@ -128,9 +224,10 @@ function classOf(code: string, status?: number): ErrorClass {
 }
 
 /** The error for a code, as the right subclass. */
-export function makeError(code: string, message: string, details: Record<string, unknown> = {}, status?: number): TwinspaceError {
+export function makeError(code: string, message: string, details: Record<string, unknown> = {}, status?: number,
+  options?: CauseOptions): TwinspaceError {
   const Class = classOf(code, status);
-  return new Class(code, message, details, status);
+  return new Class(code, message, details, status, options);
 }
 
 /** The error for a server's `{code, message, data}`. */
@@ -149,12 +246,20 @@ export function isWireError(value: unknown): value is WireError {
 
 /**
  * True when `error` is a TwinspaceError (optionally with exactly `code`, or
- * with a code starting with `code` when it ends with a dot: `"auth."`).
+ * with a code of the family `code` when it ends with a dot: `"auth."`).
+ * Unlike `instanceof`, it recognises errors made by another copy of the SDK
+ * or in another realm. Codes are checked against the ones this SDK knows,
+ * so a misspelt code is a type error.
  */
-export function isTwinspaceError(error: unknown, code?: string): error is TwinspaceError {
-  if (!(error instanceof TwinspaceError)) return false;
+export function isTwinspaceError(error: unknown, code?: KnownCode | CodeFamily): error is TwinspaceError {
+  if (!(error instanceof TwinspaceError || isBranded(error))) return false;
   if (code === undefined) return true;
   return code.endsWith(".") ? error.code.startsWith(code) : error.code === code;
+}
+
+function isBranded(value: unknown): value is TwinspaceError {
+  return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
+    && typeof (value as { code?: unknown }).code === "string";
 }
 
 /** Auth refusals a fresh token may cure (every `auth.*` but a refused browser origin). */

@@ -13,7 +13,8 @@ export { MailBox } from "./mail.js";
 export type { MailListOptions, NewMail } from "./mail.js";
 export type { UploadData, UploadOptions, UploadProgress } from "./upload.js";
 export type { GetToken } from "./token.js";
-export type { ChatSendPayload } from "./protocol.js";
+export type { AckOf, ChatSendPayload, MailSendPayload, PayloadOf, PushEvent, Pushes, RequestEvent, Requests } from "./protocol.js";
+export { Limits } from "./wire.js";
 export type { TransportName } from "./transport.js";
 export type { Listener } from "./emitter.js";
 export {
@@ -30,4 +31,5 @@ export {
   ValidationError,
   isTwinspaceError,
 } from "./errors.js";
+export type { CauseOptions, ClientCode, CodeFamily, KnownCode } from "./errors.js";
 export type * from "./types.js";

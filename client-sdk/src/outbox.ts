@@ -97,7 +97,7 @@ export class Outbox {
           if (this.queue[0] !== item) continue; // settled meanwhile (room left, client closed)
           const error = caught instanceof TwinspaceError
             ? caught
-            : makeError(ClientCodes.badResponse, String(caught));
+            : makeError(ClientCodes.badResponse, String(caught), {}, undefined, { cause: caught });
           if (error instanceof TimeoutError) continue; // no ack yet: same client_id again
           if (error instanceof ConnectionError) return; // the room pumps again once rejoined
           const delay = this.retryDelay(item, error);

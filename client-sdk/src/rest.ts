@@ -94,7 +94,8 @@ export class Rest {
         }
         if (controller.signal.aborted) throw timeoutError(`${request.method} ${request.path}`);
         throw new ConnectionError(ClientCodes.network,
-          `${request.method} ${request.path} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+          `${request.method} ${request.path} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+          {}, undefined, { cause });
       } finally {
         if (timer !== undefined) clearTimeout(timer);
         request.signal?.removeEventListener("abort", cancel);

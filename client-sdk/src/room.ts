@@ -18,6 +18,7 @@ import { Outbox } from "./outbox.js";
 import type { ChatSendPayload, PushEvent, Pushes } from "./protocol.js";
 import { MessageSequence } from "./sequence.js";
 import type { Transport } from "./transport.js";
+import { Limits } from "./wire.js";
 import type {
   History,
   Message,
@@ -30,7 +31,7 @@ import type {
 } from "./types.js";
 
 /** The most messages one `chat:history` page may hold (CHAT_PAGE_MAX). */
-const HISTORY_PAGE_MAX = 200;
+const HISTORY_PAGE_MAX = Limits.CHAT_PAGE_MAX;
 /** Wait before trying again to catch up or rejoin after a failure that may pass. */
 const RETRY_DELAY_MS = 2_000;
 /** Typing notices are worth little late: do not wait long for their ack. */

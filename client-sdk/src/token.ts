@@ -118,7 +118,7 @@ export class TokenSource {
       answer = await getToken();
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
-      throw new AuthError(ClientCodes.tokenUnavailable, `getToken() failed: ${reason}`, { cause });
+      throw new AuthError(ClientCodes.tokenUnavailable, `getToken() failed: ${reason}`, {}, undefined, { cause });
     }
     if (typeof answer !== "string" || answer.trim() === "") {
       throw new AuthError(ClientCodes.tokenUnavailable, "getToken() did not return a token.");

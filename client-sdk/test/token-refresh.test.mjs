@@ -109,5 +109,7 @@ test("a getToken that fails is reported and asked again", async () => {
   await within(client.ready(), "the client to connect");
   assert.equal(errors[0].code, "client.token_unavailable");
   assert.match(errors[0].message, /portal unreachable/);
+  assert.equal(errors[0].cause?.message, "portal unreachable", "what getToken threw is the cause");
+  assert.deepEqual(errors[0].details, {});
   assert.equal((await client.me()).id, "pupil_fr");
 });
