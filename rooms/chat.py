@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from rooms import limits
+from rooms import limits, policy
 from rooms.chat_models import (
     ChatHistoryIn,
     ChatSendIn,
@@ -25,7 +25,7 @@ from rooms.chat_models import (
     RoomJoined,
     Unread,
 )
-from rooms.errors import Conflict, Forbidden, InvalidRequest, NotFound, RateLimited
+from rooms.errors import Conflict, InvalidRequest, NotFound, RateLimited
 from rooms.file_models import Attachment
 from rooms.files import FileService
 from rooms.ids import new_id, utcnow
@@ -203,8 +203,7 @@ class ChatService:
         message = await self._store.get_message(room_id, message_id)
         if message is None or message.deleted:
             raise NotFound("message.not_found")
-        if message.author_id != user.id:
-            raise Forbidden("permission.denied", action="chat.edit")
+        policy.check_author(user.id, message.author_id)
         return message
 
     # ---- retention -------------------------------------------------------------------

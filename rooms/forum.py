@@ -14,7 +14,7 @@ gets a new post moves to the top: it shows in a refreshed first page.)
 from __future__ import annotations
 
 from rooms import cursors, limits, policy
-from rooms.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from rooms.errors import Conflict, InvalidRequest, NotFound
 from rooms.file_models import Attachment
 from rooms.files import FileService
 from rooms.forum_models import (
@@ -92,8 +92,7 @@ class ForumService:
 
     async def edit_thread(self, user: User, data: ThreadEditIn) -> tuple[Thread, Space]:
         thread, access = await self._thread(user, data.thread_id, "space.write")
-        if thread.author_id != user.id:
-            raise Forbidden("permission.denied", action="forum.edit")
+        policy.check_author(user.id, thread.author_id)
         changes: dict[str, object] = {"edited_at": utcnow()}
         if data.title is not None:
             changes["title"] = data.title
@@ -166,8 +165,7 @@ class ForumService:
         space = await self._store.get_space(thread.forum_id)
         assert space is not None
         access.check("space.write", space.visibility)
-        if post.author_id != user.id:
-            raise Forbidden("permission.denied", action="forum.edit")
+        policy.check_author(user.id, post.author_id)
         updated = await self._store.update_post(post.id, {"body": body, "body_html": render(body),
                                                           "edited_at": utcnow()})
         if updated is None:

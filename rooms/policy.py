@@ -61,7 +61,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("file.upload", True, False, False, "upload a file to the project"),
     Action("file.moderate", True, False, False, "delete anyone's file in the project"),
     Action("space.read", False, True, False, "see a space and read what is in it"),
-    Action("space.write", True, True, False, "write in a space; edit and delete one's own messages"),
+    Action("space.write", True, True, False,
+           "write in a space; edit and delete one's own messages (only their author edits a message, thread or post)"),
     Action("space.moderate", True, True, False, "delete anyone's messages in a space"),
 ]}
 
@@ -103,6 +104,28 @@ TABLE: dict[str, dict[str, frozenset[Role]]] = {
         "visitors": _STAFF,
     },
 }
+
+
+# Actions decided by the token's platform role alone, before there is a project to be a member of.
+PLATFORM_TABLE: dict[str, tuple[frozenset[str], str]] = {
+    "project.register": (frozenset({"teacher"}), "register a project (it starts pending)"),
+}
+
+
+def check_platform(user: User, action: str) -> None:
+    """Raise :class:`Forbidden` unless ``user``'s platform role may do ``action``."""
+    roles, _ = PLATFORM_TABLE[action]
+    if user.role not in roles:
+        raise Forbidden("permission.denied", action=action)
+
+
+def check_author(actor_id: str, author_id: str) -> None:
+    """Only its author edits a message, thread or post: the "one's own" of ``space.write``.
+
+    Moderators (``space.moderate``) delete anyone's; they never rewrite what someone else said.
+    """
+    if actor_id != author_id:
+        raise Forbidden("permission.denied", action="space.write")
 
 
 def role_of(user: User, member: Member | None) -> Role:
@@ -155,4 +178,7 @@ def render_markdown() -> str:
         for visibility, roles in by_visibility.items():
             cells = ["yes" if r in roles else "no" for r in ROLES]
             rows.append(f"| `{action}` | {visibility} | " + " | ".join(cells) + " |")
+    rows += ["", "Decided by the token's platform role, before any project membership:", "",
+             "| action | platform roles | what |", "|---|---|---|"]
+    rows += [f"| `{action}` | {', '.join(sorted(roles))} | {what} |" for action, (roles, what) in PLATFORM_TABLE.items()]
     return "\n".join(rows) + "\n"

@@ -83,8 +83,7 @@ class ProjectService:
 
     async def register(self, user: User, data: ProjectIn, project_id: str | None = None) -> Project:
         """A teacher registers a project with partner teachers; it starts pending."""
-        if user.role != "teacher":
-            raise Forbidden("permission.denied", action="project.register")
+        policy.check_platform(user, "project.register")
         partner_ids = [p.user_id for p in data.partners]
         if len(set(partner_ids)) != len(partner_ids) or user.id in partner_ids:
             raise InvalidRequest("request.invalid", detail="partners: each founder appears once")

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import storage
+from rooms import limits
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:@/]*:)[^/]*@")  # scheme://user:PASSWORD@
@@ -169,15 +170,17 @@ OPTIONS: tuple[Option, ...] = (
     Option("jwt_leeway_secs", _seconds, 30, "Clock skew tolerated on exp/nbf, in seconds.", "SECS"),
     Option("ws_compression", _bool, False,
            "Permessage-deflate on WebSockets. Off by default: it costs 2.7x in fan-out throughput.", "BOOL"),
-    Option("chat_rate_messages", _positive(10_000), 20,
+    Option("chat_rate_messages", _positive(10_000), limits.CHAT_RATE_MESSAGES_DEFAULT,
            "Chat messages one user may send per rate window (then rate.limited).", "N"),
-    Option("chat_rate_window_secs", _positive(3_600), 10, "The chat rate window, in seconds.", "SECS"),
-    Option("mail_rate_messages", _positive(10_000), 10,
+    Option("chat_rate_window_secs", _positive(3_600), limits.CHAT_RATE_WINDOW_SECS_DEFAULT,
+           "The chat rate window, in seconds.", "SECS"),
+    Option("mail_rate_messages", _positive(10_000), limits.MAIL_RATE_MESSAGES_DEFAULT,
            "Mails one user may send per mail rate window (then rate.limited).", "N"),
-    Option("mail_rate_window_secs", _positive(86_400), 60, "The mail rate window, in seconds.", "SECS"),
-    Option("file_max_bytes", _positive(10 * 1024**3), 100 * 1024 * 1024, "Largest file one may upload, in bytes.",
-           "BYTES"),
-    Option("project_quota_bytes", _positive(10 * 1024**4), 5 * 1024**3,
+    Option("mail_rate_window_secs", _positive(86_400), limits.MAIL_RATE_WINDOW_SECS_DEFAULT,
+           "The mail rate window, in seconds.", "SECS"),
+    Option("file_max_bytes", _positive(10 * 1024**3), limits.FILE_MAX_BYTES_DEFAULT,
+           "Largest file one may upload, in bytes.", "BYTES"),
+    Option("project_quota_bytes", _positive(10 * 1024**4), limits.PROJECT_QUOTA_BYTES_DEFAULT,
            "Storage one project may use for its files, in bytes.", "BYTES"),
     Option("file_redirects", _bool, False,
            "Serve downloads from an S3 store by redirecting to a short-lived presigned URL. Off by "
@@ -193,31 +196,33 @@ OPTIONS: tuple[Option, ...] = (
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8000
-    data_dir: Path = Path("twinspace-data")
-    documents_url: str = ""
-    objects_url: str = ""
-    fanout_url: str = "memory://"
-    public_url: str = ""
-    allowed_origins: tuple[str, ...] | None = None
-    jwt_secret: str | None = field(default=None, repr=False)
-    jwt_public_key_file: Path | None = None
-    jwt_jwks: str | None = None
-    jwt_issuer: str = "twinspace"
-    jwt_audience: str = "twinspace"
-    jwt_leeway_secs: int = 30
-    ws_compression: bool = False
-    chat_rate_messages: int = 20
-    chat_rate_window_secs: int = 10
-    mail_rate_messages: int = 10
-    mail_rate_window_secs: int = 60
-    file_max_bytes: int = 100 * 1024 * 1024
-    project_quota_bytes: int = 5 * 1024**3
-    file_redirects: bool = False
-    retention_sweep_secs: int = 3_600
-    demo: bool = False
-    log_level: str = "info"
+    """Every setting, each with the value ``load`` gave it; the defaults live in ``OPTIONS`` alone."""
+
+    host: str
+    port: int
+    data_dir: Path
+    documents_url: str
+    objects_url: str
+    fanout_url: str
+    public_url: str
+    allowed_origins: tuple[str, ...] | None
+    jwt_secret: str | None = field(repr=False)
+    jwt_public_key_file: Path | None
+    jwt_jwks: str | None
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_leeway_secs: int
+    ws_compression: bool
+    chat_rate_messages: int
+    chat_rate_window_secs: int
+    mail_rate_messages: int
+    mail_rate_window_secs: int
+    file_max_bytes: int
+    project_quota_bytes: int
+    file_redirects: bool
+    retention_sweep_secs: int
+    demo: bool
+    log_level: str
 
     @property
     def uses_public_keys(self) -> bool:
