@@ -16,118 +16,19 @@ Tree::
     ├── NotFound                   *.not_found
     ├── Conflict                   *.exists, member.last_admin, ...
     ├── RateLimited                rate.limited
-    └── Unavailable                backend.unavailable
-    InternalError                  internal.error (never carries a cause's text)
+    ├── Unavailable                backend.unavailable, demo.no_secret
+    └── InternalError              internal.error (never carries a cause's text)
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
-
-
-@dataclass(frozen=True)
-class ErrorSpec:
-    code: str
-    status: int  # the HTTP status REST answers with; acks carry only the code
-    en: str
-    fr: str
-
-
-# code -> spec. Messages are str.format templates over the error's data;
-# a missing field renders as an empty string (see ``render``).
-_SPECS = [
-    ErrorSpec("request.invalid", 400, "Invalid request: {detail}", "Requête invalide : {detail}"),
-    ErrorSpec("request.too_large", 413, "Request too large (limit {limit_bytes} bytes).",
-              "Requête trop volumineuse (limite {limit_bytes} octets)."),
-    ErrorSpec("auth.missing", 401, "A token is required.", "Un jeton est requis."),
-    ErrorSpec("auth.malformed", 401, "The token is malformed.", "Le jeton est mal formé."),
-    ErrorSpec("auth.expired", 401, "The token has expired.", "Le jeton a expiré."),
-    ErrorSpec("auth.not_yet_valid", 401, "The token is not valid yet.", "Le jeton n'est pas encore valide."),
-    ErrorSpec("auth.bad_issuer", 401, "The token was issued by an untrusted issuer.",
-              "Le jeton provient d'un émetteur non reconnu."),
-    ErrorSpec("auth.bad_audience", 401, "The token is meant for another audience.",
-              "Le jeton est destiné à un autre service."),
-    ErrorSpec("auth.bad_algorithm", 401, "The token's signing algorithm is not accepted.",
-              "L'algorithme de signature du jeton n'est pas accepté."),
-    ErrorSpec("auth.bad_signature", 401, "The token's signature is invalid.",
-              "La signature du jeton est invalide."),
-    ErrorSpec("auth.bad_claims", 401, "The token's claims are invalid: {detail}",
-              "Les informations du jeton sont invalides : {detail}"),
-    ErrorSpec("auth.origin_denied", 403, "This origin may not connect.",
-              "Cette origine n'est pas autorisée à se connecter."),
-    ErrorSpec("permission.denied", 403, "You may not do this here.",
-              "Vous n'avez pas le droit de faire cela ici."),
-    ErrorSpec("project.not_open", 403, "This project's Twinspace is not open (status: {status}).",
-              "Le Twinspace de ce projet n'est pas ouvert (statut : {status})."),
-    ErrorSpec("project.archived", 403, "This project is archived and read-only.",
-              "Ce projet est archivé et en lecture seule."),
-    ErrorSpec("project.not_found", 404, "Project not found.", "Projet introuvable."),
-    ErrorSpec("project.bad_state", 409, "The project is {status}; this is not possible now.",
-              "Le projet est à l'état {status} ; ce n'est pas possible maintenant."),
-    ErrorSpec("project.partners_required", 400,
-              "A project needs at least one partner teacher from another school.",
-              "Un projet doit avoir au moins un enseignant partenaire d'une autre école."),
-    ErrorSpec("member.not_found", 404, "Member not found.", "Membre introuvable."),
-    ErrorSpec("member.exists", 409, "This user is already a member.", "Cet utilisateur est déjà membre."),
-    ErrorSpec("member.last_admin", 409, "A project keeps at least one admin.",
-              "Un projet garde au moins un administrateur."),
-    ErrorSpec("member.role_not_allowed", 400, "A {platform_role} account cannot have the role {role}.",
-              "Un compte {platform_role} ne peut pas avoir le rôle {role}."),
-    ErrorSpec("room.not_found", 404, "Room not found.", "Salon introuvable."),
-    ErrorSpec("forum.thread_not_found", 404, "Thread not found.", "Discussion introuvable."),
-    ErrorSpec("forum.post_not_found", 404, "Post not found.", "Message du forum introuvable."),
-    ErrorSpec("forum.thread_locked", 409, "This thread is locked: no new posts.",
-              "Cette discussion est verrouillée : plus de nouveaux messages."),
-    ErrorSpec("mail.not_found", 404, "Mail not found.", "Courrier introuvable."),
-    ErrorSpec("mail.recipient_not_member", 400,
-              "Mail goes only to members of the project ({count} recipient(s) are not).",
-              "Le courrier ne va qu'aux membres du projet ({count} destinataire(s) n'en sont pas)."),
-    ErrorSpec("mail.too_many_recipients", 400, "Too many recipients (at most {limit}).",
-              "Trop de destinataires ({limit} au plus)."),
-    ErrorSpec("message.not_found", 404, "Message not found.", "Message introuvable."),
-    ErrorSpec("file.not_found", 404, "File not found.", "Fichier introuvable."),
-    ErrorSpec("file.too_large", 413, "The file is too large (limit {limit_bytes} bytes).",
-              "Le fichier est trop volumineux (limite {limit_bytes} octets)."),
-    ErrorSpec("file.quota_exceeded", 413, "The project's storage quota ({quota_bytes} bytes) is used up.",
-              "Le quota de stockage du projet ({quota_bytes} octets) est atteint."),
-    ErrorSpec("file.type_not_allowed", 415, "This kind of file cannot be shared here.",
-              "Ce type de fichier ne peut pas être partagé ici."),
-    ErrorSpec("file.not_attachable", 400, "File {file_id} cannot be attached here: {detail}",
-              "Le fichier {file_id} ne peut pas être joint ici : {detail}"),
-    ErrorSpec("file.upload_incomplete", 400, "The upload was cut off; nothing was kept.",
-              "L'envoi a été interrompu ; rien n'a été conservé."),
-    ErrorSpec("request.not_found", 404, "No such resource: {path}", "Ressource inexistante : {path}"),
-    ErrorSpec("request.method_not_allowed", 405, "Method not allowed here.",
-              "Méthode non autorisée ici."),
-    ErrorSpec("rate.limited", 429, "Too many requests; retry in {retry_after_secs} s.",
-              "Trop de requêtes ; réessayez dans {retry_after_secs} s."),
-    ErrorSpec("backend.unavailable", 503, "A storage backend is unavailable.",
-              "Un service de stockage est indisponible."),
-    ErrorSpec("demo.no_secret", 501,
-              "The demo signs its tokens with this server's HS256 secret; this server only verifies a "
-              "portal's public keys. Use the portal's own tokens instead.",
-              "La démo signe ses jetons avec le secret HS256 de ce serveur ; ce serveur ne vérifie que les "
-              "clés publiques d'un portail. Utilisez les jetons du portail."),
-    ErrorSpec("internal.error", 500, "Internal error.", "Erreur interne."),
-]
-
-SPECS: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
-
-
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-def render(code: str, data: dict[str, Any], lang: str | None) -> str:
-    """The message for ``code`` in ``lang`` (English when unsupported)."""
-    spec = SPECS[code]
-    template = spec.fr if lang == "fr" else spec.en
-    return template.format_map(_Blank(data))
+_FIELD = re.compile(r"(?:^|; )([A-Za-z_][\w.\[\]]*): ")  # "text: ...; to.0: ..." -> text, to.0
 
 
 class TwinspaceError(Exception):
@@ -137,8 +38,11 @@ class TwinspaceError(Exception):
 
     def __init__(self, code: str | None = None, **data: Any) -> None:
         self.code = code or self.default_code
-        if self.code not in SPECS:
+        spec = SPECS.get(self.code)
+        if spec is None:
             raise ValueError(f"unregistered error code {self.code!r}")
+        if not isinstance(self, spec.kind):
+            raise ValueError(f"{self.code} is a {spec.kind.__name__}, not a {type(self).__name__}")
         self.data = data
         super().__init__(f"{self.code} {data}" if data else self.code)
 
@@ -148,7 +52,16 @@ class TwinspaceError(Exception):
 
 
 class InvalidRequest(TwinspaceError):
+    """A request the client must change. ``request.invalid`` always names the ``field`` at fault
+    (language-neutral, so every translation can show it): given, or the start of ``detail``
+    ("text: at most 4000 characters"), or ``payload``."""
+
     default_code = "request.invalid"
+
+    def __init__(self, code: str | None = None, **data: Any) -> None:
+        if (code or self.default_code) == "request.invalid" and "field" not in data:
+            data["field"] = ", ".join(dict.fromkeys(_FIELD.findall(str(data.get("detail", ""))))) or "payload"
+        super().__init__(code, **data)
 
 
 class Unauthenticated(TwinspaceError):
@@ -173,3 +86,120 @@ class RateLimited(TwinspaceError):
 
 class Unavailable(TwinspaceError):
     default_code = "backend.unavailable"
+
+
+class InternalError(TwinspaceError):
+    """Something went wrong that the client cannot fix; never carries a cause's text."""
+
+    default_code = "internal.error"
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    code: str
+    kind: type[TwinspaceError]  # the one exception class that carries this code
+    status: int  # the HTTP status REST answers with; acks carry only the code
+    en: str
+    fr: str
+
+
+# code -> spec. Messages are str.format templates over the error's data;
+# a missing field renders as an empty string (see ``render``). ``detail`` is
+# English text written for developers (a validator's explanation): only the
+# English messages show it; the others name the ``field`` instead.
+_SPECS = [
+    ErrorSpec("request.invalid", InvalidRequest, 400, "Invalid request: {detail}",
+              "Requête invalide : vérifiez « {field} »."),
+    ErrorSpec("request.too_large", InvalidRequest, 413, "Request too large (limit {limit_bytes} bytes).",
+              "Requête trop volumineuse (limite {limit_bytes} octets)."),
+    ErrorSpec("auth.missing", Unauthenticated, 401, "A token is required.", "Un jeton est requis."),
+    ErrorSpec("auth.malformed", Unauthenticated, 401, "The token is malformed.", "Le jeton est mal formé."),
+    ErrorSpec("auth.expired", Unauthenticated, 401, "The token has expired.", "Le jeton a expiré."),
+    ErrorSpec("auth.not_yet_valid", Unauthenticated, 401, "The token is not valid yet.", "Le jeton n'est pas encore valide."),
+    ErrorSpec("auth.bad_issuer", Unauthenticated, 401, "The token was issued by an untrusted issuer.",
+              "Le jeton provient d'un émetteur non reconnu."),
+    ErrorSpec("auth.bad_audience", Unauthenticated, 401, "The token is meant for another audience.",
+              "Le jeton est destiné à un autre service."),
+    ErrorSpec("auth.bad_algorithm", Unauthenticated, 401, "The token's signing algorithm is not accepted.",
+              "L'algorithme de signature du jeton n'est pas accepté."),
+    ErrorSpec("auth.bad_signature", Unauthenticated, 401, "The token's signature is invalid.",
+              "La signature du jeton est invalide."),
+    ErrorSpec("auth.bad_claims", Unauthenticated, 401, "The token's claims are invalid: {detail}",
+              "Les informations du jeton sont invalides."),
+    ErrorSpec("auth.origin_denied", Unauthenticated, 403, "This origin may not connect.",
+              "Cette origine n'est pas autorisée à se connecter."),
+    ErrorSpec("permission.denied", Forbidden, 403, "You may not do this here.",
+              "Vous n'avez pas le droit de faire cela ici."),
+    ErrorSpec("project.not_open", Forbidden, 403, "This project's Twinspace is not open (status: {status}).",
+              "Le Twinspace de ce projet n'est pas ouvert (statut : {status})."),
+    ErrorSpec("project.archived", Forbidden, 403, "This project is archived and read-only.",
+              "Ce projet est archivé et en lecture seule."),
+    ErrorSpec("project.not_found", NotFound, 404, "Project not found.", "Projet introuvable."),
+    ErrorSpec("project.bad_state", Conflict, 409, "The project is {status}; this is not possible now.",
+              "Le projet est à l'état {status} ; ce n'est pas possible maintenant."),
+    ErrorSpec("project.exists", Conflict, 409, "A project with this id exists already.",
+              "Un projet avec cet identifiant existe déjà."),
+    ErrorSpec("project.partners_required", InvalidRequest, 400,
+              "A project needs at least one partner teacher from another school.",
+              "Un projet doit avoir au moins un enseignant partenaire d'une autre école."),
+    ErrorSpec("member.not_found", NotFound, 404, "Member not found.", "Membre introuvable."),
+    ErrorSpec("member.exists", Conflict, 409, "This user is already a member.", "Cet utilisateur est déjà membre."),
+    ErrorSpec("member.last_admin", Conflict, 409, "A project keeps at least one admin.",
+              "Un projet garde au moins un administrateur."),
+    ErrorSpec("member.role_not_allowed", InvalidRequest, 400, "A {platform_role} account cannot have the role {role}.",
+              "Un compte {platform_role} ne peut pas avoir le rôle {role}."),
+    ErrorSpec("space.limit_reached", Conflict, 409, "This project has {limit} spaces, the most it may have.",
+              "Ce projet a déjà {limit} espaces, le maximum."),
+    ErrorSpec("room.not_found", NotFound, 404, "Room not found.", "Salon introuvable."),
+    ErrorSpec("forum.thread_not_found", NotFound, 404, "Thread not found.", "Discussion introuvable."),
+    ErrorSpec("forum.post_not_found", NotFound, 404, "Post not found.", "Message du forum introuvable."),
+    ErrorSpec("forum.thread_locked", Conflict, 409, "This thread is locked: no new posts.",
+              "Cette discussion est verrouillée : plus de nouveaux messages."),
+    ErrorSpec("mail.not_found", NotFound, 404, "Mail not found.", "Courrier introuvable."),
+    ErrorSpec("mail.recipient_not_member", InvalidRequest, 400,
+              "Mail goes only to members of the project ({count} recipient(s) are not).",
+              "Le courrier ne va qu'aux membres du projet ({count} destinataire(s) n'en sont pas)."),
+    ErrorSpec("mail.too_many_recipients", InvalidRequest, 400, "Too many recipients (at most {limit}).",
+              "Trop de destinataires ({limit} au plus)."),
+    ErrorSpec("message.not_found", NotFound, 404, "Message not found.", "Message introuvable."),
+    ErrorSpec("file.not_found", NotFound, 404, "File not found.", "Fichier introuvable."),
+    ErrorSpec("file.too_large", InvalidRequest, 413, "The file is too large (limit {limit_bytes} bytes).",
+              "Le fichier est trop volumineux (limite {limit_bytes} octets)."),
+    ErrorSpec("file.quota_exceeded", InvalidRequest, 413, "The project's storage quota ({quota_bytes} bytes) is used up.",
+              "Le quota de stockage du projet ({quota_bytes} octets) est atteint."),
+    ErrorSpec("file.type_not_allowed", InvalidRequest, 415, "This kind of file cannot be shared here.",
+              "Ce type de fichier ne peut pas être partagé ici."),
+    ErrorSpec("file.not_attachable", InvalidRequest, 400, "File {file_id} cannot be attached here: {detail}",
+              "Le fichier {file_id} ne peut pas être joint ici."),
+    ErrorSpec("file.exists", Conflict, 409, "A file with this id exists already.",
+              "Un fichier avec cet identifiant existe déjà."),
+    ErrorSpec("file.upload_incomplete", InvalidRequest, 400, "The upload was cut off; nothing was kept.",
+              "L'envoi a été interrompu ; rien n'a été conservé."),
+    ErrorSpec("request.not_found", NotFound, 404, "No such resource: {path}", "Ressource inexistante : {path}"),
+    ErrorSpec("request.method_not_allowed", InvalidRequest, 405, "Method not allowed here.",
+              "Méthode non autorisée ici."),
+    ErrorSpec("rate.limited", RateLimited, 429, "Too many requests; retry in {retry_after_secs} s.",
+              "Trop de requêtes ; réessayez dans {retry_after_secs} s."),
+    ErrorSpec("backend.unavailable", Unavailable, 503, "A storage backend is unavailable.",
+              "Un service de stockage est indisponible."),
+    ErrorSpec("demo.no_secret", Unavailable, 501,
+              "The demo signs its tokens with this server's HS256 secret; this server only verifies a "
+              "portal's public keys. Use the portal's own tokens instead.",
+              "La démo signe ses jetons avec le secret HS256 de ce serveur ; ce serveur ne vérifie que les "
+              "clés publiques d'un portail. Utilisez les jetons du portail."),
+    ErrorSpec("internal.error", InternalError, 500, "Internal error.", "Erreur interne."),
+]
+
+SPECS: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(code: str, data: dict[str, Any], lang: str | None) -> str:
+    """The message for ``code`` in ``lang`` (English when unsupported)."""
+    spec = SPECS[code]
+    template = spec.fr if lang == "fr" else spec.en
+    return template.format_map(_Blank(data))

@@ -62,9 +62,9 @@ class FileService:
         max_bytes, quota = self._rules.max_bytes, self._rules.quota_bytes
         room = quota - await self._store.project_usage(project_id)
         if declared_size is not None and declared_size > max_bytes:
-            raise TwinspaceError("file.too_large", limit_bytes=max_bytes)
+            raise InvalidRequest("file.too_large", limit_bytes=max_bytes)
         if room <= 0 or (declared_size is not None and declared_size > room):
-            raise TwinspaceError("file.quota_exceeded", quota_bytes=quota)
+            raise InvalidRequest("file.quota_exceeded", quota_bytes=quota)
 
         source = chunks.__aiter__()
         head = b""
@@ -74,7 +74,7 @@ class FileService:
                 break
         content_type = sniff(head[:limits.SNIFF_BYTES], name)
         if content_type is None:
-            raise TwinspaceError("file.type_not_allowed")
+            raise InvalidRequest("file.type_not_allowed")
 
         digest = hashlib.sha256()
         size = 0
@@ -90,9 +90,9 @@ class FileService:
             async for piece in everything():
                 size += len(piece)
                 if size > max_bytes:
-                    raise TwinspaceError("file.too_large", limit_bytes=max_bytes)
+                    raise InvalidRequest("file.too_large", limit_bytes=max_bytes)
                 if size > room:
-                    raise TwinspaceError("file.quota_exceeded", quota_bytes=quota)
+                    raise InvalidRequest("file.quota_exceeded", quota_bytes=quota)
                 digest.update(piece)
                 yield piece
 

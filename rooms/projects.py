@@ -104,7 +104,7 @@ class ProjectService:
                             display_name=p.display_name, school=p.school, country=p.country,
                             email=p.email, added_by=user.id, joined_at=now) for p in data.partners]
         if not await self._store.create_project(project, founders):
-            raise Conflict("project.bad_state", status="existing")
+            raise Conflict("project.exists", project_id=project.id)
         return project
 
     async def review(self, user: User, project_id: str, approve: bool, reason: str | None = None) -> Project:
@@ -194,7 +194,7 @@ class ProjectService:
         space = Space(id=new_id("spc"), project_id=project_id, kind=data.kind, name=data.name,
                       visibility=data.visibility, created_by=user.id, created_at=utcnow())
         if not await self._store.add_space(space, limits.SPACES_PER_PROJECT_MAX):
-            raise Conflict("project.bad_state", status=f"full ({limits.SPACES_PER_PROJECT_MAX} spaces)")
+            raise Conflict("space.limit_reached", limit=limits.SPACES_PER_PROJECT_MAX)
         return space
 
     async def list_spaces(self, user: User, project_id: str) -> list[Space]:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from rooms.errors import TwinspaceError
+from rooms.errors import InvalidRequest, NotFound
 from server.auth import TokenVerifier
 from server.http import demo, health, openapi
 from server.http.api import ENDPOINTS
@@ -84,11 +84,13 @@ def create_app(settings: Settings, secret: str | None) -> Any:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        code = {404: "request.not_found", 405: "request.method_not_allowed"}.get(exc.status_code)
-        if code is None:
-            return JSONResponse({"error": {"code": "request.invalid", "message": str(exc.detail)}},
-                                status_code=exc.status_code)
-        return error_response(request, TwinspaceError(code, path=request.url.path[:200]))
+        path = request.url.path[:200]
+        if exc.status_code == 404:
+            return error_response(request, NotFound("request.not_found", path=path))
+        if exc.status_code == 405:
+            return error_response(request, InvalidRequest("request.method_not_allowed", path=path))
+        return JSONResponse({"error": {"code": "request.invalid", "message": str(exc.detail)}},
+                            status_code=exc.status_code)
 
     app = Starlette(
         routes=routes,

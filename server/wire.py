@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from rooms.errors import InvalidRequest, TwinspaceError, render
+from rooms.errors import InternalError, InvalidRequest, TwinspaceError, render
 
 log = logging.getLogger("twinspace.wire")
 
@@ -55,7 +55,7 @@ def failed(error: TwinspaceError, lang: str | None) -> dict[str, Any]:
 def unexpected(exc: BaseException, where: str) -> TwinspaceError:
     """Log an unexpected exception with its traceback; the client gets only ``internal.error``."""
     log.error("unexpected error in %s", where, exc_info=exc)
-    return TwinspaceError("internal.error")
+    return InternalError()
 
 
 def describe(exc: ValidationError) -> str:

@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from rooms.errors import InvalidRequest, TwinspaceError
+from rooms.errors import InvalidRequest, TwinspaceError, Unavailable
 from rooms.models import User
 from server import seed, wire
 from server.http.routing import error_response, read_body
@@ -71,7 +71,7 @@ def routes(opened: Opened, settings: Settings, secret: str | None) -> list[BaseR
                 raise InvalidRequest("request.invalid",
                                      detail=f"user: no demo user {data.user[:40]!r}; one of {', '.join(DEMO_KEYS)}")
             if secret is None:
-                raise TwinspaceError("demo.no_secret", detail="no HS256 secret to sign with")
+                raise Unavailable("demo.no_secret", detail="no HS256 secret to sign with")
             documents = opened.get().documents
             async with lock:
                 project = await seed.ensure_project(documents)

@@ -18,7 +18,7 @@ class FileCollections(MongoBase):
                                                "owner_id": record.owner_id, "size": record.size,
                                                "attached": record.attached_to is not None, "doc": dump(record)})
         except DuplicateKeyError as exc:
-            raise Conflict("project.bad_state", status="duplicate file id") from exc
+            raise Conflict("file.exists", file_id=record.id) from exc
 
     @translated
     async def get_file(self, file_id: str) -> FileRecord | None:

@@ -6,7 +6,9 @@ import ast
 import dataclasses
 from pathlib import Path
 
-from rooms import limits, policy
+import pytest
+
+from rooms import errors, limits, policy
 from server import settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,3 +56,39 @@ def test_tunable_limits_default_to_the_domain_limits() -> None:
     assert loaded.mail_rate_window_secs == limits.MAIL_RATE_WINDOW_SECS_DEFAULT
     assert loaded.file_max_bytes == limits.FILE_MAX_BYTES_DEFAULT
     assert loaded.project_quota_bytes == limits.PROJECT_QUOTA_BYTES_DEFAULT
+
+
+def _raised_codes() -> list[tuple[str, str, str]]:
+    """(class name, code, where) for every ``SomeError("code", ...)`` in rooms, server and storage."""
+    found = []
+    for package in ("rooms", "server", "storage"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args
+                        and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                        and isinstance(getattr(errors, node.func.id, None), type)
+                        and issubclass(getattr(errors, node.func.id), errors.TwinspaceError)):
+                    found.append((node.func.id, node.args[0].value, f"{path.relative_to(ROOT)}:{node.lineno}"))
+    return found
+
+
+def test_every_code_is_raised_with_its_own_class() -> None:
+    raised = _raised_codes()
+    assert len(raised) > 50
+    wrong = [(cls, code, where) for cls, code, where in raised
+             if code not in errors.SPECS or not issubclass(errors.SPECS[code].kind, getattr(errors, cls))]
+    assert wrong == []
+
+
+def test_a_code_refuses_the_wrong_class() -> None:
+    with pytest.raises(ValueError, match="is a Conflict"):
+        errors.NotFound("member.last_admin")
+    assert errors.Conflict("member.last_admin").status == 409
+
+
+def test_request_invalid_names_its_field_in_every_language() -> None:
+    error = errors.InvalidRequest("request.invalid", detail="text: String should have at most 4000 characters")
+    assert error.data["field"] == "text"
+    assert "String should" not in errors.render(error.code, error.data, "fr")
+    assert "text" in errors.render(error.code, error.data, "fr")
+    assert errors.InvalidRequest("request.invalid", detail="send one object").data["field"] == "payload"
