@@ -33,7 +33,7 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -122,7 +122,7 @@ class _Statement:
     def __init__(self, pending: asyncio.Future[FetchedCursor]) -> None:
         self._pending = pending
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, FetchedCursor]:
         return self._pending.__await__()
 
     async def __aenter__(self) -> FetchedCursor:
@@ -224,7 +224,7 @@ class SqliteWriter:
         self._check_accepting()
         async with self._lock:
             pending = self._submit(work)
-        return await pending  # type: ignore[no-any-return]
+        return await pending
 
     async def run_transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Like :meth:`run`, inside ``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back if ``work`` raises."""
@@ -252,13 +252,13 @@ class SqliteWriter:
 
     def _check_accepting(self) -> None:
         if not self._accepting:
-            raise Unavailable("backend.unavailable", backend="sqlite", detail="the store is closed")
+            raise Unavailable("backend.unavailable", backend="sqlite", detail="the store is not open")
 
-    def _submit(self, work: Work) -> asyncio.Future[Any]:
+    def _submit(self, work: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
         if self._stopped or self._thread is None:
-            raise Unavailable("backend.unavailable", backend="sqlite", detail="the store is closed")
+            raise Unavailable("backend.unavailable", backend="sqlite", detail="the store is not open")
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
+        future: asyncio.Future[T] = loop.create_future()
         self._queue.put((work, future, loop))
         return future
 
