@@ -1,4 +1,4 @@
-"""The embedded document store: SQLite in WAL mode through aiosqlite.
+"""The embedded document store: SQLite in WAL mode, writes on a thread of their own.
 
 One database file holds every document table; each area keeps its queries
 in its own module, and this class puts them together behind

@@ -1,10 +1,11 @@
 """Plumbing of the SQLite document store: connections, migrations, transactions.
 
-Two connections. The writer is aiosqlite's: its transactions run on a
-thread of their own, serialised by an ``asyncio.Lock`` (SQLite has one
-writer anyway), so a commit that flushes the log never stops the event
-loop. The reader is a plain ``sqlite3`` connection used on the event
-loop's own thread: reads are short and bounded (point lookups by key and
+Two connections. The writer is owned by a thread of its own
+(:class:`storage.documents.sqlite_writer.SqliteWriter`): transactions run
+there one at a time (SQLite has one writer anyway), so a commit that
+flushes the log never stops the event loop, and a chat send's whole
+transaction is one trip to that thread. The reader is a plain ``sqlite3``
+connection used on the event loop's own thread: reads are short and bounded (point lookups by key and
 pages of at most a few hundred rows), under WAL they see only committed
 data and never wait for the writer, and a point read takes about 20 µs
 where the hop to a database thread and back costs about 100 µs
@@ -13,7 +14,6 @@ where the hop to a database thread and back costs about 100 µs
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import sqlite3
@@ -22,11 +22,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiosqlite
 from pydantic import BaseModel
 
 from rooms.errors import Unavailable
 from storage.documents.sqlite_schema import MIGRATIONS
+from storage.documents.sqlite_writer import SqliteWriter, WriteTransaction
+
+__all__ = ["SqliteBase", "WriteTransaction"]
 
 log = logging.getLogger(__name__)
 
@@ -61,30 +63,34 @@ class SqliteBase:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._writer: aiosqlite.Connection | None = None
+        self._writer = SqliteWriter(self._connect_writer, name=f"sqlite-writer {path.name}")
         self._reader: sqlite3.Connection | None = None
-        self._write_lock = asyncio.Lock()
 
     # ---- lifecycle -------------------------------------------------------------
 
     async def open(self) -> None:
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = await self._connect()
-            await self._writer.execute("PRAGMA journal_mode=WAL")
-            await self._migrate(self._writer)
+            await self._writer.start()
+            await self._writer.run(self._migrate)
             self._reader = self._connect_reader()
         except (sqlite3.Error, OSError) as exc:
             await self.aclose()
             raise Unavailable("backend.unavailable", backend="sqlite", detail=f"{self._path}: {exc}") from exc
 
-    async def _connect(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(self._path, isolation_level=None)
-        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        # NORMAL in WAL mode: a commit survives a process crash (SIGKILL);
-        # only a power cut may lose the last transactions.
-        await conn.execute("PRAGMA synchronous=NORMAL")
+    def _connect_writer(self) -> sqlite3.Connection:
+        """On the writer's thread, which keeps the connection for its whole life."""
+        conn = sqlite3.connect(self._path, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            # NORMAL in WAL mode: a commit survives a process crash (SIGKILL);
+            # only a power cut may lose the last transactions.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA journal_mode=WAL")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _connect_reader(self) -> sqlite3.Connection:
@@ -93,31 +99,32 @@ class SqliteBase:
         conn.execute("PRAGMA query_only=ON")
         return conn
 
-    async def _migrate(self, conn: aiosqlite.Connection) -> None:
-        await conn.execute("BEGIN IMMEDIATE")
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        """On the writer's thread, in one transaction: the migrations this database has not had yet."""
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            async with conn.execute("PRAGMA user_version") as cur:
-                row = await cur.fetchone()
+            row = conn.execute("PRAGMA user_version").fetchone()
             version = row[0] if row else 0
             if version > len(MIGRATIONS):
                 raise sqlite3.DatabaseError(f"database schema v{version} is newer than this server")
             for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version={target}")
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={target}")
                 log.info("sqlite schema migrated to v%d", target)
-            await conn.execute("COMMIT")
+            conn.execute("COMMIT")
         except BaseException:
-            await conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     async def aclose(self) -> None:
-        """Close both connections; safe to call more than once."""
+        """Close both connections, once the writes already offered are done; safe to call more than once."""
         if self._reader is not None:
             self._reader.close()
-        if self._writer is not None:
-            await self._writer.close()
-        self._reader = self._writer = None
+            self._reader = None
+        await self._writer.aclose()
 
     async def ping(self) -> None:
         async with self._read("SELECT 1") as rows:
@@ -137,56 +144,31 @@ class SqliteBase:
         yield rows
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        if self._writer is None:
-            raise Unavailable("backend.unavailable", backend="sqlite")
-        conn = self._writer
-        async with self._write_lock:
-            try:
-                await conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise Unavailable("backend.unavailable", backend="sqlite") from exc
-            try:
+    async def _transaction(self) -> AsyncIterator[WriteTransaction]:
+        """A write transaction fed from the event loop, one trip to the writer's thread per statement.
+
+        ``BEGIN IMMEDIATE`` goes with the first statement and ``COMMIT`` on a clean exit; any
+        error rolls it back. For the code that decides between its statements; a hot path
+        that does not should use :meth:`_in_one_call`.
+        """
+        try:
+            async with self._writer.transaction() as conn:
                 yield conn
-                await conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                await conn.execute("ROLLBACK")
-                raise Unavailable("backend.unavailable", backend="sqlite") from exc
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
+        except sqlite3.Error as exc:
+            raise Unavailable("backend.unavailable", backend="sqlite") from exc
 
     async def _in_one_call(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work`` as one write transaction on the writer's own thread, in a single hop.
+        """Run ``work`` as one write transaction on the writer's own thread, in a single trip.
 
-        For the hot paths (a chat send): ``_transaction`` costs one trip to the
-        database thread per statement. This uses aiosqlite's ``_execute`` and
-        its raw connection, which is why the aiosqlite version is pinned.
+        For the hot paths (a chat send): ``_transaction`` costs one trip per statement.
+        ``work`` runs on that thread with the raw connection, so it must not touch the event loop.
         """
-        if self._writer is None:
-            raise Unavailable("backend.unavailable", backend="sqlite")
-        conn = self._writer
-
-        def run() -> T:
-            raw = conn._conn
-            raw.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(raw)
-                raw.execute("COMMIT")
-            except BaseException:
-                if raw.in_transaction:
-                    raw.execute("ROLLBACK")
-                raise
-            return result
-
-        async with self._write_lock:
-            try:
-                return await conn._execute(run)
-            except sqlite3.Error as exc:
-                raise Unavailable("backend.unavailable", backend="sqlite") from exc
+        try:
+            return await self._writer.run_transaction(work)
+        except sqlite3.Error as exc:
+            raise Unavailable("backend.unavailable", backend="sqlite") from exc
 
     @staticmethod
-    async def _one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> Any:
+    async def _one(conn: WriteTransaction, sql: str, params: Iterable[Any] = ()) -> Any:
         async with conn.execute(sql, tuple(params)) as cur:
             return await cur.fetchone()
-

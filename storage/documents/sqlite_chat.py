@@ -7,12 +7,10 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from rooms.chat_models import Message
 from rooms.errors import Unavailable
 from rooms.models import Project
-from storage.documents.sqlite_base import SqliteBase, _dump, _load
+from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load
 
 EXPIRE_BATCH = 500  # messages per retention transaction: short enough not to stall live sends
 
@@ -142,7 +140,7 @@ class ChatTables(SqliteBase):
             return int(rows[0][0]) if rows else 0
 
     @staticmethod
-    async def _advance_marker(conn: aiosqlite.Connection, room_id: str, user_id: str, seq: int) -> None:
+    async def _advance_marker(conn: WriteTransaction, room_id: str, user_id: str, seq: int) -> None:
         await conn.execute("INSERT INTO read_markers (room_id, user_id, seq) VALUES (?, ?, ?) "
                            "ON CONFLICT (room_id, user_id) DO UPDATE SET seq = MAX(seq, excluded.seq)",
                            (room_id, user_id, seq))

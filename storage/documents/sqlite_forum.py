@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiosqlite
-
 from rooms.forum_models import Post, Thread
-from storage.documents.sqlite_base import SqliteBase, _dump, _load
+from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load
 
 # Thread fields mirrored in columns, because the listing filters and sorts on them.
 _THREAD_COLUMNS = ("pinned", "deleted", "locked")
@@ -15,7 +13,7 @@ _THREAD_COLUMNS = ("pinned", "deleted", "locked")
 
 class ForumTables(SqliteBase):
     @staticmethod
-    async def _next_activity(conn: aiosqlite.Connection, forum_id: str) -> int:
+    async def _next_activity(conn: WriteTransaction, forum_id: str) -> int:
         async with conn.execute("INSERT INTO forum_counters (forum_id, last_activity) VALUES (?, 1) "
                                 "ON CONFLICT (forum_id) DO UPDATE SET last_activity = last_activity + 1 "
                                 "RETURNING last_activity", (forum_id,)) as cur:
@@ -102,7 +100,7 @@ class ForumTables(SqliteBase):
             return {thread_id: int(seq) for thread_id, seq in rows}
 
     @staticmethod
-    async def _advance_thread_marker(conn: aiosqlite.Connection, thread_id: str, user_id: str, seq: int) -> None:
+    async def _advance_thread_marker(conn: WriteTransaction, thread_id: str, user_id: str, seq: int) -> None:
         await conn.execute("INSERT INTO thread_markers (thread_id, user_id, seq) VALUES (?, ?, ?) "
                            "ON CONFLICT (user_id, thread_id) DO UPDATE SET seq = MAX(seq, excluded.seq)",
                            (thread_id, user_id, seq))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from rooms.errors import Conflict
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
-from storage.documents.sqlite_base import SqliteBase, _dump, _load, _load_cached
+from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load, _load_cached
 
 
 class ProjectTables(SqliteBase):
@@ -55,7 +53,7 @@ class ProjectTables(SqliteBase):
 
     # ---- members ------------------------------------------------------------------------
 
-    async def _insert_member(self, conn: aiosqlite.Connection, member: Member) -> None:
+    async def _insert_member(self, conn: WriteTransaction, member: Member) -> None:
         await conn.execute(
             "INSERT INTO members (project_id, user_id, role, joined_order, doc) VALUES (?, ?, ?, "
             "(SELECT COALESCE(MAX(joined_order), 0) + 1 FROM members WHERE project_id = ?), ?)",
@@ -79,7 +77,7 @@ class ProjectTables(SqliteBase):
         async with self._read(sql, (project_id, limit)) as rows:
             return [_load(Member, doc) for (doc,) in rows]
 
-    async def _other_admins(self, conn: aiosqlite.Connection, project_id: str, user_id: str) -> int:
+    async def _other_admins(self, conn: WriteTransaction, project_id: str, user_id: str) -> int:
         row = await self._one(conn, "SELECT COUNT(*) FROM members WHERE project_id = ? AND role = 'admin' "
                                     "AND user_id != ?", (project_id, user_id))
         return int(row[0])
@@ -111,7 +109,7 @@ class ProjectTables(SqliteBase):
 
     # ---- spaces -------------------------------------------------------------------------
 
-    async def _insert_space(self, conn: aiosqlite.Connection, space: Space) -> None:
+    async def _insert_space(self, conn: WriteTransaction, space: Space) -> None:
         await conn.execute(
             "INSERT INTO spaces (id, project_id, visibility, created_order, doc) VALUES (?, ?, ?, "
             "(SELECT COALESCE(MAX(created_order), 0) + 1 FROM spaces WHERE project_id = ?), ?)",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {"server", "storage", "socketio", "engineio", "starlette", "uvicorn", "pymongo", "motor",
-             "redis", "minio", "aiosqlite", "sqlite3", "httpx", "aiohttp", "jwt"}
+             "redis", "minio", "sqlite3", "httpx", "aiohttp", "jwt"}
 
 
 def imported_roots(path: Path) -> set[str]:
