@@ -11,6 +11,7 @@ Tree::
 
     TwinspaceError                 (code, status, data)
     ├── InvalidRequest             request.invalid, request.too_large, ...
+    │   └── NotAttachable          file.not_attachable (a store raises it too)
     ├── Unauthenticated            auth.*
     ├── Forbidden                  permission.denied, project.archived, ...
     ├── NotFound                   *.not_found
@@ -149,6 +150,18 @@ class TwinspaceError(Exception):
 
 class InvalidRequest(TwinspaceError):
     default_code = "request.invalid"
+
+
+class NotAttachable(InvalidRequest):
+    """``file.not_attachable``: a file listed as an attachment cannot be attached to the item.
+
+    The domain raises it when a file fails its checks (someone else's, another project's,
+    already attached); a document store raises it when a file that passed them was attached
+    elsewhere before the item's write, which then stores nothing.
+    """
+
+    def __init__(self, file_id: str, detail: str = "it is already attached") -> None:
+        super().__init__("file.not_attachable", file_id=file_id, detail=detail)
 
 
 class Unauthenticated(TwinspaceError):
