@@ -60,7 +60,8 @@ class ChatCollections(MongoBase):
             return earlier, False
         files = self._c("files")
         try:
-            claimed = await claim(files, message.attachments, message.author_id, _where(message), _send_key(message))
+            claimed = await claim(files, message.attachments, message.author_id, _where(message),
+                                  _send_key(message)) if message.attachments else []
         except NotAttachable:
             winner = await self.find_message(message.room_id, message.author_id, message.client_id)
             if winner is None:

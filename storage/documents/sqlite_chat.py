@@ -26,8 +26,9 @@ def _append(raw: sqlite3.Connection, message: Message) -> tuple[Message, bool]:
                       (message.room_id, message.author_id, message.client_id)).fetchone()
     if row is not None:
         return _load(Message, row[0]), False
-    attach_each(raw, message.attachments, message.author_id,
-                Attachment(kind="message", id=message.id, space_id=message.room_id))
+    if message.attachments:  # most sends have none: build nothing for them
+        attach_each(raw, message.attachments, message.author_id,
+                    Attachment(kind="message", id=message.id, space_id=message.room_id))
     (seq,) = raw.execute("INSERT INTO room_counters (room_id, last_seq) VALUES (?, 1) "
                          "ON CONFLICT (room_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
                          (message.room_id,)).fetchone()

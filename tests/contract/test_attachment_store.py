@@ -124,6 +124,11 @@ async def test_a_write_whose_file_is_taken_stores_nothing(store: DocumentStore) 
 
     assert await attached(store, free) is None and await attached(store, taken) == where
     assert await dangling(store, [taken, free, *others]) == []
+    # The refused send left nothing behind, not even its client_id: sent again without the taken file, it is new.
+    again, created = await store.append_message(message("r1", client_id="c2").model_copy(
+        update={"attachments": refs(free)}))
+    assert created and again.seq == 2 and await gap_free(store, "r1")
+    assert await attached(store, free) == Attachment(kind="message", id=again.id, space_id="r1")
 
 
 async def test_sends_racing_for_one_file_store_one_of_them(store: DocumentStore) -> None:
