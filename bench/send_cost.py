@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rooms.chat import ChatRules, ChatService  # noqa: E402
 from rooms.chat_models import ChatSendIn, Message  # noqa: E402
-from rooms.file_models import Attachment  # noqa: E402
 from rooms.files import FileRules, FileService  # noqa: E402
 from rooms.ids import new_id, utcnow  # noqa: E402
 from rooms.models import Member, Project, Space, User  # noqa: E402
@@ -107,7 +106,7 @@ async def main(sends: int) -> None:
         await limiter.hit("bench", 10**9, 1)
 
     async def attach_none(i: int) -> None:
-        await files.attach(pupil, project.id, [], Attachment(kind="message", id="m", space_id=room.id))
+        await files.attachable(pupil, project.id, [])
 
     def new_message() -> Message:
         return Message(id=new_id("msg"), room_id=room.id, project_id=project.id, seq=0,

@@ -26,7 +26,6 @@ from rooms.chat_models import (
     Unread,
 )
 from rooms.errors import Conflict, InvalidRequest, NotFound, RateLimited
-from rooms.file_models import Attachment
 from rooms.files import FileService
 from rooms.ids import new_id, utcnow
 from rooms.models import Project, Space, User
@@ -143,7 +142,8 @@ class ChatService:
         # A retry (same client_id) gets the stored message back and is not counted by the rate
         # limit. Plain text, the common case, is checked by the store as it appends (then the
         # count is refunded): one read fewer per send. Attachments are checked first, since
-        # attaching the same files twice would be refused.
+        # files already attached (to the stored message) would be refused. The store attaches
+        # the files in the same write as the message, so a send that failed left them free.
         earlier = await self._store.find_message(room.id, user.id, data.client_id) if data.attachments else None
         if earlier is not None:
             return earlier, False
@@ -158,11 +158,9 @@ class ChatService:
             target = await self._store.get_message(room.id, data.reply_to)
             if target is None:
                 raise InvalidRequest("request.invalid", detail="reply_to: no such message in this room")
-        message_id = new_id("msg")
-        files = await self._files.attach(user, room.project_id, data.attachments,
-                                         Attachment(kind="message", id=message_id, space_id=room.id))
+        files = await self._files.attachable(user, room.project_id, data.attachments)
         message = Message(
-            id=message_id, room_id=room.id, project_id=room.project_id, seq=0, client_id=data.client_id,
+            id=new_id("msg"), room_id=room.id, project_id=room.project_id, seq=0, client_id=data.client_id,
             author_id=user.id, author_name=access.member.display_name if access.member else user.name,
             text=data.text, reply_to=data.reply_to, attachments=files, created_at=utcnow())
         stored, created = await self._store.append_message(message)

@@ -11,6 +11,7 @@ Tree::
 
     TwinspaceError                 (code, status, data)
     ├── InvalidRequest             request.invalid, request.too_large, ...
+    │   └── NotAttachable          file.not_attachable (a store raises it too)
     ├── Unauthenticated            auth.*
     ├── Forbidden                  permission.denied, project.archived, ...
     ├── NotFound                   *.not_found
@@ -62,6 +63,18 @@ class InvalidRequest(TwinspaceError):
         if (code or self.default_code) == "request.invalid" and "field" not in data:
             data["field"] = ", ".join(dict.fromkeys(_FIELD.findall(str(data.get("detail", ""))))) or "payload"
         super().__init__(code, **data)
+
+
+class NotAttachable(InvalidRequest):
+    """``file.not_attachable``: a file listed as an attachment cannot be attached to the item.
+
+    The domain raises it when a file fails its checks (someone else's, another project's,
+    already attached); a document store raises it when a file that passed them was attached
+    elsewhere before the item's write, which then stores nothing.
+    """
+
+    def __init__(self, file_id: str, detail: str = "it is already attached") -> None:
+        super().__init__("file.not_attachable", file_id=file_id, detail=detail)
 
 
 class Unauthenticated(TwinspaceError):

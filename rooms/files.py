@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from rooms import limits
-from rooms.errors import InvalidRequest, NotFound, TwinspaceError
+from rooms.errors import InvalidRequest, NotAttachable, NotFound, TwinspaceError
 from rooms.file_models import Attachment, FileRecord, FileRef
 from rooms.ids import new_id, utcnow
 from rooms.models import User
@@ -162,24 +162,27 @@ class FileService:
             await self._objects.delete(key_of(record))
         return record
 
-    async def attach(self, user: User, project_id: str, file_ids: list[str],
-                     attachment: Attachment) -> list[FileRef]:
-        """Attach the user's own, not yet attached files of this project; refuse the lot otherwise."""
+    async def attachable(self, user: User, project_id: str, file_ids: list[str]) -> list[FileRef]:
+        """The refs of the files the user may attach to an item of this project; refuse the lot otherwise.
+
+        Their own files of this project, not attached yet, each once, at most ``ATTACHMENTS_MAX``.
+        This only reads: the item's own store write (``append_message``, ``create_thread``,
+        ``add_post``, ``store_mail``) attaches the files it lists in the same write, and stores
+        nothing (``file.not_attachable``) when one was attached elsewhere meanwhile. So a write
+        that fails leaves the files free for the retry.
+        """
         if len(file_ids) > limits.ATTACHMENTS_MAX:
             raise InvalidRequest("request.invalid", detail=f"attachments: at most {limits.ATTACHMENTS_MAX}")
         if len(set(file_ids)) != len(file_ids):
             raise InvalidRequest("request.invalid", detail="attachments: each file appears once")
-        records = []
+        refs = []
         for file_id in file_ids:
             record = await self._store.get_file(file_id)
             if record is None or record.owner_id != user.id:
-                raise InvalidRequest("file.not_attachable", file_id=file_id, detail="not one of your files")
+                raise NotAttachable(file_id, "not one of your files")
             if record.project_id != project_id:
-                raise InvalidRequest("file.not_attachable", file_id=file_id, detail="it belongs to another project")
+                raise NotAttachable(file_id, "it belongs to another project")
             if record.attached_to is not None:
-                raise InvalidRequest("file.not_attachable", file_id=file_id, detail="it is already attached")
-            records.append(record)
-        for record in records:
-            if not await self._store.attach_file(record.id, user.id, attachment):
-                raise InvalidRequest("file.not_attachable", file_id=record.id, detail="it is already attached")
-        return [FileRef(id=r.id, name=r.name, size=r.size, content_type=r.content_type) for r in records]
+                raise NotAttachable(file_id)
+            refs.append(FileRef(id=record.id, name=record.name, size=record.size, content_type=record.content_type))
+        return refs

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from rooms import cursors, limits, policy
 from rooms.errors import Conflict, InvalidRequest, NotFound
-from rooms.file_models import Attachment
 from rooms.files import FileService
 from rooms.forum_models import (
     Post,
@@ -70,10 +69,8 @@ class ForumService:
     async def create_thread(self, user: User, data: ThreadCreateIn) -> tuple[Thread, Space]:
         space, access = await self.forum(user, data.forum_id, "space.write")
         now = utcnow()
-        thread_id = new_id("thr")
-        files = await self._files.attach(user, space.project_id, data.attachments,
-                                         Attachment(kind="thread", id=thread_id, space_id=space.id))
-        thread = Thread(id=thread_id, forum_id=space.id, project_id=space.project_id, title=data.title,
+        files = await self._files.attachable(user, space.project_id, data.attachments)
+        thread = Thread(id=new_id("thr"), forum_id=space.id, project_id=space.project_id, title=data.title,
                         body=data.body, body_html=render(data.body), attachments=files, author_id=user.id,
                         author_name=self._name(user, access), created_at=now, last_activity_at=now)
         return await self._store.create_thread(thread), space
@@ -127,10 +124,8 @@ class ForumService:
             quoted = await self._store.get_post(data.reply_to)
             if quoted is None or quoted.thread_id != thread.id:
                 raise InvalidRequest("request.invalid", detail="reply_to: no such post in this thread")
-        post_id = new_id("pst")
-        files = await self._files.attach(user, thread.project_id, data.attachments,
-                                         Attachment(kind="post", id=post_id, space_id=thread.forum_id))
-        post = Post(id=post_id, thread_id=thread.id, forum_id=thread.forum_id, project_id=thread.project_id,
+        files = await self._files.attachable(user, thread.project_id, data.attachments)
+        post = Post(id=new_id("pst"), thread_id=thread.id, forum_id=thread.forum_id, project_id=thread.project_id,
                     seq=0, body=data.body, body_html=render(data.body), reply_to=data.reply_to, attachments=files,
                     author_id=user.id, author_name=self._name(user, access), created_at=utcnow())
         stored = await self._store.add_post(post)

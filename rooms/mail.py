@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from rooms import cursors, limits
 from rooms.errors import InvalidRequest, NotFound, RateLimited
-from rooms.file_models import Attachment
 from rooms.files import FileService
 from rooms.ids import new_id, utcnow
 from rooms.mail_models import (
@@ -73,9 +72,8 @@ class MailService:
         subject = data.subject or (f"Re: {original.subject}" if original and not original.subject.startswith("Re: ")
                                    else original.subject if original else "")
         sender_name = access.member.display_name if access.member else user.name
-        mail_id = new_id("mail")
-        files = await self._files.attach(user, project_id, data.attachments, Attachment(kind="mail", id=mail_id))
-        mail = Mail(id=mail_id, project_id=project_id, attachments=files,
+        files = await self._files.attachable(user, project_id, data.attachments)
+        mail = Mail(id=new_id("mail"), project_id=project_id, attachments=files,
                     conversation_id=original.conversation_id if original else new_id("conv"),
                     reply_to=original.id if original else None,
                     sender=Correspondent(user_id=user.id, name=sender_name),

@@ -3,6 +3,14 @@
 Adapters live in ``storage/`` and are named ``<Tech><Port>``. They
 translate their driver's errors into :mod:`rooms.errors` at their edge:
 no driver exception travels past ``storage/``.
+
+Attachments: the write that stores a message, thread, post or mail also
+attaches the files its ``attachments`` list, in the same write, and only
+files that are still unattached and still the author's. When one is not,
+that write stores nothing (no item, no attachment) and raises
+``NotAttachable`` (``file.not_attachable``); when the write fails
+otherwise, no file is left attached to it, so a retry can attach them.
+The domain (``FileService.attachable``) checks the files first by reading.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from rooms.chat_models import Message, PresenceEntry
-from rooms.file_models import Attachment, FileRecord
+from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail, MailCopy
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
@@ -82,7 +90,10 @@ class ChatStore(Protocol):
 
         When the author already sent a message with this ``client_id`` in this
         room, nothing is stored and that message comes back with False.
-        The author's read marker moves to the new ``seq``.
+        The author's read marker moves to the new ``seq``. The files in
+        ``message.attachments`` become attached to it (``kind="message"``,
+        ``space_id`` the room) in the same write; raises ``NotAttachable``, storing
+        nothing and using no ``seq``, when one is attached elsewhere or not the author's.
         """
 
     async def get_message(self, room_id: str, message_id: str) -> Message | None: ...
@@ -123,7 +134,12 @@ class ForumStore(Protocol):
     """Forum threads and posts, and each member's read marker per thread."""
 
     async def create_thread(self, thread: Thread) -> Thread:
-        """Store a new thread; it becomes the forum's most recent activity."""
+        """Store a new thread; it becomes the forum's most recent activity.
+
+        The files in ``thread.attachments`` become attached to it (``kind="thread"``,
+        ``space_id`` the forum) in the same write; raises ``NotAttachable``, storing
+        nothing, when one is attached elsewhere or not the author's.
+        """
 
     async def get_thread(self, thread_id: str) -> Thread | None: ...
 
@@ -141,6 +157,9 @@ class ForumStore(Protocol):
         """Store a post with the thread's next ``seq`` and bump the thread's activity, atomically.
 
         None when the thread is locked or deleted. The author's read marker moves to the post.
+        The files in ``post.attachments`` become attached to it (``kind="post"``, ``space_id``
+        the forum) in the same write; raises ``NotAttachable``, storing nothing, when one is
+        attached elsewhere or not the author's. (A locked thread wins: None, nothing attached.)
         """
 
     async def get_post(self, post_id: str) -> Post | None: ...
@@ -160,7 +179,12 @@ class MailStore(Protocol):
     """Mails, and one copy per person with that person's folder and read state."""
 
     async def store_mail(self, mail: Mail, copies: list[MailCopy]) -> None:
-        """Store a mail with every copy, atomically."""
+        """Store a mail with every copy, atomically.
+
+        The files in ``mail.attachments`` become attached to it (``kind="mail"``) in the
+        same write; raises ``NotAttachable``, storing nothing, when one is attached
+        elsewhere or not the sender's.
+        """
 
     async def get_copy(self, owner_id: str, mail_id: str) -> MailCopy | None:
         """The owner's copy, unless they deleted it."""
@@ -179,14 +203,14 @@ class MailStore(Protocol):
 
 
 class FileStore(Protocol):
-    """Records of shared files (their bytes live in the :class:`ObjectStore`)."""
+    """Records of shared files (their bytes live in the :class:`ObjectStore`).
+
+    Files are attached by the write of the item they are attached to (see the module's notes).
+    """
 
     async def add_file(self, record: FileRecord) -> None: ...
 
     async def get_file(self, file_id: str) -> FileRecord | None: ...
-
-    async def attach_file(self, file_id: str, owner_id: str, attachment: Attachment) -> bool:
-        """Attach an owner's file that is not attached yet; False otherwise."""
 
     async def delete_file(self, file_id: str) -> bool: ...
 

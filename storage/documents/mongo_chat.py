@@ -5,20 +5,46 @@
 retry that races the first send past the existence check loses on that
 index, and the seq it drew is filled with a tombstone so the room's
 sequence never has a hole.
+
+A send with attachments goes: existence check, claim the files (see
+``mongo_files``), draw the seq, insert. The claim comes before the seq so
+that a claim that loses costs no seq; an insert that fails (and did not
+land) releases the claims and fills its seq with a tombstone, as the lost
+race does. A chat claim carries its send's key (room, author, client_id):
+a retry of a send that died between its claim and its insert takes the
+claim over, so the retry converges. If the first send was in fact still
+under way and stores its message first, the retry loses on the unique
+index and hands the files it took back to that message. What remains:
+a retry that loses its claim to the first send while that one is between
+its claim and its insert is refused (``file.not_attachable``), and the next
+retry gets the stored message.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from rooms.chat_models import Message
+from rooms.errors import NotAttachable
+from rooms.file_models import Attachment
 from rooms.models import Project
 from storage.documents.mongo_base import MongoBase, doc_set, dump, load, translated
+from storage.documents.mongo_files import claim, insert_item, release
 
 EXPIRE_BATCH = 500  # messages per retention step
+
+
+def _where(message: Message) -> Attachment:
+    return Attachment(kind="message", id=message.id, space_id=message.room_id)
+
+
+def _send_key(message: Message) -> str:
+    """What a retry of this send has in common with it: the idempotency key, as one string."""
+    return json.dumps([message.room_id, message.author_id, message.client_id])
 
 
 class ChatCollections(MongoBase):
@@ -32,19 +58,57 @@ class ChatCollections(MongoBase):
         earlier = await self.find_message(message.room_id, message.author_id, message.client_id)
         if earlier is not None:
             return earlier, False
-        stored = message.model_copy(update={"seq": await self._next(f"room:{message.room_id}")})
+        files = self._c("files")
         try:
-            await self._c("messages").insert_one(self._record(stored))
+            claimed = await claim(files, message.attachments, message.author_id, _where(message),
+                                  _send_key(message)) if message.attachments else []
+        except NotAttachable:
+            winner = await self.find_message(message.room_id, message.author_id, message.client_id)
+            if winner is None:
+                raise
+            return winner, False  # the first send of this retry stored its message (with these files) meanwhile
+        # From here, a failure releases the claims, but a cancelled send leaves them to its retry (which
+        # takes them over): it may have been cancelled after its insert landed.
+        try:
+            stored = message.model_copy(update={"seq": await self._next(f"room:{message.room_id}")})
+        except Exception:
+            await release(files, claimed, message.id)
+            raise
+        try:
+            await insert_item(self._c("messages"), self._record(stored))
         except DuplicateKeyError:
-            filler = stored.model_copy(update={"id": f"{stored.id}_void", "client_id": f"void:{stored.seq}",
-                                               "text": None, "deleted": True, "deleted_by": "retry",
-                                               "attachments": []})
-            await self._c("messages").insert_one(self._record(filler))
+            await self._fill(stored)
             winner = await self.find_message(message.room_id, message.author_id, message.client_id)
             assert winner is not None
+            await self._hand_over(claimed, message.id, winner)
             return winner, False
+        except Exception:
+            try:
+                await release(files, claimed, message.id)
+            finally:
+                await self._fill(stored)
+            raise
         await self._advance_read(stored.room_id, stored.author_id, stored.seq)
         return stored, True
+
+    async def _fill(self, drawn: Message) -> None:
+        """Fill a drawn seq that no message will have with a tombstone: the sequence stays gap-free."""
+        filler = drawn.model_copy(update={"id": f"{drawn.id}_void", "client_id": f"void:{drawn.seq}",
+                                          "text": None, "deleted": True, "deleted_by": "retry", "attachments": []})
+        try:
+            await self._c("messages").insert_one(self._record(filler))
+        except DuplicateKeyError:
+            pass  # the seq is taken after all: a failed insert that MongoDB applied late
+
+    async def _hand_over(self, claimed: list[str], loser_id: str, winner: Message) -> None:
+        """A send lost to its own earlier copy: the files it claimed go to the stored message, or back."""
+        listed = {ref.id for ref in winner.attachments}
+        files = self._c("files")
+        ours = [f for f in claimed if f in listed]
+        if ours:
+            await files.update_many({"_id": {"$in": ours}, "doc.attached_to.id": loser_id},
+                                    {"$set": doc_set({"attached_to": _where(winner)})})
+        await release(files, [f for f in claimed if f not in listed], loser_id)
 
     @translated
     async def find_message(self, room_id: str, author_id: str, client_id: str) -> Message | None:

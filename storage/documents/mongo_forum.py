@@ -3,6 +3,10 @@
 A post takes its ``seq`` from the thread document itself (``$inc`` on
 ``post_count``, only while the thread is neither locked nor deleted), so
 numbering and the lock check are one atomic step.
+
+A thread's or post's files are claimed before anything else is written
+(see ``mongo_files`` for the order and its window): a claim that loses
+costs no activity number and no post ``seq``.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
+from rooms.file_models import Attachment
 from rooms.forum_models import Post, Thread
 from storage.documents.mongo_base import MongoBase, doc_set, dump, load, translated
+from storage.documents.mongo_files import claiming, insert_item, release
 
 _MIRRORED = ("pinned", "deleted", "locked")  # thread fields also kept top-level for the listing
 
@@ -20,9 +26,12 @@ _MIRRORED = ("pinned", "deleted", "locked")  # thread fields also kept top-level
 class ForumCollections(MongoBase):
     @translated
     async def create_thread(self, thread: Thread) -> Thread:
-        activity = await self._next(f"forum:{thread.forum_id}")
-        await self._c("threads").insert_one({"_id": thread.id, "forum_id": thread.forum_id, "activity": activity,
-                                             **{k: int(getattr(thread, k)) for k in _MIRRORED}, "doc": dump(thread)})
+        where = Attachment(kind="thread", id=thread.id, space_id=thread.forum_id)
+        async with claiming(self._c("files"), thread.attachments, thread.author_id, where):
+            activity = await self._next(f"forum:{thread.forum_id}")
+            await insert_item(self._c("threads"), {"_id": thread.id, "forum_id": thread.forum_id,
+                                                   "activity": activity, "doc": dump(thread),
+                                                   **{k: int(getattr(thread, k)) for k in _MIRRORED}})
         return thread
 
     @translated
@@ -50,18 +59,22 @@ class ForumCollections(MongoBase):
 
     @translated
     async def add_post(self, post: Post) -> Post | None:
-        record = await self._c("threads").find_one_and_update(
-            {"_id": post.thread_id, "deleted": 0, "locked": 0},
-            {"$inc": {"doc.post_count": 1}, "$set": {"doc.last_activity_at": post.created_at}},
-            return_document=ReturnDocument.AFTER)
-        if record is None:
-            return None
-        stored = post.model_copy(update={"seq": int(record["doc"]["post_count"])})
-        activity = await self._next(f"forum:{record['forum_id']}")
-        await self._c("threads").update_one({"_id": post.thread_id, "activity": {"$lt": activity}},
-                                            {"$set": {"activity": activity}})
-        await self._c("posts").insert_one({"_id": stored.id, "thread_id": stored.thread_id, "seq": stored.seq,
-                                           "deleted": False, "doc": dump(stored)})
+        files = self._c("files")
+        where = Attachment(kind="post", id=post.id, space_id=post.forum_id)
+        async with claiming(files, post.attachments, post.author_id, where) as claimed:
+            record = await self._c("threads").find_one_and_update(
+                {"_id": post.thread_id, "deleted": 0, "locked": 0},
+                {"$inc": {"doc.post_count": 1}, "$set": {"doc.last_activity_at": post.created_at}},
+                return_document=ReturnDocument.AFTER)
+            if record is None:
+                await release(files, claimed, post.id)
+                return None
+            stored = post.model_copy(update={"seq": int(record["doc"]["post_count"])})
+            activity = await self._next(f"forum:{record['forum_id']}")
+            await self._c("threads").update_one({"_id": post.thread_id, "activity": {"$lt": activity}},
+                                                {"$set": {"activity": activity}})
+            await insert_item(self._c("posts"), {"_id": stored.id, "thread_id": stored.thread_id,
+                                                 "seq": stored.seq, "deleted": False, "doc": dump(stored)})
         await self._advance_thread(stored.thread_id, stored.author_id, stored.seq)
         return stored
 

@@ -1,8 +1,12 @@
 """Mail and per-person copies on MongoDB.
 
-The mail document is written before its copies: a copy never points at a
-missing mail, and a mail whose copies were not all written (the process
-died between the two) is simply not in anyone's folder.
+The mail's files are claimed first (see ``mongo_files`` for the order and
+its window), then the mail document is written, then its copies: a copy
+never points at a missing mail. When the copies fail, the write is undone
+in the reverse order (copies, claims, mail), so that neither a copy nor a
+file ever points at a missing mail; a mail whose copies were not all
+written (the process died between the two) is simply not in anyone's
+folder.
 """
 
 from __future__ import annotations
@@ -10,22 +14,33 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import DESCENDING
+from pymongo.errors import PyMongoError
 
+from rooms.file_models import Attachment
 from rooms.mail_models import Mail, MailCopy
 from storage.documents.mongo_base import MongoBase, dump, load, translated
+from storage.documents.mongo_files import claiming, insert_item, release
 
 
 class MailCollections(MongoBase):
     @translated
     async def store_mail(self, mail: Mail, copies: list[MailCopy]) -> None:
-        await self._c("mails").insert_one({"_id": mail.id, "project_id": mail.project_id,
-                                           "conversation_id": mail.conversation_id, "doc": dump(mail)})
-        records = []
-        for copy in copies:
-            records.append({"_id": f"{copy.owner_id}:{mail.id}", "owner_id": copy.owner_id, "mail_id": mail.id,
-                            "project_id": mail.project_id, "folder": copy.folder, "read": copy.read,
-                            "order": await self._next("mail_copies")})
-        await self._c("mail_copies").insert_many(records)
+        files = self._c("files")
+        async with claiming(files, mail.attachments, mail.sender.user_id, Attachment(kind="mail", id=mail.id)):
+            await insert_item(self._c("mails"), {"_id": mail.id, "project_id": mail.project_id,
+                                                 "conversation_id": mail.conversation_id, "doc": dump(mail)})
+        try:
+            records = []
+            for copy in copies:
+                records.append({"_id": f"{copy.owner_id}:{mail.id}", "owner_id": copy.owner_id,
+                                "mail_id": mail.id, "project_id": mail.project_id, "folder": copy.folder,
+                                "read": copy.read, "order": await self._next("mail_copies")})
+            await self._c("mail_copies").insert_many(records)
+        except PyMongoError:
+            await self._c("mail_copies").delete_many({"mail_id": mail.id})
+            await release(files, [f.id for f in mail.attachments], mail.id)
+            await self._c("mails").delete_one({"_id": mail.id})
+            raise
 
     async def _copies(self, records: list[dict[str, Any]]) -> list[MailCopy]:
         mails = await (self._c("mails").find({"_id": {"$in": [r["mail_id"] for r in records]}})

@@ -8,19 +8,25 @@ from pathlib import Path
 from typing import Any
 
 from rooms.chat_models import Message
-from rooms.errors import Unavailable
+from rooms.errors import NotAttachable, Unavailable
+from rooms.file_models import Attachment
 from rooms.models import Project
 from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load
+from storage.documents.sqlite_files import attach_each
 
 EXPIRE_BATCH = 500  # messages per retention transaction: short enough not to stall live sends
 
 
 def _append(raw: sqlite3.Connection, message: Message) -> tuple[Message, bool]:
-    """On the database thread, inside the transaction: idempotency check, next seq, insert, read marker."""
+    """On the database thread, inside the send's savepoint: idempotency check, attachments, next seq,
+    insert, read marker. A file taken meanwhile raises ``NotAttachable``: the savepoint is rolled back."""
     row = raw.execute("SELECT doc FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?",
                       (message.room_id, message.author_id, message.client_id)).fetchone()
     if row is not None:
         return _load(Message, row[0]), False
+    if message.attachments:  # most sends have none: build nothing for them
+        attach_each(raw, message.attachments, message.author_id,
+                    Attachment(kind="message", id=message.id, space_id=message.room_id))
     (seq,) = raw.execute("INSERT INTO room_counters (room_id, last_seq) VALUES (?, 1) "
                          "ON CONFLICT (room_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
                          (message.room_id,)).fetchone()
@@ -35,14 +41,15 @@ def _append(raw: sqlite3.Connection, message: Message) -> tuple[Message, bool]:
     return stored, True
 
 
-def _append_each(raw: sqlite3.Connection, batch: list[Message]) -> list[tuple[Message, bool] | sqlite3.Error]:
+def _append_each(raw: sqlite3.Connection,
+                 batch: list[Message]) -> list[tuple[Message, bool] | sqlite3.Error | NotAttachable]:
     """Several appends in one transaction, each in its own savepoint: one failing fails alone."""
-    results: list[tuple[Message, bool] | sqlite3.Error] = []
+    results: list[tuple[Message, bool] | sqlite3.Error | NotAttachable] = []
     for message in batch:
         raw.execute("SAVEPOINT append")
         try:
             results.append(_append(raw, message))
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, NotAttachable) as exc:
             raw.execute("ROLLBACK TO append")
             results.append(exc)
         raw.execute("RELEASE append")
@@ -87,6 +94,8 @@ class ChatTables(SqliteBase):
                     continue
                 if isinstance(result, sqlite3.Error):
                     future.set_exception(Unavailable("backend.unavailable", backend="sqlite", detail=str(result)))
+                elif isinstance(result, NotAttachable):
+                    future.set_exception(result)
                 else:
                     future.set_result(result)
 

@@ -1,9 +1,39 @@
-"""Shared file records on SQLite."""
+"""Shared file records on SQLite, and attaching them inside the write of the item they belong to."""
 
 from __future__ import annotations
 
-from rooms.file_models import Attachment, FileRecord
+import sqlite3
+from typing import Any
+
+from rooms.errors import NotAttachable
+from rooms.file_models import Attachment, FileRecord, FileRef
 from storage.documents.sqlite_base import SqliteBase, _dump, _load
+
+# One statement per file: it attaches only a file still unattached and still the author's, and
+# says whether it did. The record's document gets its ``attached_to`` in place.
+_ATTACH = ("UPDATE files SET attached = 1, doc = json_set(doc, '$.attached_to', json(?)) "
+           "WHERE id = ? AND owner_id = ? AND attached = 0 RETURNING id")
+
+
+def _attach_params(ref: FileRef, owner_id: str, attachment: Attachment) -> tuple[str, str, str]:
+    return attachment.model_dump_json(), ref.id, owner_id
+
+
+def attach_each(raw: sqlite3.Connection, refs: list[FileRef], owner_id: str, attachment: Attachment) -> None:
+    """Inside the caller's transaction (on the writer's thread): attach every file or raise ``NotAttachable``.
+
+    The caller rolls back (the transaction, or the send's savepoint) on the exception.
+    """
+    for ref in refs:
+        if not raw.execute(_ATTACH, _attach_params(ref, owner_id, attachment)).fetchall():
+            raise NotAttachable(ref.id)
+
+
+async def attach_all(conn: Any, refs: list[FileRef], owner_id: str, attachment: Attachment) -> None:
+    """``attach_each`` on a connection from ``SqliteBase._transaction()``, which rolls back on the exception."""
+    for ref in refs:
+        if await SqliteBase._one(conn, _ATTACH, _attach_params(ref, owner_id, attachment)) is None:
+            raise NotAttachable(ref.id)
 
 
 class FileTables(SqliteBase):
@@ -17,16 +47,6 @@ class FileTables(SqliteBase):
     async def get_file(self, file_id: str) -> FileRecord | None:
         async with self._read("SELECT doc FROM files WHERE id = ?", (file_id,)) as rows:
             return _load(FileRecord, rows[0][0]) if rows else None
-
-    async def attach_file(self, file_id: str, owner_id: str, attachment: Attachment) -> bool:
-        async with self._transaction() as conn:
-            row = await self._one(conn, "SELECT doc FROM files WHERE id = ? AND owner_id = ? AND attached = 0",
-                                  (file_id, owner_id))
-            if row is None:
-                return False
-            record = _load(FileRecord, row[0]).model_copy(update={"attached_to": attachment})
-            await conn.execute("UPDATE files SET attached = 1, doc = ? WHERE id = ?", (_dump(record), file_id))
-        return True
 
     async def delete_file(self, file_id: str) -> bool:
         async with self._transaction() as conn:

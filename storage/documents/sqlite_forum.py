@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from rooms.file_models import Attachment
 from rooms.forum_models import Post, Thread
 from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load
+from storage.documents.sqlite_files import attach_all
 
 # Thread fields mirrored in columns, because the listing filters and sorts on them.
 _THREAD_COLUMNS = ("pinned", "deleted", "locked")
@@ -23,6 +25,8 @@ class ForumTables(SqliteBase):
 
     async def create_thread(self, thread: Thread) -> Thread:
         async with self._transaction() as conn:
+            await attach_all(conn, thread.attachments, thread.author_id,
+                             Attachment(kind="thread", id=thread.id, space_id=thread.forum_id))
             activity = await self._next_activity(conn, thread.forum_id)
             await conn.execute("INSERT INTO threads (id, forum_id, pinned, activity, deleted, locked, doc) "
                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -61,6 +65,8 @@ class ForumTables(SqliteBase):
                                   (post.thread_id,))
             if row is None:
                 return None
+            await attach_all(conn, post.attachments, post.author_id,
+                             Attachment(kind="post", id=post.id, space_id=post.forum_id))
             thread = _load(Thread, row[0])
             stored = post.model_copy(update={"seq": thread.post_count + 1})
             thread = thread.model_copy(update={"post_count": stored.seq, "last_activity_at": stored.created_at})

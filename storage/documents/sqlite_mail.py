@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from rooms.file_models import Attachment
 from rooms.mail_models import Mail, MailCopy
 from storage.documents.sqlite_base import SqliteBase, _dump, _load
+from storage.documents.sqlite_files import attach_all
 
 _COPY = "SELECT m.doc, c.owner_id, c.folder, c.read, c.ord FROM mail_copies c JOIN mails m ON m.id = c.mail_id"
 
@@ -17,6 +19,7 @@ def _copy(doc: str, owner_id: str, folder: str, read: int) -> MailCopy:
 class MailTables(SqliteBase):
     async def store_mail(self, mail: Mail, copies: list[MailCopy]) -> None:
         async with self._transaction() as conn:
+            await attach_all(conn, mail.attachments, mail.sender.user_id, Attachment(kind="mail", id=mail.id))
             await conn.execute("INSERT INTO mails (id, project_id, conversation_id, doc) VALUES (?, ?, ?, ?)",
                                (mail.id, mail.project_id, mail.conversation_id, _dump(mail)))
             await conn.executemany(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rooms.file_models import Attachment
 from rooms.ports import DocumentStore
 from tests.contract.builders import file, mail
 
@@ -44,10 +43,5 @@ async def test_file_records(store: DocumentStore) -> None:
     await store.add_file(file("prj_b", size=7))
     assert await store.get_file(a.id) == a
     assert await store.project_usage("prj_a") == 150 and await store.project_usage("prj_none") == 0
-    where = Attachment(kind="message", id="msg_1", space_id="spc_1")
-    assert not await store.attach_file(a.id, "u2", where)  # only its owner attaches it
-    assert await store.attach_file(a.id, "u1", where)
-    assert not await store.attach_file(a.id, "u1", where)  # once
-    assert (await store.get_file(a.id)).attached_to == where  # type: ignore[union-attr]
     assert await store.delete_file(a.id) and not await store.delete_file(a.id)
     assert await store.get_file(a.id) is None and await store.project_usage("prj_a") == 50
