@@ -44,6 +44,10 @@ class TwinspaceError(Exception):
             raise ValueError(f"unregistered error code {self.code!r}")
         if not isinstance(self, spec.kind):
             raise ValueError(f"{self.code} is a {spec.kind.__name__}, not a {type(self).__name__}")
+        if "{field}" in spec.fr and "field" not in data:
+            # The field at fault, language-neutral, for the messages that cannot show the English detail:
+            # given, or the start of ``detail`` ("text: at most 4000 characters"), or ``payload``.
+            data["field"] = ", ".join(dict.fromkeys(_FIELD.findall(str(data.get("detail", ""))))) or "payload"
         self.data = data
         super().__init__(f"{self.code} {data}" if data else self.code)
 
@@ -53,16 +57,9 @@ class TwinspaceError(Exception):
 
 
 class InvalidRequest(TwinspaceError):
-    """A request the client must change. ``request.invalid`` always names the ``field`` at fault
-    (language-neutral, so every translation can show it): given, or the start of ``detail``
-    ("text: at most 4000 characters"), or ``payload``."""
+    """A request the client must change; ``request.invalid`` always names the ``field`` at fault."""
 
     default_code = "request.invalid"
-
-    def __init__(self, code: str | None = None, **data: Any) -> None:
-        if (code or self.default_code) == "request.invalid" and "field" not in data:
-            data["field"] = ", ".join(dict.fromkeys(_FIELD.findall(str(data.get("detail", ""))))) or "payload"
-        super().__init__(code, **data)
 
 
 class NotAttachable(InvalidRequest):
@@ -138,7 +135,7 @@ _SPECS = [
     ErrorSpec("auth.bad_signature", Unauthenticated, 401, "The token's signature is invalid.",
               "La signature du jeton est invalide."),
     ErrorSpec("auth.bad_claims", Unauthenticated, 401, "The token's claims are invalid: {detail}",
-              "Les informations du jeton sont invalides."),
+              "Les informations du jeton sont invalides : vérifiez « {field} »."),
     ErrorSpec("auth.origin_denied", Unauthenticated, 403, "This origin may not connect.",
               "Cette origine n'est pas autorisée à se connecter."),
     ErrorSpec("permission.denied", Forbidden, 403, "You may not do this here.",

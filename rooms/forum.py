@@ -99,7 +99,8 @@ class ForumService:
 
     async def moderate_thread(self, user: User, data: ThreadModerateIn) -> tuple[Thread, Space]:
         thread, _ = await self._thread(user, data.thread_id, "space.moderate")
-        changes = {k: v for k, v in (("pinned", data.pinned), ("locked", data.locked)) if v is not None}
+        changes: dict[str, object] = {k: v for k, v in (("pinned", data.pinned), ("locked", data.locked))
+                                      if v is not None}
         return await self._update_thread(thread, changes)
 
     async def delete_thread(self, user: User, thread_id: str) -> tuple[Thread, Space]:

@@ -57,7 +57,9 @@ def _run(kind: str, lines: list[str]) -> str:
 
 def _block(lines: list[str]) -> str:
     """A paragraph: consecutive lines of one kind (text, list, quote) render together."""
-    out, run, kind = [], [], ""
+    out: list[str] = []
+    run: list[str] = []
+    kind = ""
     for line in lines:
         if run and _kind(line) != kind:
             out.append(_run(kind, run))

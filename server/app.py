@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from rooms.errors import InvalidRequest, NotFound
 from server.auth import TokenVerifier
@@ -71,7 +71,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
                              "api": API_PREFIX, "openapi": f"{API_PREFIX}/openapi.json",
                              "socketio": "/socket.io/"})
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/", index),
         Route("/healthz", health.healthz),
         Route("/readyz", health.readyz(opened)),

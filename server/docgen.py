@@ -41,7 +41,7 @@ def events() -> list[tuple[str, type[BaseModel], Any]]:
 
 def pushes() -> list[tuple[str, type[BaseModel]]]:
     """(push name, data model) for every push."""
-    return list(PUSHES.items())
+    return [(name, model) for name, model in PUSHES.items()]
 
 
 def _model(annotation: Any) -> type[BaseModel] | None:

@@ -16,7 +16,7 @@ class OriginPolicy:
         own = urlsplit(settings.public_url)
         self.any = settings.allowed_origins is not None and "*" in settings.allowed_origins
         if settings.allowed_origins is None:
-            self.exact = (f"{own.scheme}://{own.netloc}",)
+            self.exact: tuple[str, ...] = (f"{own.scheme}://{own.netloc}",)
             self.pattern: str | None = LOCALHOST_ORIGIN_RE
         else:
             self.exact = tuple(o for o in settings.allowed_origins if o != "*")

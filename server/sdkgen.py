@@ -83,7 +83,7 @@ def _ts(schema: dict[str, Any]) -> str:
     if "$ref" in schema:
         return _ts_name(schema["$ref"].rsplit("/", 1)[-1])
     if "anyOf" in schema or "oneOf" in schema:
-        return _union([_ts(s) for s in schema.get("anyOf", schema.get("oneOf"))])
+        return _union([_ts(s) for s in schema.get("anyOf") or schema.get("oneOf") or []])
     if "const" in schema:
         return _literal(schema["const"])
     if "enum" in schema:
@@ -185,7 +185,7 @@ def _definitions() -> tuple[dict[str, tuple[dict[str, Any], Mode]], dict[tuple[t
     pairs = list(dict.fromkeys(pairs))
     keys, schema = models_json_schema(pairs, ref_template="#/$defs/{model}")
     defs: dict[str, Any] = schema.get("$defs", {})
-    top = {pair: key["$ref"].rsplit("/", 1)[-1] for pair, key in keys.items()}
+    top: dict[Any, str] = {pair: key["$ref"].rsplit("/", 1)[-1] for pair, key in keys.items()}
     modes: dict[str, set[Mode]] = {}
     todo = [(name, mode) for (_model_, mode), name in top.items()]
     while todo:

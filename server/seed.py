@@ -67,7 +67,7 @@ async def ensure_project(documents: DocumentStore) -> dict[str, Any]:
                                 (VISITOR, "visitor", TEACHER_FR)):
         try:
             await service.add_member(adder, DEMO_PROJECT_ID, MemberIn(
-                role=role, user_id=person.id, display_name=person.name, school=person.school,  # type: ignore[arg-type]
+                role=role, user_id=person.id, display_name=person.name, school=person.school,
                 country=person.country))
         except Conflict:
             pass  # already there from an earlier run

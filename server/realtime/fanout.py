@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import socketio
+from pydantic import BaseModel
 
 from rooms.chat_models import Message, PresenceEntry, PresenceUpdate, TypingPush, Unread
 from rooms.forum_models import Post, Thread
@@ -27,7 +28,7 @@ from server.wire import jsonable
 log = logging.getLogger(__name__)
 
 # Every push the server sends: event -> data, for the protocol document, the SDK's types and their tests.
-PUSHES = {
+PUSHES: dict[str, type[BaseModel]] = {
     "chat:message": Message,
     "chat:message_edited": Message,
     "chat:message_deleted": Message,

@@ -70,7 +70,7 @@ class ChatTables(SqliteBase):
     # ---- chat ----------------------------------------------------------------------------
 
     async def append_message(self, message: Message) -> tuple[Message, bool]:
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[tuple[Message, bool]] = asyncio.get_running_loop().create_future()
         self._appends.append((message, future))
         if self._appender is None or self._appender.done():
             self._appender = asyncio.create_task(self._commit_appends(), name="sqlite-appends")

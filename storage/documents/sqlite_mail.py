@@ -13,7 +13,7 @@ _COPY = "SELECT m.doc, c.owner_id, c.folder, c.read, c.ord FROM mail_copies c JO
 
 
 def _copy(doc: str, owner_id: str, folder: str, read: int) -> MailCopy:
-    return MailCopy(mail=_load(Mail, doc), owner_id=owner_id, folder=folder, read=bool(read))  # type: ignore[arg-type]
+    return MailCopy(mail=_load(Mail, doc), owner_id=owner_id, folder=folder, read=bool(read))
 
 
 class MailTables(SqliteBase):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -108,14 +108,14 @@ class RedisPresence:
 
     async def rooms_of(self, sid: str) -> list[str]:
         try:
-            return sorted(await self._redis.smembers(f"rooms:{self._field(sid)}"))
+            return sorted(cast(set[str], await self._redis.smembers(f"rooms:{self._field(sid)}")))
         except RedisError as exc:
             log.warning("presence: could not read a connection's rooms: %s", exc)
             return []
 
     async def evict(self, room_id: str, user_id: str) -> list[str]:
         try:
-            fields: dict[str, str] = await self._redis.hgetall(f"presence:{room_id}")
+            fields = cast(dict[str, str], await self._redis.hgetall(f"presence:{room_id}"))  # decode_responses=True
             gone = [f for f, v in fields.items() if PresenceEntry.model_validate_json(v).user_id == user_id]
             if gone:
                 async with self._redis.pipeline(transaction=True) as pipe:
@@ -138,7 +138,7 @@ class RedisPresence:
         return sorted(unique.values(), key=lambda e: (e.name, e.user_id))
 
     async def _online(self, room_id: str) -> list[PresenceEntry]:
-        fields: dict[str, str] = await self._redis.hgetall(f"presence:{room_id}")
+        fields = cast(dict[str, str], await self._redis.hgetall(f"presence:{room_id}"))  # decode_responses=True
         instances = sorted({f.split(":", 1)[0] for f in fields})
         alive = dict(zip(instances, await self._redis.mget([f"alive:{i}" for i in instances]) if instances else []))
         dead = [f for f in fields if not alive.get(f.split(":", 1)[0])]

@@ -156,7 +156,7 @@ async def test_refusals_speak_french_when_asked(server: ServerProcess) -> None:
     assert data["data"] == {"code": "auth.missing", "message": "Un jeton est requis."}
     status, body = await rest_code(server, hs(server, role="superuser"), **{"Accept-Language": "fr"})
     assert body["error"]["code"] == "auth.bad_claims"
-    assert body["error"]["message"].startswith("Les informations du jeton sont invalides : role")
+    assert body["error"]["message"].startswith("Les informations du jeton sont invalides : vérifiez « role »")
 
 
 async def test_a_refused_tokens_own_lang_claim_is_not_trusted(server: ServerProcess) -> None:

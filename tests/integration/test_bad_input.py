@@ -38,7 +38,9 @@ async def test_french_users_read_french_errors(server: ServerProcess) -> None:
         ack = await rt.call("project:get", {"project_id": "prj_nowhere"})
         assert ack["error"] == {"code": "project.not_found", "message": "Projet introuvable."}
         ack = await rt.call("project:get", {})
-        assert ack["error"]["message"].startswith("Requête invalide : project_id")
+        # The field, never the validator's English explanation, in a French message.
+        assert ack["error"]["message"] == "Requête invalide : vérifiez « project_id »."
+        assert ack["error"]["data"] == {"field": "project_id"}
 
 
 async def test_ten_megabyte_event_is_refused_and_the_connection_lives(server: ServerProcess) -> None:
