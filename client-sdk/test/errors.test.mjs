@@ -64,7 +64,8 @@ test("over-long text: ValidationError request.invalid, in the token's language",
   const error = await room.send("x".repeat(4_001)).then(() => assert.fail("sent"), (e) => e);
   assert.ok(error instanceof ValidationError);
   assert.equal(error.code, "request.invalid");
-  assert.match(error.message, /^Requête invalide : text/);
+  assert.equal(error.message, "Requête invalide : vérifiez « text ».");  // the field, in French only
+  assert.deepEqual(error.details, { field: "text" });
   const empty = await room.send("   ").then(() => assert.fail("sent"), (e) => e);
   assert.ok(empty instanceof ValidationError);
   // The queue goes on after refusals.
