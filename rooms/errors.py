@@ -211,5 +211,5 @@ class _Blank(dict[str, Any]):
 def render(code: str, data: dict[str, Any], lang: str | None) -> str:
     """The message for ``code`` in ``lang`` (English when unsupported)."""
     spec = SPECS[code]
-    template = spec.fr if lang == "fr" else spec.en
+    template: str = getattr(spec, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
     return template.format_map(_Blank(data))

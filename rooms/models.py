@@ -27,13 +27,10 @@ ProjectStatus = Literal["pending", "validated", "rejected", "archived"]
 SpaceKind = Literal["chat", "forum"]
 
 PLATFORM_ROLES: tuple[PlatformRole, ...] = ("teacher", "pupil", "visitor", "support")
-PROJECT_ROLES: tuple[ProjectRole, ...] = ("admin", "teacher", "pupil", "visitor")
-VISIBILITIES: tuple[Visibility, ...] = ("members", "teachers", "visitors")
 
 _LANG_RE = re.compile(r"^[a-z]{2}$")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=limits.USER_ID_MAX_CHARS,
                                           pattern=r"^[A-Za-z0-9_.@:-]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,

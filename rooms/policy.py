@@ -29,7 +29,6 @@ Role = Literal["admin", "teacher", "pupil", "visitor", "support", "outsider"]
 ROLES: tuple[Role, ...] = ("admin", "teacher", "pupil", "visitor", "support", "outsider")
 
 NO_SPACE = "-"  # the visibility column of actions that concern the project, not a space
-VisibilityKey = Literal["members", "teachers", "visitors", "-"]
 SPACE_VISIBILITIES: tuple[Visibility, ...] = ("members", "teachers", "visitors")
 
 # Rank used to cap a project role by the token's platform role.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -269,6 +269,3 @@ def _reason(exc: ValueError) -> str:
         return "must be a whole number"
     return re.sub(r"\s+", " ", text)
 
-
-def with_secret(settings: Settings, secret: str) -> Settings:
-    return replace(settings, jwt_secret=secret)
