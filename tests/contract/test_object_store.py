@@ -255,7 +255,7 @@ async def test_presigned_url_serves_the_bytes_until_it_expires(s3_url: str) -> N
             assert disposition.startswith("attachment;")
             assert "filename*=UTF-8''R%C3%A9sum%C3%A9%20de%20l%27%C3%A9t%C3%A9%202024.pdf" in disposition
             assert 'filename="R_sum_ de l\'_t_ 2024.pdf"' in disposition
-            await asyncio.sleep(3)
+            await asyncio.sleep(3)  # outlive the URL's 2 seconds: the point
             assert (await http.get(url)).status_code == 403
 
 

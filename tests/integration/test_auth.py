@@ -335,7 +335,7 @@ async def test_portal_keys_from_a_jwks_url(make_server: Callable[..., ServerProc
                 if httpx.get(f"http://127.0.0.1:{port}/jwks.json", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(0.05)
+                time.sleep(0.05)  # a poll with a deadline: the portal's web server is starting
         server = make_server("--jwt-jwks", f"http://127.0.0.1:{port}/jwks.json").start()
         good = jwt.encode(keys.claims(sub="from-jwks"), key, algorithm="RS256", headers={"kid": "k1"})
         async with realtime(server, good) as rt:

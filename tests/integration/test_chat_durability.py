@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 
 from tests.support.chat import history, send_until_gone
-from tests.support.clients import Api, make_project, realtime
+from tests.support.clients import Api, make_project, realtime, until
 from tests.support.server import ServerProcess
 
 
@@ -23,9 +23,7 @@ async def test_sigkill_mid_conversation_loses_no_acknowledged_message(
 
     talkers = [asyncio.create_task(send_until_gone(first, project.pupil.token, room, acked, "pupil")),
                asyncio.create_task(send_until_gone(first, project.teacher.token, room, acked, "teacher"))]
-    deadline = time.monotonic() + 30
-    while len(acked) < 150 and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
+    await until(lambda: len(acked) >= 150, timeout=30)
     first.stop(signal.SIGKILL)  # mid-conversation, with sends in flight
     await asyncio.wait_for(asyncio.gather(*talkers, return_exceptions=True), 30)
     assert len(acked) >= 150
@@ -64,7 +62,7 @@ async def test_retention_turns_old_chat_into_tombstones(make_server: Callable[..
             history = (await rt.call("chat:history", {"room_id": room}))["data"]["messages"]
             if [m["deleted"] for m in history] == [True, True, False] or time.monotonic() > deadline:
                 break
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1)  # the sweep runs in the background and tells no client: poll, with a deadline
     assert [(m["seq"], m["text"]) for m in history] == [(1, None), (2, None), (3, "this week")]
     assert history[0]["deleted_by"] == "retention"
     assert "retention: 2 chat messages expired" in second.log()

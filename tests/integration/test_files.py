@@ -24,6 +24,7 @@ from tests.support.clients import (
     make_project,
     realtime,
     uid,
+    until,
 )
 from tests.support.s3 import with_bucket
 from tests.support.server import ServerProcess
@@ -136,7 +137,7 @@ async def test_a_25_mb_video_streams_through_without_filling_memory(server: Serv
         nonlocal peak
         while not done.is_set():
             peak = max(peak, rss_kib(pid))
-            time.sleep(0.005)
+            time.sleep(0.005)  # sampling the server's memory while the upload streams: the point
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
@@ -254,14 +255,12 @@ async def test_an_upload_cut_off_half_way_leaves_nothing(server: ServerProcess, 
                 return ["(not observed)"]
             deadline = time.monotonic() + CALL_TIMEOUT_SECS
             while not leftovers(server) and time.monotonic() < deadline:
-                time.sleep(0.01)
+                time.sleep(0.01)  # a poll with a deadline: the partial file is on disk, told to nobody
             return leftovers(server)  # the server is mid-way through storing it
 
     assert await asyncio.to_thread(send_half) != []
-    deadline = time.monotonic() + CALL_TIMEOUT_SECS
-    while leftovers(server) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    assert leftovers(server) == [] and objects_of(server, project.id) == []
+    await until(lambda: leftovers(server) == [])  # the server notices the cut and cleans up
+    assert objects_of(server, project.id) == []
     assert (await upload(server, project.teacher.token, project.id, "whole.txt", b"ok")).status_code == 201
 
 

@@ -162,7 +162,7 @@ async def test_paging_every_mail_once_while_new_mail_arrives(server: ServerProce
                 page = await ok(pupil, "mail:list", {"limit": 5, **({"cursor": cursor} if cursor else {})})
                 seen += [c["mail"]["id"] for c in page["copies"]]
                 cursor = page["next_cursor"]
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(0.01)  # let the late mails land between pages: the point
                 if cursor is None:
                     break
         await asyncio.wait_for(sending, 30)

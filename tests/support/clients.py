@@ -66,11 +66,18 @@ PUSHES = ("chat:message", "chat:message_edited", "chat:message_deleted", "chat:t
 
 
 class Realtime:
-    """A connected Socket.IO client with awaited acks and a record of every push it received."""
+    """A connected Socket.IO client with awaited acks and a record of every push it received.
+
+    To show that a push did not arrive, wait for a later one that must follow it (a marker) and
+    look at what came before the marker (:meth:`before`): one connection receives in the order
+    the server sent, so a push sent before the marker has arrived by then. An ack is a marker
+    too, for pushes from the same instance: the client handles what arrived before an ack first.
+    """
 
     def __init__(self, client: socketio.AsyncClient) -> None:
         self.sio = client
         self.pushes: dict[str, list[Any]] = {name: [] for name in PUSHES}
+        self.arrivals: list[tuple[str, Any]] = []  # every push, in the order it arrived
         self._arrived = asyncio.Event()
         for name in PUSHES:
             client.on(name, handler=self._recorder(name))
@@ -78,8 +85,16 @@ class Realtime:
     def _recorder(self, name: str) -> Any:
         async def record(data: Any) -> None:
             self.pushes[name].append(data)
+            self.arrivals.append((name, data))
             self._arrived.set()
         return record
+
+    def before(self, marker: Any, name: str) -> list[Any]:
+        """The pushes named ``name`` that arrived before ``marker`` (a push this client received)."""
+        for k, (_, data) in enumerate(self.arrivals):
+            if data is marker:
+                return [d for n, d in self.arrivals[:k] if n == name]
+        raise AssertionError(f"the marker never arrived: {marker!r}")
 
     async def wait_for(self, name: str, check: Any = None, count: int = 1,
                        timeout: float = CALL_TIMEOUT_SECS) -> list[Any]:

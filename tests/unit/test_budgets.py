@@ -1,0 +1,370 @@
+"""What each Socket.IO event costs the document store, pinned: a regression fails here.
+
+Every event of ``server/realtime/events.EVENTS`` runs once through its
+action, on its happy path, over a real ``SqliteDocumentStore`` whose port
+calls are counted (``tests/support/counting.py``). Setting up the project
+and what the event acts on is not counted. The budget of an event is what
+it costs today: a change that makes an event read or write more fails;
+one that makes it cheaper fails too, so that the table is lowered and keeps
+saying what things cost.
+
+Reads done for the pushes that are built after the answer has left
+(:class:`server.actions.base.Later`: a forum's audience, an unread badge)
+are counted apart: they do not delay the answer, but they are load.
+
+The sends here carry no attachments. How attachments are written is
+changing (attached in the same write as the item); their cost is not
+pinned here yet.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from pydantic import BaseModel
+
+import storage
+from rooms.chat_models import (
+    ChatDeleteIn,
+    ChatEditIn,
+    ChatHistoryIn,
+    ChatReadIn,
+    ChatSendIn,
+    Message,
+    RoomJoinIn,
+    RoomRefIn,
+)
+from rooms.forum_models import (
+    Post,
+    PostCreateIn,
+    PostEditIn,
+    PostListIn,
+    PostRefIn,
+    Thread,
+    ThreadCreateIn,
+    ThreadEditIn,
+    ThreadListIn,
+    ThreadModerateIn,
+    ThreadReadIn,
+    ThreadRefIn,
+)
+from rooms.mail_models import Mail, MailListIn, MailMoveIn, MailReadIn, MailRefIn, MailSendIn, NoPayloadIn
+from rooms.models import MemberIn, PartnerIn, ProjectIn, User
+from rooms.ports import DocumentStore
+from server.actions.base import Connection, Context, Later, Outcome
+from server.actions.projects import NoPayload, ProjectRef, SpaceRef
+from server.channels import room_channel
+from server.realtime.events import EVENTS
+from server.services import Services
+from server.settings import Settings
+from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter
+from tests.support.counting import CountingDocumentStore, Kind
+
+# Every method of the DocumentStore port, as a read or a write. A call that may change what is
+# stored is a write, even when it reads first (append_message takes the next seq as it appends).
+KINDS: dict[str, Kind] = {
+    # ProjectStore
+    "create_project": "write",
+    "get_project": "read",
+    "transition_project": "write",
+    "list_projects_of": "read",
+    "list_projects_by_status": "read",
+    "add_member": "write",
+    "get_member": "read",
+    "list_members": "read",
+    "set_member_role": "write",
+    "remove_member": "write",
+    "add_space": "write",
+    "get_space": "read",
+    "get_space_access": "read",
+    "list_spaces": "read",
+    "ping": "read",
+    # ChatStore
+    "append_message": "write",
+    "get_message": "read",
+    "find_message": "read",
+    "messages_after": "read",
+    "messages_before": "read",
+    "edit_message": "write",
+    "delete_message": "write",
+    "last_seq": "read",
+    "read_marker": "read",
+    "mark_read": "write",
+    "set_chat_retention": "write",
+    "projects_with_retention": "read",
+    "expire_messages": "write",
+    # ForumStore
+    "create_thread": "write",
+    "get_thread": "read",
+    "list_threads": "read",
+    "update_thread": "write",
+    "add_post": "write",
+    "get_post": "read",
+    "list_posts": "read",
+    "update_post": "write",
+    "thread_markers": "read",
+    "mark_thread_read": "write",
+    # MailStore
+    "store_mail": "write",
+    "get_copy": "read",
+    "list_copies": "read",
+    "update_copy": "write",
+    "delete_copy": "write",
+    "unread_mail": "read",
+    # FileStore
+    "add_file": "write",
+    "get_file": "read",
+    "attach_file": "write",
+    "delete_file": "write",
+    "project_usage": "read",
+}
+
+
+class Budget(NamedTuple):
+    reads: int
+    writes: int
+    later_reads: int = 0  # reads for the pushes built once the answer has left
+
+
+# What one happy-path call of each event costs today: Budget(reads, writes, reads after the answer), and
+# what the reads are. Sends carry no attachments (see the docstring).
+BUDGETS: dict[str, Budget] = {
+    "me:get": Budget(0, 0),  # the token's claims: no store
+    "project:list": Budget(1, 0),  # the user's projects with their roles, in one read
+    "project:get": Budget(2, 0),  # access: the project, then the membership
+    "member:list": Budget(3, 0),  # access (project, membership), then the members
+    "space:list": Budget(3, 0),  # access (project, membership), then the visible spaces
+    "space:get": Budget(1, 0),  # space access in one read (space, project, membership)
+    "room:join": Budget(5, 0),  # space access twice (the action's check before subscribing, then the
+    #                             service's), the last page, last seq and read marker for the unread count
+    "room:leave": Budget(0, 0),  # presence only
+    "chat:send": Budget(1, 1),  # space access in one read; the append numbers, deduplicates, moves the marker
+    "chat:history": Budget(2, 0),  # space access, one page
+    "chat:edit": Budget(2, 1),  # space access, the message (is it the author's?)
+    "chat:delete": Budget(2, 1),  # space access, the message (the author's, or moderation?)
+    "chat:typing": Budget(1, 0),  # space access (may write here?); the throttle is the rate limiter's
+    "chat:read": Budget(4, 1),  # space access, last seq (to cap the marker), then last seq and marker again
+    #                             for the answer's unread count
+    "forum:thread_create": Budget(1, 1, 1),  # space access; later: the members who may read (the audience)
+    "forum:thread_list": Budget(3, 0),  # space access, one page, the reader's markers of its threads
+    "forum:thread_edit": Budget(3, 1, 1),  # the thread, its space access, the space again for the push;
+    #                                        later: the audience
+    "forum:thread_moderate": Budget(3, 1, 1),  # as thread_edit
+    "forum:thread_delete": Budget(3, 1, 1),  # as thread_edit
+    "forum:thread_read": Budget(2, 1),  # the thread (its post count caps the marker), its space access
+    "forum:post_create": Budget(3, 1, 1),  # the thread, its space access, the space again for the push;
+    #                                        later: the audience
+    "forum:post_list": Budget(4, 0),  # the thread, its space access, one page, the reader's marker
+    "forum:post_edit": Budget(4, 1, 1),  # the post, its thread, the space access, the space again for the push;
+    #                                      later: the audience
+    "forum:post_delete": Budget(4, 1, 1),  # as post_edit
+    "mail:send": Budget(3, 1, 1),  # access (project, membership), the members (are the recipients in it?);
+    #                                later: each recipient's unread count (one here)
+    "mail:list": Budget(1, 0),  # one page of the folder
+    "mail:get": Budget(1, 0),  # the reader's copy
+    "mail:read": Budget(1, 1, 1),  # the copy (is it the reader's?); later: the reader's unread count
+    "mail:move": Budget(1, 1, 1),  # as mail:read
+    "mail:delete": Budget(1, 1, 1),  # as mail:read
+    "mail:unread_count": Budget(1, 0),  # one count
+}
+
+TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
+PARTNER = User(id="teacher_de", name="Jonas", role="teacher", school="Gymnasium Köln", country="DE")
+PUPIL = User(id="pupil_fr", name="Léa", role="pupil", school=TEACHER.school, country="FR")
+PUPIL_DE = User(id="pupil_de", name="Mats", role="pupil", school=PARTNER.school, country="DE")
+SUPPORT = User(id="support", name="Support", role="support", country="FR")
+SID = "sid-budget"
+
+
+class RecordingChannels:
+    """The transport's channels: records what the acting connection listens to."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, str]] = []
+
+    async def subscribe(self, sid: str, channel: str) -> None:
+        self.events.append(("subscribe", sid, channel))
+
+    async def unsubscribe(self, sid: str, channel: str) -> None:
+        self.events.append(("unsubscribe", sid, channel))
+
+
+@dataclass
+class World:
+    """A validated project with two teachers and two pupils, and one of each thing to act on."""
+
+    services: Services
+    counter: CountingDocumentStore
+    channels: RecordingChannels
+    project_id: str
+    general: str
+    staff: str
+    forum: str
+    message: Message
+    thread: Thread
+    post: Post
+    mail: Mail
+
+    def context(self, user: User) -> Context:
+        return Context(user, self.services, Connection(SID, self.channels))
+
+
+async def _build(services: Services) -> dict[str, Any]:
+    projects = services.projects
+    project = await projects.register(TEACHER, ProjectIn(
+        title="Rivers", subject="Geography", age_min=12, age_max=14, languages=["en", "fr"],
+        partners=[PartnerIn(user_id=PARTNER.id, display_name=PARTNER.name, school=PARTNER.school, country="DE")]))
+    await projects.review(SUPPORT, project.id, approve=True)
+    for pupil, adder in ((PUPIL, TEACHER), (PUPIL_DE, PARTNER)):
+        await projects.add_member(adder, project.id, MemberIn(role="pupil", user_id=pupil.id,
+                                                              display_name=pupil.name, school=pupil.school))
+    spaces = {s.default_key: s.id for s in await projects.list_spaces(TEACHER, project.id)}
+    general, staff, forum = spaces["general"], spaces["staff"], spaces["forum"]
+    message, _ = await services.chat.send(PUPIL, ChatSendIn(room_id=general, client_id="c-setup", text="hello"))
+    await services.chat.send(PUPIL_DE, ChatSendIn(room_id=general, client_id="c-setup-de", text="hallo"))
+    thread, _ = await services.forum.create_thread(PUPIL, ThreadCreateIn(forum_id=forum, title="Our river",
+                                                                         body="The Rhône"))
+    post, _ = await services.forum.create_post(PUPIL_DE, PostCreateIn(thread_id=thread.id, body="The Rhine"))
+    mail, _ = await services.mail.send(TEACHER, MailSendIn(project_id=project.id, to=[PUPIL.id],
+                                                           subject="Homework", body="Read about rivers"))
+    return {"project_id": project.id, "general": general, "staff": staff, "forum": forum, "message": message,
+            "thread": thread, "post": post, "mail": mail}
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with (storage.open_documents(f"sqlite://{tmp_path / 'budgets.db'}") as documents,
+                storage.open_objects(f"file://{tmp_path / 'files'}") as objects):
+        counter = CountingDocumentStore(documents, KINDS)
+
+        async def fanout_ping() -> None:
+            return None
+
+        services = Services.build(Settings(data_dir=tmp_path), counter.as_port(), objects, MemoryPresence(),
+                                  MemoryRateLimiter(), fanout_ping)
+        built = await _build(services)
+        yield World(services, counter, RecordingChannels(), **built)
+
+
+async def _joined(w: World) -> None:
+    await EVENTS["room:join"].run(w.context(PUPIL), RoomJoinIn(room_id=w.general))
+
+
+# Each event's happy path: who acts, with what payload. Pupils act, as most of the traffic is theirs;
+# a teacher where only moderators may.
+SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
+    "me:get": lambda w: (PUPIL, NoPayload()),
+    "project:list": lambda w: (PUPIL, NoPayload()),
+    "project:get": lambda w: (PUPIL, ProjectRef(project_id=w.project_id)),
+    "member:list": lambda w: (PUPIL, ProjectRef(project_id=w.project_id)),
+    "space:list": lambda w: (PUPIL, ProjectRef(project_id=w.project_id)),
+    "space:get": lambda w: (PUPIL, SpaceRef(space_id=w.general)),
+    "room:join": lambda w: (PUPIL, RoomJoinIn(room_id=w.general)),
+    "room:leave": lambda w: (PUPIL, RoomRefIn(room_id=w.general)),
+    "chat:send": lambda w: (PUPIL, ChatSendIn(room_id=w.general, client_id="c-1", text="Bonjour")),
+    "chat:history": lambda w: (PUPIL, ChatHistoryIn(room_id=w.general)),
+    "chat:edit": lambda w: (PUPIL, ChatEditIn(room_id=w.general, message_id=w.message.id, text="Bonjour !")),
+    "chat:delete": lambda w: (PUPIL, ChatDeleteIn(room_id=w.general, message_id=w.message.id)),
+    "chat:typing": lambda w: (PUPIL, RoomRefIn(room_id=w.general)),
+    "chat:read": lambda w: (PUPIL, ChatReadIn(room_id=w.general, seq=2)),
+    "forum:thread_create": lambda w: (PUPIL, ThreadCreateIn(forum_id=w.forum, title="Bridges", body="Pont")),
+    "forum:thread_list": lambda w: (PUPIL, ThreadListIn(forum_id=w.forum)),
+    "forum:thread_edit": lambda w: (PUPIL, ThreadEditIn(thread_id=w.thread.id, title="Our rivers")),
+    "forum:thread_moderate": lambda w: (TEACHER, ThreadModerateIn(thread_id=w.thread.id, pinned=True)),
+    "forum:thread_delete": lambda w: (TEACHER, ThreadRefIn(thread_id=w.thread.id)),
+    "forum:thread_read": lambda w: (PUPIL, ThreadReadIn(thread_id=w.thread.id, seq=1)),
+    "forum:post_create": lambda w: (PUPIL, PostCreateIn(thread_id=w.thread.id, body="And the Saône")),
+    "forum:post_list": lambda w: (PUPIL, PostListIn(thread_id=w.thread.id)),
+    "forum:post_edit": lambda w: (PUPIL_DE, PostEditIn(post_id=w.post.id, body="The Rhine, in Köln")),
+    "forum:post_delete": lambda w: (PUPIL_DE, PostRefIn(post_id=w.post.id)),
+    "mail:send": lambda w: (PUPIL, MailSendIn(project_id=w.project_id, to=[PUPIL_DE.id], subject="Hi",
+                                              body="Hello Mats")),
+    "mail:list": lambda w: (PUPIL, MailListIn()),
+    "mail:get": lambda w: (PUPIL, MailRefIn(mail_id=w.mail.id)),
+    "mail:read": lambda w: (PUPIL, MailReadIn(mail_id=w.mail.id)),
+    "mail:move": lambda w: (PUPIL, MailMoveIn(mail_id=w.mail.id, folder="archived")),
+    "mail:delete": lambda w: (PUPIL, MailRefIn(mail_id=w.mail.id)),
+    "mail:unread_count": lambda w: (PUPIL, NoPayloadIn()),
+}
+
+# What shows that a call took its happy path, where the absence of an error does not say it.
+HAPPY: dict[str, Callable[[World, Outcome[Any]], bool]] = {
+    "room:join": lambda w, o: w.channels.events[-1] == ("subscribe", SID, room_channel(w.general)),
+    "room:leave": lambda w, o: w.channels.events[-1] == ("unsubscribe", SID, room_channel(w.general)),
+    "chat:send": lambda w, o: len(o.pushes) == 2,  # stored anew: the room and the author's tabs are told
+    "chat:typing": lambda w, o: o.result.sent,  # not throttled
+}
+
+# What must have happened before an event's own call (not counted).
+PREPARE: dict[str, Callable[[World], Any]] = {
+    "room:leave": _joined,
+}
+
+
+def _port_methods() -> set[str]:
+    return {name for name, _ in inspect.getmembers(DocumentStore, inspect.isfunction) if not name.startswith("_")}
+
+
+def test_every_port_method_is_a_read_or_a_write() -> None:
+    assert set(KINDS) == _port_methods()
+    assert set(KINDS.values()) <= {"read", "write"}
+
+
+def test_every_event_has_a_budget_and_a_happy_path() -> None:
+    assert set(BUDGETS) == set(EVENTS)
+    assert set(SCENARIOS) == set(EVENTS)
+
+
+async def test_the_counter_counts_each_call_by_its_kind() -> None:
+    class Store:
+        async def get_project(self, project_id: str) -> None:
+            return None
+
+        async def add_member(self, member: object) -> bool:
+            return True
+
+        async def unclassified(self) -> None:
+            return None
+
+    counter = CountingDocumentStore(Store(), KINDS)  # type: ignore[arg-type]
+    await counter.get_project("p")
+    await counter.get_project("p")
+    await counter.add_member(object())
+    assert (counter.count("read"), counter.count("write")) == (2, 1)
+    assert counter.summary() == "reads: get_project x2; writes: add_member x1"
+    with pytest.raises(AttributeError, match="no read/write class"):
+        counter.unclassified  # noqa: B018 - the lookup is what refuses
+    counter.reset()
+    assert counter.calls == []
+
+
+async def _measure(world: World, name: str) -> tuple[Outcome[Any], Budget, str]:
+    prepare = PREPARE.get(name)
+    if prepare is not None:
+        await prepare(world)
+    user, payload = SCENARIOS[name](world)
+    world.counter.reset()
+    outcome = await EVENTS[name].run(world.context(user), payload)
+    reads, writes, summary = world.counter.count("read"), world.counter.count("write"), world.counter.summary()
+    world.counter.reset()
+    for push in outcome.pushes:
+        if isinstance(push, Later):
+            await push.make()
+    later = world.counter.count("read")
+    assert world.counter.count("write") == 0, f"{name}: a push wrote: {world.counter.summary()}"
+    return outcome, Budget(reads, writes, later), f"{summary}; after the answer: {world.counter.summary()}"
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+async def test_event_stays_within_its_budget(world: World, name: str) -> None:
+    outcome, spent, detail = await _measure(world, name)
+    happy = HAPPY.get(name)
+    assert happy is None or happy(world, outcome), f"{name} did not take its happy path: {outcome}"
+    budget = BUDGETS[name]
+    assert spent == budget, (f"{name} costs {spent} ({detail}), its budget is {budget}: a regression, or "
+                             "a saving to write into BUDGETS")
