@@ -61,7 +61,7 @@ from server.actions.projects import NoPayload, ProjectRef, SpaceRef
 from server.channels import room_channel
 from server.realtime.events import EVENTS
 from server.services import Services
-from server.settings import Settings
+from server import settings as config
 from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter
 from tests.support.counting import CountingDocumentStore, Kind
 
@@ -119,7 +119,6 @@ KINDS: dict[str, Kind] = {
     # FileStore
     "add_file": "write",
     "get_file": "read",
-    "attach_file": "write",
     "delete_file": "write",
     "project_usage": "read",
 }
@@ -245,7 +244,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         async def fanout_ping() -> None:
             return None
 
-        services = Services.build(Settings(data_dir=tmp_path), counter.as_port(), objects, MemoryPresence(),
+        services = Services.build(config.load({"data_dir": str(tmp_path)}, {}), counter.as_port(), objects, MemoryPresence(),
                                   MemoryRateLimiter(), fanout_ping)
         built = await _build(services)
         yield World(services, counter, RecordingChannels(), **built)
