@@ -64,8 +64,10 @@ class ChatService:
 
     # ---- joining and reading ----------------------------------------------
 
-    async def join(self, user: User, sid: str, room_id: str, since_seq: int | None) -> Joined:
-        room, access = await self.room(user, room_id)
+    async def join(self, user: User, sid: str, room: Space, access: Access, since_seq: int | None) -> Joined:
+        """Enter a room that :meth:`room` let ``user`` read: its latest page (or what came after
+        ``since_seq``), who is online, the unread state."""
+        room_id = room.id
         if since_seq is None:
             page = await self._store.messages_before(room_id, None, limits.CHAT_PAGE_DEFAULT + 1)
             has_more = len(page) > limits.CHAT_PAGE_DEFAULT
@@ -131,8 +133,8 @@ class ChatService:
     async def mark_read(self, user: User, room_id: str, seq: int) -> Unread:
         await self.room(user, room_id)
         last = await self._store.last_seq(room_id)
-        await self._store.mark_read(room_id, user.id, min(seq, last))
-        return await self.unread(room_id, user.id)
+        marker = await self._store.mark_read(room_id, user.id, min(seq, last))  # never moves back
+        return Unread(room_id=room_id, unread=last - marker, last_read_seq=marker, last_seq=last)
 
     # ---- writing -------------------------------------------------------------------
 

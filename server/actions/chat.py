@@ -27,12 +27,12 @@ from server.channels import room_channel
 @action(RoomJoinIn, RoomJoined)
 async def room_join(ctx: Context, data: RoomJoinIn) -> Outcome[Any]:
     conn, chat = ctx.socket(), ctx.services.chat
-    await chat.room(ctx.user, data.room_id)  # refuse before subscribing
+    room, access = await chat.room(ctx.user, data.room_id)  # refuse before subscribing
     # Subscribe first, then read: a message stored in between arrives twice
     # (page and push, same seq) rather than not at all.
     await conn.channels.subscribe(conn.sid, room_channel(data.room_id))
     try:
-        joined = await chat.join(ctx.user, conn.sid, data.room_id, data.since_seq)
+        joined = await chat.join(ctx.user, conn.sid, room, access, data.since_seq)
     except BaseException:
         await conn.channels.unsubscribe(conn.sid, room_channel(data.room_id))
         raise

@@ -139,16 +139,15 @@ BUDGETS: dict[str, Budget] = {
     "member:list": Budget(3, 0),  # access (project, membership), then the members
     "space:list": Budget(3, 0),  # access (project, membership), then the visible spaces
     "space:get": Budget(1, 0),  # space access in one read (space, project, membership)
-    "room:join": Budget(5, 0),  # space access twice (the action's check before subscribing, then the
-    #                             service's), the last page, last seq and read marker for the unread count
+    "room:join": Budget(4, 0),  # space access (checked before subscribing, then passed on), the last page,
+    #                             last seq and read marker for the unread count
     "room:leave": Budget(0, 0),  # presence only
     "chat:send": Budget(1, 1),  # space access in one read; the append numbers, deduplicates, moves the marker
     "chat:history": Budget(2, 0),  # space access, one page
     "chat:edit": Budget(2, 1),  # space access, the message (is it the author's?)
     "chat:delete": Budget(2, 1),  # space access, the message (the author's, or moderation?)
     "chat:typing": Budget(1, 0),  # space access (may write here?); the throttle is the rate limiter's
-    "chat:read": Budget(4, 1),  # space access, last seq (to cap the marker), then last seq and marker again
-    #                             for the answer's unread count
+    "chat:read": Budget(2, 1),  # space access, last seq (to cap the marker); the write returns the marker
     "forum:thread_create": Budget(1, 1, 1),  # space access; later: the members who may read (the audience)
     "forum:thread_list": Budget(3, 0),  # space access, one page, the reader's markers of its threads
     "forum:thread_edit": Budget(3, 1, 1),  # the thread, its space access, the space again for the push;
