@@ -56,12 +56,12 @@ from rooms.forum_models import (
 from rooms.mail_models import Mail, MailListIn, MailMoveIn, MailReadIn, MailRefIn, MailSendIn, NoPayloadIn
 from rooms.models import MemberIn, PartnerIn, ProjectIn, User
 from rooms.ports import DocumentStore
+from server import settings as config
 from server.actions.base import Connection, Context, Later, Outcome
 from server.actions.projects import NoPayload, ProjectRef, SpaceRef
 from server.channels import room_channel
 from server.realtime.events import EVENTS
 from server.services import Services
-from server import settings as config
 from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter
 from tests.support.counting import CountingDocumentStore, Kind
 
