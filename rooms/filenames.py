@@ -10,5 +10,5 @@ INLINE_TYPES = ("image/", "video/", "audio/", "application/pdf")  # shown in the
 def content_disposition(name: str, content_type: str) -> str:
     """``Content-Disposition`` (RFC 6266) with an ASCII fallback and the exact name (RFC 5987 ``filename*``)."""
     kind = "inline" if content_type.startswith(INLINE_TYPES) else "attachment"
-    fallback = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_").replace("\\", "_")
+    fallback = "".join(c if 0x20 <= ord(c) < 0x7F and c not in '"\\' else "_" for c in name) or "download"
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

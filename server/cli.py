@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import re
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +24,7 @@ from rooms.models import PLATFORM_ROLES
 from server import settings as config
 
 EXIT_CONFIG = 2  # like argparse's usage errors
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl+C, and what supervisors send: both stop gracefully
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
@@ -91,22 +95,30 @@ def _configure_logging(level: str) -> None:
 
 
 def serve(settings: config.Settings) -> None:
-    import contextlib
-
     import uvicorn
 
     class Server(uvicorn.Server):
         """uvicorn's server, exiting with status 0 after a clean shutdown on SIGINT or SIGTERM.
 
-        uvicorn re-raises the signal once shut down, which makes supervisors
-        and shells report a crash; a completed graceful stop is a success.
+        uvicorn's own ``capture_signals`` re-raises the signal once shut down, which makes
+        supervisors and shells report a crash; a completed graceful stop is a success. This one
+        routes the signals to the public ``handle_exit`` (the first stops gracefully, a second
+        SIGINT forces the stop) and puts the previous handlers back afterwards, re-raising
+        nothing. uvicorn's ``serve`` enters ``capture_signals`` around the whole run;
+        ``tests/integration/test_lifecycle.py`` checks the exit status.
         """
 
         @contextlib.contextmanager
-        def capture_signals(self):  # type: ignore[no-untyped-def]
-            with super().capture_signals():
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():  # Python signals the main thread only
                 yield
-                self._captured_signals.clear()
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in STOP_SIGNALS}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
 
     from server import gc_tuning
     from server.app import create_app

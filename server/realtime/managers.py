@@ -9,26 +9,50 @@ scenario B):
   all. Each of those sends only puts the encoded packet on the
   connection's outgoing queue, which is unbounded and never waits.
   :class:`DirectEmitManager` makes the same sends one after the other,
-  with no task per recipient: same packets, same order. Emits that ask
+  with no task per recipient: same packets, same order, through
+  python-engineio's public ``AsyncServer.send_packet``. Emits that ask
   for an ack callback keep python-socketio's own path.
 - python-engineio's per-connection writer waits for its next packet with
   ``asyncio.wait_for``, which on Python 3.11 makes a task per wait, so one
   more task per delivery. :func:`wait_without_a_task` waits with
   ``asyncio.timeout`` instead, with the same time limit and the same
-  results. It replaces ``engineio.async_socket.AsyncSocket.poll`` (the
-  method and its behaviour are pinned by ``uv.lock`` and tested in
-  ``tests/unit/test_managers.py``).
+  results.
+
+The second cut has no public interface: python-engineio makes its
+``AsyncSocket`` itself, so :func:`install_writer_wait` replaces
+``engineio.async_socket.AsyncSocket.poll`` for the whole process. That is
+the one private interface of a dependency used on this path, and this
+module is the only place that touches it. It is installed only over the
+method it was written for (python-engineio 4.15.1's, recognised by its
+source; ``pyproject.toml`` keeps python-engineio below 5) and only where
+``wait_for`` makes a task (Python before 3.12); anywhere else
+python-engineio's own ``poll`` stays, with a warning in the log, and
+works as shipped, only slower. ``tests/integration/test_delivery.py``
+checks the behaviour on a live server: pushes in order, idle connections
+kept past the ping time-out, silent ones dropped, and no task per
+delivery.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import inspect
+import logging
+import sys
 from typing import Any
 
 import socketio
 from engineio import async_socket, exceptions
 from engineio import packet as eio_packet
 from socketio import packet
+
+log = logging.getLogger(__name__)
+
+# SHA-256 of the source of python-engineio's AsyncSocket.poll that wait_without_a_task stands in
+# for (4.15.1). Any other poll may mean something else: then it is left alone.
+REPLACED_POLL_SHA256 = "826f58a9f3606db208e5d1266f075ad655b6eeda47b0a5616748624899ca5954"
+ENGINEIO_POLL = async_socket.AsyncSocket.poll  # python-engineio's own, as imported (only this module replaces it)
 
 
 class DirectEmitManager(socketio.AsyncManager):
@@ -41,7 +65,7 @@ class DirectEmitManager(socketio.AsyncManager):
                                **kwargs)
             return
         room = to or room
-        if namespace not in self.rooms:
+        if namespace not in self.get_namespaces():
             return
         args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
         skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
@@ -51,9 +75,12 @@ class DirectEmitManager(socketio.AsyncManager):
         # The recipients first: a send may yield (a connection found dead is closed), and the
         # room may change meanwhile.
         recipients = [eio_sid for sid, eio_sid in self.get_participants(namespace, room) if sid not in skip]
+        send = self.server.eio.send_packet
         for eio_sid in recipients:
             for frame in frames:
-                await self.server._send_eio_packet(eio_sid, frame)
+                # A packet caches its first encoding, and a binary one encodes differently for
+                # WebSocket (bytes) and long-polling (base64): those are made for each recipient.
+                await send(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, frame.data) if frame.binary else frame)
 
 
 class DirectEmitRedisManager(socketio.AsyncRedisManager, DirectEmitManager):
@@ -84,9 +111,27 @@ async def wait_without_a_task(self: async_socket.AsyncSocket) -> list[Any]:
     return packets
 
 
-def install_writer_wait() -> None:
-    """Make python-engineio's connection writers wait with :func:`wait_without_a_task`; idempotent."""
-    async_socket.AsyncSocket.poll = wait_without_a_task  # type: ignore[method-assign]
+def install_writer_wait() -> bool:
+    """Make python-engineio's connection writers wait with :func:`wait_without_a_task`.
+
+    Idempotent. False (and a warning) when python-engineio's ``poll`` is not the one this
+    replaces, or the replacement would gain nothing; python-engineio's own then stays.
+    """
+    current = async_socket.AsyncSocket.poll
+    if current is wait_without_a_task:
+        return True
+    if sys.version_info >= (3, 12):  # wait_for runs under asyncio.timeout there: no task to save
+        return False
+    try:
+        source = inspect.getsource(current)
+    except (OSError, TypeError):
+        source = ""
+    if hashlib.sha256(source.encode()).hexdigest() != REPLACED_POLL_SHA256:
+        log.warning("python-engineio's AsyncSocket.poll is not the one server/realtime/managers.py was "
+                    "written for; keeping it (each delivery costs one more task)")
+        return False
+    async_socket.AsyncSocket.poll = wait_without_a_task
+    return True
 
 
 def client_manager(fanout_url: str, channel: str) -> socketio.AsyncManager:

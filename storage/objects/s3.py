@@ -5,11 +5,14 @@ OpenStack Swift's s3api, ...), through the ``minio`` SDK. The SDK blocks,
 so every call runs in this store's own bounded thread pools; the event loop
 never waits on the network.
 
-Uploads stream: a multipart upload, in a worker thread, pulls the async
-chunk iterator a part (5 MiB, S3's smallest) at a time and sends it before
-reading the next, so an upload holds about one part of memory whatever the
-file's size. When the chunks stop with an error the multipart upload is
-aborted: nothing appears under the key.
+Uploads stream through the SDK's public ``put_object`` with an unknown length:
+in a worker thread it reads a part (5 MiB, S3's smallest) at a time from a
+blocking view of the async chunk iterator and sends it before reading the
+next. The view holds at most one chunk beyond what the SDK asked for, so an
+upload holds a constant few parts whatever the file's size: three (about 15
+MiB) while a part is read, since the SDK keeps the part it sent and copies
+the next one once (docs/architecture.md). When the chunks stop with an error
+the SDK aborts the multipart upload: nothing appears under the key.
 
 URL: ``s3://ACCESS_KEY:SECRET_KEY@HOST:PORT/BUCKET?secure=false&region=us-east-1``
 (``minio://`` is the same). The access key and the secret are percent-encoded
@@ -31,16 +34,16 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from typing import Any, BinaryIO, TypeVar, cast
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import certifi
 import urllib3
 from minio import Minio
-from minio.datatypes import Part
 from minio.error import MinioException, S3Error
 
 from rooms.errors import NotFound, Unavailable
+from rooms.filenames import content_disposition
 
 T = TypeVar("T")
 
@@ -194,32 +197,16 @@ class S3ObjectStore:
         raise self._unavailable(failure) from failure
 
     def _put_streamed(self, key: str, reader: _ChunkReader, content_type: str) -> None:
-        """In a worker thread: upload one part at a time, holding one part in memory.
+        """In a worker thread: the SDK's streaming ``put_object``, one part after the other.
 
-        The SDK's ``put_object`` keeps the previous part and a copy of the next one (about
-        three parts); its multipart steps are driven here directly so that an upload holds
-        one part, whatever the file's size. A file smaller than a part is one plain PUT.
+        With ``length=-1`` the SDK reads ``PART_BYTES`` at a time from ``reader``: a file smaller
+        than a part is one plain PUT, a larger one a multipart upload, which the SDK aborts when a
+        read (or a part) fails. One part in flight at a time (``num_parallel_uploads=1``): each
+        parallel part would hold a part more, in threads of the SDK's own, outside this store's
+        bounded pools.
         """
-        client, headers = self._client, {"Content-Type": content_type}
-        data = reader.read(PART_BYTES)
-        if len(data) < PART_BYTES:
-            client._put_object(self._bucket, key, data, headers)
-            return
-        upload_id = client._create_multipart_upload(self._bucket, key, headers)
-        parts: list[Part] = []
-        try:
-            while data:
-                etag = client._upload_part(self._bucket, key, data, None, upload_id, len(parts) + 1)
-                parts.append(Part(len(parts) + 1, etag))
-                del data  # let the part go before the next one is read
-                data = reader.read(PART_BYTES)
-            client._complete_multipart_upload(self._bucket, key, upload_id, parts)
-        except BaseException:
-            try:
-                client._abort_multipart_upload(self._bucket, key, upload_id)
-            except _DRIVER_ERRORS:
-                pass  # the service drops unfinished uploads itself; the put fails either way
-            raise
+        self._client.put_object(self._bucket, key, cast(BinaryIO, reader), length=-1, content_type=content_type,
+                                part_size=PART_BYTES, num_parallel_uploads=1)
 
     async def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         _check_key(key)
@@ -279,7 +266,7 @@ class S3ObjectStore:
 
     async def presigned_url(self, key: str, expires_secs: int, filename: str, content_type: str) -> str | None:
         _check_key(key)
-        headers = {"response-content-disposition": _attachment(filename),
+        headers = {"response-content-disposition": content_disposition(filename, content_type),
                    "response-content-type": content_type or "application/octet-stream"}
         return await self._call(self._client.presigned_get_object, self._bucket, key,
                                 expires=timedelta(seconds=expires_secs), response_headers=headers)
@@ -320,8 +307,9 @@ class _ChunkReader(io.RawIOBase):
     """A blocking file-like view of an async chunk iterator, for a worker thread.
 
     A read that needs bytes asks the event loop for the next chunk and waits for it: the
-    iterator advances only as fast as the upload goes, and this holds no more than the part
-    the SDK asked for.
+    iterator advances only as fast as the upload goes (the client's sends wait meanwhile), and
+    the buffer is the one chunk being handed over, never more than what the SDK asked for plus
+    the rest of that chunk.
     """
 
     def __init__(self, chunks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop) -> None:
@@ -398,8 +386,3 @@ def _check_key(key: str) -> None:
     if not _KEY_RE.match(key) or ".." in key.split("/"):
         raise ValueError(f"invalid object key {key!r}")
 
-
-def _attachment(filename: str) -> str:
-    """A Content-Disposition that saves the file under its name (RFC 6266, RFC 5987 ``filename*``)."""
-    fallback = "".join(c if 0x20 <= ord(c) < 0x7F and c not in '"\\' else "_" for c in filename) or "download"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -14,6 +14,7 @@ import random
 import secrets
 import subprocess
 import sys
+import tracemalloc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -27,7 +28,7 @@ from rooms.errors import NotFound, Unavailable
 from rooms.ports import ObjectStore
 from server.settings import SettingsError, load
 from storage.objects.localfs import LocalObjectStore
-from storage.objects.s3 import S3ObjectStore, parse_s3_url
+from storage.objects.s3 import PART_BYTES, S3ObjectStore, parse_s3_url
 from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, url_for, with_bucket
 from tests.support.server import REPO, free_port
 
@@ -127,6 +128,27 @@ async def test_25_mb_of_random_bytes_round_trip_byte_exact(store: ObjectStore) -
     size = await asyncio.wait_for(store.put(k, data.chunks(), "application/octet-stream"), WAIT_SECS * 2)
     assert size == data.size
     assert await asyncio.wait_for(sha256_of(store, k), WAIT_SECS * 2) == (await data.sha256(), data.size)
+
+
+# What a put may hold at once, whatever the file's size: the local store a chunk or two, the S3
+# store three 5 MiB parts (the SDK keeps the part it sent while it reads the next one, then copies
+# that one once); 2 MiB over either for the chunks on their way (these are up to 300 kB).
+HELD_BYTES = {LocalObjectStore: 2 * MiB, S3ObjectStore: 3 * PART_BYTES + 2 * MiB}
+
+
+async def test_a_put_holds_a_constant_few_parts_whatever_the_size(store: ObjectStore) -> None:
+    # Traced Python allocations, all threads, during the put only: exact, unlike the process's
+    # RSS, which also shows what the allocator keeps (tests/integration/test_files.py).
+    data, bound = Random(12 * PART_BYTES + 3), HELD_BYTES[type(store)]
+    assert data.size > 3 * bound
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        await asyncio.wait_for(store.put(key(), data.chunks(), "application/octet-stream"), WAIT_SECS * 2)
+        held = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert held < bound, f"a {data.size / MiB:.0f} MiB put held {held / MiB:.1f} MiB at once"
 
 
 async def test_putting_a_key_again_replaces_its_bytes(store: ObjectStore) -> None:

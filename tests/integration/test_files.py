@@ -155,9 +155,10 @@ async def test_a_25_mb_video_streams_through_without_filling_memory(server: Serv
     record = r.json()
     assert (record["size"], record["content_type"], record["sha256"]) == (size, "video/mp4", expected)
     grown_mib = (peak - before) / 1024
-    # The local store holds a chunk at a time; the S3 store one 5 MiB part (S3's smallest) while
-    # it is sent, and the copy made when it is put together.
-    bound_mib = 12 if server.objects_url else 4
+    # The local store holds a chunk at a time; the S3 store three 5 MiB parts (S3's smallest: the
+    # one sent, the next one read and its copy; tests/contract/test_object_store.py counts them),
+    # and the allocator keeps about one more: 20.6 MiB, still under the file's size.
+    bound_mib = 24 if server.objects_url else 4
     assert grown_mib < bound_mib, f"the server grew by {grown_mib:.1f} MiB during a 25 MiB upload"
     print(f"RSS growth during a 25 MiB upload: {grown_mib:.1f} MiB")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -49,6 +50,21 @@ async def test_restart_keeps_projects_and_members(make_server: Callable[..., Ser
         assert (await api.get(f"/projects/{project.id}/members")).json() == members
         assert (await api.get(f"/projects/{project.id}/spaces")).json() == spaces
     assert second.stop() == 0
+
+
+async def test_a_stop_signal_with_clients_connected_closes_them_and_exits_0(
+        make_server: Callable[..., ServerProcess]) -> None:
+    server = make_server().start()
+    project = await make_project(server)
+    async with realtime(server, project.pupil.token) as rt:
+        gone = asyncio.Event()
+        rt.sio.on("disconnect", handler=lambda *reason: gone.set())
+        assert server.proc is not None
+        server.proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(gone.wait(), CLI_TIMEOUT_SECS)  # the server closed the connection
+        assert await asyncio.to_thread(server.stop) == 0
+    log = server.log()
+    assert log.count("stopped; every backend closed") == 1 and "Traceback" not in log
 
 
 async def test_sigkill_loses_nothing_committed(make_server: Callable[..., ServerProcess]) -> None:
