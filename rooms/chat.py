@@ -97,9 +97,6 @@ class ChatService:
                 gone.append((room_id, entry))
         return gone
 
-    async def online(self, room_id: str) -> list[PresenceEntry]:
-        return await self._presence.online(room_id)
-
     async def evict(self, project_id: str, user_id: str) -> dict[str, list[str]]:
         """Someone left a project: forget their connections in its chat rooms; room -> their sids."""
         spaces = await self._store.list_spaces(project_id, ("members", "teachers", "visitors"))
