@@ -121,8 +121,7 @@ async def member_list(ctx: Context, ref: ProjectRef) -> Outcome[Any]:
 
 @action(MemberOf, Member)
 async def member_add(ctx: Context, data: MemberOf) -> Outcome[Any]:
-    body = MemberIn(**data.model_dump(exclude={"project_id"}))
-    return answer(await ctx.services.projects.add_member(ctx.user, data.project_id, body))
+    return answer(await ctx.services.projects.add_member(ctx.user, data.project_id, data))  # a MemberIn
 
 
 @action(MemberRoleOf, Member)
@@ -148,8 +147,7 @@ async def space_list(ctx: Context, ref: ProjectRef) -> Outcome[Any]:
 
 @action(SpaceOf, Space)
 async def space_create(ctx: Context, data: SpaceOf) -> Outcome[Any]:
-    body = SpaceIn(**data.model_dump(exclude={"project_id"}))
-    return answer(await ctx.services.projects.create_space(ctx.user, data.project_id, body))
+    return answer(await ctx.services.projects.create_space(ctx.user, data.project_id, data))  # a SpaceIn
 
 
 @action(SpaceRef, Space)

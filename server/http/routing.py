@@ -102,16 +102,16 @@ async def authenticate(request: Request, verifier: TokenVerifier) -> User:
 
 
 def _payload(endpoint: Endpoint, request: Request, body: BaseModel | None) -> Any:
-    """The action's payload: the path parameters it names, the declared query parameters given, the body."""
+    """The action's payload: the declared query parameters given, the body, the path parameters it names."""
     schema = endpoint.action.payload
     if schema is None:
         return None
     fields = schema.model_fields
     data: dict[str, Any] = {name: request.query_params[name] for name, _ in endpoint.query
                             if name in request.query_params}
-    data.update({k: v for k, v in request.path_params.items() if k in fields})
     if body is not None:
         data.update(body.model_dump())
+    data.update({k: v for k, v in request.path_params.items() if k in fields})  # the path names the resource
     return wire.parse(schema, data)
 
 
