@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from rooms import limits, policy
+from rooms import limits
 from rooms.chat_models import (
     ChatHistoryIn,
     ChatSendIn,
@@ -168,8 +168,11 @@ class ChatService:
         return stored, created
 
     async def edit(self, user: User, room_id: str, message_id: str, text: str) -> Message:
-        await self.room(user, room_id, "space.write")
-        message = await self._own_message(user, room_id, message_id)
+        room, access = await self.room(user, room_id)
+        message = await self._store.get_message(room_id, message_id)
+        if message is None or message.deleted:
+            raise NotFound("message.not_found")
+        access.check("space.edit_own", room.visibility, author_id=message.author_id)
         edited = await self._store.edit_message(room_id, message.id, text, utcnow())
         if edited is None:
             raise NotFound("message.not_found")
@@ -180,8 +183,10 @@ class ChatService:
         message = await self._store.get_message(room_id, message_id)
         if message is None or message.deleted:
             raise NotFound("message.not_found")
-        action = "space.write" if message.author_id == user.id else "space.moderate"
-        access.check(action, room.visibility)
+        if message.author_id == user.id:
+            access.check("space.edit_own", room.visibility, author_id=message.author_id)
+        else:
+            access.check("space.moderate", room.visibility)
         deleted = await self._store.delete_message(room_id, message_id, user.id, utcnow())
         if deleted is None:
             raise NotFound("message.not_found")
@@ -195,13 +200,6 @@ class ChatService:
             return None
         return PresenceEntry(user_id=user.id, role=access.role,
                              name=access.member.display_name if access.member else user.name)
-
-    async def _own_message(self, user: User, room_id: str, message_id: str) -> Message:
-        message = await self._store.get_message(room_id, message_id)
-        if message is None or message.deleted:
-            raise NotFound("message.not_found")
-        policy.check_author(user.id, message.author_id)
-        return message
 
     # ---- retention -------------------------------------------------------------------
 

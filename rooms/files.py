@@ -157,7 +157,10 @@ class FileService:
     async def delete(self, user: User, file_id: str) -> FileRecord:
         record = await self.readable(user, file_id)
         access = await self._projects.access(user, record.project_id)
-        access.check("file.upload" if record.owner_id == user.id else "file.moderate")
+        if record.owner_id == user.id:
+            access.check("file.delete_own", author_id=record.owner_id)
+        else:
+            access.check("file.moderate")
         if await self._store.delete_file(record.id):
             await self._objects.delete(key_of(record))
         return record

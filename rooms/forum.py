@@ -46,14 +46,20 @@ class ForumService:
         return await self._projects.get_space(user, forum_id, action, kind="forum")
 
     async def _thread(self, user: User, thread_id: str, action: str = "space.read") -> tuple[Thread, Access]:
+        thread, _, access = await self._thread_in(user, thread_id, action)
+        return thread, access
+
+    async def _thread_in(self, user: User, thread_id: str,
+                         action: str = "space.read") -> tuple[Thread, Space, Access]:
+        """A thread, its forum and the user's access, once the user may ``action`` in that forum."""
         thread = await self._store.get_thread(thread_id)
         if thread is None or thread.deleted:
             raise NotFound("forum.thread_not_found")
         try:
-            _, access = await self.forum(user, thread.forum_id, action)
+            space, access = await self.forum(user, thread.forum_id, action)
         except NotFound:
             raise NotFound("forum.thread_not_found") from None
-        return thread, access
+        return thread, space, access
 
     async def audience(self, space: Space) -> list[str]:
         """The members who may read a space: the recipients of its pushes."""
@@ -88,8 +94,8 @@ class ForumService:
         return ThreadPage(threads=summaries, next_cursor=cursor)
 
     async def edit_thread(self, user: User, data: ThreadEditIn) -> tuple[Thread, Space]:
-        thread, access = await self._thread(user, data.thread_id, "space.write")
-        policy.check_author(user.id, thread.author_id)
+        thread, space, access = await self._thread_in(user, data.thread_id)
+        access.check("space.edit_own", space.visibility, author_id=thread.author_id)
         changes: dict[str, object] = {"edited_at": utcnow()}
         if data.title is not None:
             changes["title"] = data.title
@@ -160,8 +166,7 @@ class ForumService:
         post, thread, access = await self._post(user, post_id)
         space = await self._store.get_space(thread.forum_id)
         assert space is not None
-        access.check("space.write", space.visibility)
-        policy.check_author(user.id, post.author_id)
+        access.check("space.edit_own", space.visibility, author_id=post.author_id)
         updated = await self._store.update_post(post.id, {"body": body, "body_html": render(body),
                                                           "edited_at": utcnow()})
         if updated is None:
@@ -172,7 +177,10 @@ class ForumService:
         post, thread, access = await self._post(user, post_id)
         space = await self._store.get_space(thread.forum_id)
         assert space is not None
-        access.check("space.write" if post.author_id == user.id else "space.moderate", space.visibility)
+        if post.author_id == user.id:
+            access.check("space.edit_own", space.visibility, author_id=post.author_id)
+        else:
+            access.check("space.moderate", space.visibility)
         updated = await self._store.update_post(post.id, {"body": None, "body_html": None, "deleted": True,
                                                           "deleted_by": user.id, "edited_at": utcnow()})
         if updated is None:

@@ -62,6 +62,8 @@ class Post(Model):
     edited_at: str | None = None
     deleted: bool = False
     deleted_by: str | None = None
+    hidden: bool = False  # hidden by a moderator: members see it without text, moderators with
+    hidden_by: str | None = None
 
 
 class ThreadPage(Model):

@@ -52,3 +52,18 @@ PROJECT_QUOTA_BYTES_DEFAULT = 5 * 1024 * 1024 * 1024  # a school year of photos,
 FILE_NAME_MAX_CHARS = 255  # what file systems accept
 ATTACHMENTS_MAX = 10  # per message, post or mail
 SNIFF_BYTES = 4_096  # enough for every signature we check and a fair sample of text
+
+# ---- safeguarding ----
+FILTER_WORD_MAX_CHARS = 60  # one word or a short phrase
+FILTER_WORDS_MAX = 500  # a project's own words on top of the shipped lists
+REPORT_NOTE_MAX_CHARS = 1_000  # a reporter's note or a moderator's decision note
+REPORT_RATE_DEFAULT = 10  # reports one person may make per window: enough for a real problem, not a flood
+REPORT_RATE_WINDOW_SECS_DEFAULT = 600
+REPORT_CONTEXT_MESSAGES = 5  # messages kept before and after a reported one
+REPORTS_PAGE_MAX = 100
+REPORTS_PAGE_DEFAULT = 30
+REPORT_ESCALATE_AFTER_SECS_DEFAULT = 24 * 3600  # an open report nobody handled in a day goes to support
+AUDIT_PAGE_MAX = 200
+AUDIT_PAGE_DEFAULT = 50
+MUTE_MAX_MINUTES = 30 * 24 * 60  # a month; longer is a removal
+SLOW_MODE_MAX_SECS = 3_600

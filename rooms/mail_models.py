@@ -42,6 +42,8 @@ class Mail(Model):
     body_html: str
     attachments: list[FileRef] = []
     created_at: str
+    supervised: bool = False  # a pupil sent or receives it: the project's teachers may read it
+    removed_by: str | None = None  # a moderator removed it from every copy (no body left)
 
 
 class MailCopy(Model):

@@ -10,8 +10,6 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     field_validator,
@@ -19,6 +17,8 @@ from pydantic import (
 )
 
 from rooms import limits
+from rooms.model_base import Model as Model  # re-exported: every model module builds on it
+from rooms.safeguarding_models import Mute, Safeguarding
 
 PlatformRole = Literal["teacher", "pupil", "visitor", "support"]
 ProjectRole = Literal["admin", "teacher", "pupil", "visitor"]
@@ -42,12 +42,6 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=limit
                                          pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
-class Model(BaseModel):
-    """Base of every model: strict about unknown fields, immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
-
-
 class User(Model):
     """Who is acting, as the trusted portal's token says."""
 
@@ -57,6 +51,7 @@ class User(Model):
     school: School = ""
     country: Country | None = None
     lang: Language = "en"
+    email: Email | None = None  # when the portal sends one: where a teacher is told of reports when away
 
 
 class Project(Model):
@@ -70,6 +65,7 @@ class Project(Model):
     status: ProjectStatus
     status_reason: str | None = None
     chat_retention_days: int | None = None  # None: keep chat for ever
+    safeguarding: Safeguarding = Safeguarding()
     created_by: str
     created_at: str
     updated_at: str
@@ -85,6 +81,7 @@ class Member(Model):
     email: str | None = None
     added_by: str
     joined_at: str
+    mutes: list[Mute] = []  # at most one per room and one for the whole project
 
 
 class Space(Model):
@@ -98,6 +95,8 @@ class Space(Model):
     default_key: str | None = None  # "general", "staff" or "forum" for the spaces made at validation
     created_by: str
     created_at: str
+    read_only: bool = False  # an announcement room: only teachers write
+    slow_mode_secs: int = 0  # a pupil's minimum seconds between two messages (0: off)
 
 
 class ProjectWithRole(Model):

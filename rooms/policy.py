@@ -42,6 +42,7 @@ class Action:
     on_space: bool  # decided per space visibility
     opens_when_closed: bool = False  # allowed while the project is pending or rejected
     summary: str = ""
+    own: bool = False  # only on what the actor wrote or uploaded (authorship is part of the rule)
 
 
 ACTIONS: dict[str, Action] = {a.name: a for a in [
@@ -54,21 +55,38 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("member.add_visitor", True, False, False, "create visitor access"),
     Action("member.change_role", True, False, False, "change a member's role"),
     Action("member.remove", True, False, False, "remove a member"),
+    Action("member.mute", True, False, False, "mute a pupil in a room or the whole project for a time, or unmute"),
     Action("space.create", True, False, False, "add a chat room or forum"),
     Action("project.configure", True, False, False, "change project settings (chat retention)"),
+    Action("project.safeguard", True, False, False,
+           "change the safeguarding settings: chat hours, word filter and its own words, mail policy"),
     Action("mail.send", True, False, False, "send internal mail to the project's members"),
+    Action("mail.supervise", False, False, False, "read every mail a pupil of the project sent or received"),
+    Action("mail.moderate", True, False, False, "remove a mail from every copy"),
     Action("file.upload", True, False, False, "upload a file to the project"),
+    Action("file.delete_own", True, False, False, "delete a file one uploaded", own=True),
     Action("file.moderate", True, False, False, "delete anyone's file in the project"),
+    Action("report.create", True, False, False, "report a message, post, mail or file to the project's teachers"),
+    Action("report.review", True, False, False, "see the project's report queue and decide on reports"),
+    Action("audit.read", False, False, False, "read the project's audit log"),
     Action("space.read", False, True, False, "see a space and read what is in it"),
-    Action("space.write", True, True, False,
-           "write in a space; edit and delete one's own messages (only their author edits a message, thread or post)"),
-    Action("space.moderate", True, True, False, "delete anyone's messages in a space"),
+    Action("space.write", True, True, False, "write in a space (a message, a thread, a post)"),
+    Action("space.edit_own", True, True, False, "edit or delete one's own message, thread or post", own=True),
+    Action("space.moderate", True, True, False,
+           "hide, show again or delete anyone's messages and posts; pin, lock and delete threads"),
+    Action("space.configure", True, True, False, "make a room read-only (announcements) or set its slow mode"),
 ]}
 
 _MEMBERS: frozenset[Role] = frozenset({"admin", "teacher", "pupil", "visitor"})
 _STAFF: frozenset[Role] = frozenset({"admin", "teacher"})
 _ADMIN: frozenset[Role] = frozenset({"admin"})
 _NOBODY: frozenset[Role] = frozenset()
+_WRITERS: dict[str, frozenset[Role]] = {  # visitors never write; in spaces open to visitors, members write
+    "members": _STAFF | {"pupil"},
+    "teachers": _STAFF,
+    "visitors": _STAFF | {"pupil"},
+}
+_STAFF_EVERYWHERE: dict[str, frozenset[Role]] = {v: _STAFF for v in SPACE_VISIBILITIES}
 
 # action -> visibility ("-" for project actions) -> roles allowed.
 TABLE: dict[str, dict[str, frozenset[Role]]] = {
@@ -81,27 +99,29 @@ TABLE: dict[str, dict[str, frozenset[Role]]] = {
     "member.add_visitor": {NO_SPACE: _ADMIN},
     "member.change_role": {NO_SPACE: _ADMIN},
     "member.remove": {NO_SPACE: _ADMIN},
+    "member.mute": {NO_SPACE: _STAFF},
     "space.create": {NO_SPACE: _ADMIN},
     "project.configure": {NO_SPACE: _ADMIN},
+    "project.safeguard": {NO_SPACE: _STAFF},
     "mail.send": {NO_SPACE: _STAFF | {"pupil"}},  # visitors receive mail, never send it
+    "mail.supervise": {NO_SPACE: _STAFF},
+    "mail.moderate": {NO_SPACE: _STAFF},
     "file.upload": {NO_SPACE: _STAFF | {"pupil"}},
+    "file.delete_own": {NO_SPACE: _STAFF | {"pupil"}},
     "file.moderate": {NO_SPACE: _STAFF},
+    "report.create": {NO_SPACE: _MEMBERS},  # pupils first of all; a parent who visits may report too
+    # Support officers see a project's reports once they are escalated to them (rooms/reports.py).
+    "report.review": {NO_SPACE: _STAFF | {"support"}},
+    "audit.read": {NO_SPACE: _ADMIN | {"support"}},
     "space.read": {
         "members": _STAFF | {"pupil"},
         "teachers": _STAFF,
         "visitors": _MEMBERS,
     },
-    # Visitors never write; in spaces open to visitors, members write and visitors read.
-    "space.write": {
-        "members": _STAFF | {"pupil"},
-        "teachers": _STAFF,
-        "visitors": _STAFF | {"pupil"},
-    },
-    "space.moderate": {
-        "members": _STAFF,
-        "teachers": _STAFF,
-        "visitors": _STAFF,
-    },
+    "space.write": _WRITERS,
+    "space.edit_own": _WRITERS,
+    "space.moderate": _STAFF_EVERYWHERE,
+    "space.configure": _STAFF_EVERYWHERE,
 }
 
 
@@ -116,15 +136,6 @@ def check_platform(user: User, action: str) -> None:
     roles, _ = PLATFORM_TABLE[action]
     if user.role not in roles:
         raise Forbidden("permission.denied", action=action)
-
-
-def check_author(actor_id: str, author_id: str) -> None:
-    """Only its author edits a message, thread or post: the "one's own" of ``space.write``.
-
-    Moderators (``space.moderate``) delete anyone's; they never rewrite what someone else said.
-    """
-    if actor_id != author_id:
-        raise Forbidden("permission.denied", action="space.write")
 
 
 def role_of(user: User, member: Member | None) -> Role:
@@ -146,16 +157,22 @@ def allowed(role: Role, action: str, visibility: str = NO_SPACE) -> bool:
     return role in TABLE[action].get(visibility, _NOBODY)
 
 
-def check(role: Role, action: str, status: ProjectStatus, visibility: str = NO_SPACE) -> None:
+def check(role: Role, action: str, status: ProjectStatus, visibility: str = NO_SPACE, *,
+          actor_id: str | None = None, author_id: str | None = None) -> None:
     """Raise :class:`Forbidden` unless ``role`` may do ``action`` now.
 
     The table decides first, so that someone without access learns
-    nothing about the project's state.
+    nothing about the project's state. An action marked ``own`` also needs
+    ``actor_id`` to be the item's ``author_id``: only its author edits a
+    message, thread or post (moderators delete or hide anyone's; they never
+    rewrite what someone else said).
     """
     spec = ACTIONS[action]
     if spec.on_space == (visibility == NO_SPACE):
         raise ValueError(f"{action} needs {'a' if spec.on_space else 'no'} space visibility")
-    if not allowed(role, action, visibility):
+    if spec.own and (author_id is None or actor_id is None):
+        raise ValueError(f"{action} is decided on the item's author")
+    if not allowed(role, action, visibility) or (spec.own and actor_id != author_id):
         raise Forbidden("permission.denied", action=action)
     if status in ("pending", "rejected") and not spec.opens_when_closed:
         raise Forbidden("project.not_open", status=status)
@@ -169,15 +186,19 @@ def visible_spaces(role: Role) -> tuple[Visibility, ...]:
 
 
 def render_markdown() -> str:
-    """The table as Markdown, as ``docs/permissions.md`` shows it."""
-    head = "| action | visibility | " + " | ".join(ROLES) + " |"
-    rule = "|" + "---|" * (len(ROLES) + 2)
-    rows = [head, rule]
+    """The actions and the table as Markdown, as ``docs/permissions.md`` shows them."""
+    yes_no = {True: "yes", False: "no"}
+    rows = ["| action | what | writes | allowed while pending/rejected |", "|---|---|---|---|"]
+    rows += [f"| `{name}` | {spec.summary} | {yes_no[spec.writes]} | {yes_no[spec.opens_when_closed]} |"
+             for name, spec in ACTIONS.items()]
+    rows += ["", "| action | visibility | " + " | ".join(ROLES) + " |", "|" + "---|" * (len(ROLES) + 2)]
     for action, by_visibility in TABLE.items():
+        allow = "own" if ACTIONS[action].own else "yes"
         for visibility, roles in by_visibility.items():
-            cells = ["yes" if r in roles else "no" for r in ROLES]
+            cells = [allow if r in roles else "no" for r in ROLES]
             rows.append(f"| `{action}` | {visibility} | " + " | ".join(cells) + " |")
-    rows += ["", "Decided by the token's platform role, before any project membership:", "",
+    rows += ["", "\"own\": allowed only on what that person wrote or uploaded themselves.", "",
+             "Decided by the token's platform role, before any project membership:", "",
              "| action | platform roles | what |", "|---|---|---|"]
     rows += [f"| `{action}` | {', '.join(sorted(roles))} | {what} |" for action, (roles, what) in PLATFORM_TABLE.items()]
     return "\n".join(rows) + "\n"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message, PresenceEntry
 from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
@@ -218,7 +219,22 @@ class FileStore(Protocol):
         """Bytes of all the project's files."""
 
 
-class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, FileStore, Protocol):
+class AuditStore(Protocol):
+    """The audit log: entries are appended and read, never changed or removed.
+
+    A write that the log records takes the entry as its ``audit`` argument and
+    stores it in the same transaction where the store allows (SQLite), else
+    right after the change (MongoDB).
+    """
+
+    async def append_audit(self, entry: AuditEntry) -> None: ...
+
+    async def list_audit(self, project_id: str, before: int | None, limit: int, *, actor_id: str | None = None,
+                         action: str | None = None, target_id: str | None = None) -> list[tuple[AuditEntry, int]]:
+        """A project's entries, newest first, with each one's order (the cursor); ``before`` is the last seen."""
+
+
+class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, FileStore, AuditStore, Protocol):
     """Everything kept as documents: one adapter serves both ports."""
 
 

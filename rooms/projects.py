@@ -52,9 +52,20 @@ class Access:
     project: Project
     member: Member | None
     role: Role
+    user_id: str
 
-    def check(self, action: str, visibility: str = policy.NO_SPACE) -> None:
-        policy.check(self.role, action, self.project.status, visibility)
+    def check(self, action: str, visibility: str = policy.NO_SPACE, *, author_id: str | None = None) -> None:
+        """:func:`rooms.policy.check` for this user; ``author_id`` for the actions on one's own items."""
+        policy.check(self.role, action, self.project.status, visibility, actor_id=self.user_id, author_id=author_id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("admin", "teacher")
+
+    @property
+    def name(self) -> str:
+        """The name this user has in the project (their membership's, else their token's for support)."""
+        return self.member.display_name if self.member else ""
 
 
 def _school_key(school: str) -> str:
@@ -221,7 +232,7 @@ class ProjectService:
 def _access_of(user: User, project: Project, member: Member | None) -> Access | None:
     """The user's access to a project; None for an outsider, who may not learn it exists."""
     role = policy.role_of(user, member)
-    return None if role == "outsider" else Access(project, member, role)
+    return None if role == "outsider" else Access(project, member, role, user.id)
 
 
 def _kind(role: ProjectRole) -> str:

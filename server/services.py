@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from rooms.chat import ChatRules, ChatService
+from rooms.clock import Clock, system_clock
 from rooms.errors import Unavailable
 from rooms.files import FileRules, FileService
 from rooms.forum import ForumService
@@ -30,6 +31,7 @@ class Services:
     objects: ObjectStore
     limiter: RateLimiter
     fanout_ping: Callable[[], Awaitable[None]]
+    clock: Clock
     projects: ProjectService
     chat: ChatService
     forum: ForumService
@@ -38,7 +40,8 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings, documents: DocumentStore, objects: ObjectStore, presence: Presence,
-              limiter: RateLimiter, fanout_ping: Callable[[], Awaitable[None]]) -> Services:
+              limiter: RateLimiter, fanout_ping: Callable[[], Awaitable[None]],
+              clock: Clock = system_clock) -> Services:
         projects = ProjectService(documents)
         files = FileService(documents, objects, projects,
                             FileRules(max_bytes=settings.file_max_bytes, quota_bytes=settings.project_quota_bytes))
@@ -48,7 +51,7 @@ class Services:
         mail = MailService(documents, projects, limiter, settings.mail_rate_messages,
                            settings.mail_rate_window_secs, files)
         return cls(settings=settings, documents=documents, objects=objects, limiter=limiter,
-                   fanout_ping=fanout_ping, projects=projects, chat=chat, forum=ForumService(documents, projects, files),
+                   fanout_ping=fanout_ping, clock=clock, projects=projects, chat=chat, forum=ForumService(documents, projects, files),
                    mail=mail, files=files)
 
 

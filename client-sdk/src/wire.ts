@@ -325,6 +325,19 @@ export interface Attachment {
   space_id: string | null;
 }
 
+/**
+ * When pupils may write in chat, in the project's time zone; teachers always may.
+ *
+ * `days` are ISO weekdays (1 Monday ... 7 Sunday); `start` is inclusive and
+ * `end` exclusive, both "HH:MM" with `start` before `end`.
+ */
+export interface ChatHours {
+  timezone: string;
+  days: number[];
+  start: string;
+  end: string;
+}
+
 export interface Correspondent {
   user_id: string;
   name: string;
@@ -369,6 +382,8 @@ export interface Mail {
   body_html: string;
   attachments: FileRef[];
   created_at: string;
+  supervised: boolean;
+  removed_by: string | null;
 }
 
 /** One person's copy: the sender's in `sent`, each recipient's in `inbox` at first. */
@@ -403,6 +418,7 @@ export interface Member {
   email: string | null;
   added_by: string;
   joined_at: string;
+  mutes: Mute[];
 }
 
 /**
@@ -437,6 +453,15 @@ export interface Message {
   edited_at: string | null;
   deleted: boolean;
   deleted_by: string | null;
+  hidden: boolean;
+  hidden_by: string | null;
+}
+
+/** A member may read but not write until `until`, in one room or (`room_id` None) the whole project. */
+export interface Mute {
+  room_id: string | null;
+  until: string;
+  by: string;
 }
 
 /** A reply in a thread. A deleted post stays as a tombstone: same seq, no text. */
@@ -456,6 +481,8 @@ export interface Post {
   edited_at: string | null;
   deleted: boolean;
   deleted_by: string | null;
+  hidden: boolean;
+  hidden_by: string | null;
 }
 
 export interface PostPage {
@@ -494,6 +521,7 @@ export interface Project {
   status: "pending" | "validated" | "rejected" | "archived";
   status_reason: string | null;
   chat_retention_days: number | null;
+  safeguarding: Safeguarding;
   created_by: string;
   created_at: string;
   updated_at: string;
@@ -519,6 +547,14 @@ export interface RoomLeft {
   room_id: string;
 }
 
+/** A project's safeguarding settings, stored in the project's document. */
+export interface Safeguarding {
+  chat_hours: ChatHours | null;
+  word_filter: "off" | "block" | "flag";
+  custom_words: string[];
+  mail_policy: "teachers_only" | "supervised";
+}
+
 /** A chat room or a forum inside a project. */
 export interface Space {
   id: string;
@@ -529,6 +565,8 @@ export interface Space {
   default_key: string | null;
   created_by: string;
   created_at: string;
+  read_only: boolean;
+  slow_mode_secs: number;
 }
 
 /** A forum thread. Its opening text is `body`; replies are posts numbered from 1. */
@@ -586,6 +624,7 @@ export interface User {
   school: string;
   country: string | null;
   lang: string;
+  email: string | null;
 }
 
 // ---- Events
@@ -685,6 +724,17 @@ export type ErrorCode =
   | "file.not_attachable"
   | "file.exists"
   | "file.upload_incomplete"
+  | "chat.muted"
+  | "chat.read_only"
+  | "chat.slow_mode"
+  | "chat.closed_hours"
+  | "content.blocked"
+  | "member.not_mutable"
+  | "mail.recipient_not_allowed"
+  | "report.not_found"
+  | "report.duplicate"
+  | "report.bad_state"
+  | "report.not_reportable"
   | "request.not_found"
   | "request.method_not_allowed"
   | "rate.limited"
@@ -762,6 +812,26 @@ export const Limits = {
   ATTACHMENTS_MAX: 10,
   /** enough for every signature we check and a fair sample of text */
   SNIFF_BYTES: 4_096,
+  /** one word or a short phrase */
+  FILTER_WORD_MAX_CHARS: 60,
+  /** a project's own words on top of the shipped lists */
+  FILTER_WORDS_MAX: 500,
+  /** a reporter's note or a moderator's decision note */
+  REPORT_NOTE_MAX_CHARS: 1_000,
+  /** reports one person may make per window: enough for a real problem, not a flood */
+  REPORT_RATE_DEFAULT: 10,
+  REPORT_RATE_WINDOW_SECS_DEFAULT: 600,
+  /** messages kept before and after a reported one */
+  REPORT_CONTEXT_MESSAGES: 5,
+  REPORTS_PAGE_MAX: 100,
+  REPORTS_PAGE_DEFAULT: 30,
+  /** an open report nobody handled in a day goes to support */
+  REPORT_ESCALATE_AFTER_SECS_DEFAULT: 86_400,
+  AUDIT_PAGE_MAX: 200,
+  AUDIT_PAGE_DEFAULT: 50,
+  /** a month; longer is a removal */
+  MUTE_MAX_MINUTES: 43_200,
+  SLOW_MODE_MAX_SECS: 3_600,
   /** the largest legitimate payload (a 20,000-character forum post) is ~80 KB */
   EVENT_PAYLOAD_MAX_BYTES: 262_144,
   /** JSON bodies only; file uploads have their own limits */

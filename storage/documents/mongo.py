@@ -6,6 +6,7 @@ area keeps its queries in its own module.
 
 from __future__ import annotations
 
+from storage.documents.mongo_audit import AuditCollections
 from storage.documents.mongo_chat import ChatCollections
 from storage.documents.mongo_files import FileCollections
 from storage.documents.mongo_forum import ForumCollections
@@ -13,5 +14,5 @@ from storage.documents.mongo_mail import MailCollections
 from storage.documents.mongo_projects import ProjectCollections
 
 
-class MongoDocumentStore(ProjectCollections, ChatCollections, ForumCollections, MailCollections, FileCollections):
+class MongoDocumentStore(ProjectCollections, ChatCollections, ForumCollections, MailCollections, FileCollections, AuditCollections):
     """:class:`rooms.ports.DocumentStore` on MongoDB."""

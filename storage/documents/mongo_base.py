@@ -45,6 +45,12 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "mail_copies": [([("owner_id", ASCENDING), ("folder", ASCENDING), ("order", DESCENDING)], False),
                     ([("owner_id", ASCENDING), ("folder", ASCENDING), ("read", ASCENDING)], False)],
     "files": [([("project_id", ASCENDING)], False)],
+    "audit_log": [([("project_id", ASCENDING), ("order", DESCENDING)], False)],
+    "reports": [([("project_id", ASCENDING), ("state", ASCENDING), ("order", DESCENDING)], False),
+                ([("reporter_id", ASCENDING), ("item_key", ASCENDING)], False),
+                ([("reporter_id", ASCENDING), ("order", DESCENDING)], False),
+                ([("state", ASCENDING), ("escalated", ASCENDING), ("created_at", ASCENDING)], False)],
+    "mails": [([("project_id", ASCENDING), ("supervised", ASCENDING)], False)],
 }
 
 

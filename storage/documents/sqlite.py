@@ -7,6 +7,7 @@ in its own module, and this class puts them together behind
 
 from __future__ import annotations
 
+from storage.documents.sqlite_audit import AuditTables
 from storage.documents.sqlite_chat import ChatTables
 from storage.documents.sqlite_files import FileTables
 from storage.documents.sqlite_forum import ForumTables
@@ -14,5 +15,5 @@ from storage.documents.sqlite_mail import MailTables
 from storage.documents.sqlite_projects import ProjectTables
 
 
-class SqliteDocumentStore(ProjectTables, ChatTables, ForumTables, MailTables, FileTables):
+class SqliteDocumentStore(ProjectTables, ChatTables, ForumTables, MailTables, FileTables, AuditTables):
     """:class:`rooms.ports.DocumentStore` on SQLite."""

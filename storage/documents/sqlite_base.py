@@ -58,6 +58,18 @@ def _load_cached(cls: type[M], doc: str) -> M:
     return cls.model_validate_json(doc)
 
 
+def _statements(script: str) -> list[str]:
+    """The statements of a migration script, split at the semicolons that end one (not inside a trigger)."""
+    statements, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending)
+            pending = ""
+    return statements
+
+
 class SqliteBase:
     """A writer on its own thread, a reader on the event loop's (see the module's notes)."""
 
@@ -109,7 +121,7 @@ class SqliteBase:
             if version > len(MIGRATIONS):
                 raise sqlite3.DatabaseError(f"database schema v{version} is newer than this server")
             for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in filter(str.strip, script.split(";")):
+                for statement in _statements(script):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version={target}")
                 log.info("sqlite schema migrated to v%d", target)

@@ -127,4 +127,44 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX files_by_project ON files (project_id);
     """,
+    # 5 -> 6: safeguarding: the audit log (append-only), reports, contacts, supervised mail
+    """
+    CREATE TABLE audit_log (
+        ord INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        project_id TEXT,
+        actor_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_project ON audit_log (project_id, ord);
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TABLE reports (
+        ord INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        project_id TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        reporter_id TEXT,
+        state TEXT NOT NULL,
+        serious INTEGER NOT NULL DEFAULT 0,
+        escalated INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        UNIQUE (reporter_id, item_key)
+    );
+    CREATE INDEX reports_queue ON reports (project_id, state, ord);
+    CREATE INDEX reports_by_reporter ON reports (reporter_id, ord);
+    CREATE INDEX reports_due ON reports (state, escalated, created_at);
+    CREATE TABLE contacts (
+        user_id TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+    );
+    ALTER TABLE mails ADD COLUMN supervised INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX mails_supervised ON mails (project_id, supervised);
+    """,
 ]

@@ -71,6 +71,27 @@ async def _delete_file(server: ServerProcess, project: Project, token: str, visi
     return await _rest(server, token, "DELETE", f"/files/{file_id}")
 
 
+async def _edit_own(server: ServerProcess, project: Project, token: str, visibility: str) -> str | None:
+    """Edit one's own message: allowed where one may write (others' messages are never editable)."""
+    room = project.spaces[SPACE_OF_VISIBILITY[visibility]]
+    async with realtime(server, token) as rt:
+        sent = await rt.call("chat:send", {"room_id": room, "client_id": uid("c"), "text": "mine"})
+        if not sent["ok"]:
+            return str(sent["error"]["code"]) if sent["error"]["code"] in DENIED else None
+        ack = await rt.call("chat:edit", {"room_id": room, "message_id": sent["data"]["id"], "text": "mine, edited"})
+    return None if ack["ok"] else (str(ack["error"]["code"]) if ack["error"]["code"] in DENIED else None)
+
+
+async def _delete_own_file(server: ServerProcess, project: Project, token: str, visibility: str) -> str | None:
+    async with Api(server, token) as api:
+        r = await api.request("POST", f"/projects/{project.id}/files", params={"name": "mine.txt"},
+                              content=b"Mine")
+        if r.status_code >= 400:
+            code: str = r.json()["error"]["code"]
+            return code if code in DENIED else None
+    return await _rest(server, token, "DELETE", f"/files/{r.json()['id']}")
+
+
 def _p(project: Project) -> str:
     return f"/projects/{project.id}"
 
@@ -96,6 +117,8 @@ PROBES: dict[str, Probe] = {
     "space.read": lambda s, p, t, v: _rest(s, t, "GET", f"/spaces/{p.spaces[SPACE_OF_VISIBILITY[v]]}"),
     "file.upload": _upload,
     "file.moderate": _delete_file,
+    "file.delete_own": _delete_own_file,
+    "space.edit_own": _edit_own,
     "space.write": _send,
     "space.moderate": _moderate,
 }

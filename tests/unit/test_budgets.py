@@ -121,6 +121,9 @@ KINDS: dict[str, Kind] = {
     "get_file": "read",
     "delete_file": "write",
     "project_usage": "read",
+    # AuditStore
+    "append_audit": "write",
+    "list_audit": "read",
 }
 
 

@@ -32,14 +32,15 @@ def test_every_refused_action_is_one_the_policy_knows() -> None:
     assert unknown == {}
 
 
-def test_authorship_is_part_of_space_write() -> None:
-    policy.check_author("u1", "u1")
+def test_authorship_is_part_of_the_table() -> None:
+    policy.check("pupil", "space.edit_own", "validated", "members", actor_id="u1", author_id="u1")
     try:
-        policy.check_author("u1", "u2")
+        policy.check("teacher", "space.edit_own", "validated", "members", actor_id="u1", author_id="u2")
     except policy.Forbidden as exc:
-        assert exc.data == {"action": "space.write"}
+        assert exc.data == {"action": "space.edit_own"}
     else:  # pragma: no cover - the check must refuse
         raise AssertionError("someone else's message was editable")
+    assert "| `space.edit_own` | members | own | own | own | no | no | no |" in policy.render_markdown()
 
 
 def test_settings_have_no_defaults_of_their_own() -> None:

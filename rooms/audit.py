@@ -1,0 +1,44 @@
+"""The audit log: every moderation action, report decision, membership and role change, setting
+change and erasure, recorded as it happens; read by the project's admins and support officers.
+
+Entries are made here (:func:`entry`) and handed to the store with the write they
+describe, so that the change and its record are stored together. Nobody edits or
+deletes one: the port has no such method and the SQLite table refuses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rooms.audit_models import AuditEntry
+from rooms.ids import new_id, utcnow
+from rooms.models import User
+from rooms.projects import Access
+
+
+def entry(user: User, access: Access | None, project_id: str | None, action: str, target_kind: str,
+          target_id: str, *, before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+          note: str = "", at: str | None = None) -> AuditEntry:
+    """An entry for ``user`` (acting with ``access`` in the project, or as themselves) doing ``action``."""
+    name = access.member.display_name if access is not None and access.member is not None else user.name
+    role = access.role if access is not None else user.role
+    return AuditEntry(id=new_id("aud"), project_id=project_id, actor_id=user.id, actor_name=name, actor_role=role,
+                      action=action, target_kind=target_kind, target_id=target_id, before=before, after=after,
+                      note=note, at=at or utcnow())
+
+
+def changed(before: Any, after: Any, fields: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``fields`` that differ between two models, as (before, after) plain values."""
+    old = {f: _plain(getattr(before, f)) for f in fields}
+    new = {f: _plain(getattr(after, f)) for f in fields}
+    keys = [f for f in fields if old[f] != new[f]]
+    return {k: old[k] for k in keys}, {k: new[k] for k in keys}
+
+
+def _plain(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
