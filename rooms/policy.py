@@ -66,7 +66,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("file.upload", True, False, False, "upload a file to the project"),
     Action("file.delete_own", True, False, False, "delete a file one uploaded", own=True),
     Action("file.moderate", True, False, False, "delete anyone's file in the project"),
-    Action("report.create", True, False, False, "report a message, post, mail or file to the project's teachers"),
+    Action("report.create", False, False, False,  # not a write: a visitor reports too, an archived project too
+           "report a message, post, mail or file to the project's teachers"),
     Action("report.review", True, False, False, "see the project's report queue and decide on reports"),
     Action("audit.read", False, False, False, "read the project's audit log"),
     Action("space.read", False, True, False, "see a space and read what is in it"),
