@@ -29,6 +29,7 @@ import pytest
 from pydantic import BaseModel
 
 import storage
+from rooms.audit_models import AuditListIn
 from rooms.chat_models import (
     ChatDeleteIn,
     ChatEditIn,
@@ -53,7 +54,6 @@ from rooms.forum_models import (
     ThreadReadIn,
     ThreadRefIn,
 )
-from rooms.audit_models import AuditListIn
 from rooms.mail_models import (
     Mail,
     MailConversationIn,
