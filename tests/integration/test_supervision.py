@@ -208,3 +208,24 @@ async def test_nobody_edits_or_deletes_the_log(server: ServerProcess, project: P
     async with realtime(server, project.admin.token) as admin:
         ack = await admin.call("audit:delete", {"project_id": project.id})
     assert ack["error"]["code"] == "request.invalid", ack  # no such event
+
+
+async def test_bad_input_is_refused_clearly(server: ServerProcess, project: Project) -> None:
+    async with realtime(server, project.admin.token) as admin:
+        for event, payload in (("audit:list", {"project_id": project.id, "limit": 0}),
+                               ("audit:list", {"project_id": project.id, "cursor": "not a cursor"}),
+                               ("audit:list", {"project_id": project.id, "colour": "red"}),
+                               ("mail:supervised", {"project_id": project.id, "limit": 1000}),
+                               ("mail:conversation", {"project_id": project.id}),
+                               ("mail:remove", {})):
+            ack = await admin.call(event, payload)
+            assert ack["ok"] is False and ack["error"]["code"] == "request.invalid", (event, payload, ack)
+        ack = await admin.call("mail:remove", {"mail_id": "mail_none"})
+        assert ack["error"]["code"] == "mail.not_found", ack
+        ack = await admin.call("mail:conversation", {"project_id": project.id, "conversation_id": "conv_none"})
+        assert ack["error"]["code"] == "mail.not_found", ack
+    async with Api(server, project.admin.token) as api:
+        r = await api.get(f"/projects/{project.id}/audit", params={"limit": "many"})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "request.invalid", r.text
+        r = await api.delete(f"/projects/{project.id}/mail/mail_none")
+        assert r.status_code == 404 and r.json()["error"]["code"] == "mail.not_found", r.text
