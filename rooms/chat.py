@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from rooms import limits
+from rooms.audit import changed, entry
 from rooms.chat_models import (
     ChatHistoryIn,
     ChatSendIn,
@@ -206,7 +207,11 @@ class ChatService:
     async def set_retention(self, user: User, project_id: str, days: int | None) -> Project:
         access = await self._projects.access(user, project_id)
         access.check("project.configure")
-        project = await self._store.set_chat_retention(project_id, days, utcnow())
+        before, after = changed(access.project, access.project.model_copy(update={"chat_retention_days": days}),
+                                ("chat_retention_days",))
+        audit = entry(user, access, project_id, "project.configure", "project", project_id, before=before,
+                      after=after) if after else None  # the same setting again changes nothing
+        project = await self._store.set_chat_retention(project_id, days, utcnow(), audit=audit)
         if project is None:
             raise Conflict("project.bad_state", status=access.project.status)
         return project

@@ -4,7 +4,9 @@ A file belongs to a project and to its owner. Until it is attached, only
 its owner can read it. Once attached to a chat message, a forum thread or
 post, or a mail, it is readable by exactly those who can read what it is
 attached to, and no one else: a file attached to a staff-room message is
-never readable by pupils. Whoever may not read a file gets
+never readable by pupils; one attached to a supervised mail is readable by
+its copies' owners and the project's staff (who supervise it); one attached
+to a mail a moderator removed, by nobody but its owner. Whoever may not read a file gets
 ``file.not_found``: they cannot tell it exists.
 """
 
@@ -21,7 +23,7 @@ from rooms.file_models import Attachment, FileRecord, FileRef
 from rooms.ids import new_id, utcnow
 from rooms.models import User
 from rooms.ports import DocumentStore, ObjectStore
-from rooms.projects import ProjectService
+from rooms.projects import Access, ProjectService
 from rooms.sniff import sniff
 
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
@@ -122,16 +124,16 @@ class FileService:
             raise NotFound("file.not_found") from None
         if record.owner_id == user.id and access.member is not None:
             return record
-        if not await self._through_attachment(user, record.attached_to):
+        if not await self._through_attachment(user, access, record.attached_to):
             raise NotFound("file.not_found")
         return record
 
-    async def _through_attachment(self, user: User, attached: Attachment | None) -> bool:
+    async def _through_attachment(self, user: User, access: Access, attached: Attachment | None) -> bool:
         if attached is None:
             return False
         try:
             if attached.kind == "mail":
-                return await self._store.get_copy(user.id, attached.id) is not None
+                return await self._through_mail(user, access, attached.id)
             assert attached.space_id is not None
             await self._projects.get_space(user, attached.space_id, "space.read")
         except TwinspaceError:
@@ -145,6 +147,16 @@ class FileService:
             return bool(post and thread and not post.deleted and not thread.deleted)
         thread = await self._store.get_thread(attached.id)
         return thread is not None and not thread.deleted
+
+    async def _through_mail(self, user: User, access: Access, mail_id: str) -> bool:
+        copy = await self._store.get_copy(user.id, mail_id)
+        if copy is not None:
+            return copy.mail.removed_by is None
+        if not access.is_staff:
+            return False
+        access.check("mail.supervise")
+        mail = await self._store.get_mail(mail_id)
+        return mail is not None and mail.supervised and mail.removed_by is None
 
     async def open(self, user: User, file_id: str, start: int = 0,
                    end: int | None = None) -> tuple[FileRecord, AsyncIterator[bytes]]:

@@ -29,8 +29,8 @@ from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Vis
 class ProjectStore(Protocol):
     """Projects, their members and their spaces."""
 
-    async def create_project(self, project: Project, founders: list[Member]) -> bool:
-        """Store a project with its founding members atomically.
+    async def create_project(self, project: Project, founders: list[Member], audit: AuditEntry | None = None) -> bool:
+        """Store a project with its founding members (and its ``audit`` entry) atomically.
 
         Returns False (and changes nothing) when a project with that id exists.
         """
@@ -39,10 +39,10 @@ class ProjectStore(Protocol):
 
     async def transition_project(self, project_id: str, from_status: ProjectStatus,
                                  to_status: ProjectStatus, reason: str | None, at: str,
-                                 spaces: list[Space]) -> Project | None:
+                                 spaces: list[Space], audit: AuditEntry | None = None) -> Project | None:
         """Move a project from ``from_status`` to ``to_status`` and add ``spaces``, atomically.
 
-        Returns the updated project, or None when it was not in ``from_status``.
+        Returns the updated project, or None (nothing stored, no ``audit``) when it was not in ``from_status``.
         """
 
     async def list_projects_of(self, user_id: str, limit: int) -> list[tuple[Project, ProjectRole]]:
@@ -51,22 +51,23 @@ class ProjectStore(Protocol):
     async def list_projects_by_status(self, status: ProjectStatus, limit: int) -> list[Project]:
         """Projects in ``status``, oldest first (a review queue)."""
 
-    async def add_member(self, member: Member) -> bool:
-        """Add a member; False when that user is already a member."""
+    async def add_member(self, member: Member, audit: AuditEntry | None = None) -> bool:
+        """Add a member (and its ``audit`` entry); False, storing nothing, when that user is already a member."""
 
     async def get_member(self, project_id: str, user_id: str) -> Member | None: ...
 
     async def list_members(self, project_id: str, limit: int) -> list[Member]:
         """Members in the order they joined."""
 
-    async def set_member_role(self, project_id: str, user_id: str, role: ProjectRole) -> Member | None:
-        """Change a role. Raises ``Conflict("member.last_admin")`` when it would leave no admin."""
+    async def set_member_role(self, project_id: str, user_id: str, role: ProjectRole,
+                              audit: AuditEntry | None = None) -> Member | None:
+        """Change a role (``audit`` with it). Raises ``Conflict("member.last_admin")`` when it would leave no admin."""
 
-    async def remove_member(self, project_id: str, user_id: str) -> bool:
-        """Remove a member. Raises ``Conflict("member.last_admin")`` when it would leave no admin."""
+    async def remove_member(self, project_id: str, user_id: str, audit: AuditEntry | None = None) -> bool:
+        """Remove a member (``audit`` with it). Raises ``Conflict("member.last_admin")`` when it would leave no admin."""
 
-    async def add_space(self, space: Space, max_per_project: int) -> bool:
-        """Add a space; False when the project already has ``max_per_project``."""
+    async def add_space(self, space: Space, max_per_project: int, audit: AuditEntry | None = None) -> bool:
+        """Add a space (``audit`` with it); False, storing nothing, when the project already has ``max_per_project``."""
 
     async def get_space(self, space_id: str) -> Space | None: ...
 
@@ -122,7 +123,9 @@ class ChatStore(Protocol):
     async def mark_read(self, room_id: str, user_id: str, seq: int) -> int:
         """Move the read marker forward to ``seq`` (never back); return the marker."""
 
-    async def set_chat_retention(self, project_id: str, days: int | None, at: str) -> Project | None: ...
+    async def set_chat_retention(self, project_id: str, days: int | None, at: str,
+                                 audit: AuditEntry | None = None) -> Project | None:
+        """Set the project's chat retention (``audit`` with it); None, storing nothing, when there is no such project."""
 
     async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
         """Projects with a chat retention period, by id, after ``after_id`` (a cursor)."""
@@ -201,6 +204,24 @@ class MailStore(Protocol):
 
     async def unread_mail(self, owner_id: str) -> int:
         """Unread copies in the owner's inbox."""
+
+    async def get_mail(self, mail_id: str) -> Mail | None:
+        """A mail as sent (or as removed), whoever holds copies of it."""
+
+    async def list_supervised_mail(self, project_id: str, before: int | None,
+                                   limit: int) -> list[tuple[Mail, int]]:
+        """The project's supervised mails, newest first, with each one's order (the cursor);
+        ``before`` is the last order seen."""
+
+    async def conversation_mails(self, project_id: str, conversation_id: str, limit: int) -> list[Mail]:
+        """The supervised mails of one conversation of the project, oldest first, at most ``limit``."""
+
+    async def remove_mail(self, mail_id: str, by: str, at: str, audit: AuditEntry | None = None) -> Mail | None:
+        """Clear a mail's subject, body and attachments for every copy and mark it removed by ``by``,
+        with its ``audit`` entry, atomically. The copies stay in their folders.
+
+        Returns the removed mail; None (nothing stored) when there is no such mail or it was removed already.
+        """
 
 
 class FileStore(Protocol):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from rooms.audit import AuditService
 from rooms.chat import ChatRules, ChatService
 from rooms.clock import Clock, system_clock
 from rooms.errors import Unavailable
@@ -37,6 +38,7 @@ class Services:
     forum: ForumService
     mail: MailService
     files: FileService
+    audit: AuditService
 
     @classmethod
     def build(cls, settings: Settings, documents: DocumentStore, objects: ObjectStore, presence: Presence,
@@ -49,10 +51,10 @@ class Services:
                            ChatRules(rate_messages=settings.chat_rate_messages,
                                      rate_window_secs=settings.chat_rate_window_secs), files)
         mail = MailService(documents, projects, limiter, settings.mail_rate_messages,
-                           settings.mail_rate_window_secs, files)
+                           settings.mail_rate_window_secs, files, clock=clock)
         return cls(settings=settings, documents=documents, objects=objects, limiter=limiter,
                    fanout_ping=fanout_ping, clock=clock, projects=projects, chat=chat, forum=ForumService(documents, projects, files),
-                   mail=mail, files=files)
+                   mail=mail, files=files, audit=AuditService(documents, projects))
 
 
 class Opened:

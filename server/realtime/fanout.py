@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from rooms.chat_models import Message, PresenceEntry, PresenceUpdate, TypingPush, Unread
 from rooms.forum_models import Post, Thread
-from rooms.mail_models import MailCopy, MailUnread
+from rooms.mail_models import MailCopy, MailRemoved, MailUnread
 from server.actions.base import Evicted, Later, PresenceChanged, Push, ToRoom, ToUsers
 from server.channels import room_channel, user_channel
 from server.wire import jsonable
@@ -42,6 +42,7 @@ PUSHES: dict[str, type[BaseModel]] = {
     "forum:post_deleted": Post,
     "mail:received": MailCopy,
     "mail:unread": MailUnread,
+    "mail:removed": MailRemoved,
 }
 
 PRESENCE_BATCH_SECS = 0.2  # a class joining at once: one push per room, not one per pupil

@@ -50,7 +50,8 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
                 ([("reporter_id", ASCENDING), ("item_key", ASCENDING)], False),
                 ([("reporter_id", ASCENDING), ("order", DESCENDING)], False),
                 ([("state", ASCENDING), ("escalated", ASCENDING), ("created_at", ASCENDING)], False)],
-    "mails": [([("project_id", ASCENDING), ("supervised", ASCENDING)], False)],
+    "mails": [([("project_id", ASCENDING), ("supervised", ASCENDING), ("order", DESCENDING)], False),
+              ([("conversation_id", ASCENDING), ("order", ASCENDING)], False)],
 }
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from rooms.audit_models import AuditEntry
 from rooms.errors import Conflict
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
-from storage.documents.mongo_base import MongoBase, doc_set, dump, load, translated
+from storage.documents.mongo_audit import AuditCollections
+from storage.documents.mongo_base import doc_set, dump, load, translated
 
 
-class ProjectCollections(MongoBase):
+class ProjectCollections(AuditCollections):  # the audit entries of its writes follow them
     @translated
-    async def create_project(self, project: Project, founders: list[Member]) -> bool:
+    async def create_project(self, project: Project, founders: list[Member], audit: AuditEntry | None = None) -> bool:
         # Project first: its unique _id makes a second registration with the same id fail here,
         # before any member is written.
         try:
@@ -23,6 +25,7 @@ class ProjectCollections(MongoBase):
             return False
         for member in founders:
             await self._insert_member(member)
+        await self._insert_audit(audit)
         return True
 
     @translated
@@ -32,7 +35,8 @@ class ProjectCollections(MongoBase):
 
     @translated
     async def transition_project(self, project_id: str, from_status: ProjectStatus, to_status: ProjectStatus,
-                                 reason: str | None, at: str, spaces: list[Space]) -> Project | None:
+                                 reason: str | None, at: str, spaces: list[Space],
+                                 audit: AuditEntry | None = None) -> Project | None:
         record = await self._c("projects").find_one_and_update(
             {"_id": project_id, "status": from_status},
             {"$set": {"status": to_status, **doc_set({"status": to_status, "status_reason": reason,
@@ -42,6 +46,7 @@ class ProjectCollections(MongoBase):
             return None
         for space in spaces:  # only the call that moved the status gets here: no duplicates
             await self._insert_space(space)
+        await self._insert_audit(audit)
         return load(Project, record)
 
     @translated
@@ -65,11 +70,12 @@ class ProjectCollections(MongoBase):
             "user_id": member.user_id, "role": member.role, "order": order, "doc": dump(member)})
 
     @translated
-    async def add_member(self, member: Member) -> bool:
+    async def add_member(self, member: Member, audit: AuditEntry | None = None) -> bool:
         try:
             await self._insert_member(member)
         except DuplicateKeyError:
             return False
+        await self._insert_audit(audit)
         return True
 
     @translated
@@ -90,7 +96,8 @@ class ProjectCollections(MongoBase):
             {"project_id": project_id, "role": "admin", "user_id": {"$ne": user_id}}))
 
     @translated
-    async def set_member_role(self, project_id: str, user_id: str, role: ProjectRole) -> Member | None:
+    async def set_member_role(self, project_id: str, user_id: str, role: ProjectRole,
+                              audit: AuditEntry | None = None) -> Member | None:
         member = await self.get_member(project_id, user_id)
         if member is None:
             return None
@@ -99,16 +106,21 @@ class ProjectCollections(MongoBase):
         record = await self._c("members").find_one_and_update(
             {"_id": f"{project_id}:{user_id}"}, {"$set": {"role": role, **doc_set({"role": role})}},
             return_document=ReturnDocument.AFTER)
-        return load(Member, record) if record else None
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Member, record)
 
     @translated
-    async def remove_member(self, project_id: str, user_id: str) -> bool:
+    async def remove_member(self, project_id: str, user_id: str, audit: AuditEntry | None = None) -> bool:
         member = await self.get_member(project_id, user_id)
         if member is None:
             return False
         if member.role == "admin" and not await self._other_admins(project_id, user_id):
             raise Conflict("member.last_admin")
         result = await self._c("members").delete_one({"_id": f"{project_id}:{user_id}"})
+        if result.deleted_count:
+            await self._insert_audit(audit)
         return bool(result.deleted_count)
 
     async def _insert_space(self, space: Space) -> None:
@@ -117,10 +129,11 @@ class ProjectCollections(MongoBase):
                                             "visibility": space.visibility, "order": order, "doc": dump(space)})
 
     @translated
-    async def add_space(self, space: Space, max_per_project: int) -> bool:
+    async def add_space(self, space: Space, max_per_project: int, audit: AuditEntry | None = None) -> bool:
         if await self._c("spaces").count_documents({"project_id": space.project_id}) >= max_per_project:
             return False
         await self._insert_space(space)
+        await self._insert_audit(audit)
         return True
 
     @translated

@@ -62,7 +62,7 @@ class Api:
 
 PUSHES = ("chat:message", "chat:message_edited", "chat:message_deleted", "chat:typing", "presence:update",
           "room:unread", "forum:thread_created", "forum:post_created", "forum:post_edited", "forum:post_deleted",
-          "forum:thread_updated", "mail:received", "mail:unread")
+          "forum:thread_updated", "mail:received", "mail:unread", "mail:removed")
 
 
 class Realtime:

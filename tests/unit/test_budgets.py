@@ -29,6 +29,7 @@ import pytest
 from pydantic import BaseModel
 
 import storage
+from rooms.audit_models import AuditListIn
 from rooms.chat_models import (
     ChatDeleteIn,
     ChatEditIn,
@@ -53,7 +54,18 @@ from rooms.forum_models import (
     ThreadReadIn,
     ThreadRefIn,
 )
-from rooms.mail_models import Mail, MailListIn, MailMoveIn, MailReadIn, MailRefIn, MailSendIn, NoPayloadIn
+from rooms.mail_models import (
+    Mail,
+    MailConversationIn,
+    MailListIn,
+    MailMoveIn,
+    MailReadIn,
+    MailRefIn,
+    MailRemoveIn,
+    MailSendIn,
+    MailSupervisedIn,
+    NoPayloadIn,
+)
 from rooms.models import MemberIn, PartnerIn, ProjectIn, User
 from rooms.ports import DocumentStore
 from server import settings as config
@@ -116,6 +128,10 @@ KINDS: dict[str, Kind] = {
     "update_copy": "write",
     "delete_copy": "write",
     "unread_mail": "read",
+    "get_mail": "read",
+    "list_supervised_mail": "read",
+    "conversation_mails": "read",
+    "remove_mail": "write",
     # FileStore
     "add_file": "write",
     "get_file": "read",
@@ -172,6 +188,10 @@ BUDGETS: dict[str, Budget] = {
     "mail:move": Budget(1, 1, 1),  # as mail:read
     "mail:delete": Budget(1, 1, 1),  # as mail:read
     "mail:unread_count": Budget(1, 0),  # one count
+    "mail:supervised": Budget(3, 1),  # access (project, membership), one page; the reading is recorded
+    "mail:conversation": Budget(3, 1),  # access, the conversation's supervised mails; the reading is recorded
+    "mail:remove": Budget(3, 1),  # the mail (its project), access; the removal writes its audit entry with it
+    "audit:list": Budget(3, 0),  # access, one page of the log
 }
 
 TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
@@ -291,6 +311,11 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
     "mail:move": lambda w: (PUPIL, MailMoveIn(mail_id=w.mail.id, folder="archived")),
     "mail:delete": lambda w: (PUPIL, MailRefIn(mail_id=w.mail.id)),
     "mail:unread_count": lambda w: (PUPIL, NoPayloadIn()),
+    "mail:supervised": lambda w: (TEACHER, MailSupervisedIn(project_id=w.project_id)),
+    "mail:conversation": lambda w: (PARTNER, MailConversationIn(project_id=w.project_id,
+                                                                conversation_id=w.mail.conversation_id)),
+    "mail:remove": lambda w: (PARTNER, MailRemoveIn(mail_id=w.mail.id)),
+    "audit:list": lambda w: (TEACHER, AuditListIn(project_id=w.project_id)),
 }
 
 # What shows that a call took its happy path, where the absence of an error does not say it.
@@ -299,6 +324,9 @@ HAPPY: dict[str, Callable[[World, Outcome[Any]], bool]] = {
     "room:leave": lambda w, o: w.channels.events[-1] == ("unsubscribe", SID, room_channel(w.general)),
     "chat:send": lambda w, o: len(o.pushes) == 2,  # stored anew: the room and the author's tabs are told
     "chat:typing": lambda w, o: o.result.sent,  # not throttled
+    "mail:supervised": lambda w, o: [m.id for m in o.result.mails] == [w.mail.id],
+    "mail:remove": lambda w, o: len(o.pushes) == 1 and o.result.removed_by == PARTNER.id,
+    "audit:list": lambda w, o: len(o.result.entries) > 0,
 }
 
 # What must have happened before an event's own call (not counted).
