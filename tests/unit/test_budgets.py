@@ -56,6 +56,15 @@ from rooms.forum_models import (
 from rooms.mail_models import Mail, MailListIn, MailMoveIn, MailReadIn, MailRefIn, MailSendIn, NoPayloadIn
 from rooms.models import MemberIn, PartnerIn, ProjectIn, User
 from rooms.ports import DocumentStore
+from rooms.restriction_models import (
+    ChatHideIn,
+    MuteIn,
+    PostHideIn,
+    RoomConfigureIn,
+    SafeguardIn,
+    SafeguardingRef,
+    UnmuteIn,
+)
 from server import settings as config
 from server.actions.base import Connection, Context, Later, Outcome
 from server.actions.projects import NoPayload, ProjectRef, SpaceRef
@@ -124,6 +133,11 @@ KINDS: dict[str, Kind] = {
     # AuditStore
     "append_audit": "write",
     "list_audit": "read",
+    # Restrictions (mutes, room rules, safeguarding settings, hiding)
+    "set_mutes": "write",
+    "update_space": "write",
+    "set_safeguarding": "write",
+    "hide_message": "write",
 }
 
 
@@ -158,7 +172,7 @@ BUDGETS: dict[str, Budget] = {
     "forum:thread_moderate": Budget(3, 1, 1),  # as thread_edit
     "forum:thread_delete": Budget(3, 1, 1),  # as thread_edit
     "forum:thread_read": Budget(2, 1),  # the thread (its post count caps the marker), its space access
-    "forum:post_create": Budget(3, 1, 1),  # the thread, its space access, the space again for the push;
+    "forum:post_create": Budget(2, 1, 1),  # the thread, its space access (the space for the push too);
     #                                        later: the audience
     "forum:post_list": Budget(4, 0),  # the thread, its space access, one page, the reader's marker
     "forum:post_edit": Budget(4, 1, 1),  # the post, its thread, the space access, the space again for the push;
@@ -172,6 +186,15 @@ BUDGETS: dict[str, Budget] = {
     "mail:move": Budget(1, 1, 1),  # as mail:read
     "mail:delete": Budget(1, 1, 1),  # as mail:read
     "mail:unread_count": Budget(1, 0),  # one count
+    "moderation:mute": Budget(3, 1),  # access (project, membership), the pupil's membership; mutes and audit
+    #                                   entry in one write
+    "moderation:unmute": Budget(3, 1),  # as moderation:mute
+    "room:configure": Budget(1, 1),  # space access; the rules and audit entry in one write
+    "project:safeguarding": Budget(2, 0),  # access (project, membership): the settings are the project's
+    "project:safeguard": Budget(2, 1, 1),  # access; the settings and audit entry in one write; later: the members
+    "chat:hide": Budget(2, 1),  # space access, the message; hidden and audited in one write
+    "forum:post_hide": Budget(4, 1, 1),  # the post, its thread, the space access, the space for the push;
+    #                                      later: the audience
 }
 
 TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
@@ -291,6 +314,13 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
     "mail:move": lambda w: (PUPIL, MailMoveIn(mail_id=w.mail.id, folder="archived")),
     "mail:delete": lambda w: (PUPIL, MailRefIn(mail_id=w.mail.id)),
     "mail:unread_count": lambda w: (PUPIL, NoPayloadIn()),
+    "moderation:mute": lambda w: (TEACHER, MuteIn(project_id=w.project_id, user_id=PUPIL.id, minutes=10)),
+    "moderation:unmute": lambda w: (TEACHER, UnmuteIn(project_id=w.project_id, user_id=PUPIL.id)),
+    "room:configure": lambda w: (TEACHER, RoomConfigureIn(room_id=w.general, slow_mode_secs=5)),
+    "project:safeguarding": lambda w: (PUPIL, SafeguardingRef(project_id=w.project_id)),
+    "project:safeguard": lambda w: (TEACHER, SafeguardIn(project_id=w.project_id, word_filter="block")),
+    "chat:hide": lambda w: (TEACHER, ChatHideIn(room_id=w.general, message_id=w.message.id, hidden=True)),
+    "forum:post_hide": lambda w: (TEACHER, PostHideIn(post_id=w.post.id, hidden=True)),
 }
 
 # What shows that a call took its happy path, where the absence of an error does not say it.
@@ -299,11 +329,18 @@ HAPPY: dict[str, Callable[[World, Outcome[Any]], bool]] = {
     "room:leave": lambda w, o: w.channels.events[-1] == ("unsubscribe", SID, room_channel(w.general)),
     "chat:send": lambda w, o: len(o.pushes) == 2,  # stored anew: the room and the author's tabs are told
     "chat:typing": lambda w, o: o.result.sent,  # not throttled
+    "moderation:mute": lambda w, o: len(o.result.mutes) == 1,
+    "moderation:unmute": lambda w, o: o.result.mutes == [],  # the mute made by PREPARE has ended
 }
 
 # What must have happened before an event's own call (not counted).
+async def _muted(w: World) -> None:
+    await w.services.safeguarding.mute(TEACHER, MuteIn(project_id=w.project_id, user_id=PUPIL.id, minutes=10))
+
+
 PREPARE: dict[str, Callable[[World], Any]] = {
     "room:leave": _joined,
+    "moderation:unmute": _muted,  # a mute to end
 }
 
 
