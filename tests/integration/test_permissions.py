@@ -121,6 +121,10 @@ PROBES: dict[str, Probe] = {
     "space.edit_own": _edit_own,
     "space.write": _send,
     "space.moderate": _moderate,
+    "member.mute": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + f"/members/{p.pupil.id}/mutes", {"minutes": 5}),
+    "project.safeguard": lambda s, p, t, v: _rest(s, t, "PATCH", _p(p) + "/safeguarding", {"word_filter": "block"}),
+    "space.configure": lambda s, p, t, v: _rest(s, t, "PATCH", f"/spaces/{p.spaces[SPACE_OF_VISIBILITY[v]]}/rules",
+                                                {"slow_mode_secs": 5}),
 }
 
 # The same decisions over Socket.IO, for the actions that have an event.
