@@ -216,6 +216,8 @@ class SafeguardingService:
         if not changes:
             raise InvalidRequest("request.invalid", detail="read_only, slow_mode_secs: give at least one")
         before, after = audit.changed(space, space.model_copy(update=changes), _RULE_FIELDS)
+        if not after:  # the rules are already so: nothing to store or record
+            return space
         record = audit.entry(user, access, space.project_id, "space.configure", "space", space.id,
                              before=before, after=after, at=stamp(self._clock()))
         updated = await self._store.update_space(space.id, changes, audit=record)
@@ -240,6 +242,8 @@ class SafeguardingService:
         rules = Safeguarding.model_validate({**current.model_dump(), **{
             k: (v.model_dump() if hasattr(v, "model_dump") else v) for k, v in changes.items()}})
         before, after = audit.changed(current, rules, _SAFEGUARDING_FIELDS)
+        if not before and not after:  # the settings are already so: nothing to store or record
+            return current
         record = audit.entry(user, access, data.project_id, "project.safeguard", "project", data.project_id,
                              before=before, after=after, at=stamp(self._clock()))
         project = await self._store.set_safeguarding(data.project_id, rules, audit=record)

@@ -378,3 +378,17 @@ async def test_safeguarding_settings_change_in_part_and_members_see_them_without
     assert entries[0].after == {"chat_hours": None}
     staff, others = await service.audience(world.project_id)
     assert sorted(staff) == sorted([TEACHER.id, PARTNER.id]) and others == [PUPIL.id]
+
+
+async def test_a_change_to_what_is_already_so_stores_and_records_nothing(world: World) -> None:
+    await _rules(world, world.general, slow_mode_secs=10)
+    again = await world.services.safeguarding.configure(TEACHER, RoomConfigureIn(room_id=world.general,
+                                                                                 slow_mode_secs=10))
+    assert again.slow_mode_secs == 10
+    rules = await world.services.safeguarding.safeguard(TEACHER, SafeguardIn(project_id=world.project_id,
+                                                                             word_filter="flag"))
+    assert rules.word_filter == "flag"
+    with pytest.raises(InvalidRequest):
+        await world.services.safeguarding.configure(TEACHER, RoomConfigureIn(room_id=world.general))
+    assert [e.action for e, _ in await world.services.documents.list_audit(world.project_id, None, 10)] == [
+        "space.configure"]
