@@ -171,29 +171,34 @@ class ChatService:
             raise
         created = False
         try:
-            key = f"chat:{user.id}"
-            wait = await self._limiter.hit(key, self._rules.rate_messages, self._rules.rate_window_secs)
-            if wait > 0:
-                earlier = await self._store.find_message(room.id, user.id, data.client_id)
-                if earlier is not None:
-                    return earlier, False
-                raise RateLimited("rate.limited", retry_after_secs=max(1, round(wait + 0.5)))
-            if data.reply_to is not None:
-                target = await self._store.get_message(room.id, data.reply_to)
-                if target is None:
-                    raise InvalidRequest("request.invalid", detail="reply_to: no such message in this room")
-            files = await self._files.attachable(user, room.project_id, data.attachments)
-            message = Message(
-                id=new_id("msg"), room_id=room.id, project_id=room.project_id, seq=0, client_id=data.client_id,
-                author_id=user.id, author_name=access.member.display_name if access.member else user.name,
-                text=data.text, reply_to=data.reply_to, attachments=files, created_at=utcnow())
-            stored, created = await self._store.append_message(message)
-            if not created:
-                await self._limiter.refund(key)
+            stored, created = await self._append(user, access, room, data)
             return stored, created
         finally:
             if slow is not None and not created:  # only a stored message counts for slow mode
                 await self._limiter.refund(slow)
+
+    async def _append(self, user: User, access: Access, room: Space, data: ChatSendIn) -> tuple[Message, bool]:
+        """The rest of :meth:`send`, once the sender may write: the rate limit, the checks, the store."""
+        key = f"chat:{user.id}"
+        wait = await self._limiter.hit(key, self._rules.rate_messages, self._rules.rate_window_secs)
+        if wait > 0:
+            earlier = await self._store.find_message(room.id, user.id, data.client_id)
+            if earlier is not None:
+                return earlier, False
+            raise RateLimited("rate.limited", retry_after_secs=max(1, round(wait + 0.5)))
+        if data.reply_to is not None:
+            target = await self._store.get_message(room.id, data.reply_to)
+            if target is None:
+                raise InvalidRequest("request.invalid", detail="reply_to: no such message in this room")
+        files = await self._files.attachable(user, room.project_id, data.attachments)
+        message = Message(
+            id=new_id("msg"), room_id=room.id, project_id=room.project_id, seq=0, client_id=data.client_id,
+            author_id=user.id, author_name=access.member.display_name if access.member else user.name,
+            text=data.text, reply_to=data.reply_to, attachments=files, created_at=utcnow())
+        stored, created = await self._store.append_message(message)
+        if not created:
+            await self._limiter.refund(key)
+        return stored, created
 
     async def edit(self, user: User, room_id: str, message_id: str, text: str) -> Message:
         room, access = await self.room(user, room_id)
