@@ -8,6 +8,11 @@ sequence never has holes; a client that sees a gap fetches it by ``seq``.
 
 Unread count: messages after the member's read marker. Sending moves the
 author's marker to their own message, so one's own messages never count.
+
+Who may write now (mutes, read-only rooms, chat hours, slow mode) is decided
+by :mod:`rooms.safeguarding` on what the room's access read returned. A
+message a moderator hid keeps its seq and text; members other than staff get
+it without text and files (:func:`redacted`).
 """
 
 from __future__ import annotations

@@ -159,7 +159,9 @@ BUDGETS: dict[str, Budget] = {
     "room:join": Budget(4, 0),  # space access (checked before subscribing, then passed on), the last page,
     #                             last seq and read marker for the unread count
     "room:leave": Budget(0, 0),  # presence only
-    "chat:send": Budget(1, 1),  # space access in one read; the append numbers, deduplicates, moves the marker
+    "chat:send": Budget(1, 1),  # space access in one read (it carries the mutes, room rules and chat hours:
+    #                             rooms/safeguarding.py reads nothing more); the append numbers, deduplicates,
+    #                             moves the marker
     "chat:history": Budget(2, 0),  # space access, one page
     "chat:edit": Budget(2, 1),  # space access, the message (is it the author's?)
     "chat:delete": Budget(2, 1),  # space access, the message (the author's, or moderation?)
