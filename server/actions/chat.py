@@ -79,7 +79,7 @@ async def chat_edit(ctx: Context, data: ChatEditIn) -> Outcome[Any]:
 @action(ChatDeleteIn, Message)
 async def chat_delete(ctx: Context, data: ChatDeleteIn) -> Outcome[Any]:
     message = await ctx.services.chat.delete(ctx.user, data.room_id, data.message_id)
-    return answer(message, ToRoom("chat:message_deleted", message, message.room_id))
+    return answer(message, ToRoom("chat:message_deleted", redacted(message), message.room_id))
 
 
 @action(RoomRefIn, TypingAck)

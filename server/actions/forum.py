@@ -90,7 +90,7 @@ async def post_edit(ctx: Context, data: PostEditIn) -> Outcome[Any]:
 @action(PostRefIn, Post)
 async def post_delete(ctx: Context, data: PostRefIn) -> Outcome[Any]:
     post, space = await ctx.services.forum.delete_post(ctx.user, data.post_id)
-    return answer(post, _to_readers(ctx, "forum:post_deleted", post, space))
+    return answer(post, _to_readers(ctx, "forum:post_deleted", redacted(post), space))
 
 
 ACTIONS = {
