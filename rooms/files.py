@@ -17,7 +17,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from rooms import limits
+from rooms import audit, limits
 from rooms.errors import InvalidRequest, NotAttachable, NotFound, TwinspaceError
 from rooms.file_models import Attachment, FileRecord, FileRef
 from rooms.ids import new_id, utcnow
@@ -135,16 +135,18 @@ class FileService:
             if attached.kind == "mail":
                 return await self._through_mail(user, access, attached.id)
             assert attached.space_id is not None
-            await self._projects.get_space(user, attached.space_id, "space.read")
+            _, access = await self._projects.get_space(user, attached.space_id, "space.read")
         except TwinspaceError:
             return False
+        # A hidden message's or post's files are hidden with it, from all but staff.
         if attached.kind == "message":
             message = await self._store.get_message(attached.space_id, attached.id)
-            return message is not None and not message.deleted
+            return message is not None and not message.deleted and (access.is_staff or not message.hidden)
         if attached.kind == "post":
             post = await self._store.get_post(attached.id)
             thread = await self._store.get_thread(post.thread_id) if post else None
-            return bool(post and thread and not post.deleted and not thread.deleted)
+            return bool(post and thread and not post.deleted and not thread.deleted
+                        and (access.is_staff or not post.hidden))
         thread = await self._store.get_thread(attached.id)
         return thread is not None and not thread.deleted
 
@@ -169,11 +171,14 @@ class FileService:
     async def delete(self, user: User, file_id: str) -> FileRecord:
         record = await self.readable(user, file_id)
         access = await self._projects.access(user, record.project_id)
+        entry = None
         if record.owner_id == user.id:
             access.check("file.delete_own", author_id=record.owner_id)
         else:
             access.check("file.moderate")
-        if await self._store.delete_file(record.id):
+            entry = audit.entry(user, access, record.project_id, "file.delete", "file", record.id,
+                                note=f"{record.name}, by {record.owner_id}")
+        if await self._store.delete_file(record.id, audit=entry):
             await self._objects.delete(key_of(record))
         return record
 

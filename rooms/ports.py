@@ -24,6 +24,7 @@ from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail, MailCopy
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
+from rooms.safeguarding_models import Mute, Safeguarding
 
 
 class ProjectStore(Protocol):
@@ -83,6 +84,18 @@ class ProjectStore(Protocol):
     async def ping(self) -> None:
         """Raise ``Unavailable`` when the backend does not answer."""
 
+    async def set_mutes(self, project_id: str, user_id: str, mutes: list[Mute], *,
+                        audit: AuditEntry | None = None) -> Member | None:
+        """Replace a member's mutes (and record ``audit`` with it); None when there is no such member."""
+
+    async def update_space(self, space_id: str, changes: dict[str, Any], *,
+                           audit: AuditEntry | None = None) -> Space | None:
+        """Apply ``changes`` to a space (its rules: ``read_only``, ``slow_mode_secs``); None when there is none."""
+
+    async def set_safeguarding(self, project_id: str, rules: Safeguarding, *,
+                               audit: AuditEntry | None = None) -> Project | None:
+        """Replace a project's safeguarding settings; None when there is no such project."""
+
 
 class ChatStore(Protocol):
     """Chat messages, numbered per room, and each member's read state."""
@@ -112,8 +125,17 @@ class ChatStore(Protocol):
     async def edit_message(self, room_id: str, message_id: str, text: str, at: str) -> Message | None:
         """Replace the text of a message that is not deleted; None otherwise."""
 
-    async def delete_message(self, room_id: str, message_id: str, by: str, at: str) -> Message | None:
-        """Make a message a tombstone (no text, same seq); None when there is no such message."""
+    async def delete_message(self, room_id: str, message_id: str, by: str, at: str, *,
+                             audit: AuditEntry | None = None) -> Message | None:
+        """Make a message a tombstone (no text, same seq); None when there is no such message.
+
+        ``audit``: a moderator deleted someone else's message; recorded with the change.
+        """
+
+    async def hide_message(self, room_id: str, message_id: str, hidden: bool, by: str, at: str, *,
+                           audit: AuditEntry | None = None) -> Message | None:
+        """Hide a message that is not deleted from the members (or show it again); it keeps its text
+        and seq. None when there is no such message, or it is deleted."""
 
     async def last_seq(self, room_id: str) -> int: ...
 
@@ -154,8 +176,9 @@ class ForumStore(Protocol):
         ``after`` is the (pinned, activity order) of the last thread of the previous page.
         """
 
-    async def update_thread(self, thread_id: str, changes: dict[str, Any]) -> Thread | None:
-        """Apply ``changes`` to a thread that is not deleted; None otherwise."""
+    async def update_thread(self, thread_id: str, changes: dict[str, Any], *,
+                            audit: AuditEntry | None = None) -> Thread | None:
+        """Apply ``changes`` to a thread that is not deleted (recording ``audit`` with it); None otherwise."""
 
     async def add_post(self, post: Post) -> Post | None:
         """Store a post with the thread's next ``seq`` and bump the thread's activity, atomically.
@@ -170,8 +193,9 @@ class ForumStore(Protocol):
 
     async def list_posts(self, thread_id: str, after_seq: int, limit: int) -> list[Post]: ...
 
-    async def update_post(self, post_id: str, changes: dict[str, Any]) -> Post | None:
-        """Apply ``changes`` to a post that is not deleted; None otherwise."""
+    async def update_post(self, post_id: str, changes: dict[str, Any], *,
+                          audit: AuditEntry | None = None) -> Post | None:
+        """Apply ``changes`` to a post that is not deleted (recording ``audit`` with it); None otherwise."""
 
     async def thread_markers(self, thread_ids: list[str], user_id: str) -> dict[str, int]: ...
 
@@ -234,7 +258,8 @@ class FileStore(Protocol):
 
     async def get_file(self, file_id: str) -> FileRecord | None: ...
 
-    async def delete_file(self, file_id: str) -> bool: ...
+    async def delete_file(self, file_id: str, *, audit: AuditEntry | None = None) -> bool:
+        """Remove a file's record (recording ``audit`` with it); False when there was none."""
 
     async def project_usage(self, project_id: str) -> int:
         """Bytes of all the project's files."""

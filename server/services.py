@@ -20,6 +20,7 @@ from rooms.forum import ForumService
 from rooms.mail import MailService
 from rooms.ports import DocumentStore, ObjectStore, Presence, RateLimiter
 from rooms.projects import ProjectService
+from rooms.safeguarding import SafeguardingService
 from server.settings import Settings
 
 
@@ -39,6 +40,7 @@ class Services:
     mail: MailService
     files: FileService
     audit: AuditService
+    safeguarding: SafeguardingService
 
     @classmethod
     def build(cls, settings: Settings, documents: DocumentStore, objects: ObjectStore, presence: Presence,
@@ -49,12 +51,13 @@ class Services:
                             FileRules(max_bytes=settings.file_max_bytes, quota_bytes=settings.project_quota_bytes))
         chat = ChatService(documents, projects, presence, limiter,
                            ChatRules(rate_messages=settings.chat_rate_messages,
-                                     rate_window_secs=settings.chat_rate_window_secs), files)
+                                     rate_window_secs=settings.chat_rate_window_secs), files, clock=clock)
         mail = MailService(documents, projects, limiter, settings.mail_rate_messages,
                            settings.mail_rate_window_secs, files, clock=clock)
         return cls(settings=settings, documents=documents, objects=objects, limiter=limiter,
-                   fanout_ping=fanout_ping, clock=clock, projects=projects, chat=chat, forum=ForumService(documents, projects, files),
-                   mail=mail, files=files, audit=AuditService(documents, projects))
+                   fanout_ping=fanout_ping, clock=clock, projects=projects, chat=chat,
+                   forum=ForumService(documents, projects, files, clock=clock), mail=mail, files=files,
+                   audit=AuditService(documents, projects), safeguarding=SafeguardingService(documents, projects, clock))
 
 
 class Opened:

@@ -19,7 +19,7 @@ import socketio
 from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
 from rooms.models import User
 from server import wire
-from server.actions import audit, chat, forum, mail, projects
+from server.actions import audit, chat, forum, mail, moderation, projects
 from server.actions.base import Action, Connection, Context
 from server.auth import TokenVerifier
 from server.channels import user_channel
@@ -33,6 +33,7 @@ EVENTS: dict[str, Action] = {
     **chat.ACTIONS,
     **forum.ACTIONS,
     **mail.ACTIONS,
+    **moderation.ACTIONS,
     **audit.ACTIONS,
 }
 

@@ -21,6 +21,9 @@ from pydantic import BaseModel
 from rooms.chat_models import Message, PresenceEntry, PresenceUpdate, TypingPush, Unread
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import MailCopy, MailRemoved, MailUnread
+from rooms.models import Space
+from rooms.restriction_models import MuteState
+from rooms.safeguarding_models import Safeguarding
 from server.actions.base import Evicted, Later, PresenceChanged, Push, ToRoom, ToUsers
 from server.channels import room_channel, user_channel
 from server.wire import jsonable
@@ -43,6 +46,11 @@ PUSHES: dict[str, type[BaseModel]] = {
     "mail:received": MailCopy,
     "mail:unread": MailUnread,
     "mail:removed": MailRemoved,
+    "moderation:muted": MuteState,
+    "room:updated": Space,
+    "project:safeguarding": Safeguarding,
+    "chat:message_hidden": Message,
+    "forum:post_hidden": Post,
 }
 
 PRESENCE_BATCH_SECS = 0.2  # a class joining at once: one push per room, not one per pupil

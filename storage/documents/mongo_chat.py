@@ -137,21 +137,32 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
         records = await self._c("messages").find(query).sort([("seq", DESCENDING)]).limit(limit).to_list(None)
         return [load(Message, r) for r in reversed(records)]
 
-    async def _update(self, room_id: str, message_id: str, changes: dict[str, Any]) -> Message | None:
+    async def _update(self, room_id: str, message_id: str, changes: dict[str, Any],
+                      audit: AuditEntry | None = None) -> Message | None:
         top = {"deleted": changes["deleted"]} if "deleted" in changes else {}
         record = await self._c("messages").find_one_and_update(
             {"_id": message_id, "room_id": room_id, "deleted": False}, {"$set": {**top, **doc_set(changes)}},
             return_document=ReturnDocument.AFTER)
-        return load(Message, record) if record else None
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Message, record)
 
     @translated
     async def edit_message(self, room_id: str, message_id: str, text: str, at: str) -> Message | None:
         return await self._update(room_id, message_id, {"text": text, "edited_at": at})
 
     @translated
-    async def delete_message(self, room_id: str, message_id: str, by: str, at: str) -> Message | None:
+    async def delete_message(self, room_id: str, message_id: str, by: str, at: str, *,
+                             audit: AuditEntry | None = None) -> Message | None:
         return await self._update(room_id, message_id, {"text": None, "deleted": True, "deleted_by": by,
-                                                        "edited_at": at})
+                                                        "edited_at": at}, audit)
+
+    @translated
+    async def hide_message(self, room_id: str, message_id: str, hidden: bool, by: str, at: str, *,
+                           audit: AuditEntry | None = None) -> Message | None:
+        return await self._update(room_id, message_id, {"hidden": hidden, "hidden_by": by if hidden else None},
+                                  audit)
 
     @translated
     async def last_seq(self, room_id: str) -> int:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from rooms.audit_models import AuditEntry
 from rooms.errors import Conflict
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
+from rooms.safeguarding_models import Mute, Safeguarding
 from storage.documents.mongo_audit import AuditCollections
 from storage.documents.mongo_base import doc_set, dump, load, translated
 
@@ -158,3 +161,38 @@ class ProjectCollections(AuditCollections):  # the audit entries of its writes f
         records = await (self._c("spaces").find({"project_id": project_id, "visibility": {"$in": list(visibilities)}})
                          .sort([("order", ASCENDING)]).limit(1_000).to_list(None))
         return [load(Space, r) for r in records]
+
+    # ---- restrictions: mutes, room rules, safeguarding settings ----------------------------
+    # Each is one document's atomic update; the audit entry follows it (see mongo_audit).
+
+    @translated
+    async def set_mutes(self, project_id: str, user_id: str, mutes: list[Mute], *,
+                        audit: AuditEntry | None = None) -> Member | None:
+        record = await self._c("members").find_one_and_update(
+            {"_id": f"{project_id}:{user_id}"}, {"$set": doc_set({"mutes": [dump(m) for m in mutes]})},
+            return_document=ReturnDocument.AFTER)
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Member, record)
+
+    @translated
+    async def update_space(self, space_id: str, changes: dict[str, Any], *,
+                           audit: AuditEntry | None = None) -> Space | None:
+        top = {"visibility": changes["visibility"]} if "visibility" in changes else {}
+        record = await self._c("spaces").find_one_and_update(
+            {"_id": space_id}, {"$set": {**top, **doc_set(changes)}}, return_document=ReturnDocument.AFTER)
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Space, record)
+
+    @translated
+    async def set_safeguarding(self, project_id: str, rules: Safeguarding, *,
+                               audit: AuditEntry | None = None) -> Project | None:
+        record = await self._c("projects").find_one_and_update(
+            {"_id": project_id}, {"$set": doc_set({"safeguarding": rules})}, return_document=ReturnDocument.AFTER)
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Project, record)

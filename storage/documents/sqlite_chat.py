@@ -123,7 +123,7 @@ class ChatTables(SqliteBase):
             return [_load(Message, doc) for (doc,) in reversed(rows)]
 
     async def _update_message(self, room_id: str, message_id: str, update: dict[str, Any],
-                              deleted: bool) -> Message | None:
+                              deleted: bool, audit: AuditEntry | None = None) -> Message | None:
         async with self._transaction() as conn:
             row = await self._one(conn, "SELECT doc FROM messages WHERE id = ? AND room_id = ? AND deleted = 0",
                                   (message_id, room_id))
@@ -132,14 +132,22 @@ class ChatTables(SqliteBase):
             message = _load(Message, row[0]).model_copy(update=update)
             await conn.execute("UPDATE messages SET doc = ?, deleted = ? WHERE id = ?",
                                (_dump(message), int(deleted), message_id))
+            await insert_audit(conn, audit)
         return message
 
     async def edit_message(self, room_id: str, message_id: str, text: str, at: str) -> Message | None:
         return await self._update_message(room_id, message_id, {"text": text, "edited_at": at}, False)
 
-    async def delete_message(self, room_id: str, message_id: str, by: str, at: str) -> Message | None:
+    async def delete_message(self, room_id: str, message_id: str, by: str, at: str, *,
+                             audit: AuditEntry | None = None) -> Message | None:
         return await self._update_message(
-            room_id, message_id, {"text": None, "deleted": True, "deleted_by": by, "edited_at": at}, True)
+            room_id, message_id, {"text": None, "deleted": True, "deleted_by": by, "edited_at": at}, True, audit)
+
+    async def hide_message(self, room_id: str, message_id: str, hidden: bool, by: str, at: str, *,
+                           audit: AuditEntry | None = None) -> Message | None:
+        # ``at`` is kept in the audit entry; the message's own times stay the author's.
+        return await self._update_message(room_id, message_id, {"hidden": hidden, "hidden_by": by if hidden else None},
+                                          False, audit)
 
     async def last_seq(self, room_id: str) -> int:
         async with self._read("SELECT last_seq FROM room_counters WHERE room_id = ?", (room_id,)) as rows:

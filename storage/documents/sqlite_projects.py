@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rooms.audit_models import AuditEntry
 from rooms.errors import Conflict
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
+from rooms.safeguarding_models import Mute, Safeguarding
 from storage.documents.sqlite_audit import insert_audit
 from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load, _load_cached
 
@@ -155,5 +158,40 @@ class ProjectTables(SqliteBase):
         async with self._read(sql, (project_id, *visibilities)) as rows:
             return [_load(Space, doc) for (doc,) in rows]
 
+    # ---- restrictions: mutes, room rules, safeguarding settings ---------------------------
 
+    async def set_mutes(self, project_id: str, user_id: str, mutes: list[Mute], *,
+                        audit: AuditEntry | None = None) -> Member | None:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM members WHERE project_id = ? AND user_id = ?",
+                                  (project_id, user_id))
+            if row is None:
+                return None
+            member = _load(Member, row[0]).model_copy(update={"mutes": list(mutes)})
+            await conn.execute("UPDATE members SET doc = ? WHERE project_id = ? AND user_id = ?",
+                               (_dump(member), project_id, user_id))
+            await insert_audit(conn, audit)
+        return member
 
+    async def update_space(self, space_id: str, changes: dict[str, Any], *,
+                           audit: AuditEntry | None = None) -> Space | None:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM spaces WHERE id = ?", (space_id,))
+            if row is None:
+                return None
+            space = _load(Space, row[0]).model_copy(update=changes)
+            await conn.execute("UPDATE spaces SET visibility = ?, doc = ? WHERE id = ?",
+                               (space.visibility, _dump(space), space_id))
+            await insert_audit(conn, audit)
+        return space
+
+    async def set_safeguarding(self, project_id: str, rules: Safeguarding, *,
+                               audit: AuditEntry | None = None) -> Project | None:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM projects WHERE id = ?", (project_id,))
+            if row is None:
+                return None
+            project = _load(Project, row[0]).model_copy(update={"safeguarding": rules})
+            await conn.execute("UPDATE projects SET doc = ? WHERE id = ?", (_dump(project), project_id))
+            await insert_audit(conn, audit)
+        return project

@@ -139,6 +139,10 @@ PROBES: dict[str, Probe] = {
     "mail.supervise": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + "/mail/supervised"),
     "mail.moderate": _remove_mail,
     "audit.read": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + "/audit"),
+    "member.mute": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + f"/members/{p.pupil.id}/mutes", {"minutes": 5}),
+    "project.safeguard": lambda s, p, t, v: _rest(s, t, "PATCH", _p(p) + "/safeguarding", {"word_filter": "block"}),
+    "space.configure": lambda s, p, t, v: _rest(s, t, "PATCH", f"/spaces/{p.spaces[SPACE_OF_VISIBILITY[v]]}/rules",
+                                                {"slow_mode_secs": 5}),
 }
 
 # The same decisions over Socket.IO, for the actions that have an event.

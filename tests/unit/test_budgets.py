@@ -68,6 +68,15 @@ from rooms.mail_models import (
 )
 from rooms.models import MemberIn, PartnerIn, ProjectIn, User
 from rooms.ports import DocumentStore
+from rooms.restriction_models import (
+    ChatHideIn,
+    MuteIn,
+    PostHideIn,
+    RoomConfigureIn,
+    SafeguardIn,
+    SafeguardingRef,
+    UnmuteIn,
+)
 from server import settings as config
 from server.actions.base import Connection, Context, Later, Outcome
 from server.actions.projects import NoPayload, ProjectRef, SpaceRef
@@ -140,6 +149,11 @@ KINDS: dict[str, Kind] = {
     # AuditStore
     "append_audit": "write",
     "list_audit": "read",
+    # Restrictions (mutes, room rules, safeguarding settings, hiding)
+    "set_mutes": "write",
+    "update_space": "write",
+    "set_safeguarding": "write",
+    "hide_message": "write",
 }
 
 
@@ -161,7 +175,9 @@ BUDGETS: dict[str, Budget] = {
     "room:join": Budget(4, 0),  # space access (checked before subscribing, then passed on), the last page,
     #                             last seq and read marker for the unread count
     "room:leave": Budget(0, 0),  # presence only
-    "chat:send": Budget(1, 1),  # space access in one read; the append numbers, deduplicates, moves the marker
+    "chat:send": Budget(1, 1),  # space access in one read (it carries the mutes, room rules and chat hours:
+    #                             rooms/safeguarding.py reads nothing more); the append numbers, deduplicates,
+    #                             moves the marker
     "chat:history": Budget(2, 0),  # space access, one page
     "chat:edit": Budget(2, 1),  # space access, the message (is it the author's?)
     "chat:delete": Budget(2, 1),  # space access, the message (the author's, or moderation?)
@@ -174,7 +190,7 @@ BUDGETS: dict[str, Budget] = {
     "forum:thread_moderate": Budget(3, 1, 1),  # as thread_edit
     "forum:thread_delete": Budget(3, 1, 1),  # as thread_edit
     "forum:thread_read": Budget(2, 1),  # the thread (its post count caps the marker), its space access
-    "forum:post_create": Budget(3, 1, 1),  # the thread, its space access, the space again for the push;
+    "forum:post_create": Budget(2, 1, 1),  # the thread, its space access (the space for the push too);
     #                                        later: the audience
     "forum:post_list": Budget(4, 0),  # the thread, its space access, one page, the reader's marker
     "forum:post_edit": Budget(4, 1, 1),  # the post, its thread, the space access, the space again for the push;
@@ -192,6 +208,15 @@ BUDGETS: dict[str, Budget] = {
     "mail:conversation": Budget(3, 1),  # access, the conversation's supervised mails; the reading is recorded
     "mail:remove": Budget(3, 1),  # the mail (its project), access; the removal writes its audit entry with it
     "audit:list": Budget(3, 0),  # access, one page of the log
+    "moderation:mute": Budget(3, 1),  # access (project, membership), the pupil's membership; mutes and audit
+    #                                   entry in one write
+    "moderation:unmute": Budget(3, 1),  # as moderation:mute
+    "room:configure": Budget(1, 1),  # space access; the rules and audit entry in one write
+    "project:safeguarding": Budget(2, 0),  # access (project, membership): the settings are the project's
+    "project:safeguard": Budget(2, 1, 1),  # access; the settings and audit entry in one write; later: the members
+    "chat:hide": Budget(2, 1),  # space access, the message; hidden and audited in one write
+    "forum:post_hide": Budget(4, 1, 1),  # the post, its thread, the space access, the space for the push;
+    #                                      later: the audience
 }
 
 TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
@@ -316,6 +341,13 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
                                                                 conversation_id=w.mail.conversation_id)),
     "mail:remove": lambda w: (PARTNER, MailRemoveIn(mail_id=w.mail.id)),
     "audit:list": lambda w: (TEACHER, AuditListIn(project_id=w.project_id)),
+    "moderation:mute": lambda w: (TEACHER, MuteIn(project_id=w.project_id, user_id=PUPIL.id, minutes=10)),
+    "moderation:unmute": lambda w: (TEACHER, UnmuteIn(project_id=w.project_id, user_id=PUPIL.id)),
+    "room:configure": lambda w: (TEACHER, RoomConfigureIn(room_id=w.general, slow_mode_secs=5)),
+    "project:safeguarding": lambda w: (PUPIL, SafeguardingRef(project_id=w.project_id)),
+    "project:safeguard": lambda w: (TEACHER, SafeguardIn(project_id=w.project_id, word_filter="block")),
+    "chat:hide": lambda w: (TEACHER, ChatHideIn(room_id=w.general, message_id=w.message.id, hidden=True)),
+    "forum:post_hide": lambda w: (TEACHER, PostHideIn(post_id=w.post.id, hidden=True)),
 }
 
 # What shows that a call took its happy path, where the absence of an error does not say it.
@@ -327,11 +359,18 @@ HAPPY: dict[str, Callable[[World, Outcome[Any]], bool]] = {
     "mail:supervised": lambda w, o: [m.id for m in o.result.mails] == [w.mail.id],
     "mail:remove": lambda w, o: len(o.pushes) == 1 and o.result.removed_by == PARTNER.id,
     "audit:list": lambda w, o: len(o.result.entries) > 0,
+    "moderation:mute": lambda w, o: len(o.result.mutes) == 1,
+    "moderation:unmute": lambda w, o: o.result.mutes == [],  # the mute made by PREPARE has ended
 }
 
 # What must have happened before an event's own call (not counted).
+async def _muted(w: World) -> None:
+    await w.services.safeguarding.mute(TEACHER, MuteIn(project_id=w.project_id, user_id=PUPIL.id, minutes=10))
+
+
 PREPARE: dict[str, Callable[[World], Any]] = {
     "room:leave": _joined,
+    "moderation:unmute": _muted,  # a mute to end
 }
 
 
