@@ -34,6 +34,7 @@ from rooms.markup import render
 from rooms.models import Space, User
 from rooms.ports import DocumentStore
 from rooms.projects import Access, ProjectService
+from rooms.wordfilter import screen
 
 
 class ForumService:
@@ -74,6 +75,7 @@ class ForumService:
 
     async def create_thread(self, user: User, data: ThreadCreateIn) -> tuple[Thread, Space]:
         space, access = await self.forum(user, data.forum_id, "space.write")
+        screen(access, data.title, data.body)  # the word filter: content.blocked, or flagged once stored
         now = utcnow()
         files = await self._files.attachable(user, space.project_id, data.attachments)
         thread = Thread(id=new_id("thr"), forum_id=space.id, project_id=space.project_id, title=data.title,
@@ -96,6 +98,7 @@ class ForumService:
     async def edit_thread(self, user: User, data: ThreadEditIn) -> tuple[Thread, Space]:
         thread, space, access = await self._thread_in(user, data.thread_id)
         access.check("space.edit_own", space.visibility, author_id=thread.author_id)
+        screen(access, data.title, data.body)
         changes: dict[str, object] = {"edited_at": utcnow()}
         if data.title is not None:
             changes["title"] = data.title
@@ -132,6 +135,7 @@ class ForumService:
             if quoted is None or quoted.thread_id != thread.id:
                 raise InvalidRequest("request.invalid", detail="reply_to: no such post in this thread")
         files = await self._files.attachable(user, thread.project_id, data.attachments)
+        screen(access, data.body)
         post = Post(id=new_id("pst"), thread_id=thread.id, forum_id=thread.forum_id, project_id=thread.project_id,
                     seq=0, body=data.body, body_html=render(data.body), reply_to=data.reply_to, attachments=files,
                     author_id=user.id, author_name=self._name(user, access), created_at=utcnow())
@@ -167,6 +171,7 @@ class ForumService:
         space = await self._store.get_space(thread.forum_id)
         assert space is not None
         access.check("space.edit_own", space.visibility, author_id=post.author_id)
+        screen(access, body)
         updated = await self._store.update_post(post.id, {"body": body, "body_html": render(body),
                                                           "edited_at": utcnow()})
         if updated is None:

@@ -27,6 +27,7 @@ from rooms.markup import render
 from rooms.models import User
 from rooms.ports import DocumentStore, RateLimiter
 from rooms.projects import ProjectService
+from rooms.wordfilter import screen
 
 
 class MailService:
@@ -52,6 +53,7 @@ class MailService:
             raise InvalidRequest("request.invalid", detail="project_id: a reply stays in its mail's project")
         access = await self._projects.access(user, project_id)
         access.check("mail.send")
+        screen(access, data.subject, data.body)  # the word filter: content.blocked, or flagged once stored
 
         to = list(data.to) if data.to is not None else self._reply_recipients(user, original, data.reply_all)
         if user.id in to:

@@ -19,7 +19,7 @@ import socketio
 from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
 from rooms.models import User
 from server import wire
-from server.actions import chat, forum, mail, projects
+from server.actions import chat, forum, mail, projects, reports
 from server.actions.base import Action, Connection, Context
 from server.auth import TokenVerifier
 from server.channels import user_channel
@@ -33,6 +33,7 @@ EVENTS: dict[str, Action] = {
     **chat.ACTIONS,
     **forum.ACTIONS,
     **mail.ACTIONS,
+    **reports.ACTIONS,
 }
 
 
@@ -56,6 +57,7 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
             raise socketio.exceptions.ConnectionRefusedError(body["message"], body) from None
         await sio.save_session(sid, {"user": user})
         await fanout.subscribe(sid, user_channel(user.id))
+        await reports.connected(Context(user, opened.get(), Connection(sid, fanout)))
         log.info("connected sid=%s user=%s role=%s", sid, user.id, user.role)
 
     async def disconnect(sid: str, reason: Any = None) -> None:
@@ -64,6 +66,7 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
             try:
                 ctx = Context(user, opened.get(), Connection(sid, fanout))
                 await fanout.deliver(await chat.disconnected(ctx))
+                await reports.disconnected(ctx)
             except Exception as exc:  # noqa: BLE001 - a disconnect has nobody to answer
                 wire.unexpected(exc, "disconnect")
         log.info("disconnected sid=%s reason=%s", sid, reason)

@@ -56,6 +56,15 @@ from rooms.forum_models import (
 from rooms.mail_models import Mail, MailListIn, MailMoveIn, MailReadIn, MailRefIn, MailSendIn, NoPayloadIn
 from rooms.models import MemberIn, PartnerIn, ProjectIn, User
 from rooms.ports import DocumentStore
+from rooms.report_models import (
+    Report,
+    ReportCreateIn,
+    ReportDecideIn,
+    ReportEscalatedIn,
+    ReportListIn,
+    ReportMineIn,
+    ReportRefIn,
+)
 from server import settings as config
 from server.actions.base import Connection, Context, Later, Outcome
 from server.actions.projects import NoPayload, ProjectRef, SpaceRef
@@ -124,6 +133,16 @@ KINDS: dict[str, Kind] = {
     # AuditStore
     "append_audit": "write",
     "list_audit": "read",
+    # ReportStore, ContactStore
+    "add_report": "write",
+    "get_report": "read",
+    "list_reports": "read",
+    "list_reports_by": "read",
+    "list_escalated": "read",
+    "update_report": "write",
+    "escalate_due": "write",
+    "remember_contact": "write",
+    "contacts": "read",
 }
 
 
@@ -172,6 +191,13 @@ BUDGETS: dict[str, Budget] = {
     "mail:move": Budget(1, 1, 1),  # as mail:read
     "mail:delete": Budget(1, 1, 1),  # as mail:read
     "mail:unread_count": Budget(1, 0),  # one count
+    "report:create": Budget(4, 1, 1),  # space access, the message, the messages before and after it (the
+    #                                   context kept with the report); later: the staff to tell
+    "report:mine": Budget(1, 0),  # one page of the reporter's reports
+    "report:list": Budget(3, 0),  # access (project, membership), one page of the queue
+    "report:escalated": Budget(1, 0),  # one page (support officers need no membership)
+    "report:get": Budget(3, 0),  # the report, then access to its project (project, membership)
+    "report:decide": Budget(3, 1, 1),  # as report:get; the write carries its audit entry; later: the staff
 }
 
 TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
@@ -210,6 +236,7 @@ class World:
     thread: Thread
     post: Post
     mail: Mail
+    report: Report
 
     def context(self, user: User) -> Context:
         return Context(user, self.services, Connection(SID, self.channels))
@@ -233,8 +260,9 @@ async def _build(services: Services) -> dict[str, Any]:
     post, _ = await services.forum.create_post(PUPIL_DE, PostCreateIn(thread_id=thread.id, body="The Rhine"))
     mail, _ = await services.mail.send(TEACHER, MailSendIn(project_id=project.id, to=[PUPIL.id],
                                                            subject="Homework", body="Read about rivers"))
+    report = await services.reports.create(PUPIL, ReportCreateIn(kind="post", item_id=post.id, reason="spam"))
     return {"project_id": project.id, "general": general, "staff": staff, "forum": forum, "message": message,
-            "thread": thread, "post": post, "mail": mail}
+            "thread": thread, "post": post, "mail": mail, "report": report}
 
 
 @pytest.fixture
@@ -291,6 +319,13 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
     "mail:move": lambda w: (PUPIL, MailMoveIn(mail_id=w.mail.id, folder="archived")),
     "mail:delete": lambda w: (PUPIL, MailRefIn(mail_id=w.mail.id)),
     "mail:unread_count": lambda w: (PUPIL, NoPayloadIn()),
+    "report:create": lambda w: (PUPIL_DE, ReportCreateIn(kind="message", item_id=w.message.id, room_id=w.general,
+                                                         reason="bullying")),
+    "report:mine": lambda w: (PUPIL, ReportMineIn()),
+    "report:list": lambda w: (TEACHER, ReportListIn(project_id=w.project_id)),
+    "report:escalated": lambda w: (SUPPORT, ReportEscalatedIn()),
+    "report:get": lambda w: (TEACHER, ReportRefIn(report_id=w.report.id)),
+    "report:decide": lambda w: (TEACHER, ReportDecideIn(report_id=w.report.id, state="resolved", action="hidden")),
 }
 
 # What shows that a call took its happy path, where the absence of an error does not say it.
