@@ -92,6 +92,16 @@ async def _delete_own_file(server: ServerProcess, project: Project, token: str, 
     return await _rest(server, token, "DELETE", f"/files/{r.json()['id']}")
 
 
+async def _report(server: ServerProcess, project: Project, token: str, visibility: str) -> str | None:
+    """Report someone else's message in the room visitors may read too."""
+    async with realtime(server, project.partner.token) as rt:
+        ack = await rt.call("chat:send", {"room_id": project.spaces["open"], "client_id": uid("c"),
+                                          "text": "to report"})
+        assert ack["ok"], ack
+    return await _rest(server, token, "POST", "/reports", {"kind": "message", "item_id": ack["data"]["id"],
+                                                           "room_id": project.spaces["open"], "reason": "spam"})
+
+
 def _p(project: Project) -> str:
     return f"/projects/{project.id}"
 
@@ -121,6 +131,8 @@ PROBES: dict[str, Probe] = {
     "space.edit_own": _edit_own,
     "space.write": _send,
     "space.moderate": _moderate,
+    "report.create": _report,
+    "report.review": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + "/reports"),
 }
 
 # The same decisions over Socket.IO, for the actions that have an event.
