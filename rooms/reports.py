@@ -140,8 +140,10 @@ class ReportService:
             return access, _message(message), await self._around(message)
         if data.kind in ("thread", "post"):
             post = await self._store.get_post(data.item_id) if data.kind == "post" else None
-            if data.kind == "post" and (post is None or post.deleted):
+            if data.kind == "post" and post is None:
                 raise NotFound("forum.post_not_found")
+            if post is not None and post.deleted:
+                raise InvalidRequest("report.not_reportable", detail="it was deleted")
             thread = await self._store.get_thread(post.thread_id if post else data.item_id)
             if thread is None or thread.deleted:
                 raise NotFound("forum.post_not_found" if post else "forum.thread_not_found")

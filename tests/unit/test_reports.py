@@ -280,3 +280,35 @@ async def test_the_word_filter_blocks_or_flags_pupils_writing(world: World) -> N
     world.safeguarding("off")
     clean = await send.run(world.ctx(PUPIL), ChatSendIn(room_id=world.general, client_id="bad-3", text="connard"))
     assert [type(p).__name__ for p in clean.pushes] == ["ToRoom", "ToUsers"]
+
+
+async def test_the_lifespans_escalation_sweep_tells_the_support_officers(world: World) -> None:
+    from server.lifespan import escalation
+
+    class Recording:
+        def __init__(self) -> None:
+            self.pushes: list[object] = []
+
+        async def deliver(self, pushes: list[object]) -> None:
+            self.pushes += pushes
+
+    report = await world.services.reports.create(PUPIL, _report_on(world, 4))
+    fanout = Recording()
+    sweep = escalation(world.services, fanout)  # type: ignore[arg-type]
+    await sweep()
+    assert fanout.pushes == []
+    world.clock.now = START + timedelta(days=2)
+    await sweep()
+    await sweep()  # claimed once
+    assert [(p.event, p.data.id) for p in fanout.pushes] == [("report:escalated", report.id)]  # type: ignore[attr-defined]
+
+
+async def test_a_deleted_post_cannot_be_reported(world: World) -> None:
+    s = world.services
+    thread, _ = await s.forum.create_thread(PUPIL, ThreadCreateIn(forum_id=world.forum, title="T", body="B"))
+    post, _ = await s.forum.create_post(PUPIL_DE, PostCreateIn(thread_id=thread.id, body="gone soon"))
+    await s.forum.delete_post(PUPIL_DE, post.id)
+    assert await _code(s.reports.create(PUPIL, ReportCreateIn(kind="post", item_id=post.id,
+                                                              reason="spam"))) == "report.not_reportable"
+    assert await _code(s.reports.create(PUPIL, ReportCreateIn(kind="thread", item_id="thr_none",
+                                                              reason="spam"))) == "forum.thread_not_found"
