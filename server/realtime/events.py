@@ -57,7 +57,8 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
             raise socketio.exceptions.ConnectionRefusedError(body["message"], body) from None
         await sio.save_session(sid, {"user": user})
         await fanout.subscribe(sid, user_channel(user.id))
-        await reports.connected(Context(user, opened.get(), Connection(sid, fanout)))
+        if opened.is_open:
+            await reports.connected(Context(user, opened.get(), Connection(sid, fanout)))
         log.info("connected sid=%s user=%s role=%s", sid, user.id, user.role)
 
     async def disconnect(sid: str, reason: Any = None) -> None:
@@ -65,8 +66,8 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
         if user is not None and opened.is_open:
             try:
                 ctx = Context(user, opened.get(), Connection(sid, fanout))
-                await fanout.deliver(await chat.disconnected(ctx))
                 await reports.disconnected(ctx)
+                await fanout.deliver(await chat.disconnected(ctx))
             except Exception as exc:  # noqa: BLE001 - a disconnect has nobody to answer
                 wire.unexpected(exc, "disconnect")
         log.info("disconnected sid=%s reason=%s", sid, reason)
