@@ -38,6 +38,7 @@ from rooms.models import Project, Space, User
 from rooms.ports import DocumentStore, Presence, RateLimiter
 from rooms.projects import Access, ProjectService
 from rooms.safeguarding import admit_send, check_write, write_state
+from rooms.wordfilter import screen
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,6 +197,7 @@ class ChatService:
             if target is None:
                 raise InvalidRequest("request.invalid", detail="reply_to: no such message in this room")
         files = await self._files.attachable(user, room.project_id, data.attachments)
+        screen(access, data.text)  # the word filter: content.blocked, or flagged once stored
         message = Message(
             id=new_id("msg"), room_id=room.id, project_id=room.project_id, seq=0, client_id=data.client_id,
             author_id=user.id, author_name=access.member.display_name if access.member else user.name,
@@ -212,6 +214,7 @@ class ChatService:
             raise NotFound("message.not_found")
         access.check("space.edit_own", room.visibility, author_id=message.author_id)
         check_write(access, room, self._clock())
+        screen(access, text)
         edited = await self._store.edit_message(room_id, message.id, text, utcnow())
         if edited is None:
             raise NotFound("message.not_found")

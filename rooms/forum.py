@@ -46,6 +46,7 @@ from rooms.safeguarding import check_write
 def redacted(post: Post) -> Post:
     """A hidden post as members see it: in its place (same seq), without its text or files."""
     return post.model_copy(update={"body": None, "body_html": None, "attachments": []}) if post.hidden else post
+from rooms.wordfilter import screen
 
 
 class ForumService:
@@ -89,6 +90,7 @@ class ForumService:
     async def create_thread(self, user: User, data: ThreadCreateIn) -> tuple[Thread, Space]:
         space, access = await self.forum(user, data.forum_id, "space.write")
         check_write(access, space, self._clock())
+        screen(access, data.title, data.body)  # the word filter: content.blocked, or flagged once stored
         now = utcnow()
         files = await self._files.attachable(user, space.project_id, data.attachments)
         thread = Thread(id=new_id("thr"), forum_id=space.id, project_id=space.project_id, title=data.title,
@@ -112,6 +114,7 @@ class ForumService:
         thread, space, access = await self._thread_in(user, data.thread_id)
         access.check("space.edit_own", space.visibility, author_id=thread.author_id)
         check_write(access, space, self._clock())
+        screen(access, data.title, data.body)
         changes: dict[str, object] = {"edited_at": utcnow()}
         if data.title is not None:
             changes["title"] = data.title
@@ -154,6 +157,7 @@ class ForumService:
             if quoted is None or quoted.thread_id != thread.id:
                 raise InvalidRequest("request.invalid", detail="reply_to: no such post in this thread")
         files = await self._files.attachable(user, thread.project_id, data.attachments)
+        screen(access, data.body)
         post = Post(id=new_id("pst"), thread_id=thread.id, forum_id=thread.forum_id, project_id=thread.project_id,
                     seq=0, body=data.body, body_html=render(data.body), reply_to=data.reply_to, attachments=files,
                     author_id=user.id, author_name=self._name(user, access), created_at=utcnow())
@@ -188,6 +192,7 @@ class ForumService:
         assert space is not None
         access.check("space.edit_own", space.visibility, author_id=post.author_id)
         check_write(access, space, self._clock())
+        screen(access, body)
         updated = await self._store.update_post(post.id, {"body": body, "body_html": render(body),
                                                           "edited_at": utcnow()})
         if updated is None:

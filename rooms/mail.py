@@ -43,6 +43,7 @@ from rooms.markup import render
 from rooms.models import Member, User
 from rooms.ports import DocumentStore, RateLimiter
 from rooms.projects import Access, ProjectService
+from rooms.wordfilter import screen
 
 
 class MailService:
@@ -70,6 +71,7 @@ class MailService:
             raise InvalidRequest("request.invalid", detail="project_id: a reply stays in its mail's project")
         access = await self._projects.access(user, project_id)
         access.check("mail.send")
+        screen(access, data.subject, data.body)  # the word filter: content.blocked, or flagged once stored
 
         to = list(data.to) if data.to is not None else self._reply_recipients(user, original, data.reply_all)
         if user.id in to:

@@ -24,6 +24,7 @@ from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail, MailCopy
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
+from rooms.report_models import Contact, Report, ReportState
 from rooms.safeguarding_models import Mute, Safeguarding
 
 
@@ -280,7 +281,49 @@ class AuditStore(Protocol):
         """A project's entries, newest first, with each one's order (the cursor); ``before`` is the last seen."""
 
 
-class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, FileStore, AuditStore, Protocol):
+class ReportStore(Protocol):
+    """Reports: one per person per item, a project's queue, and escalation to the support officers."""
+
+    async def add_report(self, report: Report, audit: AuditEntry | None = None) -> bool:
+        """Store a report; False (nothing stored) when its reporter already reported that item.
+
+        The item is ``"<kind>:<item id>"``; automatic reports (no reporter) count as one reporter.
+        """
+
+    async def get_report(self, report_id: str) -> Report | None: ...
+
+    async def list_reports(self, project_id: str, state: ReportState | None, before: int | None,
+                           limit: int) -> list[tuple[Report, int]]:
+        """A project's reports (of one state, or all), newest first, with each one's order (the cursor)."""
+
+    async def list_reports_by(self, reporter_id: str, before: int | None, limit: int) -> list[tuple[Report, int]]:
+        """The reports one person made, newest first, with each one's order."""
+
+    async def list_escalated(self, before: int | None, limit: int) -> list[tuple[Report, int]]:
+        """Every escalated report, all projects, newest first, with each one's order."""
+
+    async def update_report(self, report_id: str, from_state: ReportState, changes: dict[str, Any],
+                            audit: AuditEntry | None = None) -> Report | None:
+        """Apply ``changes`` to a report in ``from_state``, with ``audit`` in the same write; None otherwise."""
+
+    async def escalate_due(self, created_before: str, at: str, limit: int) -> list[Report]:
+        """Claim up to ``limit`` open reports not yet escalated that are serious or older than the cut-off.
+
+        Each comes back once, with ``escalated_at`` set to ``at``, however many instances ask at once.
+        """
+
+
+class ContactStore(Protocol):
+    """Where to tell a teacher of reports while away: the e-mail their portal's token gave."""
+
+    async def remember_contact(self, user_id: str, email: str, lang: str) -> None: ...
+
+    async def contacts(self, user_ids: list[str]) -> dict[str, Contact]:
+        """The remembered contacts of those of ``user_ids`` that have one."""
+
+
+class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, FileStore, AuditStore, ReportStore,
+                    ContactStore, Protocol):
     """Everything kept as documents: one adapter serves both ports."""
 
 
@@ -299,6 +342,21 @@ class Presence(Protocol):
 
     async def evict(self, room_id: str, user_id: str) -> list[str]:
         """Forget every connection of a user in a room, on any instance; return their sids."""
+
+    async def user_connected(self, sid: str, user_id: str) -> None:
+        """Record an open connection of a person (whatever rooms it joins)."""
+
+    async def user_disconnected(self, sid: str) -> None:
+        """Forget a closed connection."""
+
+    async def connected(self, user_ids: list[str]) -> set[str]:
+        """Those of ``user_ids`` with an open connection on any instance."""
+
+
+class Notifier(Protocol):
+    """Where e-mail notices leave (``storage/notify/``): one message to one address, or an error raised."""
+
+    async def send(self, to: str, subject: str, body: str) -> None: ...
 
 
 class RateLimiter(Protocol):

@@ -18,8 +18,10 @@ from rooms.errors import Unavailable
 from rooms.files import FileRules, FileService
 from rooms.forum import ForumService
 from rooms.mail import MailService
-from rooms.ports import DocumentStore, ObjectStore, Presence, RateLimiter
+from rooms.notices import ReportNotices
+from rooms.ports import DocumentStore, Notifier, ObjectStore, Presence, RateLimiter
 from rooms.projects import ProjectService
+from rooms.reports import ReportRules, ReportService
 from rooms.safeguarding import SafeguardingService
 from server.settings import Settings
 
@@ -41,11 +43,14 @@ class Services:
     files: FileService
     audit: AuditService
     safeguarding: SafeguardingService
+    presence: Presence
+    reports: ReportService
+    notices: ReportNotices
 
     @classmethod
     def build(cls, settings: Settings, documents: DocumentStore, objects: ObjectStore, presence: Presence,
               limiter: RateLimiter, fanout_ping: Callable[[], Awaitable[None]],
-              clock: Clock = system_clock) -> Services:
+              clock: Clock = system_clock, notifier: Notifier | None = None) -> Services:
         projects = ProjectService(documents)
         files = FileService(documents, objects, projects,
                             FileRules(max_bytes=settings.file_max_bytes, quota_bytes=settings.project_quota_bytes))
@@ -57,7 +62,14 @@ class Services:
         return cls(settings=settings, documents=documents, objects=objects, limiter=limiter,
                    fanout_ping=fanout_ping, clock=clock, projects=projects, chat=chat,
                    forum=ForumService(documents, projects, files, clock=clock), mail=mail, files=files,
-                   audit=AuditService(documents, projects), safeguarding=SafeguardingService(documents, projects, clock))
+                   audit=AuditService(documents, projects), safeguarding=SafeguardingService(documents, projects, clock),
+                   presence=presence,
+                   reports=ReportService(documents, projects, files, limiter,
+                                         ReportRules(rate=settings.report_rate,
+                                                     rate_window_secs=settings.report_rate_window_secs,
+                                                     escalate_after_secs=settings.report_escalate_after_secs),
+                                         clock),
+                   notices=ReportNotices(documents, presence, notifier, settings.public_url))
 
 
 class Opened:

@@ -66,6 +66,14 @@ export interface ChatSendIn {
   attachments?: string[];
 }
 
+export interface DecisionBodyIn {
+  state: "resolved" | "dismissed";
+  /** pattern `^[a-z_]{1,32}$`, default `null` */
+  action?: string | null;
+  /** max length 1000, default `""` */
+  note?: string;
+}
+
 export interface ForumReadBodyIn {
   /** min 0 */
   seq: number;
@@ -292,6 +300,58 @@ export interface ProjectSettingsIn {
 export interface RejectIn {
   /** min length 1, max length 2000 */
   reason: string;
+}
+
+/** Report an item one may read: a chat message (with its `room_id`), a thread, a post, one's mail, a file. */
+export interface ReportCreateIn {
+  kind: "message" | "thread" | "post" | "mail" | "file";
+  /** min length 1, max length 128 */
+  item_id: string;
+  /** default `null` */
+  room_id?: string | null;
+  reason: "bullying" | "inappropriate" | "personal_data" | "spam" | "other";
+  /** max length 1000, default `""` */
+  note?: string;
+  /** default `false` */
+  serious?: boolean;
+}
+
+/** A moderator's decision: resolved with what was done (`action`), or dismissed with a note. */
+export interface ReportDecideIn {
+  report_id: string;
+  state: "resolved" | "dismissed";
+  /** pattern `^[a-z_]{1,32}$`, default `null` */
+  action?: string | null;
+  /** max length 1000, default `""` */
+  note?: string;
+}
+
+export interface ReportEscalatedIn {
+  /** default `null` */
+  cursor?: string | null;
+  /** min 1, max 100, default `30` */
+  limit?: number;
+}
+
+export interface ReportListIn {
+  project_id: string;
+  /** default `null` */
+  state?: "open" | "resolved" | "dismissed" | null;
+  /** default `null` */
+  cursor?: string | null;
+  /** min 1, max 100, default `30` */
+  limit?: number;
+}
+
+export interface ReportMineIn {
+  /** default `null` */
+  cursor?: string | null;
+  /** min 1, max 100, default `30` */
+  limit?: number;
+}
+
+export interface ReportRefIn {
+  report_id: string;
 }
 
 /** A room's rules; a field left out (or null) stays as it is. Slow mode applies to chat rooms. */
@@ -637,6 +697,23 @@ export interface MuteState {
   mutes: Mute[];
 }
 
+/** A report as its reporter sees it: received, then handled; never who handled it nor their note. */
+export interface MyReport {
+  id: string;
+  project_id: string;
+  item_kind: "message" | "thread" | "post" | "mail" | "file";
+  item_id: string;
+  reason: "bullying" | "inappropriate" | "personal_data" | "spam" | "other";
+  state: "open" | "resolved" | "dismissed";
+  created_at: string;
+  handled_at: string | null;
+}
+
+export interface MyReportPage {
+  reports: MyReport[];
+  next_cursor: string | null;
+}
+
 /** A reply in a thread. A deleted post stays as a tombstone: same seq, no text. */
 export interface Post {
   id: string;
@@ -706,6 +783,46 @@ export interface ProjectWithRole {
   role: "admin" | "teacher" | "pupil" | "visitor" | "support";
 }
 
+export interface ReportPage {
+  reports: ReportView[];
+  next_cursor: string | null;
+}
+
+/**
+ * A report as a moderator sees it (the project's staff, or a support officer once escalated).
+ *
+ * `reporter_id` and `reporter_name` are None when the viewer is the reported person
+ * (a reported teacher): who reported is never shown to them.
+ */
+export interface ReportView {
+  id: string;
+  project_id: string;
+  item: Snapshot;
+  context: Snapshot[];
+  reason: "bullying" | "inappropriate" | "personal_data" | "spam" | "other";
+  note: string;
+  serious: boolean;
+  automatic: boolean;
+  reporter_id: string | null;
+  reporter_name: string | null;
+  reported_id: string;
+  state: "open" | "resolved" | "dismissed";
+  resolution: Resolution | null;
+  escalated_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** How a moderator handled a report. */
+export interface Resolution {
+  state: "resolved" | "dismissed";
+  action: string | null;
+  note: string;
+  by: string;
+  by_name: string;
+  at: string;
+}
+
 export interface RoomJoined {
   room: Space;
   online: PresenceEntry[];
@@ -727,6 +844,21 @@ export interface Safeguarding {
   word_filter: "off" | "block" | "flag";
   custom_words: string[];
   mail_policy: "teachers_only" | "supervised";
+}
+
+/** A reported item (or one around it) as it was when reported; kept whatever happens to it later. */
+export interface Snapshot {
+  kind: "message" | "thread" | "post" | "mail" | "file";
+  id: string;
+  space_id: string | null;
+  thread_id: string | null;
+  seq: number | null;
+  author_id: string;
+  author_name: string;
+  title: string | null;
+  text: string | null;
+  attachments: FileRef[];
+  created_at: string;
 }
 
 /** A chat room or a forum inside a project. */
@@ -870,6 +1002,12 @@ export interface Requests {
   "project:safeguard": { payload: SafeguardIn; ack: Safeguarding };
   "chat:hide": { payload: ChatHideIn; ack: Message };
   "forum:post_hide": { payload: PostHideIn; ack: Post };
+  "report:create": { payload: ReportCreateIn; ack: MyReport };
+  "report:mine": { payload: ReportMineIn; ack: MyReportPage };
+  "report:list": { payload: ReportListIn; ack: ReportPage };
+  "report:escalated": { payload: ReportEscalatedIn; ack: ReportPage };
+  "report:get": { payload: ReportRefIn; ack: ReportView };
+  "report:decide": { payload: ReportDecideIn; ack: ReportView };
   "audit:list": { payload: AuditListIn; ack: AuditPage };
 }
 
@@ -894,6 +1032,10 @@ export interface Pushes {
   "project:safeguarding": Safeguarding;
   "chat:message_hidden": Message;
   "forum:post_hidden": Post;
+  "report:created": ReportView;
+  "report:updated": ReportView;
+  "report:handled": MyReport;
+  "report:escalated": ReportView;
 }
 
 // ---- Errors and limits

@@ -105,6 +105,14 @@ async def _remove_mail(server: ServerProcess, project: Project, token: str, visi
         return None
     code: str = r.json()["error"]["code"]
     return code if code in DENIED | {"mail.not_found"} else None
+async def _report(server: ServerProcess, project: Project, token: str, visibility: str) -> str | None:
+    """Report someone else's message in the room visitors may read too."""
+    async with realtime(server, project.partner.token) as rt:
+        ack = await rt.call("chat:send", {"room_id": project.spaces["open"], "client_id": uid("c"),
+                                          "text": "to report"})
+        assert ack["ok"], ack
+    return await _rest(server, token, "POST", "/reports", {"kind": "message", "item_id": ack["data"]["id"],
+                                                           "room_id": project.spaces["open"], "reason": "spam"})
 
 
 def _p(project: Project) -> str:
@@ -143,6 +151,8 @@ PROBES: dict[str, Probe] = {
     "project.safeguard": lambda s, p, t, v: _rest(s, t, "PATCH", _p(p) + "/safeguarding", {"word_filter": "block"}),
     "space.configure": lambda s, p, t, v: _rest(s, t, "PATCH", f"/spaces/{p.spaces[SPACE_OF_VISIBILITY[v]]}/rules",
                                                 {"slow_mode_secs": 5}),
+    "report.create": _report,
+    "report.review": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + "/reports"),
 }
 
 # The same decisions over Socket.IO, for the actions that have an event.

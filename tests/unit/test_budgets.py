@@ -68,6 +68,15 @@ from rooms.mail_models import (
 )
 from rooms.models import MemberIn, PartnerIn, ProjectIn, User
 from rooms.ports import DocumentStore
+from rooms.report_models import (
+    Report,
+    ReportCreateIn,
+    ReportDecideIn,
+    ReportEscalatedIn,
+    ReportListIn,
+    ReportMineIn,
+    ReportRefIn,
+)
 from rooms.restriction_models import (
     ChatHideIn,
     MuteIn,
@@ -154,6 +163,16 @@ KINDS: dict[str, Kind] = {
     "update_space": "write",
     "set_safeguarding": "write",
     "hide_message": "write",
+    # ReportStore, ContactStore
+    "add_report": "write",
+    "get_report": "read",
+    "list_reports": "read",
+    "list_reports_by": "read",
+    "list_escalated": "read",
+    "update_report": "write",
+    "escalate_due": "write",
+    "remember_contact": "write",
+    "contacts": "read",
 }
 
 
@@ -217,6 +236,13 @@ BUDGETS: dict[str, Budget] = {
     "chat:hide": Budget(2, 1),  # space access, the message; hidden and audited in one write
     "forum:post_hide": Budget(4, 1, 1),  # the post, its thread, the space access, the space for the push;
     #                                      later: the audience
+    "report:create": Budget(4, 1, 1),  # space access, the message, the messages before and after it (the
+    #                                   context kept with the report); later: the staff to tell
+    "report:mine": Budget(1, 0),  # one page of the reporter's reports
+    "report:list": Budget(3, 0),  # access (project, membership), one page of the queue
+    "report:escalated": Budget(1, 0),  # one page (support officers need no membership)
+    "report:get": Budget(3, 0),  # the report, then access to its project (project, membership)
+    "report:decide": Budget(3, 1, 1),  # as report:get; the write carries its audit entry; later: the staff
 }
 
 TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
@@ -255,6 +281,7 @@ class World:
     thread: Thread
     post: Post
     mail: Mail
+    report: Report
 
     def context(self, user: User) -> Context:
         return Context(user, self.services, Connection(SID, self.channels))
@@ -278,8 +305,9 @@ async def _build(services: Services) -> dict[str, Any]:
     post, _ = await services.forum.create_post(PUPIL_DE, PostCreateIn(thread_id=thread.id, body="The Rhine"))
     mail, _ = await services.mail.send(TEACHER, MailSendIn(project_id=project.id, to=[PUPIL.id],
                                                            subject="Homework", body="Read about rivers"))
+    report = await services.reports.create(PUPIL, ReportCreateIn(kind="post", item_id=post.id, reason="spam"))
     return {"project_id": project.id, "general": general, "staff": staff, "forum": forum, "message": message,
-            "thread": thread, "post": post, "mail": mail}
+            "thread": thread, "post": post, "mail": mail, "report": report}
 
 
 @pytest.fixture
@@ -348,6 +376,13 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
     "project:safeguard": lambda w: (TEACHER, SafeguardIn(project_id=w.project_id, word_filter="block")),
     "chat:hide": lambda w: (TEACHER, ChatHideIn(room_id=w.general, message_id=w.message.id, hidden=True)),
     "forum:post_hide": lambda w: (TEACHER, PostHideIn(post_id=w.post.id, hidden=True)),
+    "report:create": lambda w: (PUPIL_DE, ReportCreateIn(kind="message", item_id=w.message.id, room_id=w.general,
+                                                         reason="bullying")),
+    "report:mine": lambda w: (PUPIL, ReportMineIn()),
+    "report:list": lambda w: (TEACHER, ReportListIn(project_id=w.project_id)),
+    "report:escalated": lambda w: (SUPPORT, ReportEscalatedIn()),
+    "report:get": lambda w: (TEACHER, ReportRefIn(report_id=w.report.id)),
+    "report:decide": lambda w: (TEACHER, ReportDecideIn(report_id=w.report.id, state="resolved", action="hidden")),
 }
 
 # What shows that a call took its happy path, where the absence of an error does not say it.
