@@ -226,10 +226,7 @@ class ChatService:
         if message is None or message.deleted:
             raise NotFound("message.not_found")
         record = None
-        if message.author_id == user.id:
-            access.check("space.edit_own", room.visibility, author_id=message.author_id)
-        else:
-            access.check("space.moderate", room.visibility)
+        if access.check_delete(message.author_id, room.visibility):  # someone else's: recorded
             record = audit.entry(user, access, room.project_id, "message.delete", "message", message.id,
                                  note=f"room {room.id}, seq {message.seq}, by {message.author_id}")
         deleted = await self._store.delete_message(room_id, message_id, user.id, utcnow(), audit=record)

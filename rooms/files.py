@@ -172,10 +172,7 @@ class FileService:
         record = await self.readable(user, file_id)
         access = await self._projects.access(user, record.project_id)
         entry = None
-        if record.owner_id == user.id:
-            access.check("file.delete_own", author_id=record.owner_id)
-        else:
-            access.check("file.moderate")
+        if access.check_delete(record.owner_id, own="file.delete_own", moderate="file.moderate"):
             entry = audit.entry(user, access, record.project_id, "file.delete", "file", record.id,
                                 note=f"{record.name}, by {record.owner_id}")
         if await self._store.delete_file(record.id, audit=entry):

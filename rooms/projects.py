@@ -60,6 +60,18 @@ class Access:
         """:func:`rooms.policy.check` for this user; ``author_id`` for the actions on one's own items."""
         policy.check(self.role, action, self.project.status, visibility, actor_id=self.user_id, author_id=author_id)
 
+    def check_delete(self, author_id: str, visibility: str = policy.NO_SPACE, *, own: str = "space.edit_own",
+                     moderate: str = "space.moderate") -> bool:
+        """May this user delete an item of ``author_id``: their own (``own``), or anyone's (``moderate``)?
+
+        True when it is someone else's: a moderation, which the caller records in the audit log.
+        """
+        if author_id == self.user_id:
+            self.check(own, visibility, author_id=author_id)
+            return False
+        self.check(moderate, visibility)
+        return True
+
     @property
     def is_staff(self) -> bool:
         return self.role in ("admin", "teacher")

@@ -31,13 +31,16 @@ class WriteState(Model):
     read_only: bool = False
 
 
-class MuteIn(Model):
+class MuteBodyIn(Model):
     """Mute a pupil for ``minutes``, in one chat room or forum (``room_id``) or the whole project."""
 
-    project_id: str
-    user_id: str
     minutes: int = Field(ge=1, le=limits.MUTE_MAX_MINUTES)
     room_id: str | None = None
+
+
+class MuteIn(MuteBodyIn):
+    project_id: str
+    user_id: str
 
 
 class UnmuteIn(Model):
@@ -56,30 +59,36 @@ class MuteState(Model):
     mutes: list[Mute]
 
 
-class RoomConfigureIn(Model):
+class RulesBodyIn(Model):
     """A room's rules; a field left out (or null) stays as it is. Slow mode applies to chat rooms."""
 
-    room_id: str
     read_only: bool | None = None
     slow_mode_secs: int | None = Field(default=None, ge=0, le=limits.SLOW_MODE_MAX_SECS)
+
+
+class RoomConfigureIn(RulesBodyIn):
+    room_id: str
 
 
 class SafeguardingRef(Model):
     project_id: str
 
 
-class SafeguardIn(Model):
+class SafeguardBodyIn(Model):
     """A partial change of the safeguarding settings: only the fields given change.
 
     ``chat_hours: null`` turns chat hours off (pupils may write at any time).
     """
 
-    project_id: str
     chat_hours: ChatHours | None = None
     word_filter: WordFilterMode | None = None
     custom_words: list[FilterWord] | None = Field(default=None, max_length=limits.FILTER_WORDS_MAX)
     allowed_words: list[FilterWord] | None = Field(default=None, max_length=limits.FILTER_WORDS_MAX)
     mail_policy: MailPolicy | None = None
+
+
+class SafeguardIn(SafeguardBodyIn):
+    project_id: str
 
 
 class ChatHideIn(Model):

@@ -186,6 +186,7 @@ export interface MoveBodyIn {
   folder: "inbox" | "archived" | "sent";
 }
 
+/** Mute a pupil for `minutes`, in one chat room or forum (`room_id`) or the whole project. */
 export interface MuteBodyIn {
   /** min 1, max 43200 */
   minutes: number;
@@ -193,14 +194,13 @@ export interface MuteBodyIn {
   room_id?: string | null;
 }
 
-/** Mute a pupil for `minutes`, in one chat room or forum (`room_id`) or the whole project. */
 export interface MuteIn {
-  project_id: string;
-  user_id: string;
   /** min 1, max 43200 */
   minutes: number;
   /** default `null` */
   room_id?: string | null;
+  project_id: string;
+  user_id: string;
 }
 
 export type NoPayload = Record<string, never>;
@@ -354,13 +354,12 @@ export interface ReportRefIn {
   report_id: string;
 }
 
-/** A room's rules; a field left out (or null) stays as it is. Slow mode applies to chat rooms. */
 export interface RoomConfigureIn {
-  room_id: string;
   /** default `null` */
   read_only?: boolean | null;
   /** min 0, max 3600, default `null` */
   slow_mode_secs?: number | null;
+  room_id: string;
 }
 
 export interface RoomJoinIn {
@@ -373,6 +372,7 @@ export interface RoomRefIn {
   room_id: string;
 }
 
+/** A room's rules; a field left out (or null) stays as it is. Slow mode applies to chat rooms. */
 export interface RulesBodyIn {
   /** default `null` */
   read_only?: boolean | null;
@@ -380,6 +380,11 @@ export interface RulesBodyIn {
   slow_mode_secs?: number | null;
 }
 
+/**
+ * A partial change of the safeguarding settings: only the fields given change.
+ *
+ * `chat_hours: null` turns chat hours off (pupils may write at any time).
+ */
 export interface SafeguardBodyIn {
   /** default `null` */
   chat_hours?: ChatHours | null;
@@ -393,13 +398,7 @@ export interface SafeguardBodyIn {
   mail_policy?: "teachers_only" | "supervised" | null;
 }
 
-/**
- * A partial change of the safeguarding settings: only the fields given change.
- *
- * `chat_hours: null` turns chat hours off (pupils may write at any time).
- */
 export interface SafeguardIn {
-  project_id: string;
   /** default `null` */
   chat_hours?: ChatHours | null;
   /** default `null` */
@@ -410,6 +409,7 @@ export interface SafeguardIn {
   allowed_words?: string[] | null;
   /** default `null` */
   mail_policy?: "teachers_only" | "supervised" | null;
+  project_id: string;
 }
 
 export interface SafeguardingRef {

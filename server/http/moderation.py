@@ -9,35 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from starlette.requests import Request
 
-from rooms import limits
 from rooms.models import Model
-from rooms.restriction_models import ChatHideIn, RoomConfigureIn, SafeguardIn
-from rooms.safeguarding_models import ChatHours, FilterWord, MailPolicy, WordFilterMode
+from rooms.restriction_models import ChatHideIn, MuteBodyIn, RoomConfigureIn, RulesBodyIn, SafeguardBodyIn, SafeguardIn
 from server import wire
 from server.actions import moderation as a
 from server.http.forum import T, located
 from server.http.routing import Endpoint
-
-
-class MuteBodyIn(Model):
-    minutes: int = Field(ge=1, le=limits.MUTE_MAX_MINUTES)
-    room_id: str | None = None
-
-
-class RulesBodyIn(Model):
-    read_only: bool | None = None
-    slow_mode_secs: int | None = Field(default=None, ge=0, le=limits.SLOW_MODE_MAX_SECS)
-
-
-class SafeguardBodyIn(Model):
-    chat_hours: ChatHours | None = None
-    word_filter: WordFilterMode | None = None
-    custom_words: list[FilterWord] | None = Field(default=None, max_length=limits.FILTER_WORDS_MAX)
-    allowed_words: list[FilterWord] | None = Field(default=None, max_length=limits.FILTER_WORDS_MAX)
-    mail_policy: MailPolicy | None = None
 
 
 class HideBodyIn(Model):
