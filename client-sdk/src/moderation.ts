@@ -19,8 +19,8 @@ import type { Transport } from "./transport.js";
 import type {
   AuditPage,
   ChatHours,
-  Conversation,
   Mail,
+  MailConversation,
   MailPolicy,
   Message,
   ModerationEvents,
@@ -254,8 +254,8 @@ export class Moderation extends Emitter<ModerationEvents> {
     return this.transport.request("mail:supervised", { project_id: projectId, ...page(options) }, { repeatable: true });
   }
 
-  /** A whole supervised conversation, oldest first. */
-  conversation(projectId: string, conversationId: string): Promise<Conversation> {
+  /** The supervised mails of one conversation, oldest first. */
+  conversation(projectId: string, conversationId: string): Promise<MailConversation> {
     return this.transport.request("mail:conversation", { project_id: projectId, conversation_id: conversationId },
       { repeatable: true });
   }
@@ -267,7 +267,7 @@ export class Moderation extends Emitter<ModerationEvents> {
 
   // ---- the audit log -------------------------------------------------------------------
 
-  /** The project's audit log, in the order it was recorded, paged and filtered (admins and support officers). */
+  /** The project's audit log, newest first, paged and filtered (admins and support officers). */
   auditLog(projectId: string, filters: AuditFilters = {}): Promise<AuditPage> {
     return this.transport.request("audit:list", {
       project_id: projectId,

@@ -10,6 +10,7 @@ import type { TwinspaceError } from "./errors.js";
 import type { AckOf, PayloadOf, Pushes } from "./protocol.js";
 import type {
   MailCopy,
+  MailRemoved,
   MemberView,
   Message,
   Mute,
@@ -31,6 +32,7 @@ import type {
 export type {
   Attachment,
   AuditEntry,
+  AuditPage,
   ChatHours,
   Correspondent,
   ErrorCode,
@@ -38,9 +40,11 @@ export type {
   FileRef,
   History,
   Mail,
+  MailConversation,
   MailCopy,
   MailDeleted,
   MailPage,
+  MailRemoved,
   MailUnread,
   Member,
   MemberView,
@@ -61,6 +65,7 @@ export type {
   Safeguarding,
   Snapshot,
   Space,
+  SupervisedMailPage,
   Thread,
   ThreadPage,
   ThreadSummary,
@@ -100,14 +105,6 @@ export type WriteReason = WriteState["reason"];
 export type ReportPage = AckOf<"report:list">;
 /** A page of one's own reports (`report:mine`). */
 export type MyReportPage = AckOf<"report:mine">;
-/** A page of supervised mail (`mail:supervised`). */
-export type SupervisedMailPage = AckOf<"mail:supervised">;
-/** A whole mail conversation (`mail:conversation`). */
-export type Conversation = AckOf<"mail:conversation">;
-/** A page of the audit log (`audit:list`). */
-export type AuditPage = AckOf<"audit:list">;
-/** A mail removed by a moderator from every mailbox (`mail:removed`). */
-export type MailRemoved = Pushes["mail:removed"];
 
 // ---- events ------------------------------------------------------------------
 
