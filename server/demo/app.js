@@ -860,7 +860,10 @@
     $("send").disabled = true;
     try {
       const message = await entry.room.send(text, options);
-      entry.lastSentAt = Date.now();
+      // Slow mode counts from a send made while it was on (the server's count, too).
+      let slowed = false;
+      try { slowed = entry.room.writeState.slow_mode_secs > 0; } catch { slowed = false; }
+      entry.lastSentAt = slowed ? Date.now() : 0;
       input.value = "";
       state.replyTo = null;
       state.pending = [];
@@ -1310,8 +1313,9 @@
       el("header", {}, el("strong", { text: snapshot.author_name }), " · ",
         el("time", { datetime: snapshot.created_at, text: when(snapshot.created_at) })),
       snapshot.title ? el("p", { class: "subject", text: snapshot.title }) : null,
-      snapshot.text !== null && snapshot.text !== undefined
-        ? el("p", { class: "text", "data-testid": reported ? "report-item-text" : null, text: snapshot.text }) : null,
+      snapshot.text === null || snapshot.text === undefined ? null
+        : reported ? el("p", { class: "text", "data-testid": "report-item-text", text: snapshot.text })
+          : el("p", { class: "text", text: snapshot.text }),
       (snapshot.attachments || []).length
         ? el("p", { class: "meta", text: snapshot.attachments.map((file) => file.name).join(", ") }) : null);
   }
