@@ -7,15 +7,12 @@
  */
 
 import type { TwinspaceError } from "./errors.js";
-import type { AckOf, PayloadOf, Pushes } from "./protocol.js";
+import type { PayloadOf, Pushes } from "./protocol.js";
 import type {
   MailCopy,
   MailRemoved,
   MemberView,
   Message,
-  Mute,
-  MuteState,
-  MyReport,
   Post,
   PresenceUpdate,
   Project,
@@ -52,12 +49,14 @@ export type {
   Mute,
   MuteState,
   MyReport,
+  MyReportPage,
   Post,
   PostPage,
   PresenceEntry,
   PresenceUpdate,
   Project,
   ProjectWithRole,
+  ReportPage,
   ReportView,
   Resolution,
   RoomJoined,
@@ -101,10 +100,6 @@ export type WordFilterMode = Safeguarding["word_filter"];
 export type MailPolicy = Safeguarding["mail_policy"];
 /** Why one may not write in a room now: the error code a send would get, or null when one may. */
 export type WriteReason = WriteState["reason"];
-/** A page of the moderation queue (`report:list`, `report:escalated`). */
-export type ReportPage = AckOf<"report:list">;
-/** A page of one's own reports (`report:mine`). */
-export type MyReportPage = AckOf<"report:mine">;
 
 // ---- events ------------------------------------------------------------------
 
