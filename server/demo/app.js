@@ -91,6 +91,8 @@
       write_closed_soon: "The chat is closed now.",
       write_denied: "You can read this room but not write in it.",
       staffReadOnly: "Announcements only: pupils read what teachers write here.",
+      auditLog: "Audit log", auditMore: "Show older entries", auditEmpty: "Nothing recorded yet.",
+      auditEntry: "{actor}: {action} ({target})",
     },
     fr: {
       skip: "Aller au contenu",
@@ -175,6 +177,8 @@
       write_closed_soon: "La discussion est fermée pour le moment.",
       write_denied: "Vous pouvez lire ce salon mais pas y écrire.",
       staffReadOnly: "Annonces seulement : les élèves lisent ce que les enseignants écrivent ici.",
+      auditLog: "Journal d'audit", auditMore: "Afficher les entrées précédentes", auditEmpty: "Rien d'enregistré pour l'instant.",
+      auditEntry: "{actor} : {action} ({target})",
     },
   };
   const LANGS = Object.keys(STRINGS);
@@ -206,7 +210,8 @@
   function freshModeration() {
     // filter: the queue's state shown; open: every open report by id (the tab's badge); done: actions taken on the current report
     // actions: what was done to the current report's item (hidden, deleted, muted), told with the decision
-    return { filter: "open", reports: [], open: new Map(), reportId: null, current: null, done: [], actions: [], safeguarding: null };
+    return { filter: "open", reports: [], open: new Map(), reportId: null, current: null, done: [], actions: [], safeguarding: null,
+      audit: [], auditCursor: null };
   }
 
   function isStaff() {
@@ -344,6 +349,7 @@
     renderReports();
     renderReportDetail();
     renderSafeguarding();
+    renderAudit();
     renderReportDialog();
   }
 
@@ -418,6 +424,7 @@
     await Promise.all([loadThreads(), loadMails(), loadMailUnread(),
       isStaff() ? guard(loadOpenReports) : null, isStaff() ? guard(loadSafeguarding) : null]);
     renderModerationTab();
+    renderAudit();
     $("main").focus();
   }
 
@@ -449,6 +456,8 @@
     renderRoomRules();
     renderReports();
     renderReportDetail();
+    renderAudit();
+    $("audit").open = false;
     sessionStorage.removeItem("twinspace-demo-user");
     $("space").hidden = true;
     $("logout").hidden = true;
@@ -1453,6 +1462,30 @@
     $("mail-policy").value = settings.mail_policy;
   }
 
+  // ---- the audit log (admins) ---------------------------------------------------------------------
+
+  async function loadAudit(more) {
+    const mod = state.moderation;
+    const page = await state.client.moderation.auditLog(state.session.project_id,
+      { limit: 50, ...(more && mod.auditCursor ? { cursor: mod.auditCursor } : {}) });
+    mod.audit = more ? mod.audit.concat(page.entries) : page.entries;
+    mod.auditCursor = page.next_cursor;
+    renderAudit();
+  }
+
+  function renderAudit() {
+    const box = $("audit");
+    box.hidden = !state.session || state.role !== "admin";
+    if (box.hidden) return;
+    const entries = state.moderation.audit;
+    $("audit-more").hidden = !state.moderation.auditCursor;
+    $("audit-entries").replaceChildren(...(entries.length === 0 ? [el("li", { class: "empty", text: t("auditEmpty") })]
+      : entries.map((entry) => el("li", { "data-testid": "audit-entry", "data-action": entry.action },
+        el("time", { datetime: entry.at, text: when(entry.at) }), " ",
+        t("auditEntry", { actor: entry.actor_name, action: entry.action, target: `${entry.target_kind} ${entry.target_id}` }),
+        entry.note ? el("span", { class: "meta", text: ` · ${entry.note}` }) : null))));
+  }
+
   async function saveSafeguarding(event) {
     event.preventDefault();
     const days = [...$("hours-days").querySelectorAll("input:checked")].map((box) => Number(box.value));
@@ -1513,6 +1546,8 @@
     $("report-cancel").addEventListener("click", () => { state.reporting = null; $("report-dialog").close(); });
     $("rules-form").addEventListener("submit", (event) => guard(() => saveRoomRules(event)));
     $("safeguarding-form").addEventListener("submit", (event) => guard(() => saveSafeguarding(event)));
+    $("audit").addEventListener("toggle", () => { if ($("audit").open) guard(() => loadAudit(false)); });
+    $("audit-more").addEventListener("click", () => guard(() => loadAudit(true)));
     for (const button of document.querySelectorAll(".report-filter")) {
       button.addEventListener("click", () => guard(async () => {
         state.moderation.filter = button.dataset.state;
