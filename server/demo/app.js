@@ -93,6 +93,8 @@
       staffReadOnly: "Announcements only: pupils read what teachers write here.",
       auditLog: "Audit log", auditMore: "Show older entries", auditEmpty: "Nothing recorded yet.",
       auditEntry: "{actor}: {action} ({target})",
+      supervised: "Pupils' mail", fromTo: "From {from} to {to}", showConversation: "Show the whole conversation",
+      conversationTitle: "The conversation", removeMail: "Remove from every mailbox", mailRemoved: "The mail was removed.",
     },
     fr: {
       skip: "Aller au contenu",
@@ -179,6 +181,8 @@
       staffReadOnly: "Annonces seulement : les élèves lisent ce que les enseignants écrivent ici.",
       auditLog: "Journal d'audit", auditMore: "Afficher les entrées précédentes", auditEmpty: "Rien d'enregistré pour l'instant.",
       auditEntry: "{actor} : {action} ({target})",
+      supervised: "Courriels des élèves", fromTo: "De {from} à {to}", showConversation: "Afficher toute la conversation",
+      conversationTitle: "La conversation", removeMail: "Retirer de toutes les boîtes", mailRemoved: "Le courriel a été retiré.",
     },
   };
   const LANGS = Object.keys(STRINGS);
@@ -1066,8 +1070,14 @@
   // ---- mail ---------------------------------------------------------------------------------------
 
   async function loadMails() {
-    const page = await state.client.mail.list({ folder: state.mail.folder, projectId: state.session.project_id });
-    state.mail.copies = page.copies;
+    if (state.mail.folder === "supervised") {
+      // Teachers read every mail their project's pupils send or receive: the supervision view (no copies of their own).
+      const page = await state.client.moderation.supervisedMail(state.session.project_id);
+      state.mail.copies = page.mails.map((mail) => ({ mail, owner_id: null, folder: "supervised", read: true }));
+    } else {
+      const page = await state.client.mail.list({ folder: state.mail.folder, projectId: state.session.project_id });
+      state.mail.copies = page.copies;
+    }
     renderMails();
   }
 
@@ -1100,17 +1110,18 @@
   function renderMails() {
     const list = $("mails");
     if (!state.session) return;
-    for (const button of document.querySelectorAll(".folder")) {
+    for (const button of document.querySelectorAll(".folder[data-folder]")) {
       button.setAttribute("aria-pressed", String(button.dataset.folder === state.mail.folder));
     }
+    $("folder-supervised").hidden = !isStaff();
     $("compose-open").hidden = state.session.user.role === "visitor";
     $("mail-note").hidden = state.session.user.role !== "visitor";
     if (state.mail.copies.length === 0) { list.replaceChildren(el("li", { class: "empty", text: t("noMail") })); return; }
     list.replaceChildren(...state.mail.copies.map((copy) => {
       const mail = copy.mail;
-      const who = state.mail.folder === "sent"
-        ? t("toNames", { names: mail.to.map((person) => person.name).join(", ") })
-        : t("from", { name: mail.sender.name });
+      const to = mail.to.map((person) => person.name).join(", ");
+      const who = state.mail.folder === "supervised" ? t("fromTo", { from: mail.sender.name, to })
+        : state.mail.folder === "sent" ? t("toNames", { names: to }) : t("from", { name: mail.sender.name });
       return el("li", {}, el("button", {
         type: "button", "data-testid": "mail-item", "data-mail-id": mail.id, class: copy.read ? "" : "unread",
         "aria-current": mail.id === state.mail.mailId ? "true" : "false",
@@ -1122,6 +1133,14 @@
 
   async function openMail(mailId) {
     state.mail.mailId = mailId;
+    state.mail.conversation = null;
+    if (state.mail.folder === "supervised") {
+      state.mail.current = state.mail.copies.find((other) => other.mail.id === mailId) || null;
+      $("mail-compose").hidden = true;
+      renderMails();
+      renderMail();
+      return;
+    }
     let copy = await state.client.mail.get(mailId);
     if (!copy.read && copy.folder !== "sent") copy = await state.client.mail.read(mailId, true);
     state.mail.current = copy;
@@ -1144,10 +1163,36 @@
         el("time", { datetime: mail.created_at, text: when(mail.created_at) })),
       el("div", { class: "body", "data-testid": "mail-body-shown", html: mail.body_html }),
       attachmentLinks(mail.attachments),
-      mail.sender.user_id === state.session.user.id ? null : el("div", { class: "actions" }, el("button", {
-        type: "button", class: "link", "data-testid": "mail-report",
-        onclick: () => openReportDialog({ kind: "mail", id: mail.id }, { kind: "mail", name: mail.sender.name, text: mail.subject }),
-      }, t("report"))),
+      el("div", { class: "actions" },
+        mail.sender.user_id === state.session.user.id || copy.folder === "supervised" ? null : el("button", {
+          type: "button", class: "link", "data-testid": "mail-report",
+          onclick: () => openReportDialog({ kind: "mail", id: mail.id }, { kind: "mail", name: mail.sender.name, text: mail.subject }),
+        }, t("report")),
+        copy.folder === "supervised" ? el("button", {
+          type: "button", class: "link", "data-testid": "mail-conversation",
+          onclick: () => guard(async () => {
+            state.mail.conversation = await state.client.moderation.conversation(state.session.project_id, mail.conversation_id);
+            renderMail();
+          }),
+        }, t("showConversation")) : null,
+        isStaff() && copy.folder === "supervised" ? el("button", {
+          type: "button", class: "link danger", "data-testid": "mail-remove",
+          onclick: () => guard(async () => {
+            await state.client.moderation.removeMail(mail.id);
+            showNotice(t("mailRemoved"), "mail-removed");
+            state.mail.current = null;
+            state.mail.mailId = null;
+            await loadMails();
+            renderMail();
+          }),
+        }, t("removeMail")) : null),
+      state.mail.conversation ? el("section", { class: "conversation-view", "data-testid": "mail-conversation-view" },
+        el("h4", { text: t("conversationTitle") }),
+        el("ol", { class: "snapshots" }, state.mail.conversation.mails.map((other) => el("li", { class: other.id === mail.id ? "snapshot reported" : "snapshot" },
+          el("header", {}, t("fromTo", { from: other.sender.name, to: other.to.map((person) => person.name).join(", ") }), " · ",
+            el("time", { datetime: other.created_at, text: when(other.created_at) })),
+          el("p", { class: "subject", text: other.subject }),
+          el("div", { class: "body", html: other.body_html }))))) : null,
     ].filter(Boolean));
   }
 
@@ -1530,9 +1575,10 @@
     $("reply-cancel").addEventListener("click", () => { state.replyTo = null; renderReplying(); });
     $("older").addEventListener("click", () => guard(loadOlder));
     $("thread-form").addEventListener("submit", (event) => guard(() => submitThread(event)));
-    for (const button of document.querySelectorAll(".folder")) {
+    for (const button of document.querySelectorAll(".folder[data-folder]")) {
       button.addEventListener("click", () => guard(async () => {
         state.mail.folder = button.dataset.folder;
+        state.mail.conversation = null;
         state.mail.current = null;
         state.mail.mailId = null;
         renderMail();
