@@ -683,7 +683,8 @@
       message.deleted
         ? el("p", { class: "text deleted", text: t("deletedMessage") })
         : message.hidden
-          ? el("p", { class: "text deleted", "data-testid": "message-hidden", text: t("hiddenMessage") })
+          ? el("p", { class: "text deleted", "data-testid": "message-hidden" }, t("hiddenMessage"),
+            isStaff() && message.text ? el("span", { class: "hidden-text", text: ` — ${message.text}` }) : null)
           : el("p", { class: "text", "data-testid": "message-text", text: message.text }),
       message.deleted || message.hidden ? null : attachmentLinks(message.attachments),
       message.deleted ? null : el("div", { class: "actions" },
