@@ -4,16 +4,25 @@ change and erasure, recorded as it happens; read by the project's admins and sup
 Entries are made here (:func:`entry`) and handed to the store with the write they
 describe, so that the change and its record are stored together. Nobody edits or
 deletes one: the port has no such method and the SQLite table refuses it.
+
+Recorded: ``project.register`` (in the new project), ``project.validate``,
+``project.reject``, ``project.archive``, ``project.configure``, ``member.add``,
+``member.role``, ``member.remove``, ``space.create``, ``mail.remove``, and
+``mail.supervise_read`` each time a teacher reads pupils' mail in the supervision view.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rooms.audit_models import AuditEntry
+from rooms import cursors
+from rooms.audit_models import AuditEntry, AuditListIn, AuditPage
 from rooms.ids import new_id, utcnow
 from rooms.models import User
-from rooms.projects import Access
+from rooms.ports import AuditStore
+
+if TYPE_CHECKING:  # rooms.projects records its own actions with entry(): no import cycle at run time
+    from rooms.projects import Access, ProjectService
 
 
 def entry(user: User, access: Access | None, project_id: str | None, action: str, target_kind: str,
@@ -42,3 +51,22 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+class AuditService:
+    """Reading the log (writing is done by the services whose actions it records)."""
+
+    def __init__(self, store: AuditStore, projects: ProjectService) -> None:
+        self._store = store
+        self._projects = projects
+
+    async def list(self, user: User, query: AuditListIn) -> AuditPage:
+        """A page of the project's log for its admins and the support officers, newest first."""
+        access = await self._projects.access(user, query.project_id)
+        access.check("audit.read")
+        before = cursors.decode(query.cursor, 1)[0] if query.cursor else None
+        rows = await self._store.list_audit(query.project_id, before, query.limit + 1, actor_id=query.actor_id,
+                                            action=query.action, target_id=query.target_id)
+        more = len(rows) > query.limit
+        rows = rows[:query.limit]
+        return AuditPage(entries=[e for e, _ in rows], next_cursor=cursors.encode(rows[-1][1]) if more else None)

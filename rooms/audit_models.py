@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
+from rooms import limits
 from rooms.models import Model
 
 
@@ -26,3 +29,19 @@ class AuditEntry(Model):
     after: dict[str, Any] | None = None
     note: str = ""
     at: str
+
+
+class AuditPage(Model):
+    entries: list[AuditEntry]  # newest first
+    next_cursor: str | None
+
+
+class AuditListIn(Model):
+    """A page of a project's audit log, newest first, optionally only one actor's, action's or target's."""
+
+    project_id: str
+    actor_id: str | None = Field(default=None, max_length=limits.USER_ID_MAX_CHARS)
+    action: str | None = Field(default=None, max_length=64)  # a dotted name, e.g. member.role
+    target_id: str | None = Field(default=None, max_length=200)
+    cursor: str | None = None
+    limit: int = Field(default=limits.AUDIT_PAGE_DEFAULT, ge=1, le=limits.AUDIT_PAGE_MAX)

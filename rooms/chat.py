@@ -8,6 +8,11 @@ sequence never has holes; a client that sees a gap fetches it by ``seq``.
 
 Unread count: messages after the member's read marker. Sending moves the
 author's marker to their own message, so one's own messages never count.
+
+Who may write now (mutes, read-only rooms, chat hours, slow mode) is decided
+by :mod:`rooms.safeguarding` on what the room's access read returned. A
+message a moderator hid keeps its seq and text; members other than staff get
+it without text and files (:func:`redacted`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from rooms import limits
+from rooms import audit, limits
 from rooms.chat_models import (
     ChatHistoryIn,
     ChatSendIn,
@@ -25,12 +30,15 @@ from rooms.chat_models import (
     RoomJoined,
     Unread,
 )
-from rooms.errors import Conflict, InvalidRequest, NotFound, RateLimited
+from rooms.clock import Clock, stamp, system_clock
+from rooms.errors import Conflict, InvalidRequest, NotFound, RateLimited, TwinspaceError
 from rooms.files import FileService
 from rooms.ids import new_id, utcnow
 from rooms.models import Project, Space, User
 from rooms.ports import DocumentStore, Presence, RateLimiter
 from rooms.projects import Access, ProjectService
+from rooms.safeguarding import admit_send, check_write, write_state
+from rooms.wordfilter import screen
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +47,16 @@ class ChatRules:
 
     rate_messages: int = limits.CHAT_RATE_MESSAGES_DEFAULT
     rate_window_secs: float = limits.CHAT_RATE_WINDOW_SECS_DEFAULT
+
+
+def redacted(message: Message) -> Message:
+    """A hidden message as members see it: in its place (same seq), without its text or files."""
+    return message.model_copy(update={"text": None, "attachments": []}) if message.hidden else message
+
+
+def as_seen(messages: list[Message], access: Access) -> list[Message]:
+    """Messages as ``access`` may see them: staff see hidden ones whole (``hidden: true``), others redacted."""
+    return messages if access.is_staff else [redacted(m) for m in messages]
 
 
 @dataclass(frozen=True)
@@ -50,7 +68,9 @@ class Joined:
 
 class ChatService:
     def __init__(self, store: DocumentStore, projects: ProjectService, presence: Presence,
-                 limiter: RateLimiter, rules: ChatRules, files: FileService) -> None:
+                 limiter: RateLimiter, rules: ChatRules, files: FileService, *,
+                 clock: Clock = system_clock) -> None:
+        self._clock = clock
         self._files = files
         self._store = store
         self._projects = projects
@@ -82,7 +102,8 @@ class ChatService:
         unread = await self.unread(room_id, user.id)
         return Joined(RoomJoined(room=room, online=await self._presence.online(room_id), unread=unread.unread,
                                  last_read_seq=unread.last_read_seq, last_seq=unread.last_seq,
-                                 messages=messages, has_more=has_more), who, came_online)
+                                 messages=as_seen(messages, access), has_more=has_more,
+                                 write_state=write_state(access, room, self._clock())), who, came_online)
 
     async def leave(self, room_id: str, sid: str) -> PresenceEntry | None:
         """Forget this connection in the room; the entry when the user is now offline there."""
@@ -109,13 +130,13 @@ class ChatService:
         return evicted
 
     async def history(self, user: User, query: ChatHistoryIn) -> History:
-        await self.room(user, query.room_id)
+        _, access = await self.room(user, query.room_id)
         if query.after_seq is not None:
             page = await self._store.messages_after(query.room_id, query.after_seq, query.limit + 1)
-            return History(messages=page[:query.limit], has_more=len(page) > query.limit)
+            return History(messages=as_seen(page[:query.limit], access), has_more=len(page) > query.limit)
         page = await self._store.messages_before(query.room_id, query.before_seq, query.limit + 1)
         has_more = len(page) > query.limit
-        return History(messages=page[1:] if has_more else page, has_more=has_more)
+        return History(messages=as_seen(page[1:] if has_more else page, access), has_more=has_more)
 
     async def unread(self, room_id: str, user_id: str) -> Unread:
         last = await self._store.last_seq(room_id)
@@ -146,6 +167,24 @@ class ChatService:
         earlier = await self._store.find_message(room.id, user.id, data.client_id) if data.attachments else None
         if earlier is not None:
             return earlier, False
+        # Muted, read-only, closed hours, slow mode (rooms/safeguarding.py); a retry is never refused.
+        try:
+            slow = await admit_send(access, room, self._clock(), self._limiter)
+        except TwinspaceError:
+            earlier = await self._store.find_message(room.id, user.id, data.client_id)
+            if earlier is not None:
+                return earlier, False
+            raise
+        created = False
+        try:
+            stored, created = await self._append(user, access, room, data)
+            return stored, created
+        finally:
+            if slow is not None and not created:  # only a stored message counts for slow mode
+                await self._limiter.refund(slow)
+
+    async def _append(self, user: User, access: Access, room: Space, data: ChatSendIn) -> tuple[Message, bool]:
+        """The rest of :meth:`send`, once the sender may write: the rate limit, the checks, the store."""
         key = f"chat:{user.id}"
         wait = await self._limiter.hit(key, self._rules.rate_messages, self._rules.rate_window_secs)
         if wait > 0:
@@ -158,6 +197,7 @@ class ChatService:
             if target is None:
                 raise InvalidRequest("request.invalid", detail="reply_to: no such message in this room")
         files = await self._files.attachable(user, room.project_id, data.attachments)
+        screen(access, data.text)  # the word filter: content.blocked, or flagged once stored
         message = Message(
             id=new_id("msg"), room_id=room.id, project_id=room.project_id, seq=0, client_id=data.client_id,
             author_id=user.id, author_name=access.member.display_name if access.member else user.name,
@@ -173,6 +213,8 @@ class ChatService:
         if message is None or message.deleted:
             raise NotFound("message.not_found")
         access.check("space.edit_own", room.visibility, author_id=message.author_id)
+        check_write(access, room, self._clock())
+        screen(access, text)
         edited = await self._store.edit_message(room_id, message.id, text, utcnow())
         if edited is None:
             raise NotFound("message.not_found")
@@ -183,18 +225,38 @@ class ChatService:
         message = await self._store.get_message(room_id, message_id)
         if message is None or message.deleted:
             raise NotFound("message.not_found")
+        record = None
         if message.author_id == user.id:
             access.check("space.edit_own", room.visibility, author_id=message.author_id)
         else:
             access.check("space.moderate", room.visibility)
-        deleted = await self._store.delete_message(room_id, message_id, user.id, utcnow())
+            record = audit.entry(user, access, room.project_id, "message.delete", "message", message.id,
+                                 note=f"room {room.id}, seq {message.seq}, by {message.author_id}")
+        deleted = await self._store.delete_message(room_id, message_id, user.id, utcnow(), audit=record)
         if deleted is None:
             raise NotFound("message.not_found")
         return deleted
 
+    async def hide(self, user: User, room_id: str, message_id: str, hidden: bool) -> Message:
+        """A moderator hides a message from the members (or shows it again); it keeps its seq and text."""
+        room, access = await self.room(user, room_id)
+        access.check("space.moderate", room.visibility)
+        message = await self._store.get_message(room_id, message_id)
+        if message is None or message.deleted:
+            raise NotFound("message.not_found")
+        at = stamp(self._clock())
+        record = audit.entry(user, access, room.project_id, "message.hide" if hidden else "message.unhide",
+                             "message", message.id, before={"hidden": message.hidden}, after={"hidden": hidden},
+                             note=f"room {room.id}, seq {message.seq}, by {message.author_id}", at=at)
+        updated = await self._store.hide_message(room_id, message_id, hidden, user.id, at, audit=record)
+        if updated is None:
+            raise NotFound("message.not_found")
+        return updated
+
     async def typing(self, user: User, room_id: str) -> PresenceEntry | None:
         """Who is typing, to tell the room; None when they were told a moment ago (throttled)."""
-        _, access = await self.room(user, room_id, "space.write")
+        room, access = await self.room(user, room_id, "space.write")
+        check_write(access, room, self._clock())  # who may not write now is not shown typing either
         wait = await self._limiter.hit(f"typing:{room_id}:{user.id}", 1, limits.TYPING_THROTTLE_SECS)
         if wait > 0:
             return None
@@ -206,7 +268,12 @@ class ChatService:
     async def set_retention(self, user: User, project_id: str, days: int | None) -> Project:
         access = await self._projects.access(user, project_id)
         access.check("project.configure")
-        project = await self._store.set_chat_retention(project_id, days, utcnow())
+        before, after = audit.changed(access.project,
+                                      access.project.model_copy(update={"chat_retention_days": days}),
+                                      ("chat_retention_days",))
+        record = audit.entry(user, access, project_id, "project.configure", "project", project_id, before=before,
+                             after=after) if after else None  # the same setting again changes nothing
+        project = await self._store.set_chat_retention(project_id, days, utcnow(), audit=record)
         if project is None:
             raise Conflict("project.bad_state", status=access.project.status)
         return project

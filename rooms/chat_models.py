@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from rooms import limits
 from rooms.file_models import FileRef
 from rooms.models import Model, Space
+from rooms.restriction_models import WriteState
 
 AttachmentIds = Annotated[list[str], Field(max_length=limits.ATTACHMENTS_MAX)]
 
@@ -66,6 +67,7 @@ class RoomJoined(Model):
     last_seq: int
     messages: list[Message]
     has_more: bool
+    write_state: WriteState  # whether the member may write now, and why not (muted, read-only, closed...)
 
 
 class History(Model):

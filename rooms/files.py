@@ -4,7 +4,9 @@ A file belongs to a project and to its owner. Until it is attached, only
 its owner can read it. Once attached to a chat message, a forum thread or
 post, or a mail, it is readable by exactly those who can read what it is
 attached to, and no one else: a file attached to a staff-room message is
-never readable by pupils. Whoever may not read a file gets
+never readable by pupils; one attached to a supervised mail is readable by
+its copies' owners and the project's staff (who supervise it); one attached
+to a mail a moderator removed, by nobody but its owner. Whoever may not read a file gets
 ``file.not_found``: they cannot tell it exists.
 """
 
@@ -15,13 +17,13 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from rooms import limits
+from rooms import audit, limits
 from rooms.errors import InvalidRequest, NotAttachable, NotFound, TwinspaceError
 from rooms.file_models import Attachment, FileRecord, FileRef
 from rooms.ids import new_id, utcnow
 from rooms.models import User
 from rooms.ports import DocumentStore, ObjectStore
-from rooms.projects import ProjectService
+from rooms.projects import Access, ProjectService
 from rooms.sniff import sniff
 
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
@@ -122,29 +124,41 @@ class FileService:
             raise NotFound("file.not_found") from None
         if record.owner_id == user.id and access.member is not None:
             return record
-        if not await self._through_attachment(user, record.attached_to):
+        if not await self._through_attachment(user, access, record.attached_to):
             raise NotFound("file.not_found")
         return record
 
-    async def _through_attachment(self, user: User, attached: Attachment | None) -> bool:
+    async def _through_attachment(self, user: User, access: Access, attached: Attachment | None) -> bool:
         if attached is None:
             return False
         try:
             if attached.kind == "mail":
-                return await self._store.get_copy(user.id, attached.id) is not None
+                return await self._through_mail(user, access, attached.id)
             assert attached.space_id is not None
-            await self._projects.get_space(user, attached.space_id, "space.read")
+            _, access = await self._projects.get_space(user, attached.space_id, "space.read")
         except TwinspaceError:
             return False
+        # A hidden message's or post's files are hidden with it, from all but staff.
         if attached.kind == "message":
             message = await self._store.get_message(attached.space_id, attached.id)
-            return message is not None and not message.deleted
+            return message is not None and not message.deleted and (access.is_staff or not message.hidden)
         if attached.kind == "post":
             post = await self._store.get_post(attached.id)
             thread = await self._store.get_thread(post.thread_id) if post else None
-            return bool(post and thread and not post.deleted and not thread.deleted)
+            return bool(post and thread and not post.deleted and not thread.deleted
+                        and (access.is_staff or not post.hidden))
         thread = await self._store.get_thread(attached.id)
         return thread is not None and not thread.deleted
+
+    async def _through_mail(self, user: User, access: Access, mail_id: str) -> bool:
+        copy = await self._store.get_copy(user.id, mail_id)
+        if copy is not None:
+            return copy.mail.removed_by is None
+        if not access.is_staff:
+            return False
+        access.check("mail.supervise")
+        mail = await self._store.get_mail(mail_id)
+        return mail is not None and mail.supervised and mail.removed_by is None
 
     async def open(self, user: User, file_id: str, start: int = 0,
                    end: int | None = None) -> tuple[FileRecord, AsyncIterator[bytes]]:
@@ -157,11 +171,14 @@ class FileService:
     async def delete(self, user: User, file_id: str) -> FileRecord:
         record = await self.readable(user, file_id)
         access = await self._projects.access(user, record.project_id)
+        entry = None
         if record.owner_id == user.id:
             access.check("file.delete_own", author_id=record.owner_id)
         else:
             access.check("file.moderate")
-        if await self._store.delete_file(record.id):
+            entry = audit.entry(user, access, record.project_id, "file.delete", "file", record.id,
+                                note=f"{record.name}, by {record.owner_id}")
+        if await self._store.delete_file(record.id, audit=entry):
             await self._objects.delete(key_of(record))
         return record
 

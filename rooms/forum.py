@@ -3,7 +3,11 @@
 Every forum is a space of kind ``forum``; the policy decides on its
 visibility exactly as for chat rooms: ``space.read`` to read,
 ``space.write`` to post and to edit or delete one's own posts,
-``space.moderate`` to pin, lock and delete anything.
+``space.moderate`` to pin, lock, delete and hide anything. A mute (in this
+forum or the whole project) and a read-only forum stop a pupil's threads,
+posts and edits (:mod:`rooms.safeguarding`); chat hours and slow mode are
+for chat only. A hidden post keeps its seq; members other than staff see it
+without its text and files.
 
 Thread lists are ordered pinned first, then by last activity. The cursor
 holds the position of the last thread seen, so threads created while a
@@ -13,7 +17,9 @@ gets a new post moves to the top: it shows in a refreshed first page.)
 
 from __future__ import annotations
 
-from rooms import cursors, limits, policy
+from rooms import audit, cursors, limits, policy
+from rooms.audit_models import AuditEntry
+from rooms.clock import Clock, stamp, system_clock
 from rooms.errors import Conflict, InvalidRequest, NotFound
 from rooms.files import FileService
 from rooms.forum_models import (
@@ -34,10 +40,19 @@ from rooms.markup import render
 from rooms.models import Space, User
 from rooms.ports import DocumentStore
 from rooms.projects import Access, ProjectService
+from rooms.safeguarding import check_write
+
+
+def redacted(post: Post) -> Post:
+    """A hidden post as members see it: in its place (same seq), without its text or files."""
+    return post.model_copy(update={"body": None, "body_html": None, "attachments": []}) if post.hidden else post
+from rooms.wordfilter import screen
 
 
 class ForumService:
-    def __init__(self, store: DocumentStore, projects: ProjectService, files: FileService) -> None:
+    def __init__(self, store: DocumentStore, projects: ProjectService, files: FileService, *,
+                 clock: Clock = system_clock) -> None:
+        self._clock = clock
         self._files = files
         self._store = store
         self._projects = projects
@@ -74,6 +89,8 @@ class ForumService:
 
     async def create_thread(self, user: User, data: ThreadCreateIn) -> tuple[Thread, Space]:
         space, access = await self.forum(user, data.forum_id, "space.write")
+        check_write(access, space, self._clock())
+        screen(access, data.title, data.body)  # the word filter: content.blocked, or flagged once stored
         now = utcnow()
         files = await self._files.attachable(user, space.project_id, data.attachments)
         thread = Thread(id=new_id("thr"), forum_id=space.id, project_id=space.project_id, title=data.title,
@@ -96,6 +113,8 @@ class ForumService:
     async def edit_thread(self, user: User, data: ThreadEditIn) -> tuple[Thread, Space]:
         thread, space, access = await self._thread_in(user, data.thread_id)
         access.check("space.edit_own", space.visibility, author_id=thread.author_id)
+        check_write(access, space, self._clock())
+        screen(access, data.title, data.body)
         changes: dict[str, object] = {"edited_at": utcnow()}
         if data.title is not None:
             changes["title"] = data.title
@@ -110,11 +129,16 @@ class ForumService:
         return await self._update_thread(thread, changes)
 
     async def delete_thread(self, user: User, thread_id: str) -> tuple[Thread, Space]:
-        thread, _ = await self._thread(user, thread_id, "space.moderate")
-        return await self._update_thread(thread, {"deleted": True})
+        thread, access = await self._thread(user, thread_id, "space.moderate")
+        record = None
+        if thread.author_id != user.id:  # a moderator's deletion of someone else's thread is recorded
+            record = audit.entry(user, access, thread.project_id, "thread.delete", "thread", thread.id,
+                                 note=f"forum {thread.forum_id}, by {thread.author_id}", at=stamp(self._clock()))
+        return await self._update_thread(thread, {"deleted": True}, record)
 
-    async def _update_thread(self, thread: Thread, changes: dict[str, object]) -> tuple[Thread, Space]:
-        updated = await self._store.update_thread(thread.id, changes)
+    async def _update_thread(self, thread: Thread, changes: dict[str, object],
+                             record: AuditEntry | None = None) -> tuple[Thread, Space]:
+        updated = await self._store.update_thread(thread.id, changes, audit=record)
         if updated is None:
             raise NotFound("forum.thread_not_found")
         space = await self._store.get_space(thread.forum_id)
@@ -124,7 +148,8 @@ class ForumService:
     # ---- posts ---------------------------------------------------------------------
 
     async def create_post(self, user: User, data: PostCreateIn) -> tuple[Post, Space]:
-        thread, access = await self._thread(user, data.thread_id, "space.write")
+        thread, space, access = await self._thread_in(user, data.thread_id, "space.write")
+        check_write(access, space, self._clock())
         if thread.locked:
             raise Conflict("forum.thread_locked")
         if data.reply_to is not None:
@@ -132,22 +157,21 @@ class ForumService:
             if quoted is None or quoted.thread_id != thread.id:
                 raise InvalidRequest("request.invalid", detail="reply_to: no such post in this thread")
         files = await self._files.attachable(user, thread.project_id, data.attachments)
+        screen(access, data.body)
         post = Post(id=new_id("pst"), thread_id=thread.id, forum_id=thread.forum_id, project_id=thread.project_id,
                     seq=0, body=data.body, body_html=render(data.body), reply_to=data.reply_to, attachments=files,
                     author_id=user.id, author_name=self._name(user, access), created_at=utcnow())
         stored = await self._store.add_post(post)
         if stored is None:  # locked or deleted between the check and the write
             raise Conflict("forum.thread_locked")
-        space = await self._store.get_space(thread.forum_id)
-        assert space is not None
         return stored, space
 
     async def list_posts(self, user: User, query: PostListIn) -> PostPage:
-        thread, _ = await self._thread(user, query.thread_id)
+        thread, access = await self._thread(user, query.thread_id)
         after = cursors.decode(query.cursor, 1)[0] if query.cursor else 0
         posts = await self._store.list_posts(thread.id, after, query.limit + 1)
         more = len(posts) > query.limit
-        posts = posts[:query.limit]
+        posts = posts[:query.limit] if access.is_staff else [redacted(p) for p in posts[:query.limit]]
         marker = (await self._store.thread_markers([thread.id], user.id)).get(thread.id, 0)
         return PostPage(thread=thread, posts=posts, last_read_seq=marker,
                         next_cursor=cursors.encode(posts[-1].seq) if more else None)
@@ -167,6 +191,8 @@ class ForumService:
         space = await self._store.get_space(thread.forum_id)
         assert space is not None
         access.check("space.edit_own", space.visibility, author_id=post.author_id)
+        check_write(access, space, self._clock())
+        screen(access, body)
         updated = await self._store.update_post(post.id, {"body": body, "body_html": render(body),
                                                           "edited_at": utcnow()})
         if updated is None:
@@ -177,12 +203,32 @@ class ForumService:
         post, thread, access = await self._post(user, post_id)
         space = await self._store.get_space(thread.forum_id)
         assert space is not None
+        record = None
         if post.author_id == user.id:
             access.check("space.edit_own", space.visibility, author_id=post.author_id)
         else:
             access.check("space.moderate", space.visibility)
+            record = audit.entry(user, access, post.project_id, "post.delete", "post", post.id,
+                                 note=f"thread {post.thread_id}, seq {post.seq}, by {post.author_id}",
+                                 at=stamp(self._clock()))
         updated = await self._store.update_post(post.id, {"body": None, "body_html": None, "deleted": True,
-                                                          "deleted_by": user.id, "edited_at": utcnow()})
+                                                          "deleted_by": user.id, "edited_at": utcnow()}, audit=record)
+        if updated is None:
+            raise NotFound("forum.post_not_found")
+        return updated, space
+
+    async def hide_post(self, user: User, post_id: str, hidden: bool) -> tuple[Post, Space]:
+        """A moderator hides a post from the members (or shows it again); it keeps its seq and text."""
+        post, thread, access = await self._post(user, post_id)
+        space = await self._store.get_space(thread.forum_id)
+        assert space is not None
+        access.check("space.moderate", space.visibility)
+        record = audit.entry(user, access, post.project_id, "post.hide" if hidden else "post.unhide", "post",
+                             post.id, before={"hidden": post.hidden}, after={"hidden": hidden},
+                             note=f"thread {post.thread_id}, seq {post.seq}, by {post.author_id}",
+                             at=stamp(self._clock()))
+        updated = await self._store.update_post(post.id, {"hidden": hidden, "hidden_by": user.id if hidden else None},
+                                                audit=record)
         if updated is None:
             raise NotFound("forum.post_not_found")
         return updated, space

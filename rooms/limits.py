@@ -45,6 +45,7 @@ MAIL_RATE_MESSAGES_DEFAULT = 10  # mails one person may send per window
 MAIL_RATE_WINDOW_SECS_DEFAULT = 60
 MAIL_PAGE_MAX = 100
 MAIL_PAGE_DEFAULT = 30
+MAIL_CONVERSATION_MAX = 500  # mails of one conversation in the supervision view: a long exchange fits
 
 # ---- files ----
 FILE_MAX_BYTES_DEFAULT = 100 * 1024 * 1024  # a short class video; longer ones belong on a video platform

@@ -29,7 +29,8 @@ class Correspondent(Model):
 
 
 class Mail(Model):
-    """What was sent. Never changes; each person's state is in their :class:`MailCopy`."""
+    """What was sent. Never changes but for a moderator's removal; each person's state is in their
+    :class:`MailCopy`."""
 
     id: str
     project_id: str
@@ -43,7 +44,13 @@ class Mail(Model):
     attachments: list[FileRef] = []
     created_at: str
     supervised: bool = False  # a pupil sent or receives it: the project's teachers may read it
-    removed_by: str | None = None  # a moderator removed it from every copy (no body left)
+    removed_by: str | None = None  # a moderator removed it from every copy (no subject, body or files left)
+    removed_at: str | None = None
+
+    def removed(self, by: str, at: str) -> Mail:
+        """What is left once a moderator removed it: who wrote to whom and when, and who removed it."""
+        return self.model_copy(update={"subject": "", "body": "", "body_html": "", "attachments": [],
+                                       "removed_by": by, "removed_at": at})
 
 
 class MailCopy(Model):
@@ -67,6 +74,26 @@ class MailDeleted(Model):
 
 class MailUnread(Model):
     unread: int  # unread copies in the inbox, all projects together
+
+
+class SupervisedMailPage(Model):
+    """The supervision view: a project's supervised mails, newest first."""
+
+    mails: list[Mail]
+    next_cursor: str | None
+
+
+class MailConversation(Model):
+    """The supervised mails of one conversation, oldest first."""
+
+    mails: list[Mail]
+
+
+class MailRemoved(Model):
+    """Pushed to every copy's owner when a moderator removed the mail: show it as removed."""
+
+    mail_id: str
+    project_id: str
 
 
 # ---- request payloads ------------------------------------------------------
@@ -128,3 +155,21 @@ class MailMoveIn(Model):
 
 class NoPayloadIn(Model):
     pass
+
+
+class MailSupervisedIn(Model):
+    project_id: str
+    cursor: str | None = None
+    limit: int = Field(default=limits.MAIL_PAGE_DEFAULT, ge=1, le=limits.MAIL_PAGE_MAX)
+
+
+class MailConversationIn(Model):
+    project_id: str
+    conversation_id: str
+
+
+class MailRemoveIn(Model):
+    """A mail to remove from every copy; ``project_id`` (given by the REST path) must be the mail's."""
+
+    mail_id: str
+    project_id: str | None = None

@@ -69,7 +69,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("report.create", False, False, False,  # not a write: a visitor reports too, an archived project too
            "report a message, post, mail or file to the project's teachers"),
     Action("report.review", True, False, False, "see the project's report queue and decide on reports"),
-    Action("audit.read", False, False, False, "read the project's audit log"),
+    Action("audit.read", False, False, True,  # a pending or rejected project's log: who registered, who rejected
+           "read the project's audit log"),
     Action("space.read", False, True, False, "see a space and read what is in it"),
     Action("space.write", True, True, False, "write in a space (a message, a thread, a post)"),
     Action("space.edit_own", True, True, False, "edit or delete one's own message, thread or post", own=True),

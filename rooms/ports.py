@@ -24,13 +24,15 @@ from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail, MailCopy
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
+from rooms.report_models import Contact, Report, ReportState
+from rooms.safeguarding_models import Mute, Safeguarding
 
 
 class ProjectStore(Protocol):
     """Projects, their members and their spaces."""
 
-    async def create_project(self, project: Project, founders: list[Member]) -> bool:
-        """Store a project with its founding members atomically.
+    async def create_project(self, project: Project, founders: list[Member], audit: AuditEntry | None = None) -> bool:
+        """Store a project with its founding members (and its ``audit`` entry) atomically.
 
         Returns False (and changes nothing) when a project with that id exists.
         """
@@ -39,10 +41,10 @@ class ProjectStore(Protocol):
 
     async def transition_project(self, project_id: str, from_status: ProjectStatus,
                                  to_status: ProjectStatus, reason: str | None, at: str,
-                                 spaces: list[Space]) -> Project | None:
+                                 spaces: list[Space], audit: AuditEntry | None = None) -> Project | None:
         """Move a project from ``from_status`` to ``to_status`` and add ``spaces``, atomically.
 
-        Returns the updated project, or None when it was not in ``from_status``.
+        Returns the updated project, or None (nothing stored, no ``audit``) when it was not in ``from_status``.
         """
 
     async def list_projects_of(self, user_id: str, limit: int) -> list[tuple[Project, ProjectRole]]:
@@ -51,22 +53,23 @@ class ProjectStore(Protocol):
     async def list_projects_by_status(self, status: ProjectStatus, limit: int) -> list[Project]:
         """Projects in ``status``, oldest first (a review queue)."""
 
-    async def add_member(self, member: Member) -> bool:
-        """Add a member; False when that user is already a member."""
+    async def add_member(self, member: Member, audit: AuditEntry | None = None) -> bool:
+        """Add a member (and its ``audit`` entry); False, storing nothing, when that user is already a member."""
 
     async def get_member(self, project_id: str, user_id: str) -> Member | None: ...
 
     async def list_members(self, project_id: str, limit: int) -> list[Member]:
         """Members in the order they joined."""
 
-    async def set_member_role(self, project_id: str, user_id: str, role: ProjectRole) -> Member | None:
-        """Change a role. Raises ``Conflict("member.last_admin")`` when it would leave no admin."""
+    async def set_member_role(self, project_id: str, user_id: str, role: ProjectRole,
+                              audit: AuditEntry | None = None) -> Member | None:
+        """Change a role (``audit`` with it). Raises ``Conflict("member.last_admin")`` when it would leave no admin."""
 
-    async def remove_member(self, project_id: str, user_id: str) -> bool:
-        """Remove a member. Raises ``Conflict("member.last_admin")`` when it would leave no admin."""
+    async def remove_member(self, project_id: str, user_id: str, audit: AuditEntry | None = None) -> bool:
+        """Remove a member (``audit`` with it). Raises ``Conflict("member.last_admin")`` when it would leave no admin."""
 
-    async def add_space(self, space: Space, max_per_project: int) -> bool:
-        """Add a space; False when the project already has ``max_per_project``."""
+    async def add_space(self, space: Space, max_per_project: int, audit: AuditEntry | None = None) -> bool:
+        """Add a space (``audit`` with it); False, storing nothing, when the project already has ``max_per_project``."""
 
     async def get_space(self, space_id: str) -> Space | None: ...
 
@@ -81,6 +84,18 @@ class ProjectStore(Protocol):
 
     async def ping(self) -> None:
         """Raise ``Unavailable`` when the backend does not answer."""
+
+    async def set_mutes(self, project_id: str, user_id: str, mutes: list[Mute], *,
+                        audit: AuditEntry | None = None) -> Member | None:
+        """Replace a member's mutes (and record ``audit`` with it); None when there is no such member."""
+
+    async def update_space(self, space_id: str, changes: dict[str, Any], *,
+                           audit: AuditEntry | None = None) -> Space | None:
+        """Apply ``changes`` to a space (its rules: ``read_only``, ``slow_mode_secs``); None when there is none."""
+
+    async def set_safeguarding(self, project_id: str, rules: Safeguarding, *,
+                               audit: AuditEntry | None = None) -> Project | None:
+        """Replace a project's safeguarding settings; None when there is no such project."""
 
 
 class ChatStore(Protocol):
@@ -111,8 +126,17 @@ class ChatStore(Protocol):
     async def edit_message(self, room_id: str, message_id: str, text: str, at: str) -> Message | None:
         """Replace the text of a message that is not deleted; None otherwise."""
 
-    async def delete_message(self, room_id: str, message_id: str, by: str, at: str) -> Message | None:
-        """Make a message a tombstone (no text, same seq); None when there is no such message."""
+    async def delete_message(self, room_id: str, message_id: str, by: str, at: str, *,
+                             audit: AuditEntry | None = None) -> Message | None:
+        """Make a message a tombstone (no text, same seq); None when there is no such message.
+
+        ``audit``: a moderator deleted someone else's message; recorded with the change.
+        """
+
+    async def hide_message(self, room_id: str, message_id: str, hidden: bool, by: str, at: str, *,
+                           audit: AuditEntry | None = None) -> Message | None:
+        """Hide a message that is not deleted from the members (or show it again); it keeps its text
+        and seq. None when there is no such message, or it is deleted."""
 
     async def last_seq(self, room_id: str) -> int: ...
 
@@ -122,7 +146,9 @@ class ChatStore(Protocol):
     async def mark_read(self, room_id: str, user_id: str, seq: int) -> int:
         """Move the read marker forward to ``seq`` (never back); return the marker."""
 
-    async def set_chat_retention(self, project_id: str, days: int | None, at: str) -> Project | None: ...
+    async def set_chat_retention(self, project_id: str, days: int | None, at: str,
+                                 audit: AuditEntry | None = None) -> Project | None:
+        """Set the project's chat retention (``audit`` with it); None, storing nothing, when there is no such project."""
 
     async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
         """Projects with a chat retention period, by id, after ``after_id`` (a cursor)."""
@@ -151,8 +177,9 @@ class ForumStore(Protocol):
         ``after`` is the (pinned, activity order) of the last thread of the previous page.
         """
 
-    async def update_thread(self, thread_id: str, changes: dict[str, Any]) -> Thread | None:
-        """Apply ``changes`` to a thread that is not deleted; None otherwise."""
+    async def update_thread(self, thread_id: str, changes: dict[str, Any], *,
+                            audit: AuditEntry | None = None) -> Thread | None:
+        """Apply ``changes`` to a thread that is not deleted (recording ``audit`` with it); None otherwise."""
 
     async def add_post(self, post: Post) -> Post | None:
         """Store a post with the thread's next ``seq`` and bump the thread's activity, atomically.
@@ -167,8 +194,9 @@ class ForumStore(Protocol):
 
     async def list_posts(self, thread_id: str, after_seq: int, limit: int) -> list[Post]: ...
 
-    async def update_post(self, post_id: str, changes: dict[str, Any]) -> Post | None:
-        """Apply ``changes`` to a post that is not deleted; None otherwise."""
+    async def update_post(self, post_id: str, changes: dict[str, Any], *,
+                          audit: AuditEntry | None = None) -> Post | None:
+        """Apply ``changes`` to a post that is not deleted (recording ``audit`` with it); None otherwise."""
 
     async def thread_markers(self, thread_ids: list[str], user_id: str) -> dict[str, int]: ...
 
@@ -202,6 +230,24 @@ class MailStore(Protocol):
     async def unread_mail(self, owner_id: str) -> int:
         """Unread copies in the owner's inbox."""
 
+    async def get_mail(self, mail_id: str) -> Mail | None:
+        """A mail as sent (or as removed), whoever holds copies of it."""
+
+    async def list_supervised_mail(self, project_id: str, before: int | None,
+                                   limit: int) -> list[tuple[Mail, int]]:
+        """The project's supervised mails, newest first, with each one's order (the cursor);
+        ``before`` is the last order seen."""
+
+    async def conversation_mails(self, project_id: str, conversation_id: str, limit: int) -> list[Mail]:
+        """The supervised mails of one conversation of the project, oldest first, at most ``limit``."""
+
+    async def remove_mail(self, mail_id: str, by: str, at: str, audit: AuditEntry | None = None) -> Mail | None:
+        """Clear a mail's subject, body and attachments for every copy and mark it removed by ``by``,
+        with its ``audit`` entry, atomically. The copies stay in their folders.
+
+        Returns the removed mail; None (nothing stored) when there is no such mail or it was removed already.
+        """
+
 
 class FileStore(Protocol):
     """Records of shared files (their bytes live in the :class:`ObjectStore`).
@@ -213,7 +259,8 @@ class FileStore(Protocol):
 
     async def get_file(self, file_id: str) -> FileRecord | None: ...
 
-    async def delete_file(self, file_id: str) -> bool: ...
+    async def delete_file(self, file_id: str, *, audit: AuditEntry | None = None) -> bool:
+        """Remove a file's record (recording ``audit`` with it); False when there was none."""
 
     async def project_usage(self, project_id: str) -> int:
         """Bytes of all the project's files."""
@@ -234,7 +281,49 @@ class AuditStore(Protocol):
         """A project's entries, newest first, with each one's order (the cursor); ``before`` is the last seen."""
 
 
-class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, FileStore, AuditStore, Protocol):
+class ReportStore(Protocol):
+    """Reports: one per person per item, a project's queue, and escalation to the support officers."""
+
+    async def add_report(self, report: Report, audit: AuditEntry | None = None) -> bool:
+        """Store a report; False (nothing stored) when its reporter already reported that item.
+
+        The item is ``"<kind>:<item id>"``; automatic reports (no reporter) count as one reporter.
+        """
+
+    async def get_report(self, report_id: str) -> Report | None: ...
+
+    async def list_reports(self, project_id: str, state: ReportState | None, before: int | None,
+                           limit: int) -> list[tuple[Report, int]]:
+        """A project's reports (of one state, or all), newest first, with each one's order (the cursor)."""
+
+    async def list_reports_by(self, reporter_id: str, before: int | None, limit: int) -> list[tuple[Report, int]]:
+        """The reports one person made, newest first, with each one's order."""
+
+    async def list_escalated(self, before: int | None, limit: int) -> list[tuple[Report, int]]:
+        """Every escalated report, all projects, newest first, with each one's order."""
+
+    async def update_report(self, report_id: str, from_state: ReportState, changes: dict[str, Any],
+                            audit: AuditEntry | None = None) -> Report | None:
+        """Apply ``changes`` to a report in ``from_state``, with ``audit`` in the same write; None otherwise."""
+
+    async def escalate_due(self, created_before: str, at: str, limit: int) -> list[Report]:
+        """Claim up to ``limit`` open reports not yet escalated that are serious or older than the cut-off.
+
+        Each comes back once, with ``escalated_at`` set to ``at``, however many instances ask at once.
+        """
+
+
+class ContactStore(Protocol):
+    """Where to tell a teacher of reports while away: the e-mail their portal's token gave."""
+
+    async def remember_contact(self, user_id: str, email: str, lang: str) -> None: ...
+
+    async def contacts(self, user_ids: list[str]) -> dict[str, Contact]:
+        """The remembered contacts of those of ``user_ids`` that have one."""
+
+
+class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, FileStore, AuditStore, ReportStore,
+                    ContactStore, Protocol):
     """Everything kept as documents: one adapter serves both ports."""
 
 
@@ -253,6 +342,21 @@ class Presence(Protocol):
 
     async def evict(self, room_id: str, user_id: str) -> list[str]:
         """Forget every connection of a user in a room, on any instance; return their sids."""
+
+    async def user_connected(self, sid: str, user_id: str) -> None:
+        """Record an open connection of a person (whatever rooms it joins)."""
+
+    async def user_disconnected(self, sid: str) -> None:
+        """Forget a closed connection."""
+
+    async def connected(self, user_ids: list[str]) -> set[str]:
+        """Those of ``user_ids`` with an open connection on any instance."""
+
+
+class Notifier(Protocol):
+    """Where e-mail notices leave (``storage/notify/``): one message to one address, or an error raised."""
+
+    async def send(self, to: str, subject: str, body: str) -> None: ...
 
 
 class RateLimiter(Protocol):

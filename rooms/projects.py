@@ -3,7 +3,8 @@
 Every public method takes the acting :class:`User` first and asks
 :mod:`rooms.policy` before it reads or changes anything. Someone who is
 not a member (nor a support officer) gets ``project.not_found``: they
-cannot tell the project exists.
+cannot tell the project exists. Each change is recorded in the audit log
+(:mod:`rooms.audit`) by the write that makes it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rooms import limits, policy
+from rooms.audit import changed, entry
 from rooms.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from rooms.ids import new_id, utcnow
 from rooms.models import (
@@ -114,7 +116,9 @@ class ProjectService:
         founders += [Member(project_id=project.id, user_id=p.user_id, role="admin",
                             display_name=p.display_name, school=p.school, country=p.country,
                             email=p.email, added_by=user.id, joined_at=now) for p in data.partners]
-        if not await self._store.create_project(project, founders):
+        audit = entry(user, None, project.id, "project.register", "project", project.id,
+                      after={"status": project.status, "founders": [m.user_id for m in founders]})
+        if not await self._store.create_project(project, founders, audit=audit):
             raise Conflict("project.exists", project_id=project.id)
         return project
 
@@ -129,7 +133,11 @@ class ProjectService:
                             visibility=visibility, default_key=key, created_by=user.id, created_at=now)
                       for key, kind, name, visibility in DEFAULT_SPACES]
         to_status: ProjectStatus = "validated" if approve else "rejected"
-        project = await self._store.transition_project(project_id, "pending", to_status, reason, now, spaces)
+        audit = entry(user, access, project_id, "project.validate" if approve else "project.reject", "project",
+                      project_id, before={"status": "pending"}, after={"status": to_status}, note=reason or "",
+                      at=now)
+        project = await self._store.transition_project(project_id, "pending", to_status, reason, now, spaces,
+                                                       audit=audit)
         if project is None:
             raise Conflict("project.bad_state", status=access.project.status)
         return project
@@ -138,7 +146,10 @@ class ProjectService:
         """An admin archives a validated project: read-only for everyone from then on."""
         access = await self.access(user, project_id)
         access.check("project.archive")
-        project = await self._store.transition_project(project_id, "validated", "archived", None, utcnow(), [])
+        audit = entry(user, access, project_id, "project.archive", "project", project_id,
+                      before={"status": "validated"}, after={"status": "archived"})
+        project = await self._store.transition_project(project_id, "validated", "archived", None, audit.at, [],
+                                                       audit=audit)
         if project is None:
             raise Conflict("project.bad_state", status=access.project.status)
         return project
@@ -173,7 +184,8 @@ class ProjectService:
         member = Member(project_id=project_id, user_id=data.user_id or new_id(prefix), role=data.role,
                         display_name=data.display_name, school=data.school, country=data.country,
                         email=data.email, added_by=user.id, joined_at=utcnow())
-        if not await self._store.add_member(member):
+        audit = entry(user, access, project_id, "member.add", "member", member.user_id, after={"role": member.role})
+        if not await self._store.add_member(member, audit=audit):
             raise Conflict("member.exists")
         return member
 
@@ -186,7 +198,10 @@ class ProjectService:
         if role != target.role and not (_kind(role) == _kind(target.role) == "staff"):
             # Only admin <-> teacher: a pupil's or visitor's access is not a teacher's account.
             raise InvalidRequest("member.role_not_allowed", platform_role=target.role, role=role)
-        updated = await self._store.set_member_role(project_id, user_id, role)
+        before, after = changed(target, target.model_copy(update={"role": role}), ("role",))
+        audit = entry(user, access, project_id, "member.role", "member", user_id, before=before,
+                      after=after) if after else None  # the same role again changes nothing
+        updated = await self._store.set_member_role(project_id, user_id, role, audit=audit)
         if updated is None:
             raise NotFound("member.not_found")
         return updated
@@ -194,7 +209,8 @@ class ProjectService:
     async def remove_member(self, user: User, project_id: str, user_id: str) -> None:
         access = await self.access(user, project_id)
         access.check("member.remove")
-        if not await self._store.remove_member(project_id, user_id):
+        audit = entry(user, access, project_id, "member.remove", "member", user_id)
+        if not await self._store.remove_member(project_id, user_id, audit=audit):
             raise NotFound("member.not_found")
 
     # ---- spaces --------------------------------------------------------------
@@ -204,7 +220,9 @@ class ProjectService:
         access.check("space.create")
         space = Space(id=new_id("spc"), project_id=project_id, kind=data.kind, name=data.name,
                       visibility=data.visibility, created_by=user.id, created_at=utcnow())
-        if not await self._store.add_space(space, limits.SPACES_PER_PROJECT_MAX):
+        audit = entry(user, access, project_id, "space.create", "space", space.id,
+                      after={"kind": space.kind, "name": space.name, "visibility": space.visibility})
+        if not await self._store.add_space(space, limits.SPACES_PER_PROJECT_MAX, audit=audit):
             raise Conflict("space.limit_reached", limit=limits.SPACES_PER_PROJECT_MAX)
         return space
 

@@ -22,10 +22,10 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from rooms.errors import Unauthenticated
-from rooms.models import User
+from rooms.models import Email, User
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,21 @@ def _code_of(exc: jwt.PyJWTError) -> str:
     return "auth.malformed"
 
 
+_EMAIL: TypeAdapter[str] = TypeAdapter(Email)
+
+
+def _email_of(claims: dict[str, Any]) -> str | None:
+    """The ``email`` claim when it is an address; a malformed one is left out (it only serves notices)."""
+    raw = claims.get("email")
+    if raw is None or raw == "":
+        return None
+    try:
+        return _EMAIL.validate_python(raw)
+    except ValidationError:
+        log.warning("token for %r: email claim ignored (not an address)", str(claims.get("sub"))[:64])
+        return None
+
+
 def _user_from(claims: dict[str, Any]) -> User:
     lang = claims.get("lang") or "en"
     country = claims.get("country")
@@ -176,6 +191,7 @@ def _user_from(claims: dict[str, Any]) -> User:
             school=claims.get("school") or "",
             country=country.upper() if isinstance(country, str) else country,
             lang=lang[:2].lower() if isinstance(lang, str) else lang,
+            email=_email_of(claims),
         )
     except ValidationError as exc:
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
@@ -183,7 +199,8 @@ def _user_from(claims: dict[str, Any]) -> User:
 
 
 def mint(secret: str, settings: Settings, *, user_id: str, name: str, role: str, school: str = "",
-         country: str | None = None, lang: str = "en", ttl: timedelta = timedelta(hours=1)) -> str:
+         country: str | None = None, lang: str = "en", ttl: timedelta = timedelta(hours=1),
+         email: str | None = None) -> str:
     """An HS256 token, as a portal would sign it (development and the demo)."""
     import time
 
@@ -195,6 +212,8 @@ def mint(secret: str, settings: Settings, *, user_id: str, name: str, role: str,
         claims["school"] = school
     if country:
         claims["country"] = country
+    if email:
+        claims["email"] = email
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

@@ -1,7 +1,8 @@
 """Socket.IO channel names: who hears a push.
 
 - ``room:<room_id>``: the connections that joined a chat room (which the policy let in);
-- ``user:<user_id>``: every connection of one person (several tabs).
+- ``user:<user_id>``: every connection of one person (several tabs);
+- ``support``: every connection of a national support officer (escalated reports).
 """
 
 from __future__ import annotations
@@ -13,3 +14,8 @@ def room_channel(room_id: str) -> str:
 
 def user_channel(user_id: str) -> str:
     return f"user:{user_id}"
+
+
+def support_channel() -> str:
+    """Every connection of a national support officer (platform role ``support``): escalated reports."""
+    return "support"

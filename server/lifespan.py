@@ -12,11 +12,13 @@ import socketio
 import storage
 from rooms.errors import TwinspaceError
 from server import gc_tuning
+from server.actions.reports import escalated_now
 from server.realtime.fanout import Fanout
 from server.services import Opened, Services
 from server.settings import Settings
 from server.tasks import Background
 from storage.ephemeral import open_ephemeral
+from storage.notify import open_notifier
 
 log = logging.getLogger("twinspace")
 
@@ -37,7 +39,7 @@ def lifespan(settings: Settings, opened: Opened, sio: socketio.AsyncServer,
                 raise
             ephemeral = await stack.enter_async_context(open_ephemeral(settings.fanout_url))
             services = Services.build(settings, documents, objects, ephemeral.presence, ephemeral.limiter,
-                                      ephemeral.ping)
+                                      ephemeral.ping, notifier=open_notifier(settings.smtp_url, settings.mail_from))
             opened.open(services)
             stack.callback(opened.close)
             stack.push_async_callback(fanout.aclose)
@@ -46,6 +48,8 @@ def lifespan(settings: Settings, opened: Opened, sio: socketio.AsyncServer,
             if ephemeral.heartbeat is not None:
                 background.every("presence", ephemeral.heartbeat_secs, ephemeral.heartbeat)
             background.every("retention", settings.retention_sweep_secs, _retention(services), first_now=True)
+            background.every("escalation", settings.report_escalate_sweep_secs, escalation(services, fanout),
+                             first_now=True)
             stack.push_async_callback(sio.shutdown)
             log.info("documents: %s; objects: %s; fan-out: %s", _safe(settings.documents_url),
                      _safe(settings.objects_url), _safe(settings.fanout_url))
@@ -89,4 +93,14 @@ def _retention(services: Services) -> Callable[[], Any]:
         expired = await services.chat.enforce_retention()
         if expired:
             log.info("retention: %d chat messages expired", expired)
+    return sweep
+
+
+def escalation(services: Services, fanout: Fanout) -> Callable[[], Any]:
+    async def sweep() -> None:
+        """Send the reports left open too long (or serious and not sent yet) to the support officers."""
+        pushes = await escalated_now(services)
+        if pushes:
+            log.info("escalation: %d report(s) sent to the support officers", len(pushes))
+            await fanout.deliver(pushes)
     return sweep

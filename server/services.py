@@ -11,14 +11,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from rooms.audit import AuditService
 from rooms.chat import ChatRules, ChatService
 from rooms.clock import Clock, system_clock
 from rooms.errors import Unavailable
 from rooms.files import FileRules, FileService
 from rooms.forum import ForumService
 from rooms.mail import MailService
-from rooms.ports import DocumentStore, ObjectStore, Presence, RateLimiter
+from rooms.notices import ReportNotices
+from rooms.ports import DocumentStore, Notifier, ObjectStore, Presence, RateLimiter
 from rooms.projects import ProjectService
+from rooms.reports import ReportRules, ReportService
+from rooms.safeguarding import SafeguardingService
 from server.settings import Settings
 
 
@@ -37,22 +41,35 @@ class Services:
     forum: ForumService
     mail: MailService
     files: FileService
+    audit: AuditService
+    safeguarding: SafeguardingService
+    presence: Presence
+    reports: ReportService
+    notices: ReportNotices
 
     @classmethod
     def build(cls, settings: Settings, documents: DocumentStore, objects: ObjectStore, presence: Presence,
               limiter: RateLimiter, fanout_ping: Callable[[], Awaitable[None]],
-              clock: Clock = system_clock) -> Services:
+              clock: Clock = system_clock, notifier: Notifier | None = None) -> Services:
         projects = ProjectService(documents)
         files = FileService(documents, objects, projects,
                             FileRules(max_bytes=settings.file_max_bytes, quota_bytes=settings.project_quota_bytes))
         chat = ChatService(documents, projects, presence, limiter,
                            ChatRules(rate_messages=settings.chat_rate_messages,
-                                     rate_window_secs=settings.chat_rate_window_secs), files)
+                                     rate_window_secs=settings.chat_rate_window_secs), files, clock=clock)
         mail = MailService(documents, projects, limiter, settings.mail_rate_messages,
-                           settings.mail_rate_window_secs, files)
+                           settings.mail_rate_window_secs, files, clock=clock)
         return cls(settings=settings, documents=documents, objects=objects, limiter=limiter,
-                   fanout_ping=fanout_ping, clock=clock, projects=projects, chat=chat, forum=ForumService(documents, projects, files),
-                   mail=mail, files=files)
+                   fanout_ping=fanout_ping, clock=clock, projects=projects, chat=chat,
+                   forum=ForumService(documents, projects, files, clock=clock), mail=mail, files=files,
+                   audit=AuditService(documents, projects), safeguarding=SafeguardingService(documents, projects, clock),
+                   presence=presence,
+                   reports=ReportService(documents, projects, files, limiter,
+                                         ReportRules(rate=settings.report_rate,
+                                                     rate_window_secs=settings.report_rate_window_secs,
+                                                     escalate_after_secs=settings.report_escalate_after_secs),
+                                         clock),
+                   notices=ReportNotices(documents, presence, notifier, settings.public_url))
 
 
 class Opened:

@@ -187,6 +187,21 @@ OPTIONS: tuple[Option, ...] = (
            "default: browsers do not cache redirects.", "BOOL"),
     Option("retention_sweep_secs", _positive(86_400), 3_600,
            "How often chat past its project's retention period is removed, in seconds.", "SECS"),
+    Option("report_rate", _positive(1_000), limits.REPORT_RATE_DEFAULT,
+           "Reports one person may make per report rate window (then rate.limited).", "N"),
+    Option("report_rate_window_secs", _positive(86_400), limits.REPORT_RATE_WINDOW_SECS_DEFAULT,
+           "The report rate window, in seconds.", "SECS"),
+    Option("report_escalate_after_secs", _positive(30 * 86_400), limits.REPORT_ESCALATE_AFTER_SECS_DEFAULT,
+           "An open report nobody handled for this long goes to the support officers, in seconds "
+           "(a report marked serious goes at once).", "SECS"),
+    Option("report_escalate_sweep_secs", _positive(86_400), 60,
+           "How often reports left open too long are looked for, in seconds.", "SECS"),
+    Option("smtp_url", _scheme_url(("smtp", "smtps")), None,
+           "Mail server for e-mail notices to teachers who are away when a report comes in: "
+           "smtp://USER:PASSWORD@HOST:PORT (STARTTLS when offered) or smtps://... (TLS). "
+           "Default: no e-mail notices.", "URL"),
+    Option("mail_from", _text, "Twinspace <no-reply@twinspace.invalid>",
+           "The From address of e-mail notices.", "ADDRESS"),
     Option("demo", _bool, False,
            "Serve the demo portal page at /demo, which hands out tokens for the demo project's people "
            "to anyone who can reach the server. Off by default: never turn it on in production.", "BOOL"),
@@ -221,6 +236,12 @@ class Settings:
     project_quota_bytes: int
     file_redirects: bool
     retention_sweep_secs: int
+    report_rate: int
+    report_rate_window_secs: int
+    report_escalate_after_secs: int
+    report_escalate_sweep_secs: int
+    smtp_url: str | None = field(repr=False)
+    mail_from: str
     demo: bool
     log_level: str
 

@@ -4,6 +4,21 @@
 
 // ---- Payloads: what the client sends (a field with a default may be left out)
 
+/** A page of a project's audit log, newest first, optionally only one actor's, action's or target's. */
+export interface AuditListIn {
+  project_id: string;
+  /** max length 128, default `null` */
+  actor_id?: string | null;
+  /** max length 64, default `null` */
+  action?: string | null;
+  /** max length 200, default `null` */
+  target_id?: string | null;
+  /** default `null` */
+  cursor?: string | null;
+  /** min 1, max 200, default `50` */
+  limit?: number;
+}
+
 export interface ChatDeleteIn {
   room_id: string;
   message_id: string;
@@ -14,6 +29,13 @@ export interface ChatEditIn {
   message_id: string;
   /** max length 4000 */
   text: string;
+}
+
+/** Hide a chat message from the members (`hidden: false` shows it again). */
+export interface ChatHideIn {
+  room_id: string;
+  message_id: string;
+  hidden: boolean;
 }
 
 export interface ChatHistoryIn {
@@ -44,9 +66,26 @@ export interface ChatSendIn {
   attachments?: string[];
 }
 
+export interface DecisionBodyIn {
+  state: "resolved" | "dismissed";
+  /** pattern `^[a-z_]{1,32}$`, default `null` */
+  action?: string | null;
+  /** max length 1000, default `""` */
+  note?: string;
+}
+
 export interface ForumReadBodyIn {
   /** min 0 */
   seq: number;
+}
+
+export interface HideBodyIn {
+  hidden: boolean;
+}
+
+export interface MailConversationIn {
+  project_id: string;
+  conversation_id: string;
 }
 
 export interface MailListIn {
@@ -80,6 +119,13 @@ export interface MailRefIn {
   mail_id: string;
 }
 
+/** A mail to remove from every copy; `project_id` (given by the REST path) must be the mail's. */
+export interface MailRemoveIn {
+  mail_id: string;
+  /** default `null` */
+  project_id?: string | null;
+}
+
 /**
  * A new mail, or a reply (`reply_to`): a reply may leave out `to` and `subject`.
  *
@@ -101,6 +147,14 @@ export interface MailSendIn {
   reply_all?: boolean;
   /** max items 10, default `[]` */
   attachments?: string[];
+}
+
+export interface MailSupervisedIn {
+  project_id: string;
+  /** default `null` */
+  cursor?: string | null;
+  /** min 1, max 100, default `30` */
+  limit?: number;
 }
 
 /**
@@ -130,6 +184,23 @@ export interface MemberRoleIn {
 
 export interface MoveBodyIn {
   folder: "inbox" | "archived" | "sent";
+}
+
+export interface MuteBodyIn {
+  /** min 1, max 43200 */
+  minutes: number;
+  /** default `null` */
+  room_id?: string | null;
+}
+
+/** Mute a pupil for `minutes`, in one chat room or forum (`room_id`) or the whole project. */
+export interface MuteIn {
+  project_id: string;
+  user_id: string;
+  /** min 1, max 43200 */
+  minutes: number;
+  /** default `null` */
+  room_id?: string | null;
 }
 
 export type NoPayload = Record<string, never>;
@@ -180,6 +251,12 @@ export interface PostEditIn {
   body: string;
 }
 
+/** Hide a forum post from the members (`hidden: false` shows it again). */
+export interface PostHideIn {
+  post_id: string;
+  hidden: boolean;
+}
+
 export interface PostListIn {
   thread_id: string;
   /** default `null` */
@@ -225,6 +302,67 @@ export interface RejectIn {
   reason: string;
 }
 
+/** Report an item one may read: a chat message (with its `room_id`), a thread, a post, one's mail, a file. */
+export interface ReportCreateIn {
+  kind: "message" | "thread" | "post" | "mail" | "file";
+  /** min length 1, max length 128 */
+  item_id: string;
+  /** default `null` */
+  room_id?: string | null;
+  reason: "bullying" | "inappropriate" | "personal_data" | "spam" | "other";
+  /** max length 1000, default `""` */
+  note?: string;
+  /** default `false` */
+  serious?: boolean;
+}
+
+/** A moderator's decision: resolved with what was done (`action`), or dismissed with a note. */
+export interface ReportDecideIn {
+  report_id: string;
+  state: "resolved" | "dismissed";
+  /** pattern `^[a-z_]{1,32}$`, default `null` */
+  action?: string | null;
+  /** max length 1000, default `""` */
+  note?: string;
+}
+
+export interface ReportEscalatedIn {
+  /** default `null` */
+  cursor?: string | null;
+  /** min 1, max 100, default `30` */
+  limit?: number;
+}
+
+export interface ReportListIn {
+  project_id: string;
+  /** default `null` */
+  state?: "open" | "resolved" | "dismissed" | null;
+  /** default `null` */
+  cursor?: string | null;
+  /** min 1, max 100, default `30` */
+  limit?: number;
+}
+
+export interface ReportMineIn {
+  /** default `null` */
+  cursor?: string | null;
+  /** min 1, max 100, default `30` */
+  limit?: number;
+}
+
+export interface ReportRefIn {
+  report_id: string;
+}
+
+/** A room's rules; a field left out (or null) stays as it is. Slow mode applies to chat rooms. */
+export interface RoomConfigureIn {
+  room_id: string;
+  /** default `null` */
+  read_only?: boolean | null;
+  /** min 0, max 3600, default `null` */
+  slow_mode_secs?: number | null;
+}
+
 export interface RoomJoinIn {
   room_id: string;
   /** min 0, default `null` */
@@ -233,6 +371,45 @@ export interface RoomJoinIn {
 
 export interface RoomRefIn {
   room_id: string;
+}
+
+export interface RulesBodyIn {
+  /** default `null` */
+  read_only?: boolean | null;
+  /** min 0, max 3600, default `null` */
+  slow_mode_secs?: number | null;
+}
+
+export interface SafeguardBodyIn {
+  /** default `null` */
+  chat_hours?: ChatHours | null;
+  /** default `null` */
+  word_filter?: "off" | "block" | "flag" | null;
+  /** max items 500, default `null` */
+  custom_words?: string[] | null;
+  /** default `null` */
+  mail_policy?: "teachers_only" | "supervised" | null;
+}
+
+/**
+ * A partial change of the safeguarding settings: only the fields given change.
+ *
+ * `chat_hours: null` turns chat hours off (pupils may write at any time).
+ */
+export interface SafeguardIn {
+  project_id: string;
+  /** default `null` */
+  chat_hours?: ChatHours | null;
+  /** default `null` */
+  word_filter?: "off" | "block" | "flag" | null;
+  /** max items 500, default `null` */
+  custom_words?: string[] | null;
+  /** default `null` */
+  mail_policy?: "teachers_only" | "supervised" | null;
+}
+
+export interface SafeguardingRef {
+  project_id: string;
 }
 
 export interface SpaceIn {
@@ -316,6 +493,14 @@ export interface ThreadRefIn {
   thread_id: string;
 }
 
+/** End a pupil's mute in one room (`room_id`), or their project-wide mute (no `room_id`). */
+export interface UnmuteIn {
+  project_id: string;
+  user_id: string;
+  /** default `null` */
+  room_id?: string | null;
+}
+
 // ---- Data: what acks, pushes and REST answers carry (every field is present)
 
 /** What a file is attached to; it decides who may read the file. */
@@ -323,6 +508,32 @@ export interface Attachment {
   kind: "message" | "thread" | "post" | "mail";
   id: string;
   space_id: string | null;
+}
+
+/**
+ * One recorded action. `before` and `after` hold the changed fields where that applies.
+ *
+ * It points to its target by kind and id only, so it survives the target's deletion;
+ * it never copies message text (a report keeps its own snapshot).
+ */
+export interface AuditEntry {
+  id: string;
+  project_id: string | null;
+  actor_id: string;
+  actor_name: string;
+  actor_role: string;
+  action: string;
+  target_kind: string;
+  target_id: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  note: string;
+  at: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  next_cursor: string | null;
 }
 
 /**
@@ -369,7 +580,10 @@ export interface History {
   has_more: boolean;
 }
 
-/** What was sent. Never changes; each person's state is in their {@link MailCopy}. */
+/**
+ * What was sent. Never changes but for a moderator's removal; each person's state is in their
+ * {@link MailCopy}.
+ */
 export interface Mail {
   id: string;
   project_id: string;
@@ -384,6 +598,12 @@ export interface Mail {
   created_at: string;
   supervised: boolean;
   removed_by: string | null;
+  removed_at: string | null;
+}
+
+/** The supervised mails of one conversation, oldest first. */
+export interface MailConversation {
+  mails: Mail[];
 }
 
 /** One person's copy: the sender's in `sent`, each recipient's in `inbox` at first. */
@@ -402,6 +622,12 @@ export interface MailDeleted {
 export interface MailPage {
   copies: MailCopy[];
   next_cursor: string | null;
+}
+
+/** Pushed to every copy's owner when a moderator removed the mail: show it as removed. */
+export interface MailRemoved {
+  mail_id: string;
+  project_id: string;
 }
 
 export interface MailUnread {
@@ -462,6 +688,30 @@ export interface Mute {
   room_id: string | null;
   until: string;
   by: string;
+}
+
+/** A member's mutes in force. */
+export interface MuteState {
+  project_id: string;
+  user_id: string;
+  mutes: Mute[];
+}
+
+/** A report as its reporter sees it: received, then handled; never who handled it nor their note. */
+export interface MyReport {
+  id: string;
+  project_id: string;
+  item_kind: "message" | "thread" | "post" | "mail" | "file";
+  item_id: string;
+  reason: "bullying" | "inappropriate" | "personal_data" | "spam" | "other";
+  state: "open" | "resolved" | "dismissed";
+  created_at: string;
+  handled_at: string | null;
+}
+
+export interface MyReportPage {
+  reports: MyReport[];
+  next_cursor: string | null;
 }
 
 /** A reply in a thread. A deleted post stays as a tombstone: same seq, no text. */
@@ -533,6 +783,46 @@ export interface ProjectWithRole {
   role: "admin" | "teacher" | "pupil" | "visitor" | "support";
 }
 
+export interface ReportPage {
+  reports: ReportView[];
+  next_cursor: string | null;
+}
+
+/**
+ * A report as a moderator sees it (the project's staff, or a support officer once escalated).
+ *
+ * `reporter_id` and `reporter_name` are None when the viewer is the reported person
+ * (a reported teacher): who reported is never shown to them.
+ */
+export interface ReportView {
+  id: string;
+  project_id: string;
+  item: Snapshot;
+  context: Snapshot[];
+  reason: "bullying" | "inappropriate" | "personal_data" | "spam" | "other";
+  note: string;
+  serious: boolean;
+  automatic: boolean;
+  reporter_id: string | null;
+  reporter_name: string | null;
+  reported_id: string;
+  state: "open" | "resolved" | "dismissed";
+  resolution: Resolution | null;
+  escalated_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** How a moderator handled a report. */
+export interface Resolution {
+  state: "resolved" | "dismissed";
+  action: string | null;
+  note: string;
+  by: string;
+  by_name: string;
+  at: string;
+}
+
 export interface RoomJoined {
   room: Space;
   online: PresenceEntry[];
@@ -541,6 +831,7 @@ export interface RoomJoined {
   last_seq: number;
   messages: Message[];
   has_more: boolean;
+  write_state: WriteState;
 }
 
 export interface RoomLeft {
@@ -555,6 +846,21 @@ export interface Safeguarding {
   mail_policy: "teachers_only" | "supervised";
 }
 
+/** A reported item (or one around it) as it was when reported; kept whatever happens to it later. */
+export interface Snapshot {
+  kind: "message" | "thread" | "post" | "mail" | "file";
+  id: string;
+  space_id: string | null;
+  thread_id: string | null;
+  seq: number | null;
+  author_id: string;
+  author_name: string;
+  title: string | null;
+  text: string | null;
+  attachments: FileRef[];
+  created_at: string;
+}
+
 /** A chat room or a forum inside a project. */
 export interface Space {
   id: string;
@@ -567,6 +873,12 @@ export interface Space {
   created_at: string;
   read_only: boolean;
   slow_mode_secs: number;
+}
+
+/** The supervision view: a project's supervised mails, newest first. */
+export interface SupervisedMailPage {
+  mails: Mail[];
+  next_cursor: string | null;
 }
 
 /** A forum thread. Its opening text is `body`; replies are posts numbered from 1. */
@@ -627,6 +939,24 @@ export interface User {
   email: string | null;
 }
 
+/**
+ * What a member may do in a room now, for the screen: "muted until", "announcements only",
+ * "slow mode", "closed until".
+ *
+ * `reason` is the error code a send would get now (`chat.muted`, `chat.read_only`,
+ * `chat.closed_hours`, `permission.denied`, ...), null when they may write. Slow mode does
+ * not stop writing: it spaces a pupil's messages by `slow_mode_secs` (0 for staff, who
+ * are never slowed).
+ */
+export interface WriteState {
+  can_write: boolean;
+  reason: string | null;
+  until: string | null;
+  opens_at: string | null;
+  slow_mode_secs: number;
+  read_only: boolean;
+}
+
 // ---- Events
 
 /** Every request the client may send: its payload and the data of a successful ack. */
@@ -662,6 +992,23 @@ export interface Requests {
   "mail:move": { payload: MailMoveIn; ack: MailCopy };
   "mail:delete": { payload: MailRefIn; ack: MailDeleted };
   "mail:unread_count": { payload: NoPayloadIn; ack: MailUnread };
+  "mail:supervised": { payload: MailSupervisedIn; ack: SupervisedMailPage };
+  "mail:conversation": { payload: MailConversationIn; ack: MailConversation };
+  "mail:remove": { payload: MailRemoveIn; ack: Mail };
+  "moderation:mute": { payload: MuteIn; ack: MuteState };
+  "moderation:unmute": { payload: UnmuteIn; ack: MuteState };
+  "room:configure": { payload: RoomConfigureIn; ack: Space };
+  "project:safeguarding": { payload: SafeguardingRef; ack: Safeguarding };
+  "project:safeguard": { payload: SafeguardIn; ack: Safeguarding };
+  "chat:hide": { payload: ChatHideIn; ack: Message };
+  "forum:post_hide": { payload: PostHideIn; ack: Post };
+  "report:create": { payload: ReportCreateIn; ack: MyReport };
+  "report:mine": { payload: ReportMineIn; ack: MyReportPage };
+  "report:list": { payload: ReportListIn; ack: ReportPage };
+  "report:escalated": { payload: ReportEscalatedIn; ack: ReportPage };
+  "report:get": { payload: ReportRefIn; ack: ReportView };
+  "report:decide": { payload: ReportDecideIn; ack: ReportView };
+  "audit:list": { payload: AuditListIn; ack: AuditPage };
 }
 
 /** Every push the server sends, with its data. */
@@ -679,6 +1026,16 @@ export interface Pushes {
   "forum:post_deleted": Post;
   "mail:received": MailCopy;
   "mail:unread": MailUnread;
+  "mail:removed": MailRemoved;
+  "moderation:muted": MuteState;
+  "room:updated": Space;
+  "project:safeguarding": Safeguarding;
+  "chat:message_hidden": Message;
+  "forum:post_hidden": Post;
+  "report:created": ReportView;
+  "report:updated": ReportView;
+  "report:handled": MyReport;
+  "report:escalated": ReportView;
 }
 
 // ---- Errors and limits
@@ -802,6 +1159,8 @@ export const Limits = {
   MAIL_RATE_WINDOW_SECS_DEFAULT: 60,
   MAIL_PAGE_MAX: 100,
   MAIL_PAGE_DEFAULT: 30,
+  /** mails of one conversation in the supervision view: a long exchange fits */
+  MAIL_CONVERSATION_MAX: 500,
   /** a short class video; longer ones belong on a video platform */
   FILE_MAX_BYTES_DEFAULT: 104_857_600,
   /** a school year of photos, slides and a few videos */

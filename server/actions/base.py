@@ -19,7 +19,15 @@ A push names its recipients explicitly:
 - :class:`Evicted`: connections that must stop hearing a room at once (a
   member removed from the project);
 - :class:`Later`: pushes whose data is read only after the answer has left
-  (a recipient's unread count), so the answer does not wait for them.
+  (a recipient's unread count), so the answer does not wait for them;
+- :class:`ToSupport`: every connection of the national support officers
+  (escalated reports);
+- :class:`Notify`: an e-mail notice (``rooms/notices.py``), sent after the answer
+  on a task of its own so that a slow mail server delays no push.
+
+Every action runs with the word filter's flags collected (:func:`action`):
+a pupil's text that matched in a project whose filter flags is stored, then
+reported automatically, and the report's pushes follow the action's own.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
+from rooms import wordfilter
 from rooms.chat_models import PresenceEntry
 from rooms.errors import InvalidRequest
 from rooms.models import User
@@ -108,7 +117,18 @@ class Later:
     make: Callable[[], Awaitable[Sequence[Push]]]
 
 
-Push = ToRoom | ToUsers | PresenceChanged | Evicted | Later
+@dataclass(frozen=True)
+class ToSupport:
+    event: str
+    data: Any
+
+
+@dataclass(frozen=True)
+class Notify:
+    send: Callable[[], Awaitable[Any]]
+
+
+Push = ToRoom | ToUsers | PresenceChanged | Evicted | Later | ToSupport | Notify
 
 
 @dataclass(frozen=True)
@@ -138,5 +158,18 @@ class Action:
 def action(payload: type[BaseModel] | None, result: Any) -> Callable[[Run], Action]:
     """Declare an action: ``@action(ChatSendIn, Message)`` over ``async def send(ctx, data) -> Outcome``."""
     def wrap(run: Run) -> Action:
-        return Action(payload, result, run)
+        return Action(payload, result, _filing_flags(run))
     return wrap
+
+
+def _filing_flags(run: Run) -> Run:
+    """``run``, then an automatic report for each word-filter flag its domain call raised (none: as is)."""
+    async def run_and_file(ctx: Context, data: Any) -> Outcome[Any]:
+        with wordfilter.collecting() as flags:
+            outcome = await run(ctx, data)
+        if not flags:
+            return outcome
+        from server.actions.reports import flagged  # it builds on this module
+
+        return await flagged(ctx, flags, outcome)
+    return run_and_file

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rooms.chat import redacted
 from rooms.chat_models import (
     ChatDeleteIn,
     ChatEditIn,
@@ -72,13 +73,13 @@ async def chat_history(ctx: Context, data: ChatHistoryIn) -> Outcome[Any]:
 @action(ChatEditIn, Message)
 async def chat_edit(ctx: Context, data: ChatEditIn) -> Outcome[Any]:
     message = await ctx.services.chat.edit(ctx.user, data.room_id, data.message_id, data.text)
-    return answer(message, ToRoom("chat:message_edited", message, message.room_id))
+    return answer(message, ToRoom("chat:message_edited", redacted(message), message.room_id))  # hidden stays hidden
 
 
 @action(ChatDeleteIn, Message)
 async def chat_delete(ctx: Context, data: ChatDeleteIn) -> Outcome[Any]:
     message = await ctx.services.chat.delete(ctx.user, data.room_id, data.message_id)
-    return answer(message, ToRoom("chat:message_deleted", message, message.room_id))
+    return answer(message, ToRoom("chat:message_deleted", redacted(message), message.room_id))
 
 
 @action(RoomRefIn, TypingAck)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rooms.forum import redacted
 from rooms.forum_models import (
     Post,
     PostCreateIn,
@@ -83,13 +84,13 @@ async def post_list(ctx: Context, data: PostListIn) -> Outcome[Any]:
 @action(PostEditIn, Post)
 async def post_edit(ctx: Context, data: PostEditIn) -> Outcome[Any]:
     post, space = await ctx.services.forum.edit_post(ctx.user, data.post_id, data.body)
-    return answer(post, _to_readers(ctx, "forum:post_edited", post, space))
+    return answer(post, _to_readers(ctx, "forum:post_edited", redacted(post), space))  # hidden stays hidden
 
 
 @action(PostRefIn, Post)
 async def post_delete(ctx: Context, data: PostRefIn) -> Outcome[Any]:
     post, space = await ctx.services.forum.delete_post(ctx.user, data.post_id)
-    return answer(post, _to_readers(ctx, "forum:post_deleted", post, space))
+    return answer(post, _to_readers(ctx, "forum:post_deleted", redacted(post), space))
 
 
 ACTIONS = {

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from rooms.mail_models import (
+    Mail,
+    MailConversation,
+    MailConversationIn,
     MailCopy,
     MailDeleted,
     MailListIn,
@@ -13,9 +16,13 @@ from rooms.mail_models import (
     MailPage,
     MailReadIn,
     MailRefIn,
+    MailRemoved,
+    MailRemoveIn,
     MailSendIn,
+    MailSupervisedIn,
     MailUnread,
     NoPayloadIn,
+    SupervisedMailPage,
 )
 from server.actions.base import Context, Later, Outcome, Push, ToUsers, action, answer
 
@@ -72,6 +79,24 @@ async def unread_count(ctx: Context, _: NoPayloadIn) -> Outcome[Any]:
     return answer(await ctx.services.mail.unread(ctx.user.id))
 
 
+@action(MailSupervisedIn, SupervisedMailPage)
+async def supervised(ctx: Context, data: MailSupervisedIn) -> Outcome[Any]:
+    return answer(await ctx.services.mail.supervised(ctx.user, data))
+
+
+@action(MailConversationIn, MailConversation)
+async def conversation(ctx: Context, data: MailConversationIn) -> Outcome[Any]:
+    return answer(await ctx.services.mail.conversation(ctx.user, data))
+
+
+@action(MailRemoveIn, Mail)
+async def remove(ctx: Context, data: MailRemoveIn) -> Outcome[Any]:
+    mail, owners = await ctx.services.mail.remove(ctx.user, data)
+    # Everyone who holds a copy shows it as removed, on every instance (nobody else learns of it).
+    pushes = (ToUsers("mail:removed", MailRemoved(mail_id=mail.id, project_id=mail.project_id), owners),)
+    return answer(mail, *(pushes if owners else ()))
+
+
 ACTIONS = {
     "mail:send": send,
     "mail:list": list_folder,
@@ -80,4 +105,7 @@ ACTIONS = {
     "mail:move": move,
     "mail:delete": delete,
     "mail:unread_count": unread_count,
+    "mail:supervised": supervised,
+    "mail:conversation": conversation,
+    "mail:remove": remove,
 }

@@ -20,6 +20,7 @@ class MoveBodyIn(Model):
 
 
 M = "/mail"
+PM = "/projects/{project_id}/mail"
 ENDPOINTS = [
     Endpoint("GET", M, a.list_folder, "A folder of the caller's mail, newest first",
              query=(("folder", "inbox (default), sent or archived"), ("project_id", "only this project's mail"),
@@ -33,4 +34,13 @@ ENDPOINTS = [
     Endpoint("POST", M + "/{mail_id}/move", a.move, "Archive one's copy, or put it back", body=MoveBodyIn,
              tag="mail"),
     Endpoint("DELETE", M + "/{mail_id}", a.delete, "Delete one's own copy; the others keep theirs", tag="mail"),
+    Endpoint("GET", PM + "/supervised", a.supervised,
+             "Supervision: every mail a pupil of the project sent or received, newest first (teachers)",
+             query=(("cursor", "next_cursor of the previous page"), ("limit", f"1 to {limits.MAIL_PAGE_MAX}")),
+             tag="mail"),
+    Endpoint("GET", PM + "/conversations/{conversation_id}", a.conversation,
+             "Supervision: the supervised mails of one conversation, oldest first (teachers)", tag="mail"),
+    Endpoint("DELETE", PM + "/{mail_id}", a.remove,
+             "Remove a mail from every copy: it stays listed as removed, without its text or files (teachers)",
+             tag="mail"),
 ]

@@ -19,7 +19,7 @@ import socketio
 from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
 from rooms.models import User
 from server import wire
-from server.actions import chat, forum, mail, projects
+from server.actions import audit, chat, forum, mail, moderation, projects, reports
 from server.actions.base import Action, Connection, Context
 from server.auth import TokenVerifier
 from server.channels import user_channel
@@ -33,6 +33,9 @@ EVENTS: dict[str, Action] = {
     **chat.ACTIONS,
     **forum.ACTIONS,
     **mail.ACTIONS,
+    **moderation.ACTIONS,
+    **reports.ACTIONS,
+    **audit.ACTIONS,
 }
 
 
@@ -56,6 +59,8 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
             raise socketio.exceptions.ConnectionRefusedError(body["message"], body) from None
         await sio.save_session(sid, {"user": user})
         await fanout.subscribe(sid, user_channel(user.id))
+        if opened.is_open:
+            await reports.connected(Context(user, opened.get(), Connection(sid, fanout)))
         log.info("connected sid=%s user=%s role=%s", sid, user.id, user.role)
 
     async def disconnect(sid: str, reason: Any = None) -> None:
@@ -63,6 +68,7 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
         if user is not None and opened.is_open:
             try:
                 ctx = Context(user, opened.get(), Connection(sid, fanout))
+                await reports.disconnected(ctx)
                 await fanout.deliver(await chat.disconnected(ctx))
             except Exception as exc:  # noqa: BLE001 - a disconnect has nobody to answer
                 wire.unexpected(exc, "disconnect")

@@ -20,9 +20,13 @@ from pydantic import BaseModel
 
 from rooms.chat_models import Message, PresenceEntry, PresenceUpdate, TypingPush, Unread
 from rooms.forum_models import Post, Thread
-from rooms.mail_models import MailCopy, MailUnread
-from server.actions.base import Evicted, Later, PresenceChanged, Push, ToRoom, ToUsers
-from server.channels import room_channel, user_channel
+from rooms.mail_models import MailCopy, MailRemoved, MailUnread
+from rooms.models import Space
+from rooms.report_models import MyReport, ReportView
+from rooms.restriction_models import MuteState
+from rooms.safeguarding_models import Safeguarding
+from server.actions.base import Evicted, Later, Notify, PresenceChanged, Push, ToRoom, ToSupport, ToUsers
+from server.channels import room_channel, support_channel, user_channel
 from server.wire import jsonable
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,16 @@ PUSHES: dict[str, type[BaseModel]] = {
     "forum:post_deleted": Post,
     "mail:received": MailCopy,
     "mail:unread": MailUnread,
+    "mail:removed": MailRemoved,
+    "moderation:muted": MuteState,
+    "room:updated": Space,
+    "project:safeguarding": Safeguarding,
+    "chat:message_hidden": Message,
+    "forum:post_hidden": Post,
+    "report:created": ReportView,
+    "report:updated": ReportView,
+    "report:handled": MyReport,
+    "report:escalated": ReportView,
 }
 
 PRESENCE_BATCH_SECS = 0.2  # a class joining at once: one push per room, not one per pupil
@@ -98,12 +112,23 @@ class Fanout:
                 await self.unsubscribe(sid, room_channel(push.room_id))
         elif isinstance(push, Later):
             await self.deliver(await push.make())
+        elif isinstance(push, ToSupport):
+            await self._emit(push.event, push.data, support_channel())
+        elif isinstance(push, Notify):  # on a task of its own: a slow mail server delays no push
+            self._own(asyncio.create_task(self._notify(push), name="notify"))
         else:  # pragma: no cover - the union is closed
             raise TypeError(f"not a push: {push!r}")
 
     async def _emit(self, event: str, data: Any, channel: str | list[str], skip_sid: str | None = None) -> None:
         assert event in PUSHES, event
         await self._sio.emit(event, jsonable(data), room=channel, skip_sid=skip_sid)
+
+    @staticmethod
+    async def _notify(push: Notify) -> None:
+        try:
+            await push.send()
+        except Exception as exc:  # noqa: BLE001 - a notice that fails is logged; nothing else depends on it
+            log.warning("notice not sent: %s", exc, exc_info=exc)
 
     def _own(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from storage.documents.mongo_audit import AuditCollections
 from storage.documents.mongo_chat import ChatCollections
+from storage.documents.mongo_contacts import ContactCollections
 from storage.documents.mongo_files import FileCollections
 from storage.documents.mongo_forum import ForumCollections
 from storage.documents.mongo_mail import MailCollections
 from storage.documents.mongo_projects import ProjectCollections
+from storage.documents.mongo_reports import ReportCollections
 
 
-class MongoDocumentStore(ProjectCollections, ChatCollections, ForumCollections, MailCollections, FileCollections, AuditCollections):
+class MongoDocumentStore(ProjectCollections, ChatCollections, ForumCollections, MailCollections, FileCollections,
+                         ReportCollections, AuditCollections, ContactCollections):
     """:class:`rooms.ports.DocumentStore` on MongoDB."""

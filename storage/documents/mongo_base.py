@@ -47,10 +47,12 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "files": [([("project_id", ASCENDING)], False)],
     "audit_log": [([("project_id", ASCENDING), ("order", DESCENDING)], False)],
     "reports": [([("project_id", ASCENDING), ("state", ASCENDING), ("order", DESCENDING)], False),
-                ([("reporter_id", ASCENDING), ("item_key", ASCENDING)], False),
+                ([("reporter_id", ASCENDING), ("item_key", ASCENDING)], True),  # one report per person per item
                 ([("reporter_id", ASCENDING), ("order", DESCENDING)], False),
-                ([("state", ASCENDING), ("escalated", ASCENDING), ("created_at", ASCENDING)], False)],
-    "mails": [([("project_id", ASCENDING), ("supervised", ASCENDING)], False)],
+                ([("state", ASCENDING), ("escalated", ASCENDING), ("created_at", ASCENDING)], False),
+                ([("escalated", ASCENDING), ("order", DESCENDING)], False)],
+    "mails": [([("project_id", ASCENDING), ("supervised", ASCENDING), ("order", DESCENDING)], False),
+              ([("conversation_id", ASCENDING), ("order", ASCENDING)], False)],
 }
 
 

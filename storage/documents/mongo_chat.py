@@ -28,11 +28,13 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message
 from rooms.errors import NotAttachable
 from rooms.file_models import Attachment
 from rooms.models import Project
-from storage.documents.mongo_base import MongoBase, doc_set, dump, load, translated
+from storage.documents.mongo_audit import AuditCollections
+from storage.documents.mongo_base import doc_set, dump, load, translated
 from storage.documents.mongo_files import claim, insert_item, release
 
 EXPIRE_BATCH = 500  # messages per retention step
@@ -47,7 +49,7 @@ def _send_key(message: Message) -> str:
     return json.dumps([message.room_id, message.author_id, message.client_id])
 
 
-class ChatCollections(MongoBase):
+class ChatCollections(AuditCollections):  # the audit entries of its writes follow them
     def _record(self, message: Message) -> dict[str, Any]:
         return {"_id": message.id, "room_id": message.room_id, "seq": message.seq, "project_id": message.project_id,
                 "author_id": message.author_id, "client_id": message.client_id, "created_at": message.created_at,
@@ -135,21 +137,32 @@ class ChatCollections(MongoBase):
         records = await self._c("messages").find(query).sort([("seq", DESCENDING)]).limit(limit).to_list(None)
         return [load(Message, r) for r in reversed(records)]
 
-    async def _update(self, room_id: str, message_id: str, changes: dict[str, Any]) -> Message | None:
+    async def _update(self, room_id: str, message_id: str, changes: dict[str, Any],
+                      audit: AuditEntry | None = None) -> Message | None:
         top = {"deleted": changes["deleted"]} if "deleted" in changes else {}
         record = await self._c("messages").find_one_and_update(
             {"_id": message_id, "room_id": room_id, "deleted": False}, {"$set": {**top, **doc_set(changes)}},
             return_document=ReturnDocument.AFTER)
-        return load(Message, record) if record else None
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Message, record)
 
     @translated
     async def edit_message(self, room_id: str, message_id: str, text: str, at: str) -> Message | None:
         return await self._update(room_id, message_id, {"text": text, "edited_at": at})
 
     @translated
-    async def delete_message(self, room_id: str, message_id: str, by: str, at: str) -> Message | None:
+    async def delete_message(self, room_id: str, message_id: str, by: str, at: str, *,
+                             audit: AuditEntry | None = None) -> Message | None:
         return await self._update(room_id, message_id, {"text": None, "deleted": True, "deleted_by": by,
-                                                        "edited_at": at})
+                                                        "edited_at": at}, audit)
+
+    @translated
+    async def hide_message(self, room_id: str, message_id: str, hidden: bool, by: str, at: str, *,
+                           audit: AuditEntry | None = None) -> Message | None:
+        return await self._update(room_id, message_id, {"hidden": hidden, "hidden_by": by if hidden else None},
+                                  audit)
 
     @translated
     async def last_seq(self, room_id: str) -> int:
@@ -171,12 +184,16 @@ class ChatCollections(MongoBase):
         return await self._advance_read(room_id, user_id, seq)
 
     @translated
-    async def set_chat_retention(self, project_id: str, days: int | None, at: str) -> Project | None:
+    async def set_chat_retention(self, project_id: str, days: int | None, at: str,
+                                 audit: AuditEntry | None = None) -> Project | None:
         record = await self._c("projects").find_one_and_update(
             {"_id": project_id},
             {"$set": {"chat_retention_days": days, **doc_set({"chat_retention_days": days, "updated_at": at})}},
             return_document=ReturnDocument.AFTER)
-        return load(Project, record) if record else None
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Project, record)
 
     @translated
     async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:

@@ -29,9 +29,11 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from rooms.audit_models import AuditEntry
 from rooms.errors import Conflict, NotAttachable
 from rooms.file_models import Attachment, FileRecord, FileRef
-from storage.documents.mongo_base import MongoBase, doc_set, dump, load, translated
+from storage.documents.mongo_audit import AuditCollections
+from storage.documents.mongo_base import doc_set, dump, load, translated
 
 
 async def claim(files: Any, refs: list[FileRef], owner_id: str, attachment: Attachment,
@@ -92,7 +94,7 @@ async def insert_item(items: Any, record: dict[str, Any]) -> None:
             raise
 
 
-class FileCollections(MongoBase):
+class FileCollections(AuditCollections):
     @translated
     async def add_file(self, record: FileRecord) -> None:
         try:
@@ -108,9 +110,12 @@ class FileCollections(MongoBase):
         return load(FileRecord, record) if record else None
 
     @translated
-    async def delete_file(self, file_id: str) -> bool:
+    async def delete_file(self, file_id: str, *, audit: AuditEntry | None = None) -> bool:
         result = await self._c("files").delete_one({"_id": file_id})
-        return bool(result.deleted_count)
+        if not result.deleted_count:
+            return False
+        await self._insert_audit(audit)
+        return True
 
     @translated
     async def project_usage(self, project_id: str) -> int:

@@ -15,15 +15,17 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
+from rooms.audit_models import AuditEntry
 from rooms.file_models import Attachment
 from rooms.forum_models import Post, Thread
-from storage.documents.mongo_base import MongoBase, doc_set, dump, load, translated
+from storage.documents.mongo_audit import AuditCollections
+from storage.documents.mongo_base import doc_set, dump, load, translated
 from storage.documents.mongo_files import claiming, insert_item, release
 
 _MIRRORED = ("pinned", "deleted", "locked")  # thread fields also kept top-level for the listing
 
 
-class ForumCollections(MongoBase):
+class ForumCollections(AuditCollections):
     @translated
     async def create_thread(self, thread: Thread) -> Thread:
         where = Attachment(kind="thread", id=thread.id, space_id=thread.forum_id)
@@ -50,12 +52,16 @@ class ForumCollections(MongoBase):
         return [(load(Thread, r), int(r["activity"])) for r in records]
 
     @translated
-    async def update_thread(self, thread_id: str, changes: dict[str, Any]) -> Thread | None:
+    async def update_thread(self, thread_id: str, changes: dict[str, Any], *,
+                            audit: AuditEntry | None = None) -> Thread | None:
         top = {k: int(v) for k, v in changes.items() if k in _MIRRORED}
         record = await self._c("threads").find_one_and_update(
             {"_id": thread_id, "deleted": 0}, {"$set": {**top, **doc_set(changes)}},
             return_document=ReturnDocument.AFTER)
-        return load(Thread, record) if record else None
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Thread, record)
 
     @translated
     async def add_post(self, post: Post) -> Post | None:
@@ -90,12 +96,16 @@ class ForumCollections(MongoBase):
         return [load(Post, r) for r in records]
 
     @translated
-    async def update_post(self, post_id: str, changes: dict[str, Any]) -> Post | None:
+    async def update_post(self, post_id: str, changes: dict[str, Any], *,
+                          audit: AuditEntry | None = None) -> Post | None:
         top = {"deleted": changes["deleted"]} if "deleted" in changes else {}
         record = await self._c("posts").find_one_and_update(
             {"_id": post_id, "deleted": False}, {"$set": {**top, **doc_set(changes)}},
             return_document=ReturnDocument.AFTER)
-        return load(Post, record) if record else None
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Post, record)
 
     @translated
     async def thread_markers(self, thread_ids: list[str], user_id: str) -> dict[str, int]:

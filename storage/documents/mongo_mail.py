@@ -7,28 +7,35 @@ in the reverse order (copies, claims, mail), so that neither a copy nor a
 file ever points at a missing mail; a mail whose copies were not all
 written (the process died between the two) is simply not in anyone's
 folder.
+
+A mail document carries ``supervised`` and an ``order`` (a counter) for the supervision view.
+A moderator's removal rewrites the one mail document, so every copy shows it removed at once.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pymongo import DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import PyMongoError
 
+from rooms.audit_models import AuditEntry
 from rooms.file_models import Attachment
 from rooms.mail_models import Mail, MailCopy
-from storage.documents.mongo_base import MongoBase, dump, load, translated
+from storage.documents.mongo_audit import AuditCollections
+from storage.documents.mongo_base import doc_set, dump, load, translated
 from storage.documents.mongo_files import claiming, insert_item, release
 
 
-class MailCollections(MongoBase):
+class MailCollections(AuditCollections):  # the audit entries of its writes follow them
     @translated
     async def store_mail(self, mail: Mail, copies: list[MailCopy]) -> None:
         files = self._c("files")
         async with claiming(files, mail.attachments, mail.sender.user_id, Attachment(kind="mail", id=mail.id)):
             await insert_item(self._c("mails"), {"_id": mail.id, "project_id": mail.project_id,
-                                                 "conversation_id": mail.conversation_id, "doc": dump(mail)})
+                                                 "conversation_id": mail.conversation_id,
+                                                 "supervised": mail.supervised, "order": await self._next("mails"),
+                                                 "doc": dump(mail)})
         try:
             records = []
             for copy in copies:
@@ -83,3 +90,41 @@ class MailCollections(MongoBase):
     async def unread_mail(self, owner_id: str) -> int:
         return int(await self._c("mail_copies").count_documents({"owner_id": owner_id, "folder": "inbox",
                                                                  "read": False}))
+
+    @translated
+    async def get_mail(self, mail_id: str) -> Mail | None:
+        record = await self._c("mails").find_one({"_id": mail_id})
+        return load(Mail, record) if record else None
+
+    @translated
+    async def list_supervised_mail(self, project_id: str, before: int | None,
+                                   limit: int) -> list[tuple[Mail, int]]:
+        query: dict[str, Any] = {"project_id": project_id, "supervised": True}
+        if before is not None:
+            query["order"] = {"$lt": before}
+        records = await self._c("mails").find(query).sort([("order", DESCENDING)]).limit(limit).to_list(None)
+        return [(load(Mail, r), int(r["order"])) for r in records]
+
+    @translated
+    async def conversation_mails(self, project_id: str, conversation_id: str, limit: int) -> list[Mail]:
+        records = await (self._c("mails").find({"conversation_id": conversation_id, "project_id": project_id,
+                                                 "supervised": True})
+                         .sort([("order", ASCENDING)]).limit(limit).to_list(None))
+        return [load(Mail, r) for r in records]
+
+    @translated
+    async def remove_mail(self, mail_id: str, by: str, at: str, audit: AuditEntry | None = None) -> Mail | None:
+        record = await self._c("mails").find_one({"_id": mail_id, "doc.removed_by": None})
+        if record is None:
+            return None
+        left = load(Mail, record).removed(by, at)
+        changes = {k: getattr(left, k) for k in ("subject", "body", "body_html", "attachments", "removed_by",
+                                                 "removed_at")}
+        # Only the call that found it not removed yet writes (and records) the removal.
+        record = await self._c("mails").find_one_and_update(
+            {"_id": mail_id, "doc.removed_by": None}, {"$set": doc_set(changes)},
+            return_document=ReturnDocument.AFTER)
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Mail, record)

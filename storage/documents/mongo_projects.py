@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from rooms.audit_models import AuditEntry
 from rooms.errors import Conflict
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
-from storage.documents.mongo_base import MongoBase, doc_set, dump, load, translated
+from rooms.safeguarding_models import Mute, Safeguarding
+from storage.documents.mongo_audit import AuditCollections
+from storage.documents.mongo_base import doc_set, dump, load, translated
 
 
-class ProjectCollections(MongoBase):
+class ProjectCollections(AuditCollections):  # the audit entries of its writes follow them
     @translated
-    async def create_project(self, project: Project, founders: list[Member]) -> bool:
+    async def create_project(self, project: Project, founders: list[Member], audit: AuditEntry | None = None) -> bool:
         # Project first: its unique _id makes a second registration with the same id fail here,
         # before any member is written.
         try:
@@ -23,6 +28,7 @@ class ProjectCollections(MongoBase):
             return False
         for member in founders:
             await self._insert_member(member)
+        await self._insert_audit(audit)
         return True
 
     @translated
@@ -32,7 +38,8 @@ class ProjectCollections(MongoBase):
 
     @translated
     async def transition_project(self, project_id: str, from_status: ProjectStatus, to_status: ProjectStatus,
-                                 reason: str | None, at: str, spaces: list[Space]) -> Project | None:
+                                 reason: str | None, at: str, spaces: list[Space],
+                                 audit: AuditEntry | None = None) -> Project | None:
         record = await self._c("projects").find_one_and_update(
             {"_id": project_id, "status": from_status},
             {"$set": {"status": to_status, **doc_set({"status": to_status, "status_reason": reason,
@@ -42,6 +49,7 @@ class ProjectCollections(MongoBase):
             return None
         for space in spaces:  # only the call that moved the status gets here: no duplicates
             await self._insert_space(space)
+        await self._insert_audit(audit)
         return load(Project, record)
 
     @translated
@@ -65,11 +73,12 @@ class ProjectCollections(MongoBase):
             "user_id": member.user_id, "role": member.role, "order": order, "doc": dump(member)})
 
     @translated
-    async def add_member(self, member: Member) -> bool:
+    async def add_member(self, member: Member, audit: AuditEntry | None = None) -> bool:
         try:
             await self._insert_member(member)
         except DuplicateKeyError:
             return False
+        await self._insert_audit(audit)
         return True
 
     @translated
@@ -90,7 +99,8 @@ class ProjectCollections(MongoBase):
             {"project_id": project_id, "role": "admin", "user_id": {"$ne": user_id}}))
 
     @translated
-    async def set_member_role(self, project_id: str, user_id: str, role: ProjectRole) -> Member | None:
+    async def set_member_role(self, project_id: str, user_id: str, role: ProjectRole,
+                              audit: AuditEntry | None = None) -> Member | None:
         member = await self.get_member(project_id, user_id)
         if member is None:
             return None
@@ -99,16 +109,21 @@ class ProjectCollections(MongoBase):
         record = await self._c("members").find_one_and_update(
             {"_id": f"{project_id}:{user_id}"}, {"$set": {"role": role, **doc_set({"role": role})}},
             return_document=ReturnDocument.AFTER)
-        return load(Member, record) if record else None
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Member, record)
 
     @translated
-    async def remove_member(self, project_id: str, user_id: str) -> bool:
+    async def remove_member(self, project_id: str, user_id: str, audit: AuditEntry | None = None) -> bool:
         member = await self.get_member(project_id, user_id)
         if member is None:
             return False
         if member.role == "admin" and not await self._other_admins(project_id, user_id):
             raise Conflict("member.last_admin")
         result = await self._c("members").delete_one({"_id": f"{project_id}:{user_id}"})
+        if result.deleted_count:
+            await self._insert_audit(audit)
         return bool(result.deleted_count)
 
     async def _insert_space(self, space: Space) -> None:
@@ -117,10 +132,11 @@ class ProjectCollections(MongoBase):
                                             "visibility": space.visibility, "order": order, "doc": dump(space)})
 
     @translated
-    async def add_space(self, space: Space, max_per_project: int) -> bool:
+    async def add_space(self, space: Space, max_per_project: int, audit: AuditEntry | None = None) -> bool:
         if await self._c("spaces").count_documents({"project_id": space.project_id}) >= max_per_project:
             return False
         await self._insert_space(space)
+        await self._insert_audit(audit)
         return True
 
     @translated
@@ -145,3 +161,38 @@ class ProjectCollections(MongoBase):
         records = await (self._c("spaces").find({"project_id": project_id, "visibility": {"$in": list(visibilities)}})
                          .sort([("order", ASCENDING)]).limit(1_000).to_list(None))
         return [load(Space, r) for r in records]
+
+    # ---- restrictions: mutes, room rules, safeguarding settings ----------------------------
+    # Each is one document's atomic update; the audit entry follows it (see mongo_audit).
+
+    @translated
+    async def set_mutes(self, project_id: str, user_id: str, mutes: list[Mute], *,
+                        audit: AuditEntry | None = None) -> Member | None:
+        record = await self._c("members").find_one_and_update(
+            {"_id": f"{project_id}:{user_id}"}, {"$set": doc_set({"mutes": [dump(m) for m in mutes]})},
+            return_document=ReturnDocument.AFTER)
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Member, record)
+
+    @translated
+    async def update_space(self, space_id: str, changes: dict[str, Any], *,
+                           audit: AuditEntry | None = None) -> Space | None:
+        top = {"visibility": changes["visibility"]} if "visibility" in changes else {}
+        record = await self._c("spaces").find_one_and_update(
+            {"_id": space_id}, {"$set": {**top, **doc_set(changes)}}, return_document=ReturnDocument.AFTER)
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Space, record)
+
+    @translated
+    async def set_safeguarding(self, project_id: str, rules: Safeguarding, *,
+                               audit: AuditEntry | None = None) -> Project | None:
+        record = await self._c("projects").find_one_and_update(
+            {"_id": project_id}, {"$set": doc_set({"safeguarding": rules})}, return_document=ReturnDocument.AFTER)
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Project, record)

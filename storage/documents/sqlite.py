@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from storage.documents.sqlite_audit import AuditTables
 from storage.documents.sqlite_chat import ChatTables
+from storage.documents.sqlite_contacts import ContactTables
 from storage.documents.sqlite_files import FileTables
 from storage.documents.sqlite_forum import ForumTables
 from storage.documents.sqlite_mail import MailTables
 from storage.documents.sqlite_projects import ProjectTables
+from storage.documents.sqlite_reports import ReportTables
 
 
-class SqliteDocumentStore(ProjectTables, ChatTables, ForumTables, MailTables, FileTables, AuditTables):
+class SqliteDocumentStore(ProjectTables, ChatTables, ForumTables, MailTables, FileTables, AuditTables, ReportTables,
+                          ContactTables):
     """:class:`rooms.ports.DocumentStore` on SQLite."""

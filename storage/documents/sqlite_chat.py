@@ -7,10 +7,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message
 from rooms.errors import NotAttachable, Unavailable
 from rooms.file_models import Attachment
 from rooms.models import Project
+from storage.documents.sqlite_audit import insert_audit
 from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load
 from storage.documents.sqlite_files import attach_each
 
@@ -121,7 +123,7 @@ class ChatTables(SqliteBase):
             return [_load(Message, doc) for (doc,) in reversed(rows)]
 
     async def _update_message(self, room_id: str, message_id: str, update: dict[str, Any],
-                              deleted: bool) -> Message | None:
+                              deleted: bool, audit: AuditEntry | None = None) -> Message | None:
         async with self._transaction() as conn:
             row = await self._one(conn, "SELECT doc FROM messages WHERE id = ? AND room_id = ? AND deleted = 0",
                                   (message_id, room_id))
@@ -130,14 +132,22 @@ class ChatTables(SqliteBase):
             message = _load(Message, row[0]).model_copy(update=update)
             await conn.execute("UPDATE messages SET doc = ?, deleted = ? WHERE id = ?",
                                (_dump(message), int(deleted), message_id))
+            await insert_audit(conn, audit)
         return message
 
     async def edit_message(self, room_id: str, message_id: str, text: str, at: str) -> Message | None:
         return await self._update_message(room_id, message_id, {"text": text, "edited_at": at}, False)
 
-    async def delete_message(self, room_id: str, message_id: str, by: str, at: str) -> Message | None:
+    async def delete_message(self, room_id: str, message_id: str, by: str, at: str, *,
+                             audit: AuditEntry | None = None) -> Message | None:
         return await self._update_message(
-            room_id, message_id, {"text": None, "deleted": True, "deleted_by": by, "edited_at": at}, True)
+            room_id, message_id, {"text": None, "deleted": True, "deleted_by": by, "edited_at": at}, True, audit)
+
+    async def hide_message(self, room_id: str, message_id: str, hidden: bool, by: str, at: str, *,
+                           audit: AuditEntry | None = None) -> Message | None:
+        # ``at`` is kept in the audit entry; the message's own times stay the author's.
+        return await self._update_message(room_id, message_id, {"hidden": hidden, "hidden_by": by if hidden else None},
+                                          False, audit)
 
     async def last_seq(self, room_id: str) -> int:
         async with self._read("SELECT last_seq FROM room_counters WHERE room_id = ?", (room_id,)) as rows:
@@ -161,7 +171,8 @@ class ChatTables(SqliteBase):
                                   (room_id, user_id))
         return int(row[0])
 
-    async def set_chat_retention(self, project_id: str, days: int | None, at: str) -> Project | None:
+    async def set_chat_retention(self, project_id: str, days: int | None, at: str,
+                                 audit: AuditEntry | None = None) -> Project | None:
         async with self._transaction() as conn:
             row = await self._one(conn, "SELECT doc FROM projects WHERE id = ?", (project_id,))
             if row is None:
@@ -169,6 +180,7 @@ class ChatTables(SqliteBase):
             project = _load(Project, row[0]).model_copy(update={"chat_retention_days": days, "updated_at": at})
             await conn.execute("UPDATE projects SET chat_retention_days = ?, doc = ? WHERE id = ?",
                                (days, _dump(project), project_id))
+            await insert_audit(conn, audit)
         return project
 
     async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:

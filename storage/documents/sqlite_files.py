@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from rooms.audit_models import AuditEntry
 from rooms.errors import NotAttachable
 from rooms.file_models import Attachment, FileRecord, FileRef
+from storage.documents.sqlite_audit import insert_audit
 from storage.documents.sqlite_base import SqliteBase, _dump, _load
 
 # One statement per file: it attaches only a file still unattached and still the author's, and
@@ -48,10 +50,13 @@ class FileTables(SqliteBase):
         async with self._read("SELECT doc FROM files WHERE id = ?", (file_id,)) as rows:
             return _load(FileRecord, rows[0][0]) if rows else None
 
-    async def delete_file(self, file_id: str) -> bool:
+    async def delete_file(self, file_id: str, *, audit: AuditEntry | None = None) -> bool:
         async with self._transaction() as conn:
             cur = await conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
-            return cur.rowcount > 0
+            if cur.rowcount == 0:
+                return False
+            await insert_audit(conn, audit)
+            return True
 
     async def project_usage(self, project_id: str) -> int:
         async with self._read("SELECT COALESCE(SUM(size), 0) FROM files WHERE project_id = ?", (project_id,)) as rows:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from rooms.audit_models import AuditEntry
 from rooms.file_models import Attachment
 from rooms.forum_models import Post, Thread
+from storage.documents.sqlite_audit import insert_audit
 from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load
 from storage.documents.sqlite_files import attach_all
 
@@ -49,7 +51,8 @@ class ForumTables(SqliteBase):
         async with self._read(sql, (*params, limit)) as rows:
             return [(_load(Thread, doc), int(activity)) for doc, activity in rows]
 
-    async def update_thread(self, thread_id: str, changes: dict[str, Any]) -> Thread | None:
+    async def update_thread(self, thread_id: str, changes: dict[str, Any], *,
+                            audit: AuditEntry | None = None) -> Thread | None:
         async with self._transaction() as conn:
             row = await self._one(conn, "SELECT doc FROM threads WHERE id = ? AND deleted = 0", (thread_id,))
             if row is None:
@@ -57,6 +60,7 @@ class ForumTables(SqliteBase):
             thread = _load(Thread, row[0]).model_copy(update=changes)
             await conn.execute("UPDATE threads SET pinned = ?, deleted = ?, locked = ?, doc = ? WHERE id = ?",
                                (*(int(getattr(thread, c)) for c in _THREAD_COLUMNS), _dump(thread), thread_id))
+            await insert_audit(conn, audit)
         return thread
 
     async def add_post(self, post: Post) -> Post | None:
@@ -87,7 +91,8 @@ class ForumTables(SqliteBase):
         async with self._read(sql, (thread_id, after_seq, limit)) as rows:
             return [_load(Post, doc) for (doc,) in rows]
 
-    async def update_post(self, post_id: str, changes: dict[str, Any]) -> Post | None:
+    async def update_post(self, post_id: str, changes: dict[str, Any], *,
+                          audit: AuditEntry | None = None) -> Post | None:
         async with self._transaction() as conn:
             row = await self._one(conn, "SELECT doc FROM posts WHERE id = ? AND deleted = 0", (post_id,))
             if row is None:
@@ -95,6 +100,7 @@ class ForumTables(SqliteBase):
             post = _load(Post, row[0]).model_copy(update=changes)
             await conn.execute("UPDATE posts SET deleted = ?, doc = ? WHERE id = ?",
                                (int(post.deleted), _dump(post), post_id))
+            await insert_audit(conn, audit)
         return post
 
     async def thread_markers(self, thread_ids: list[str], user_id: str) -> dict[str, int]:

@@ -1,11 +1,17 @@
-"""Internal mail on SQLite: one row per mail, one per person's copy."""
+"""Internal mail on SQLite: one row per mail, one per person's copy.
+
+A mail's ``rowid`` orders the supervision view (mails are never deleted, so it only grows);
+``supervised`` is a column of its own for that view's index.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rooms.audit_models import AuditEntry
 from rooms.file_models import Attachment
 from rooms.mail_models import Mail, MailCopy
+from storage.documents.sqlite_audit import insert_audit
 from storage.documents.sqlite_base import SqliteBase, _dump, _load
 from storage.documents.sqlite_files import attach_all
 
@@ -20,8 +26,9 @@ class MailTables(SqliteBase):
     async def store_mail(self, mail: Mail, copies: list[MailCopy]) -> None:
         async with self._transaction() as conn:
             await attach_all(conn, mail.attachments, mail.sender.user_id, Attachment(kind="mail", id=mail.id))
-            await conn.execute("INSERT INTO mails (id, project_id, conversation_id, doc) VALUES (?, ?, ?, ?)",
-                               (mail.id, mail.project_id, mail.conversation_id, _dump(mail)))
+            await conn.execute("INSERT INTO mails (id, project_id, conversation_id, supervised, doc) "
+                               "VALUES (?, ?, ?, ?, ?)",
+                               (mail.id, mail.project_id, mail.conversation_id, int(mail.supervised), _dump(mail)))
             await conn.executemany(
                 "INSERT INTO mail_copies (owner_id, mail_id, project_id, folder, read) VALUES (?, ?, ?, ?, ?)",
                 [(c.owner_id, mail.id, mail.project_id, c.folder, int(c.read)) for c in copies])
@@ -58,3 +65,34 @@ class MailTables(SqliteBase):
         sql = "SELECT COUNT(*) FROM mail_copies WHERE owner_id = ? AND folder = 'inbox' AND read = 0"
         async with self._read(sql, (owner_id,)) as rows:
             return int(rows[0][0])
+
+    async def get_mail(self, mail_id: str) -> Mail | None:
+        async with self._read("SELECT doc FROM mails WHERE id = ?", (mail_id,)) as rows:
+            return _load(Mail, rows[0][0]) if rows else None
+
+    async def list_supervised_mail(self, project_id: str, before: int | None,
+                                   limit: int) -> list[tuple[Mail, int]]:
+        sql = ("SELECT doc, rowid FROM mails WHERE project_id = ? AND supervised = 1 AND rowid < ? "
+               "ORDER BY rowid DESC LIMIT ?")
+        async with self._read(sql, (project_id, before if before is not None else 2**62, limit)) as rows:
+            return [(_load(Mail, doc), int(order)) for doc, order in rows]
+
+    async def conversation_mails(self, project_id: str, conversation_id: str, limit: int) -> list[Mail]:
+        sql = ("SELECT doc FROM mails WHERE conversation_id = ? AND project_id = ? AND supervised = 1 "
+               "ORDER BY rowid LIMIT ?")
+        async with self._read(sql, (conversation_id, project_id, limit)) as rows:
+            return [_load(Mail, doc) for (doc,) in rows]
+
+    async def remove_mail(self, mail_id: str, by: str, at: str, audit: AuditEntry | None = None) -> Mail | None:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM mails WHERE id = ?", (mail_id,))
+            if row is None:
+                return None
+            mail = _load(Mail, row[0])
+            if mail.removed_by is not None:
+                return None
+            mail = mail.removed(by, at)
+            await conn.execute("UPDATE mails SET doc = ? WHERE id = ?", (_dump(mail), mail_id))
+            await insert_audit(conn, audit)
+        return mail
+

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from rooms.audit_models import AuditEntry
 from rooms.errors import Conflict
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
+from rooms.safeguarding_models import Mute, Safeguarding
+from storage.documents.sqlite_audit import insert_audit
 from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load, _load_cached
 
 
 class ProjectTables(SqliteBase):
     # ---- projects -------------------------------------------------------------------
 
-    async def create_project(self, project: Project, founders: list[Member]) -> bool:
+    async def create_project(self, project: Project, founders: list[Member], audit: AuditEntry | None = None) -> bool:
         async with self._transaction() as conn:
             if await self._one(conn, "SELECT 1 FROM projects WHERE id = ?", (project.id,)):
                 return False
@@ -18,6 +23,7 @@ class ProjectTables(SqliteBase):
                                (project.id, project.status, project.created_at, _dump(project)))
             for member in founders:
                 await self._insert_member(conn, member)
+            await insert_audit(conn, audit)
         return True
 
     async def get_project(self, project_id: str) -> Project | None:
@@ -26,7 +32,7 @@ class ProjectTables(SqliteBase):
 
     async def transition_project(self, project_id: str, from_status: ProjectStatus,
                                  to_status: ProjectStatus, reason: str | None, at: str,
-                                 spaces: list[Space]) -> Project | None:
+                                 spaces: list[Space], audit: AuditEntry | None = None) -> Project | None:
         async with self._transaction() as conn:
             row = await self._one(conn, "SELECT doc FROM projects WHERE id = ? AND status = ?",
                                   (project_id, from_status))
@@ -38,6 +44,7 @@ class ProjectTables(SqliteBase):
                                (to_status, _dump(project), project_id))
             for space in spaces:
                 await self._insert_space(conn, space)
+            await insert_audit(conn, audit)
         return project
 
     async def list_projects_of(self, user_id: str, limit: int) -> list[tuple[Project, ProjectRole]]:
@@ -59,12 +66,13 @@ class ProjectTables(SqliteBase):
             "(SELECT COALESCE(MAX(joined_order), 0) + 1 FROM members WHERE project_id = ?), ?)",
             (member.project_id, member.user_id, member.role, member.project_id, _dump(member)))
 
-    async def add_member(self, member: Member) -> bool:
+    async def add_member(self, member: Member, audit: AuditEntry | None = None) -> bool:
         async with self._transaction() as conn:
             if await self._one(conn, "SELECT 1 FROM members WHERE project_id = ? AND user_id = ?",
                                (member.project_id, member.user_id)):
                 return False
             await self._insert_member(conn, member)
+            await insert_audit(conn, audit)
         return True
 
     async def get_member(self, project_id: str, user_id: str) -> Member | None:
@@ -82,7 +90,8 @@ class ProjectTables(SqliteBase):
                                     "AND user_id != ?", (project_id, user_id))
         return int(row[0])
 
-    async def set_member_role(self, project_id: str, user_id: str, role: ProjectRole) -> Member | None:
+    async def set_member_role(self, project_id: str, user_id: str, role: ProjectRole,
+                              audit: AuditEntry | None = None) -> Member | None:
         async with self._transaction() as conn:
             row = await self._one(conn, "SELECT doc FROM members WHERE project_id = ? AND user_id = ?",
                                   (project_id, user_id))
@@ -94,9 +103,10 @@ class ProjectTables(SqliteBase):
             member = member.model_copy(update={"role": role})
             await conn.execute("UPDATE members SET role = ?, doc = ? WHERE project_id = ? AND user_id = ?",
                                (role, _dump(member), project_id, user_id))
+            await insert_audit(conn, audit)
         return member
 
-    async def remove_member(self, project_id: str, user_id: str) -> bool:
+    async def remove_member(self, project_id: str, user_id: str, audit: AuditEntry | None = None) -> bool:
         async with self._transaction() as conn:
             row = await self._one(conn, "SELECT role FROM members WHERE project_id = ? AND user_id = ?",
                                   (project_id, user_id))
@@ -105,6 +115,7 @@ class ProjectTables(SqliteBase):
             if row[0] == "admin" and not await self._other_admins(conn, project_id, user_id):
                 raise Conflict("member.last_admin")
             await conn.execute("DELETE FROM members WHERE project_id = ? AND user_id = ?", (project_id, user_id))
+            await insert_audit(conn, audit)
         return True
 
     # ---- spaces -------------------------------------------------------------------------
@@ -115,12 +126,13 @@ class ProjectTables(SqliteBase):
             "(SELECT COALESCE(MAX(created_order), 0) + 1 FROM spaces WHERE project_id = ?), ?)",
             (space.id, space.project_id, space.visibility, space.project_id, _dump(space)))
 
-    async def add_space(self, space: Space, max_per_project: int) -> bool:
+    async def add_space(self, space: Space, max_per_project: int, audit: AuditEntry | None = None) -> bool:
         async with self._transaction() as conn:
             row = await self._one(conn, "SELECT COUNT(*) FROM spaces WHERE project_id = ?", (space.project_id,))
             if int(row[0]) >= max_per_project:
                 return False
             await self._insert_space(conn, space)
+            await insert_audit(conn, audit)
         return True
 
     async def get_space(self, space_id: str) -> Space | None:
@@ -146,5 +158,40 @@ class ProjectTables(SqliteBase):
         async with self._read(sql, (project_id, *visibilities)) as rows:
             return [_load(Space, doc) for (doc,) in rows]
 
+    # ---- restrictions: mutes, room rules, safeguarding settings ---------------------------
 
+    async def set_mutes(self, project_id: str, user_id: str, mutes: list[Mute], *,
+                        audit: AuditEntry | None = None) -> Member | None:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM members WHERE project_id = ? AND user_id = ?",
+                                  (project_id, user_id))
+            if row is None:
+                return None
+            member = _load(Member, row[0]).model_copy(update={"mutes": list(mutes)})
+            await conn.execute("UPDATE members SET doc = ? WHERE project_id = ? AND user_id = ?",
+                               (_dump(member), project_id, user_id))
+            await insert_audit(conn, audit)
+        return member
 
+    async def update_space(self, space_id: str, changes: dict[str, Any], *,
+                           audit: AuditEntry | None = None) -> Space | None:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM spaces WHERE id = ?", (space_id,))
+            if row is None:
+                return None
+            space = _load(Space, row[0]).model_copy(update=changes)
+            await conn.execute("UPDATE spaces SET visibility = ?, doc = ? WHERE id = ?",
+                               (space.visibility, _dump(space), space_id))
+            await insert_audit(conn, audit)
+        return space
+
+    async def set_safeguarding(self, project_id: str, rules: Safeguarding, *,
+                               audit: AuditEntry | None = None) -> Project | None:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM projects WHERE id = ?", (project_id,))
+            if row is None:
+                return None
+            project = _load(Project, row[0]).model_copy(update={"safeguarding": rules})
+            await conn.execute("UPDATE projects SET doc = ? WHERE id = ?", (_dump(project), project_id))
+            await insert_audit(conn, audit)
+        return project

@@ -14,6 +14,7 @@ class MemoryPresence:
     def __init__(self) -> None:
         self._entries: dict[str, dict[str, PresenceEntry]] = defaultdict(dict)  # room -> sid -> entry
         self._rooms: dict[str, set[str]] = defaultdict(set)  # sid -> rooms
+        self._users: dict[str, str] = {}  # sid -> user id, for every open connection
 
     async def enter(self, room_id: str, sid: str, who: PresenceEntry) -> bool:
         entries = self._entries[room_id]
@@ -48,6 +49,16 @@ class MemoryPresence:
     async def online(self, room_id: str) -> list[PresenceEntry]:
         unique = {e.user_id: e for e in self._entries.get(room_id, {}).values()}
         return sorted(unique.values(), key=lambda e: (e.name, e.user_id))
+
+    async def user_connected(self, sid: str, user_id: str) -> None:
+        self._users[sid] = user_id
+
+    async def user_disconnected(self, sid: str) -> None:
+        self._users.pop(sid, None)
+
+    async def connected(self, user_ids: list[str]) -> set[str]:
+        wanted = set(user_ids)
+        return {u for u in self._users.values() if u in wanted}
 
 
 class MemoryRateLimiter:

@@ -6,6 +6,10 @@ Each instance refreshes ``alive:<instance>`` every few seconds; entries of
 an instance that stopped refreshing (killed, cut off) are ignored and
 cleaned up by whoever reads them, so a crash never leaves ghosts online.
 
+Open connections of each person (whatever rooms they joined), for "is this teacher
+away?": a set per person, ``conns:<user>``, of ``<instance>:<sid>``, and the reverse
+``conn:<instance>:<sid>`` -> user; members of dead instances are ignored and removed.
+
 Rate limits: a sliding log per key in a sorted set, checked and updated by
 one Lua script on Redis's clock, so all instances count together.
 
@@ -127,6 +131,48 @@ class RedisPresence:
             log.warning("presence: could not evict %s from %s: %s", user_id, room_id, exc)
             return []
         return [f.split(":", 1)[1] for f in gone]
+
+    async def user_connected(self, sid: str, user_id: str) -> None:
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.sadd(f"conns:{user_id}", self._field(sid))
+                pipe.set(f"conn:{self._field(sid)}", user_id)
+                await pipe.execute()
+        except RedisError as exc:
+            log.warning("presence: could not record a connection of %s: %s", user_id, exc)
+
+    async def user_disconnected(self, sid: str) -> None:
+        try:
+            user_id = cast(str | None, await self._redis.get(f"conn:{self._field(sid)}"))
+            async with self._redis.pipeline(transaction=True) as pipe:
+                if user_id is not None:
+                    pipe.srem(f"conns:{user_id}", self._field(sid))
+                pipe.delete(f"conn:{self._field(sid)}")
+                await pipe.execute()
+        except RedisError as exc:
+            log.warning("presence: could not forget a connection: %s", exc)
+
+    async def connected(self, user_ids: list[str]) -> set[str]:
+        if not user_ids:
+            return set()
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for user_id in user_ids:
+                    pipe.smembers(f"conns:{user_id}")
+                members = cast(list[set[str]], await pipe.execute())
+            instances = sorted({m.split(":", 1)[0] for ms in members for m in ms})
+            alive = dict(zip(instances, await self._redis.mget([f"alive:{i}" for i in instances]) if instances else []))
+            found = set()
+            for user_id, ms in zip(user_ids, members, strict=True):
+                dead = [m for m in ms if not alive.get(m.split(":", 1)[0])]
+                if dead:
+                    await self._redis.srem(f"conns:{user_id}", *dead)  # an instance that died left these
+                if len(dead) < len(ms):
+                    found.add(user_id)
+        except RedisError as exc:
+            log.warning("presence: could not read who is connected: %s", exc)
+            return set()  # nobody counts as connected: a teacher is told by e-mail rather than not at all
+        return found
 
     async def online(self, room_id: str) -> list[PresenceEntry]:
         try:

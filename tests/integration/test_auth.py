@@ -68,15 +68,19 @@ async def test_a_valid_token_connects(server: ServerProcess) -> None:
     async with realtime(server, token) as rt:
         ack = await rt.call("me:get", {})
     assert ack == {"ok": True, "data": {"id": "ada", "name": "Ada Lovelace", "role": "teacher",
-                                        "school": "Collège Marie Curie", "country": "FR", "lang": "fr"}}
+                                        "school": "Collège Marie Curie", "country": "FR", "lang": "fr",
+                                        "email": None}}
     status, body = await rest_code(server, token)
     assert status == 200 and body == ack["data"]
     # Defaults: name is the sub, no school, no country, English; country and lang are normalised.
     assert await accepted(server, jwt.encode({k: v for k, v in keys.claims(sub="bob").items() if k != "name"},
                                              server.secret, algorithm="HS256")) == {
-        "id": "bob", "name": "bob", "role": "teacher", "school": "", "country": None, "lang": "en"}
+        "id": "bob", "name": "bob", "role": "teacher", "school": "", "country": None, "lang": "en", "email": None}
     assert await accepted(server, hs(server, sub="eve", country="it", lang="FR-be")) == {
-        "id": "eve", "name": "Ada", "role": "teacher", "school": "", "country": "IT", "lang": "fr"}
+        "id": "eve", "name": "Ada", "role": "teacher", "school": "", "country": "IT", "lang": "fr", "email": None}
+    # The email claim (where a teacher is told of reports while away); one that is not an address is left out.
+    assert (await accepted(server, hs(server, sub="ada", email="ada@school.example")))["email"] == "ada@school.example"
+    assert (await accepted(server, hs(server, sub="ada", email="not an address")))["email"] is None
 
 
 def without(claim: str, **extra: Any) -> dict[str, Any]:
@@ -250,7 +254,8 @@ async def test_the_token_command_makes_tokens_the_server_accepts(make_server: Ca
     assert jwt.decode(token, options={"verify_signature": False})["exp"] - time.time() <= 300
     async with realtime(server, token) as rt:
         assert (await rt.call("me:get", {}))["data"] == {"id": "t1", "name": "Mme Dubois", "role": "teacher",
-                                                         "school": "", "country": "FR", "lang": "fr"}
+                                                         "school": "", "country": "FR", "lang": "fr",
+                                                         "email": None}
     bad = subprocess.run([sys.executable, "-m", "server", "token", "--user", "t1", "--name", "x", "--role", "teacher",
                           "--ttl", "soon", "--data-dir", str(server.data_dir)],
                          cwd=REPO, capture_output=True, text=True, timeout=60)

@@ -92,6 +92,29 @@ async def _delete_own_file(server: ServerProcess, project: Project, token: str, 
     return await _rest(server, token, "DELETE", f"/files/{r.json()['id']}")
 
 
+async def _remove_mail(server: ServerProcess, project: Project, token: str, visibility: str) -> str | None:
+    """Remove a pupil's mail (supervised) from every copy; someone who may not learn it exists gets mail.not_found."""
+    async with Api(server, project.pupil.token) as api:
+        r = await api.post("/mail", {"project_id": project.id, "to": [project.partner.id], "subject": "Hi",
+                                     "body": "Hello"})
+        assert r.status_code == 201, r.text
+        mail_id = r.json()["mail"]["id"]
+    async with Api(server, token) as api:
+        r = await api.delete(f"/projects/{project.id}/mail/{mail_id}")
+    if r.status_code < 400:
+        return None
+    code: str = r.json()["error"]["code"]
+    return code if code in DENIED | {"mail.not_found"} else None
+async def _report(server: ServerProcess, project: Project, token: str, visibility: str) -> str | None:
+    """Report someone else's message in the room visitors may read too."""
+    async with realtime(server, project.partner.token) as rt:
+        ack = await rt.call("chat:send", {"room_id": project.spaces["open"], "client_id": uid("c"),
+                                          "text": "to report"})
+        assert ack["ok"], ack
+    return await _rest(server, token, "POST", "/reports", {"kind": "message", "item_id": ack["data"]["id"],
+                                                           "room_id": project.spaces["open"], "reason": "spam"})
+
+
 def _p(project: Project) -> str:
     return f"/projects/{project.id}"
 
@@ -121,6 +144,15 @@ PROBES: dict[str, Probe] = {
     "space.edit_own": _edit_own,
     "space.write": _send,
     "space.moderate": _moderate,
+    "mail.supervise": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + "/mail/supervised"),
+    "mail.moderate": _remove_mail,
+    "audit.read": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + "/audit"),
+    "member.mute": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + f"/members/{p.pupil.id}/mutes", {"minutes": 5}),
+    "project.safeguard": lambda s, p, t, v: _rest(s, t, "PATCH", _p(p) + "/safeguarding", {"word_filter": "block"}),
+    "space.configure": lambda s, p, t, v: _rest(s, t, "PATCH", f"/spaces/{p.spaces[SPACE_OF_VISIBILITY[v]]}/rules",
+                                                {"slow_mode_secs": 5}),
+    "report.create": _report,
+    "report.review": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + "/reports"),
 }
 
 # The same decisions over Socket.IO, for the actions that have an event.
@@ -128,6 +160,8 @@ EVENT_PROBES: dict[str, Callable[[Project, str], tuple[str, dict[str, str]]]] = 
     "project.view": lambda p, v: ("project:get", {"project_id": p.id}),
     "member.list": lambda p, v: ("member:list", {"project_id": p.id}),
     "space.read": lambda p, v: ("chat:history", {"room_id": p.spaces[SPACE_OF_VISIBILITY[v]]}),
+    "mail.supervise": lambda p, v: ("mail:supervised", {"project_id": p.id}),
+    "audit.read": lambda p, v: ("audit:list", {"project_id": p.id}),
 }
 
 CASES = [(action, visibility, role) for action, by_visibility in policy.TABLE.items()

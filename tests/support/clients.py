@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import socketio
 
+from server.realtime.fanout import PUSHES as FANOUT_PUSHES
 from tests.support.server import ServerProcess
 
 CALL_TIMEOUT_SECS = 10  # every wait in a test is bounded
@@ -62,7 +63,8 @@ class Api:
 
 PUSHES = ("chat:message", "chat:message_edited", "chat:message_deleted", "chat:typing", "presence:update",
           "room:unread", "forum:thread_created", "forum:post_created", "forum:post_edited", "forum:post_deleted",
-          "forum:thread_updated", "mail:received", "mail:unread")
+          "forum:thread_updated", "mail:received", "mail:unread", "mail:removed")
+PUSHES += tuple(name for name in FANOUT_PUSHES if name not in PUSHES)  # every push the server may send
 
 
 class Realtime:

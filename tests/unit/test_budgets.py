@@ -29,6 +29,7 @@ import pytest
 from pydantic import BaseModel
 
 import storage
+from rooms.audit_models import AuditListIn
 from rooms.chat_models import (
     ChatDeleteIn,
     ChatEditIn,
@@ -53,9 +54,38 @@ from rooms.forum_models import (
     ThreadReadIn,
     ThreadRefIn,
 )
-from rooms.mail_models import Mail, MailListIn, MailMoveIn, MailReadIn, MailRefIn, MailSendIn, NoPayloadIn
+from rooms.mail_models import (
+    Mail,
+    MailConversationIn,
+    MailListIn,
+    MailMoveIn,
+    MailReadIn,
+    MailRefIn,
+    MailRemoveIn,
+    MailSendIn,
+    MailSupervisedIn,
+    NoPayloadIn,
+)
 from rooms.models import MemberIn, PartnerIn, ProjectIn, User
 from rooms.ports import DocumentStore
+from rooms.report_models import (
+    Report,
+    ReportCreateIn,
+    ReportDecideIn,
+    ReportEscalatedIn,
+    ReportListIn,
+    ReportMineIn,
+    ReportRefIn,
+)
+from rooms.restriction_models import (
+    ChatHideIn,
+    MuteIn,
+    PostHideIn,
+    RoomConfigureIn,
+    SafeguardIn,
+    SafeguardingRef,
+    UnmuteIn,
+)
 from server import settings as config
 from server.actions.base import Connection, Context, Later, Outcome
 from server.actions.projects import NoPayload, ProjectRef, SpaceRef
@@ -116,6 +146,10 @@ KINDS: dict[str, Kind] = {
     "update_copy": "write",
     "delete_copy": "write",
     "unread_mail": "read",
+    "get_mail": "read",
+    "list_supervised_mail": "read",
+    "conversation_mails": "read",
+    "remove_mail": "write",
     # FileStore
     "add_file": "write",
     "get_file": "read",
@@ -124,6 +158,21 @@ KINDS: dict[str, Kind] = {
     # AuditStore
     "append_audit": "write",
     "list_audit": "read",
+    # Restrictions (mutes, room rules, safeguarding settings, hiding)
+    "set_mutes": "write",
+    "update_space": "write",
+    "set_safeguarding": "write",
+    "hide_message": "write",
+    # ReportStore, ContactStore
+    "add_report": "write",
+    "get_report": "read",
+    "list_reports": "read",
+    "list_reports_by": "read",
+    "list_escalated": "read",
+    "update_report": "write",
+    "escalate_due": "write",
+    "remember_contact": "write",
+    "contacts": "read",
 }
 
 
@@ -145,7 +194,9 @@ BUDGETS: dict[str, Budget] = {
     "room:join": Budget(4, 0),  # space access (checked before subscribing, then passed on), the last page,
     #                             last seq and read marker for the unread count
     "room:leave": Budget(0, 0),  # presence only
-    "chat:send": Budget(1, 1),  # space access in one read; the append numbers, deduplicates, moves the marker
+    "chat:send": Budget(1, 1),  # space access in one read (it carries the mutes, room rules and chat hours:
+    #                             rooms/safeguarding.py reads nothing more); the append numbers, deduplicates,
+    #                             moves the marker
     "chat:history": Budget(2, 0),  # space access, one page
     "chat:edit": Budget(2, 1),  # space access, the message (is it the author's?)
     "chat:delete": Budget(2, 1),  # space access, the message (the author's, or moderation?)
@@ -158,7 +209,7 @@ BUDGETS: dict[str, Budget] = {
     "forum:thread_moderate": Budget(3, 1, 1),  # as thread_edit
     "forum:thread_delete": Budget(3, 1, 1),  # as thread_edit
     "forum:thread_read": Budget(2, 1),  # the thread (its post count caps the marker), its space access
-    "forum:post_create": Budget(3, 1, 1),  # the thread, its space access, the space again for the push;
+    "forum:post_create": Budget(2, 1, 1),  # the thread, its space access (the space for the push too);
     #                                        later: the audience
     "forum:post_list": Budget(4, 0),  # the thread, its space access, one page, the reader's marker
     "forum:post_edit": Budget(4, 1, 1),  # the post, its thread, the space access, the space again for the push;
@@ -172,6 +223,26 @@ BUDGETS: dict[str, Budget] = {
     "mail:move": Budget(1, 1, 1),  # as mail:read
     "mail:delete": Budget(1, 1, 1),  # as mail:read
     "mail:unread_count": Budget(1, 0),  # one count
+    "mail:supervised": Budget(3, 1),  # access (project, membership), one page; the reading is recorded
+    "mail:conversation": Budget(3, 1),  # access, the conversation's supervised mails; the reading is recorded
+    "mail:remove": Budget(3, 1),  # the mail (its project), access; the removal writes its audit entry with it
+    "audit:list": Budget(3, 0),  # access, one page of the log
+    "moderation:mute": Budget(3, 1),  # access (project, membership), the pupil's membership; mutes and audit
+    #                                   entry in one write
+    "moderation:unmute": Budget(3, 1),  # as moderation:mute
+    "room:configure": Budget(1, 1),  # space access; the rules and audit entry in one write
+    "project:safeguarding": Budget(2, 0),  # access (project, membership): the settings are the project's
+    "project:safeguard": Budget(2, 1, 1),  # access; the settings and audit entry in one write; later: the members
+    "chat:hide": Budget(2, 1),  # space access, the message; hidden and audited in one write
+    "forum:post_hide": Budget(4, 1, 1),  # the post, its thread, the space access, the space for the push;
+    #                                      later: the audience
+    "report:create": Budget(4, 1, 1),  # space access, the message, the messages before and after it (the
+    #                                   context kept with the report); later: the staff to tell
+    "report:mine": Budget(1, 0),  # one page of the reporter's reports
+    "report:list": Budget(3, 0),  # access (project, membership), one page of the queue
+    "report:escalated": Budget(1, 0),  # one page (support officers need no membership)
+    "report:get": Budget(3, 0),  # the report, then access to its project (project, membership)
+    "report:decide": Budget(3, 1, 1),  # as report:get; the write carries its audit entry; later: the staff
 }
 
 TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
@@ -210,6 +281,7 @@ class World:
     thread: Thread
     post: Post
     mail: Mail
+    report: Report
 
     def context(self, user: User) -> Context:
         return Context(user, self.services, Connection(SID, self.channels))
@@ -233,8 +305,9 @@ async def _build(services: Services) -> dict[str, Any]:
     post, _ = await services.forum.create_post(PUPIL_DE, PostCreateIn(thread_id=thread.id, body="The Rhine"))
     mail, _ = await services.mail.send(TEACHER, MailSendIn(project_id=project.id, to=[PUPIL.id],
                                                            subject="Homework", body="Read about rivers"))
+    report = await services.reports.create(PUPIL, ReportCreateIn(kind="post", item_id=post.id, reason="spam"))
     return {"project_id": project.id, "general": general, "staff": staff, "forum": forum, "message": message,
-            "thread": thread, "post": post, "mail": mail}
+            "thread": thread, "post": post, "mail": mail, "report": report}
 
 
 @pytest.fixture
@@ -291,6 +364,25 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
     "mail:move": lambda w: (PUPIL, MailMoveIn(mail_id=w.mail.id, folder="archived")),
     "mail:delete": lambda w: (PUPIL, MailRefIn(mail_id=w.mail.id)),
     "mail:unread_count": lambda w: (PUPIL, NoPayloadIn()),
+    "mail:supervised": lambda w: (TEACHER, MailSupervisedIn(project_id=w.project_id)),
+    "mail:conversation": lambda w: (PARTNER, MailConversationIn(project_id=w.project_id,
+                                                                conversation_id=w.mail.conversation_id)),
+    "mail:remove": lambda w: (PARTNER, MailRemoveIn(mail_id=w.mail.id)),
+    "audit:list": lambda w: (TEACHER, AuditListIn(project_id=w.project_id)),
+    "moderation:mute": lambda w: (TEACHER, MuteIn(project_id=w.project_id, user_id=PUPIL.id, minutes=10)),
+    "moderation:unmute": lambda w: (TEACHER, UnmuteIn(project_id=w.project_id, user_id=PUPIL.id)),
+    "room:configure": lambda w: (TEACHER, RoomConfigureIn(room_id=w.general, slow_mode_secs=5)),
+    "project:safeguarding": lambda w: (PUPIL, SafeguardingRef(project_id=w.project_id)),
+    "project:safeguard": lambda w: (TEACHER, SafeguardIn(project_id=w.project_id, word_filter="block")),
+    "chat:hide": lambda w: (TEACHER, ChatHideIn(room_id=w.general, message_id=w.message.id, hidden=True)),
+    "forum:post_hide": lambda w: (TEACHER, PostHideIn(post_id=w.post.id, hidden=True)),
+    "report:create": lambda w: (PUPIL_DE, ReportCreateIn(kind="message", item_id=w.message.id, room_id=w.general,
+                                                         reason="bullying")),
+    "report:mine": lambda w: (PUPIL, ReportMineIn()),
+    "report:list": lambda w: (TEACHER, ReportListIn(project_id=w.project_id)),
+    "report:escalated": lambda w: (SUPPORT, ReportEscalatedIn()),
+    "report:get": lambda w: (TEACHER, ReportRefIn(report_id=w.report.id)),
+    "report:decide": lambda w: (TEACHER, ReportDecideIn(report_id=w.report.id, state="resolved", action="hidden")),
 }
 
 # What shows that a call took its happy path, where the absence of an error does not say it.
@@ -299,11 +391,21 @@ HAPPY: dict[str, Callable[[World, Outcome[Any]], bool]] = {
     "room:leave": lambda w, o: w.channels.events[-1] == ("unsubscribe", SID, room_channel(w.general)),
     "chat:send": lambda w, o: len(o.pushes) == 2,  # stored anew: the room and the author's tabs are told
     "chat:typing": lambda w, o: o.result.sent,  # not throttled
+    "mail:supervised": lambda w, o: [m.id for m in o.result.mails] == [w.mail.id],
+    "mail:remove": lambda w, o: len(o.pushes) == 1 and o.result.removed_by == PARTNER.id,
+    "audit:list": lambda w, o: len(o.result.entries) > 0,
+    "moderation:mute": lambda w, o: len(o.result.mutes) == 1,
+    "moderation:unmute": lambda w, o: o.result.mutes == [],  # the mute made by PREPARE has ended
 }
 
 # What must have happened before an event's own call (not counted).
+async def _muted(w: World) -> None:
+    await w.services.safeguarding.mute(TEACHER, MuteIn(project_id=w.project_id, user_id=PUPIL.id, minutes=10))
+
+
 PREPARE: dict[str, Callable[[World], Any]] = {
     "room:leave": _joined,
+    "moderation:unmute": _muted,  # a mute to end
 }
 
 

@@ -1,0 +1,199 @@
+"""The word filter: a project's shipped word lists and its teachers' own words, matched in pupils' writing.
+
+Word lists come from the maintained, MIT-licensed ``glin-profanity`` package
+(its bundled dictionaries, read through its public ``DictionaryLoader``), one
+per language of the project (``Project.languages``, ISO 639-1 codes mapped to
+the package's names in ``LANGUAGE_NAMES``), plus ``Safeguarding.custom_words``.
+
+Matching is on whole words, after folding:
+
+- case and accents: NFKD, combining marks dropped, ``casefold`` ("Connàrd" is "connard");
+- simple obfuscation: leetspeak (0 o, 1 i or l, 3 e, 4 a, 5 s, 7 t, @ a, $ s), letters
+  spread out by separators ("b.a.d", "b a d"), stretched letters ("baaad");
+- whole words only: "classic" does not contain "ass" (no Scunthorpe problem); a list
+  entry of several words matches those words in a row.
+
+Languages written without spaces (Chinese, Japanese, Thai) cannot be split into words:
+their entries match anywhere in the text.
+
+Who is filtered: pupils. Teachers and admins are the project's moderators and are not
+filtered (they may need to quote a word to explain why it is not welcome); visitors do
+not write. What happens on a match is the project's ``Safeguarding.word_filter``:
+``block`` refuses the send with ``content.blocked`` (nothing is stored), ``flag`` lets
+it through and files an automatic report (see :func:`screen` and ``rooms/reports.py``),
+``off`` does nothing.
+
+:func:`screen` is the one call each send path makes (chat send and edit, forum threads
+and posts, mail). It reads nothing from the store (the project is in the caller's
+``Access`` already) and compiles a project's words once per (languages, custom words).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from rooms.errors import InvalidRequest
+from rooms.projects import Access
+from rooms.safeguarding_models import Safeguarding
+
+# ISO 639-1 -> glin-profanity's dictionary name.
+LANGUAGE_NAMES: dict[str, str] = {
+    "ar": "arabic", "zh": "chinese", "cs": "czech", "da": "danish", "nl": "dutch", "en": "english",
+    "eo": "esperanto", "fi": "finnish", "fr": "french", "de": "german", "hi": "hindi", "hu": "hungarian",
+    "it": "italian", "ja": "japanese", "ko": "korean", "no": "norwegian", "nb": "norwegian", "nn": "norwegian",
+    "fa": "persian", "pl": "polish", "pt": "portuguese", "ru": "russian", "es": "spanish", "sv": "swedish",
+    "th": "thai", "tr": "turkish",
+}
+_UNSPACED = frozenset({"zh", "ja", "th"})  # written without spaces between words
+_LEET = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_SPLIT = re.compile(r"[^\w]+|_+")
+_RUN3 = re.compile(r"(\w)\1{2,}")  # a letter three times or more: stretched
+_RUN2 = re.compile(r"(\w)\1+")
+MAX_CACHED = 256  # distinct (languages, custom words) sets compiled at once: many more projects than that share them
+
+
+def fold(text: str) -> str:
+    """Case and accents folded: NFKD, combining marks dropped, casefolded."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _tokens(text: str) -> list[str]:
+    """The words of folded, de-leeted text; a run of single letters ("b a d", "b.a.d") is one word."""
+    raw = [t for t in _SPLIT.split(text.translate(_LEET)) if t]
+    words: list[str] = []
+    i = 0
+    while i < len(raw):
+        j = i
+        while j < len(raw) and len(raw[j]) == 1:
+            j += 1
+        if j - i > 1:
+            words.append("".join(raw[i:j]))
+            i = j
+        else:
+            words.append(raw[i])
+            i += 1
+    return words
+
+
+def _variants(token: str) -> set[str]:
+    """A token as it may have been meant: 1 as i or l, stretched letters brought back to one or two."""
+    forms = {token.replace("1", "i"), token.replace("1", "l")} if "1" in token else {token}
+    for form in list(forms):
+        if _RUN3.search(form):
+            forms.add(_RUN3.sub(r"\1", form))
+            forms.add(_RUN3.sub(r"\1\1", form))
+            forms.add(_RUN2.sub(r"\1", form))
+    return forms
+
+
+def _entry(word: str) -> str:
+    """A list entry as the matcher keeps it: folded, de-leeted, words separated by one space."""
+    return " ".join(t for t in _SPLIT.split(fold(word).translate(_LEET)) if t)
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """Compiled words of one (languages, custom words) set."""
+
+    words: frozenset[str]  # single words and "several words" entries
+    longest: int  # the most words in one entry
+    anywhere: tuple[str, ...]  # entries of unspaced languages, matched as substrings
+
+    def matches(self, *texts: str | None) -> list[str]:
+        """The entries found in ``texts``, in the order found, each once."""
+        found: dict[str, None] = {}
+        for text in texts:
+            if not text:
+                continue
+            folded = fold(text)
+            for entry in self.anywhere:
+                if entry in folded:
+                    found[entry] = None
+            tokens = _tokens(folded)
+            for start, token in enumerate(tokens):
+                for form in _variants(token):
+                    if form in self.words:
+                        found[form] = None
+                for size in range(2, min(self.longest, len(tokens) - start) + 1):
+                    phrase = " ".join(tokens[start:start + size])
+                    if phrase in self.words:
+                        found[phrase] = None
+        return list(found)
+
+
+@functools.cache
+def _shipped(language: str) -> tuple[str, ...]:
+    """The package's list for one ISO language code (empty when it has none)."""
+    from glin_profanity.data.dictionary import DictionaryLoader
+
+    name = LANGUAGE_NAMES.get(language)
+    return tuple(DictionaryLoader().get_words(name)) if name else ()
+
+
+@functools.lru_cache(maxsize=MAX_CACHED)
+def compiled(languages: tuple[str, ...], custom_words: tuple[str, ...]) -> Matcher:
+    """The matcher for a project's languages and its own words, compiled once and kept."""
+    spaced: set[str] = set()
+    anywhere: set[str] = set()
+    for language in languages:
+        target = anywhere if language in _UNSPACED else spaced
+        target.update(e for e in (_entry(w) for w in _shipped(language)) if e)
+    spaced.update(e for e in (_entry(w) for w in custom_words) if e)
+    longest = max((e.count(" ") + 1 for e in spaced), default=1)
+    return Matcher(frozenset(spaced), longest, tuple(sorted(e for e in (fold(w) for w in anywhere) if e)))
+
+
+def matches(languages: list[str], safeguarding: Safeguarding, *texts: str | None) -> list[str]:
+    return compiled(tuple(sorted(languages)), tuple(sorted(safeguarding.custom_words))).matches(*texts)
+
+
+# ---- the call each send path makes ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A pupil's text matched in a project whose filter flags: the action files an automatic report."""
+
+    project_id: str
+    words: tuple[str, ...]
+
+
+_FLAGS: ContextVar[list[Flag] | None] = ContextVar("twinspace_word_flags", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[list[Flag]]:
+    """Collect the flags raised while the block runs (an action around its domain call)."""
+    found: list[Flag] = []
+    token = _FLAGS.set(found)
+    try:
+        yield found
+    finally:
+        _FLAGS.reset(token)
+
+
+def screen(access: Access, *texts: str | None) -> None:
+    """Apply the project's word filter to a pupil's ``texts`` before they are stored.
+
+    ``block``: a match raises ``content.blocked``. ``flag``: a match is recorded for the
+    action that runs this call (:func:`collecting`), which files an automatic report once the
+    item is stored. Staff are not filtered. No store read: the project is in ``access``.
+    """
+    mode = access.project.safeguarding.word_filter
+    if mode == "off" or access.role != "pupil":
+        return
+    found = matches(access.project.languages, access.project.safeguarding, *texts)
+    if not found:
+        return
+    if mode == "block":
+        raise InvalidRequest("content.blocked")
+    flags = _FLAGS.get()
+    if flags is not None:
+        flags.append(Flag(access.project.id, tuple(found)))
