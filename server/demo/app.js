@@ -1412,7 +1412,8 @@
         el("form", { class: "row mute", "data-testid": "mute-form",
           onsubmit: (event) => { event.preventDefault(); guard(() => muteAuthor(report)); } },
           el("label", { for: "mute-minutes", text: t("muteFor", { name: item.author_name }) }),
-          el("input", { type: "number", id: "mute-minutes", "data-testid": "mute-minutes", min: "1", max: "43200", value: "10", required: true }),
+          el("input", { type: "number", id: "mute-minutes", "data-testid": "mute-minutes", min: "1", max: "43200",
+            value: String(state.moderation.muteMinutes || 10), required: true }),
           el("span", { text: t("minutes") }),
           el("button", { type: "submit", "data-testid": "mute-button" }, t("mute"))),
         el("label", { for: "decision-note", text: t("decisionNote") }),
@@ -1453,6 +1454,7 @@
 
   async function muteAuthor(report) {
     const minutes = Math.max(1, Math.round(Number($("mute-minutes").value) || 0));
+    state.moderation.muteMinutes = minutes;
     const muted = await state.client.moderation.mute(state.session.project_id, report.reported_id || report.item.author_id, minutes);
     const ends = (muted.mutes || []).map((mute) => mute.until).sort();
     const until = ends.length ? ends[ends.length - 1] : new Date(Date.now() + minutes * 60000).toISOString();
