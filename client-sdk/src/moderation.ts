@@ -104,7 +104,7 @@ export interface SafeguardingChanges {
 export interface AuditFilters {
   /** Only what this person did. */
   actorId?: string;
-  /** Only this action, e.g. `chat.mute`, `report.resolve`. */
+  /** Only this action, e.g. `member.mute`, `report.resolve`. */
   action?: string;
   /** Only what was done to this target (a member's, a message's, a report's id…). */
   targetId?: string;

@@ -173,7 +173,7 @@ moderation.setSafeguarding("project_1", {
 });
 // @ts-expect-error: the word filter's modes are a closed union
 moderation.setSafeguarding("project_1", { wordFilter: "strict" });
-moderation.auditLog("project_1", { actorId: "teacher_fr", action: "chat.mute", limit: 50 });
+moderation.auditLog("project_1", { actorId: "teacher_fr", action: "member.mute", limit: 50 });
 
 moderation.on("reportCreated", (report) => expectType<Equal<typeof report, ReportView>>());
 moderation.on("reportUpdated", (report) => expectType<Equal<typeof report, ReportView>>());

@@ -189,3 +189,35 @@ test("a hidden message reaches the room without its text; shown again, it has it
   await within(claire.moderation.hideMessage(general, message.id, false), "showing it again");
   assert.equal((await shown).text, message.text);
 });
+
+test("supervised mail: a teacher reads a pupils' conversation and removes a mail from every mailbox; the audit log has it all", async () => {
+  const received = next(mats.mail, "received", (copy) => copy.mail.subject === "Photos of the bridge", "Mats's mail");
+  const sent = await within(lea.mail.send({ projectId: demo.project_id, to: ["pupil_de"], subject: "Photos of the bridge",
+    body: "Here are ours." }), "Léa's mail");
+  await received;
+
+  const page = await within(claire.moderation.supervisedMail(demo.project_id), "the supervision view");
+  const mail = page.mails.find((m) => m.id === sent.mail.id);
+  assert.ok(mail, "the pupils' mail is in the supervision view");
+  assert.equal(mail.supervised, true);
+  const conversation = await within(claire.moderation.conversation(demo.project_id, mail.conversation_id), "the conversation");
+  assert.deepEqual(conversation.mails.map((m) => m.id), [mail.id]);
+  const refused = await lea.moderation.supervisedMail(demo.project_id).then(() => assert.fail("a pupil supervised"), (e) => e);
+  assert.ok(refused instanceof ForbiddenError, `${refused}`);
+
+  const removed = next(mats.mail, "removed", (r) => r.mail_id === mail.id, "Mats's removed push");
+  const gone = await within(claire.moderation.removeMail(mail.id), "the removal");
+  assert.equal(gone.removed_by, "teacher_fr");
+  assert.deepEqual(await removed, { mail_id: mail.id, project_id: demo.project_id });
+
+  // The audit log, newest first: the removal, and the earlier mute, filtered by action.
+  const log = await within(claire.moderation.auditLog(demo.project_id), "the audit log");
+  const actions = log.entries.map((entry) => entry.action);
+  assert.ok(actions.includes("mail.remove"), actions.join(", "));
+  const mutes = await within(claire.moderation.auditLog(demo.project_id, { action: "member.mute" }), "the mutes in the log");
+  assert.ok(mutes.entries.length >= 1);
+  assert.ok(mutes.entries.every((entry) => entry.action === "member.mute" && entry.target_id === "pupil_de"));
+  assert.equal(mutes.entries[0].actor_id, "teacher_fr");
+  const notAdmin = await mats.moderation.auditLog(demo.project_id).then(() => assert.fail("a pupil read the log"), (e) => e);
+  assert.ok(notAdmin instanceof ForbiddenError, `${notAdmin}`);
+});
