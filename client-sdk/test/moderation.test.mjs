@@ -221,3 +221,24 @@ test("supervised mail: a teacher reads a pupils' conversation and removes a mail
   const notAdmin = await mats.moderation.auditLog(demo.project_id).then(() => assert.fail("a pupil read the log"), (e) => e);
   assert.ok(notAdmin instanceof ForbiddenError, `${notAdmin}`);
 });
+
+test("a forum post: reported by a pupil, hidden by a teacher, and the forum's readers get it without its text", async () => {
+  const thread = await within(claire.forum.createThread(demo.forum_id, { title: "Our bridges", body: "Post a photo of one." }),
+    "Claire's thread");
+  const post = await within(mats.forum.createPost(thread.id, { body: "Léa's bridge is the ugliest." }), "Mats's post");
+  const reported = next(claire.moderation, "reportCreated", (r) => r.item.id === post.id, "the post's report");
+  await within(lea.moderation.report({ kind: "post", id: post.id }, "bullying"), "Léa's report of the post");
+  const report = await reported;
+  assert.equal(report.item.kind, "post");
+  assert.equal(report.item.text, post.body);
+
+  const hidden = next(lea.forum, "postHidden", (p) => p.id === post.id, "Léa's postHidden");
+  const answer = await within(claire.moderation.hidePost(post.id), "hiding the post");
+  assert.equal(answer.hidden, true);
+  const pushed = await hidden;
+  assert.equal(pushed.hidden, true);
+  assert.equal(pushed.body, null);
+  const decided = await within(claire.moderation.decideReport(report.id, { state: "resolved", action: "hidden" }), "the decision");
+  assert.equal(decided.resolution.action, "hidden");
+  assert.equal(decided.resolution.by, "teacher_fr");
+});
