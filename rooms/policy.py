@@ -68,7 +68,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("file.moderate", True, False, False, "delete anyone's file in the project"),
     Action("report.create", False, False, False,  # not a write: a visitor reports too, an archived project too
            "report a message, post, mail or file to the project's teachers"),
-    Action("report.review", True, False, False, "see the project's report queue and decide on reports"),
+    Action("report.review", False, False, False,  # not a write: an archived project's reports are still handled
+           "see the project's report queue and decide on reports"),
     Action("audit.read", False, False, True,  # a pending or rejected project's log: who registered, who rejected
            "read the project's audit log"),
     Action("space.read", False, True, False, "see a space and read what is in it"),

@@ -78,6 +78,7 @@ class SafeguardIn(Model):
     chat_hours: ChatHours | None = None
     word_filter: WordFilterMode | None = None
     custom_words: list[FilterWord] | None = Field(default=None, max_length=limits.FILTER_WORDS_MAX)
+    allowed_words: list[FilterWord] | None = Field(default=None, max_length=limits.FILTER_WORDS_MAX)
     mail_policy: MailPolicy | None = None
 
 

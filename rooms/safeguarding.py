@@ -35,7 +35,7 @@ from rooms.projects import Access, ProjectService
 from rooms.restriction_models import MuteIn, MuteState, RoomConfigureIn, SafeguardIn, UnmuteIn, WriteState
 from rooms.safeguarding_models import ChatHours, Mute, Safeguarding
 
-_SAFEGUARDING_FIELDS = ("chat_hours", "word_filter", "custom_words", "mail_policy")
+_SAFEGUARDING_FIELDS = ("chat_hours", "word_filter", "custom_words", "allowed_words", "mail_policy")
 _RULE_FIELDS = ("read_only", "slow_mode_secs")
 
 
@@ -152,7 +152,7 @@ def for_viewer(rules: Safeguarding, access: Access) -> Safeguarding:
     """The settings as this member may see them: the teachers' own words only for staff and support."""
     if access.is_staff or access.role == "support":
         return rules
-    return rules.model_copy(update={"custom_words": []})
+    return rules.model_copy(update={"custom_words": [], "allowed_words": []})
 
 
 # ---- the moderation rules teachers set ------------------------------------------------------
@@ -236,8 +236,9 @@ class SafeguardingService:
         access.check("project.safeguard")
         given = {f: getattr(data, f) for f in _SAFEGUARDING_FIELDS if f in data.model_fields_set}
         changes = {f: v for f, v in given.items() if v is not None or f == "chat_hours"}
-        if "custom_words" in changes:
-            changes["custom_words"] = list(dict.fromkeys(changes["custom_words"]))
+        for words in ("custom_words", "allowed_words"):
+            if words in changes:
+                changes[words] = list(dict.fromkeys(changes[words]))
         current = access.project.safeguarding
         rules = Safeguarding.model_validate({**current.model_dump(), **{
             k: (v.model_dump() if hasattr(v, "model_dump") else v) for k, v in changes.items()}})

@@ -66,6 +66,8 @@ class Safeguarding(Model):
     chat_hours: ChatHours | None = None  # None: pupils may write at any time
     word_filter: WordFilterMode = "flag"
     custom_words: list[FilterWord] = Field(default=[], max_length=limits.FILTER_WORDS_MAX)  # the teachers' own
+    # Words of the shipped lists this project does not filter (everyday words some lists hold, e.g. "bosser").
+    allowed_words: list[FilterWord] = Field(default=[], max_length=limits.FILTER_WORDS_MAX)
     mail_policy: MailPolicy = "supervised"
 
 

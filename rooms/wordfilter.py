@@ -3,7 +3,8 @@
 Word lists come from the maintained, MIT-licensed ``glin-profanity`` package
 (its bundled dictionaries, read through its public ``DictionaryLoader``), one
 per language of the project (``Project.languages``, ISO 639-1 codes mapped to
-the package's names in ``LANGUAGE_NAMES``), plus ``Safeguarding.custom_words``.
+the package's names in ``LANGUAGE_NAMES``), plus ``Safeguarding.custom_words``, minus
+``Safeguarding.allowed_words`` (everyday words some lists hold: French lists "bosser", to work).
 
 Matching is on whole words, after folding:
 
@@ -138,20 +139,28 @@ def _shipped(language: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=MAX_CACHED)
-def compiled(languages: tuple[str, ...], custom_words: tuple[str, ...]) -> Matcher:
-    """The matcher for a project's languages and its own words, compiled once and kept."""
+def compiled(languages: tuple[str, ...], custom_words: tuple[str, ...],
+             allowed_words: tuple[str, ...] = ()) -> Matcher:
+    """The matcher for a project's languages and its own words, compiled once and kept.
+
+    ``allowed_words`` are taken out of the shipped lists (a project's own words always count).
+    """
     spaced: set[str] = set()
     anywhere: set[str] = set()
     for language in languages:
         target = anywhere if language in _UNSPACED else spaced
         target.update(e for e in (_entry(w) for w in _shipped(language)) if e)
+    allowed = {e for e in (_entry(w) for w in allowed_words) if e}
+    spaced -= allowed
+    anywhere -= allowed
     spaced.update(e for e in (_entry(w) for w in custom_words) if e)
     longest = max((e.count(" ") + 1 for e in spaced), default=1)
     return Matcher(frozenset(spaced), longest, tuple(sorted(e for e in (fold(w) for w in anywhere) if e)))
 
 
 def matches(languages: list[str], safeguarding: Safeguarding, *texts: str | None) -> list[str]:
-    return compiled(tuple(sorted(languages)), tuple(sorted(safeguarding.custom_words))).matches(*texts)
+    return compiled(tuple(sorted(languages)), tuple(sorted(safeguarding.custom_words)),
+                    tuple(sorted(safeguarding.allowed_words))).matches(*texts)
 
 
 # ---- the call each send path makes ---------------------------------------------------------------

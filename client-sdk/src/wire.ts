@@ -387,6 +387,8 @@ export interface SafeguardBodyIn {
   word_filter?: "off" | "block" | "flag" | null;
   /** max items 500, default `null` */
   custom_words?: string[] | null;
+  /** max items 500, default `null` */
+  allowed_words?: string[] | null;
   /** default `null` */
   mail_policy?: "teachers_only" | "supervised" | null;
 }
@@ -404,6 +406,8 @@ export interface SafeguardIn {
   word_filter?: "off" | "block" | "flag" | null;
   /** max items 500, default `null` */
   custom_words?: string[] | null;
+  /** max items 500, default `null` */
+  allowed_words?: string[] | null;
   /** default `null` */
   mail_policy?: "teachers_only" | "supervised" | null;
 }
@@ -843,6 +847,7 @@ export interface Safeguarding {
   chat_hours: ChatHours | null;
   word_filter: "off" | "block" | "flag";
   custom_words: string[];
+  allowed_words: string[];
   mail_policy: "teachers_only" | "supervised";
 }
 

@@ -77,7 +77,7 @@ async def settings_change(ctx: Context, data: SafeguardIn) -> Outcome[Any]:
 
     async def make() -> Sequence[Push]:
         staff, others = await service.audience(data.project_id)
-        public = rules.model_copy(update={"custom_words": []})  # as members see them (rooms/safeguarding.for_viewer)
+        public = rules.model_copy(update={"custom_words": [], "allowed_words": []})  # as members see them (rooms/safeguarding.for_viewer)
         return (ToUsers("project:safeguarding", rules, tuple(staff)),
                 ToUsers("project:safeguarding", public, tuple(others)))
     return answer(rules, Later(make))

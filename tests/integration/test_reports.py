@@ -4,11 +4,10 @@ the reported pupil; kept as reported; refused twice; rate-limited; decided; the 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from tests.support.clients import Api, Person, Project, make_project, ok, realtime, uid, until
+from tests.support.clients import Api, Person, Project, make_project, ok, realtime, safeguard, uid, until
 from tests.support.server import ServerProcess
 from tests.support.smtp import mail_catcher
 
@@ -21,13 +20,6 @@ async def add_pupil(server: ServerProcess, project: Project, name: str) -> Perso
         assert r.status_code == 201, r.text
     who.token = server.token(who.id, "pupil", name=name)
     return who
-
-
-def set_word_filter(server: ServerProcess, project_id: str, mode: str) -> None:
-    """The project's word filter, written straight into the server's store (the settings' action is elsewhere)."""
-    with sqlite3.connect(server.data_dir / "twinspace.db", timeout=10) as conn:
-        conn.execute("UPDATE projects SET doc = json_set(doc, '$.safeguarding.word_filter', ?) WHERE id = ?",
-                     (mode, project_id))
 
 
 async def send(server: ServerProcess, who: Person, room_id: str, text: str) -> dict[str, Any]:
@@ -151,8 +143,8 @@ async def test_a_serious_report_reaches_the_support_officers_at_once(server: Ser
 
 
 async def test_the_word_filter_blocks_or_flags_per_project(server: ServerProcess) -> None:
-    blocking, flagging = await make_project(server), await make_project(server)
-    set_word_filter(server, blocking.id, "block")
+    blocking, flagging = await make_project(server), await make_project(server)  # flag is the default
+    await safeguard(server, blocking, word_filter="block")
     async with realtime(server, blocking.pupil.token) as pupil:
         ack = await pupil.call("chat:send", {"room_id": blocking.spaces["general"], "client_id": uid("c"),
                                              "text": "quel CONNÀRD"})

@@ -1,6 +1,6 @@
 """Supervised mail, mail moderation and the audit log against a running server, over Socket.IO and REST.
 
-The project's mail policy is written into the server's database directly (``tests/support/direct.py``).
+The project's mail policy is set through ``PATCH …/safeguarding``, as a teacher sets it.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.clients import Api, Person, Project, make_project, ok, person, realtime
-from tests.support.direct import set_mail_policy
+from tests.support.clients import Api, Person, Project, make_project, ok, person, realtime, safeguard
 from tests.support.server import ServerProcess
 
 
@@ -94,7 +93,7 @@ async def test_a_pupils_mail_to_a_visitor_is_refused_and_nothing_is_stored(serve
 
 async def test_teachers_only_refuses_pupil_to_pupil(server: ServerProcess, project: Project) -> None:
     marco = await _partner_pupil(server, project)
-    set_mail_policy(server.data_dir / "twinspace.db", project.id, "teachers_only")
+    await safeguard(server, project, mail_policy="teachers_only")
     async with realtime(server, project.pupil.token) as pupil:
         ack = await pupil.call("mail:send", {"project_id": project.id, "to": [marco.id], "subject": "Hi",
                                              "body": "Ciao"})

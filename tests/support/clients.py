@@ -184,6 +184,15 @@ class Project:
                 "support": self.support, "outsider": self.outsider}[role]
 
 
+async def safeguard(server: ServerProcess, project: Project, **changes: Any) -> dict[str, Any]:
+    """Change the project's safeguarding settings as its admin would (``PATCH …/safeguarding``)."""
+    async with Api(server, project.admin.token) as api:
+        r = await api.request("PATCH", f"/projects/{project.id}/safeguarding", json=changes)
+    assert r.status_code == 200, r.text
+    settings: dict[str, Any] = r.json()
+    return settings
+
+
 def person(server: ServerProcess, prefix: str, role: str, **claims: Any) -> Person:
     user_id = uid(prefix)
     return Person(user_id, role, server.token(user_id, role, **claims), name=prefix)

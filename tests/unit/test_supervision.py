@@ -18,10 +18,11 @@ from rooms.audit_models import AuditListIn
 from rooms.errors import Forbidden, InvalidRequest, NotFound
 from rooms.mail_models import MailConversationIn, MailRemoveIn, MailSendIn, MailSupervisedIn
 from rooms.models import MemberIn, PartnerIn, ProjectIn, User
+from rooms.restriction_models import SafeguardIn
+from rooms.safeguarding_models import MailPolicy
 from server import settings as config
 from server.services import Services
 from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter
-from tests.support.direct import set_mail_policy
 
 TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
 PARTNER = User(id="teacher_de", name="Jonas", role="teacher", school="Gymnasium Köln", country="DE")
@@ -40,8 +41,9 @@ class World:
     db: Path
     project_id: str
 
-    def policy(self, policy: str) -> None:
-        set_mail_policy(self.db, self.project_id, policy)
+    async def policy(self, policy: MailPolicy) -> None:
+        """Set the project's mail policy as a teacher does."""
+        await self.services.safeguarding.safeguard(TEACHER, SafeguardIn(project_id=self.project_id, mail_policy=policy))
 
     async def send(self, user: User, to: list[User], body: str = "Hello", **kw: object) -> str:
         mail, _ = await self.services.mail.send(user, MailSendIn(project_id=self.project_id, to=[u.id for u in to],
@@ -84,7 +86,7 @@ async def _folder(w: World, user: User, folder: str = "inbox") -> list[str]:
 
 @pytest.mark.parametrize("policy", ["supervised", "teachers_only"])
 async def test_pupils_never_mail_visitors(world: World, policy: str) -> None:
-    world.policy(policy)
+    await world.policy(policy)
     with pytest.raises(InvalidRequest) as refused:
         await world.send(PUPIL, [TEACHER, VISITOR])
     assert refused.value.code == "mail.recipient_not_allowed"
@@ -104,7 +106,7 @@ async def test_supervised_policy_lets_pupils_mail_members_and_marks_it(world: Wo
 
 
 async def test_teachers_only_refuses_pupil_to_pupil(world: World) -> None:
-    world.policy("teachers_only")
+    await world.policy("teachers_only")
     with pytest.raises(InvalidRequest) as refused:
         await world.send(PUPIL, [PUPIL_DE, PUPIL2, PARTNER])
     assert (refused.value.code, refused.value.data) == ("mail.recipient_not_allowed",
@@ -122,7 +124,7 @@ async def test_replies_obey_the_same_rule(world: World) -> None:
     assert refused.value.code == "mail.recipient_not_allowed"
     reply, to = await mail.send(PUPIL, MailSendIn(reply_to=first, body="Thanks"))  # to the teacher only
     assert to == [TEACHER.id] and reply.supervised
-    world.policy("teachers_only")
+    await world.policy("teachers_only")
     from_pupil = await world.send(TEACHER, [PUPIL, PUPIL_DE])
     with pytest.raises(InvalidRequest):
         await mail.send(PUPIL, MailSendIn(reply_to=from_pupil, reply_all=True, body="Hi Mats"))

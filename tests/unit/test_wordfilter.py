@@ -55,6 +55,13 @@ def test_only_the_projects_languages_and_its_own_words() -> None:
     assert matches(["en"], own, "une BANANE et un gros  mot") == ["banane", "gros mot"]
 
 
+def test_a_project_takes_everyday_words_out_of_the_shipped_lists() -> None:
+    text = "on va bosser ensemble, quel connard"
+    assert matches(["fr"], NONE, text) == ["bosser", "connard"]  # "bosser" (to work) is on the French list
+    allowed = Safeguarding(allowed_words=["Bosser"], custom_words=["ensemble"])
+    assert matches(["fr"], allowed, text) == ["ensemble", "connard"]  # its own words still count
+
+
 def test_a_matcher_is_compiled_once_per_languages_and_words() -> None:
     assert compiled(("en",), ()) is compiled(("en",), ())
     assert compiled(("en",), ("x1",)) is not compiled(("en",), ())
