@@ -7,6 +7,7 @@ import { Emitter } from "./emitter.js";
 import { closedError, type TwinspaceError } from "./errors.js";
 import { Forum } from "./forum.js";
 import { MailBox } from "./mail.js";
+import { Moderation, isModerationPush } from "./moderation.js";
 import type { PushEvent, Pushes } from "./protocol.js";
 import { Rest } from "./rest.js";
 import { Room, type JoinOptions } from "./room.js";
@@ -70,6 +71,8 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
   readonly forum: Forum;
   /** Internal mail. */
   readonly mail: MailBox;
+  /** Reports, the moderation queue, moderation actions, safeguarding settings, supervised mail, the audit log. */
+  readonly moderation: Moderation;
   private readonly transport: Transport;
   private readonly rest: Rest;
   private readonly rooms = new Map<string, Room>();
@@ -103,6 +106,7 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
     this.rest = new Rest({ base: `${origin}${basePath}/api/v1`, tokens, lang: options.lang, timeoutMs: this.requestTimeoutMs });
     this.forum = new Forum(this.transport);
     this.mail = new MailBox(this.transport);
+    this.moderation = new Moderation(this.transport);
 
     const roomHost = {
       transport: this.transport,
@@ -249,6 +253,18 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
       this.forum.handlePush(event, data);
     } else if (event.startsWith("mail:")) {
       this.mail.handlePush(event, data);
+    } else if (isModerationPush(event)) {
+      this.moderation.handlePush(event, data);
+      // One's mutes and the project's chat hours decide whether one may write in its rooms.
+      if (event === "moderation:muted" || event === "project:safeguarding") {
+        const projectId = (data as { project_id?: unknown } | null)?.project_id;
+        for (const room of [...this.rooms.values()]) {
+          if (typeof projectId !== "string" || room.projectId === projectId) room.handlePush(event, data);
+        }
+      }
+    } else if (event === "room:updated") {
+      const room = this.rooms.get((data as Space).id);
+      if (room) room.handlePush(event, data);
     } else {
       const roomId = (data as { room_id?: unknown } | null)?.room_id;
       if (typeof roomId !== "string") return;

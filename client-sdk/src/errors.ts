@@ -11,11 +11,15 @@
  *
  *     TwinspaceError        (code, details, status, cause)
  *     ├── AuthError         auth.*, client.token_unavailable
- *     ├── ForbiddenError    permission.denied, project.not_open, project.archived
- *     ├── NotFoundError     *.not_found
- *     ├── ValidationError   request.*, too long, too large, refused recipients and files
- *     ├── ConflictError     forum.thread_locked, member.exists, project.bad_state, ...
- *     ├── RateLimitedError  rate.limited
+ *     ├── ForbiddenError    permission.denied, project.not_open, project.archived,
+ *     │                     chat.muted, chat.read_only, chat.closed_hours
+ *     ├── NotFoundError     *.not_found (report.not_found too)
+ *     ├── ValidationError   request.*, too long, too large, refused recipients and files,
+ *     │                     content.blocked, member.not_mutable, mail.recipient_not_allowed,
+ *     │                     report.not_reportable
+ *     ├── ConflictError     forum.thread_locked, member.exists, project.bad_state,
+ *     │                     report.duplicate, report.bad_state, ...
+ *     ├── RateLimitedError  rate.limited, chat.slow_mode
  *     ├── ServerError       internal.error, backend.unavailable
  *     ├── ConnectionError   client.disconnected, client.closed, client.network, client.aborted
  *     └── TimeoutError      client.timeout
@@ -111,10 +115,23 @@ export class AuthError extends TwinspaceError {
 /**
  * Thrown when the user may not do what was asked: `permission.denied` (a
  * visitor writing, a pupil joining the staff room), `project.not_open`,
- * `project.archived`.
+ * `project.archived`; and when a pupil may not write in a room now:
+ * `chat.muted` (`until` says when the mute ends), `chat.read_only` (an
+ * announcements room), `chat.closed_hours` (`opensAt` says when the chat
+ * opens again).
  */
 export class ForbiddenError extends TwinspaceError {
   override name = "ForbiddenError";
+  /** For `chat.muted`: when the mute ends (ISO 8601). */
+  get until(): string | undefined {
+    const value = this.details["until"];
+    return typeof value === "string" ? value : undefined;
+  }
+  /** For `chat.closed_hours`: when pupils may write again (ISO 8601). */
+  get opensAt(): string | undefined {
+    const value = this.details["opens_at"];
+    return typeof value === "string" ? value : undefined;
+  }
 }
 /**
  * Thrown when the thing asked for does not exist, or may not be seen by the
@@ -127,22 +144,30 @@ export class NotFoundError extends TwinspaceError {
  * Thrown when the request is refused as it stands: `request.invalid` (a
  * field too long, empty or of the wrong type; `details` does not say which,
  * the message does), `request.too_large`, a recipient outside the project, a
- * refused file type or size...
+ * refused file type or size, a message the word filter blocks
+ * (`content.blocked`), a recipient a pupil may not mail
+ * (`mail.recipient_not_allowed`), muting someone who is not a pupil
+ * (`member.not_mutable`), reporting what cannot be reported
+ * (`report.not_reportable`)...
  */
 export class ValidationError extends TwinspaceError {
   override name = "ValidationError";
 }
 /**
  * Thrown when the request conflicts with the current state: a locked
- * thread, an existing member, the last admin, a project in the wrong state.
+ * thread, an existing member, the last admin, a project in the wrong state,
+ * an item one already reported (`report.duplicate`), a report already
+ * decided (`report.bad_state`).
  */
 export class ConflictError extends TwinspaceError {
   override name = "ConflictError";
 }
 /**
- * Thrown when the user sent too much too fast (`rate.limited`);
+ * Thrown when the user sent too much too fast (`rate.limited`), or a pupil
+ * wrote again too soon in a slow-mode room (`chat.slow_mode`);
  * `retryAfterSecs` says when to try again. Chat sends wait and retry by
- * themselves; other requests reject with it.
+ * themselves after `rate.limited`; a send refused by slow mode rejects (the
+ * pupil decides whether to send it later), as do other requests.
  */
 export class RateLimitedError extends TwinspaceError {
   override name = "RateLimitedError";
@@ -190,6 +215,17 @@ const BY_CODE: Partial<Record<KnownCode, ErrorClass>> = {
   "member.last_admin": ConflictError,
   "forum.thread_locked": ConflictError,
   "rate.limited": RateLimitedError,
+  // Safeguarding: a pupil who may not write now, content refused, reports.
+  "chat.muted": ForbiddenError,
+  "chat.read_only": ForbiddenError,
+  "chat.closed_hours": ForbiddenError,
+  "chat.slow_mode": RateLimitedError,
+  "content.blocked": ValidationError,
+  "member.not_mutable": ValidationError,
+  "mail.recipient_not_allowed": ValidationError,
+  "report.duplicate": ConflictError,
+  "report.bad_state": ConflictError,
+  "report.not_reportable": ValidationError,
   "internal.error": ServerError,
   "backend.unavailable": ServerError,
   [ClientCodes.timeout]: TimeoutError,

@@ -35,6 +35,7 @@ const PUSH_EVENTS: Partial<Record<PushEvent, keyof ForumEvents>> = {
   "forum:post_created": "postCreated",
   "forum:post_edited": "postEdited",
   "forum:post_deleted": "postDeleted",
+  "forum:post_hidden": "postHidden",
 };
 
 export class Forum extends Emitter<ForumEvents> {

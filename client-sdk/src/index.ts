@@ -11,6 +11,18 @@ export { Forum } from "./forum.js";
 export type { NewPost, NewThread, PageOptions } from "./forum.js";
 export { MailBox } from "./mail.js";
 export type { MailListOptions, NewMail } from "./mail.js";
+export { Moderation } from "./moderation.js";
+export type {
+  AuditFilters,
+  CursorOptions,
+  Decision,
+  MuteOptions,
+  ReportListOptions,
+  ReportOptions,
+  ReportTarget,
+  RoomRules,
+  SafeguardingChanges,
+} from "./moderation.js";
 export type { UploadData, UploadOptions, UploadProgress } from "./upload.js";
 export type { GetToken } from "./token.js";
 export type { AckOf, ChatSendPayload, MailSendPayload, PayloadOf, PushEvent, Pushes, RequestEvent, Requests } from "./protocol.js";

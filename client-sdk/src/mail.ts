@@ -94,6 +94,7 @@ export class MailBox extends Emitter<MailEvents> {
   handlePush<E extends PushEvent>(event: E, data: Pushes[E]): boolean {
     if (event === "mail:received") this.emit("received", data as MailCopy);
     else if (event === "mail:unread") this.emit("unread", (data as Pushes["mail:unread"]).unread);
+    else if (event === "mail:removed") this.emit("removed", data as Pushes["mail:removed"]);
     else return false;
     return true;
   }

@@ -28,6 +28,8 @@ export interface OutboxHost {
   isLive(): boolean;
   /** A send was stored: the room delivers the message in its place in the sequence. */
   stored(message: Message): void;
+  /** A send was refused for good (its promise rejects with `error`). */
+  refused(error: TwinspaceError): void;
 }
 
 interface Outgoing {
@@ -107,6 +109,7 @@ export class Outbox {
           }
           this.queue.shift();
           item.reject(error);
+          this.host.refused(error);
           continue;
         }
         if (this.queue[0] === item) this.queue.shift();
@@ -120,7 +123,7 @@ export class Outbox {
 
   /** How long to wait before sending again, or undefined to give up on this send. */
   private retryDelay(item: Outgoing, error: TwinspaceError): number | undefined {
-    if (error instanceof RateLimitedError) {
+    if (error instanceof RateLimitedError && error.code === "rate.limited") {
       return (error.retryAfterSecs ?? 1) * 1_000; // the queue keeps its order: wait for the window
     }
     if (error instanceof ServerError && ++item.serverErrors < SERVER_ERROR_ATTEMPTS) {

@@ -1,7 +1,7 @@
 /**
  * A joined chat room: its messages in order and each once (after every
  * reconnection too), its sends queued and retried until acknowledged, its
- * presence, typing and read state.
+ * presence, typing and read state, and whether one may write in it now.
  */
 
 import { Emitter } from "./emitter.js";
@@ -22,12 +22,14 @@ import { Limits } from "./wire.js";
 import type {
   History,
   Message,
+  MuteState,
   PresenceEntry,
   PresenceUpdate,
   RoomEvents,
   RoomJoined,
   Space,
   Unread,
+  WriteState,
 } from "./types.js";
 
 /** The most messages one `chat:history` page may hold (CHAT_PAGE_MAX). */
@@ -36,6 +38,12 @@ const HISTORY_PAGE_MAX = Limits.CHAT_PAGE_MAX;
 const RETRY_DELAY_MS = 2_000;
 /** Typing notices are worth little late: do not wait long for their ack. */
 const TYPING_TIMEOUT_MS = 5_000;
+/** setTimeout's longest delay (about 24.8 days); a later end is checked again then. */
+const TIMER_MAX_MS = 2_147_483_647;
+/** How soon to ask again when the server still says a restriction that ended by this clock. */
+const WRITE_RECHECK_MS = 2_000;
+/** Send refusals that say one may not write here now. */
+const WRITE_REFUSALS = new Set(["chat.muted", "chat.read_only", "chat.closed_hours", "chat.slow_mode"]);
 
 export interface JoinOptions {
   /**
@@ -72,7 +80,14 @@ export interface HistoryOptions {
  */
 export type RoomState = "joining" | "live" | "offline" | "left";
 
-type MessagePush = "chat:message" | "chat:message_edited" | "chat:message_deleted";
+type UpdatePush = "chat:message_edited" | "chat:message_deleted" | "chat:message_hidden";
+type MessagePush = "chat:message" | UpdatePush;
+
+const UPDATE_EVENTS = {
+  "chat:message_edited": "edited",
+  "chat:message_deleted": "deleted",
+  "chat:message_hidden": "hidden",
+} as const;
 
 /** @internal What a room needs from its client. */
 export interface RoomHost {
@@ -103,6 +118,11 @@ export class Room extends Emitter<RoomEvents> {
   private older = false;
   private filling: { epoch: number; done: Promise<void> } | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private write: WriteState | undefined;
+  /** Asks the server again when a mute, slow-mode wait or closed hours end. */
+  private writeTimer: ReturnType<typeof setTimeout> | undefined;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
 
   /** @internal Rooms are made by `client.joinRoom`. */
   constructor(host: RoomHost, id: string) {
@@ -112,6 +132,7 @@ export class Room extends Emitter<RoomEvents> {
     this.outbox = new Outbox(host.transport, {
       isLive: () => this.roomState === "live",
       stored: (message) => this.sent(message),
+      refused: (error) => this.sendRefused(error),
     }, host.sendAckTimeoutMs);
   }
 
@@ -125,6 +146,11 @@ export class Room extends Emitter<RoomEvents> {
   get space(): Space {
     if (!this.joinedSpace) throw new Error("The room is not joined yet.");
     return this.joinedSpace;
+  }
+
+  /** @internal The room's project, once joined. */
+  get projectId(): string | undefined {
+    return this.joinedSpace?.project_id;
   }
 
   /** Who is online here now. */
@@ -158,6 +184,19 @@ export class Room extends Emitter<RoomEvents> {
   /** Older messages exist before `recent` (fetch them with `history({beforeSeq})`). */
   get hasOlder(): boolean {
     return this.older;
+  }
+
+  /**
+   * Whether one may write here now, as the server said at the join and
+   * since: `can_write`, and when not, `reason` (the error code a send would
+   * get: `chat.muted`, `chat.read_only`, `chat.slow_mode`, `chat.closed_hours`,
+   * `permission.denied`), `until` (a mute's or a slow-mode wait's end) and
+   * `opens_at` (closed hours). Kept up to date by mutes, the room's rules
+   * and refused sends; a `writeState` event tells of each change.
+   */
+  get writeState(): WriteState {
+    if (!this.write) throw new Error("The room is not joined yet.");
+    return this.write;
   }
 
   /** Sends not acknowledged yet, oldest first: queued while offline, or waiting for their ack. */
@@ -223,6 +262,12 @@ export class Room extends Emitter<RoomEvents> {
     return this.host.transport.request("chat:delete", { room_id: this.id, message_id: messageId });
   }
 
+  /** Hide a message from the room (teachers), or show it again with `false`; the room gets a `hidden` event. */
+  hide(messageId: string, hidden = true): Promise<Message> {
+    return this.host.transport.request("chat:hide", { room_id: this.id, message_id: messageId, hidden },
+      { repeatable: true });
+  }
+
   /** Stop following the room. Sends still waiting reject with `client.closed`. */
   async leave(): Promise<void> {
     if (this.roomState === "left") return;
@@ -275,6 +320,7 @@ export class Room extends Emitter<RoomEvents> {
     if (this.roomState === "left") return;
     this.roomState = "left";
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    if (this.writeTimer !== undefined) clearTimeout(this.writeTimer);
     this.outbox.rejectAll(error);
     this.host.forget(this);
   }
@@ -288,7 +334,17 @@ export class Room extends Emitter<RoomEvents> {
         break;
       case "chat:message_edited":
       case "chat:message_deleted":
-        this.receiveUpdate(event, data as Message);
+      case "chat:message_hidden":
+        this.receiveUpdate(event as UpdatePush, data as Message);
+        break;
+      case "room:updated":
+        this.rulesChanged(data as Space);
+        break;
+      case "moderation:muted":
+        this.muteChanged(data as MuteState);
+        break;
+      case "project:safeguarding":
+        this.refresh(); // chat hours may have changed: the server says what they mean now
         break;
       case "chat:typing":
         this.emit("typing", data as Pushes["chat:typing"]);
@@ -405,7 +461,7 @@ export class Room extends Emitter<RoomEvents> {
     if (this.sequence.highestKnown > this.sequence.lastSeq) this.catchUpLater();
   }
 
-  private receiveUpdate(event: "chat:message_edited" | "chat:message_deleted", message: Message): void {
+  private receiveUpdate(event: UpdatePush, message: Message): void {
     if (!this.sequence) {
       this.early.push({ event, message });
       return;
@@ -415,12 +471,13 @@ export class Room extends Emitter<RoomEvents> {
       const index = this.recentMessages.findIndex((m) => m.seq === message.seq);
       if (index >= 0) this.recentMessages[index] = message;
     } else {
-      this.emit(event === "chat:message_edited" ? "edited" : "deleted", message);
+      this.emit(UPDATE_EVENTS[event], message);
     }
   }
 
   private applyJoined(joined: RoomJoined): void {
     this.joinedSpace = joined.room;
+    this.setWriteState(joined.write_state);
     this.onlineById.clear();
     for (const entry of joined.online) this.onlineById.set(entry.user_id, entry);
     this.readSeq = joined.last_read_seq;
@@ -438,6 +495,92 @@ export class Room extends Emitter<RoomEvents> {
     this.serverSeq = Math.max(this.serverSeq, unread.last_seq);
     this.emit("unread", unread);
     this.host.unreadChanged(unread);
+  }
+
+  // ---- whether one may write ----------------------------------------------------------
+
+  private setWriteState(next: WriteState): void {
+    const changed = JSON.stringify(next) !== JSON.stringify(this.write);
+    this.write = next;
+    this.scheduleWriteCheck();
+    if (changed && !this.starting) this.emit("writeState", next);
+  }
+
+  /** When the current restriction ends, ask the server what holds then. */
+  private scheduleWriteCheck(): void {
+    if (this.writeTimer !== undefined) clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    const ends = [this.write?.until, this.write?.opens_at]
+      .map((at) => (at ? Date.parse(at) : NaN))
+      .filter((at) => Number.isFinite(at));
+    if (this.write?.can_write !== false || ends.length === 0 || this.isLeft) return;
+    const wait = Math.min(...ends) - Date.now();
+    this.writeTimer = setTimeout(() => {
+      this.writeTimer = undefined;
+      if (wait > TIMER_MAX_MS) this.scheduleWriteCheck();
+      else this.refresh();
+    }, wait > 0 ? Math.min(TIMER_MAX_MS, wait + 50) : WRITE_RECHECK_MS); // past already: the clocks differ
+  }
+
+  /** The room's rules changed: take the new ones at once, then ask the server what they mean for one. */
+  private rulesChanged(space: Space): void {
+    this.joinedSpace = space;
+    if (this.write) {
+      this.setWriteState({ ...this.write, read_only: space.read_only, slow_mode_secs: space.slow_mode_secs });
+    }
+    this.emit("updated", space);
+    this.refresh();
+  }
+
+  /** One's mutes changed: a mute here (or project-wide) stops one writing until it ends. */
+  private muteChanged(state: MuteState): void {
+    if (!this.write || state.project_id !== this.joinedSpace?.project_id) return;
+    const now = Date.now();
+    const ends = state.mutes.filter((mute) => (mute.room_id === null || mute.room_id === this.id)
+      && Date.parse(mute.until) > now).map((mute) => mute.until).sort();
+    const until = ends[ends.length - 1];
+    if (until !== undefined) {
+      this.setWriteState({ ...this.write, can_write: false, reason: "chat.muted", until });
+    }
+    this.refresh();
+  }
+
+  /** A send was refused because one may not write now: the refusal says until when. */
+  private sendRefused(error: TwinspaceError): void {
+    if (!this.write || !WRITE_REFUSALS.has(error.code)) return;
+    const details = error.details;
+    const next: WriteState = { ...this.write, can_write: false, reason: error.code as WriteState["reason"] };
+    if (error.code === "chat.muted" && typeof details["until"] === "string") next.until = details["until"];
+    if (error.code === "chat.closed_hours" && typeof details["opens_at"] === "string") next.opens_at = details["opens_at"];
+    if (error.code === "chat.read_only") next.read_only = true;
+    if (error.code === "chat.slow_mode" && typeof details["retry_after_secs"] === "number") {
+      next.until = new Date(Date.now() + details["retry_after_secs"] * 1_000).toISOString();
+    }
+    this.setWriteState(next);
+  }
+
+  /**
+   * Join again on the same connection, from the last seq: the server's
+   * answer says whether one may write now (nothing else changes: the room
+   * catches up as after a reconnection). Calls made while one runs are one more.
+   */
+  private refresh(): void {
+    const { transport } = this.host;
+    if (this.starting || this.roomState !== "live" || !transport.connected) return;
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    const epoch = transport.epoch;
+    this.refreshing = this.join(epoch)
+      .catch((error: unknown) => this.resumeFailed(epoch, error))
+      .finally(() => {
+        this.refreshing = undefined;
+        if (this.refreshAgain) {
+          this.refreshAgain = false;
+          this.refresh();
+        }
+      });
   }
 
   /** One's own message was stored: it takes its place in the sequence, and one's read marker moves to it. */

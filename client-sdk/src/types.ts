@@ -7,32 +7,64 @@
  */
 
 import type { TwinspaceError } from "./errors.js";
-import type { MailCopy, MemberView, Message, Post, PresenceUpdate, Project, Space, Thread, TypingPush, Unread, User } from "./wire.js";
+import type { PayloadOf, Pushes } from "./protocol.js";
+import type {
+  MailCopy,
+  MailRemoved,
+  MemberView,
+  Message,
+  Post,
+  PresenceUpdate,
+  Project,
+  ReportView,
+  Safeguarding,
+  Space,
+  Thread,
+  TypingPush,
+  Unread,
+  User,
+  WriteState,
+} from "./wire.js";
 
 export type {
   Attachment,
+  AuditEntry,
+  AuditPage,
+  ChatHours,
   Correspondent,
   ErrorCode,
   FileRecord,
   FileRef,
   History,
   Mail,
+  MailConversation,
   MailCopy,
   MailDeleted,
   MailPage,
+  MailRemoved,
   MailUnread,
   Member,
   MemberView,
   Message,
+  Mute,
+  MuteState,
+  MyReport,
+  MyReportPage,
   Post,
   PostPage,
   PresenceEntry,
   PresenceUpdate,
   Project,
   ProjectWithRole,
+  ReportPage,
+  ReportView,
+  Resolution,
   RoomJoined,
   RoomLeft,
+  Safeguarding,
+  Snapshot,
   Space,
+  SupervisedMailPage,
   Thread,
   ThreadPage,
   ThreadSummary,
@@ -40,6 +72,7 @@ export type {
   TypingPush,
   Unread,
   User,
+  WriteState,
 } from "./wire.js";
 
 /** A person's role on the platform, as the portal's token says. */
@@ -50,6 +83,23 @@ export type MemberRole = MemberView["role"];
 export type Visibility = Space["visibility"];
 export type ProjectStatus = Project["status"];
 export type MailFolder = MailCopy["folder"];
+
+// ---- safeguarding ------------------------------------------------------------
+
+/** Why something is reported: bullying, inappropriate, personal_data, spam, other. */
+export type ReportReason = PayloadOf<"report:create">["reason"];
+/** What can be reported: message, thread, post, mail, file. */
+export type ReportKind = PayloadOf<"report:create">["kind"];
+/** A report's state: open, resolved, dismissed. */
+export type ReportState = ReportView["state"];
+/** How a moderator closes a report. */
+export type ReportDecisionState = PayloadOf<"report:decide">["state"];
+/** The word filter's mode: off, block (refused), flag (sent and reported). */
+export type WordFilterMode = Safeguarding["word_filter"];
+/** Whom pupils may mail: teachers only, or members under supervision. */
+export type MailPolicy = Safeguarding["mail_policy"];
+/** Why one may not write in a room now: the error code a send would get, or null when one may. */
+export type WriteReason = WriteState["reason"];
 
 // ---- events ------------------------------------------------------------------
 
@@ -67,6 +117,12 @@ export interface RoomEvents {
   presence: PresenceUpdate;
   /** One's read marker here moved: by this client (`markRead`, a send) or by another of one's connections. */
   unread: Unread;
+  /** A delivered message was hidden by a moderator (text and attachments gone) or shown again. */
+  hidden: Message;
+  /** The room's rules changed (read-only, slow mode); `room.space` is up to date when it fires. */
+  updated: Space;
+  /** Whether one may write here changed (a mute, the room's rules, chat hours); `room.writeState` is up to date. */
+  writeState: WriteState;
   /** The room could not be joined again after a reconnection (access withdrawn, room gone); it is left. */
   error: TwinspaceError;
 }
@@ -92,6 +148,8 @@ export interface ForumEvents {
   postCreated: Post;
   postEdited: Post;
   postDeleted: Post;
+  /** A post was hidden by a moderator (its text gone while hidden) or shown again. */
+  postHidden: Post;
 }
 
 /** What `client.mail` emits. */
@@ -100,4 +158,22 @@ export interface MailEvents {
   received: MailCopy;
   /** The number of unread mails in the inbox changed. */
   unread: number;
+  /** A moderator removed a mail from every mailbox: drop one's copy of it. */
+  removed: MailRemoved;
+}
+
+/** What `client.moderation` emits. */
+export interface ModerationEvents {
+  /** A new report in a project one moderates (teachers and admins). */
+  reportCreated: Pushes["report:created"];
+  /** A report in a project one moderates changed (decided, escalated). */
+  reportUpdated: Pushes["report:updated"];
+  /** One of one's own reports was handled. */
+  reportHandled: Pushes["report:handled"];
+  /** A report was escalated to the national support officers (support officers). */
+  reportEscalated: Pushes["report:escalated"];
+  /** One was muted or unmuted (one's mutes now); joined rooms update their `writeState` too. */
+  muted: Pushes["moderation:muted"];
+  /** A project's safeguarding settings changed. */
+  safeguarding: Pushes["project:safeguarding"];
 }

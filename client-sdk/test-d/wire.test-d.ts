@@ -7,6 +7,22 @@ import {
   Limits,
   isTwinspaceError,
   type AckOf,
+  type AuditEntry,
+  type AuditPage,
+  type Mail,
+  type MailRemoved,
+  type MuteState,
+  type MyReport,
+  type ReportKind,
+  type ReportReason,
+  type ReportState,
+  type ReportView,
+  type Resolution,
+  type Safeguarding,
+  type Snapshot,
+  type Space,
+  type SupervisedMailPage,
+  type WriteState,
   type ChatSendPayload,
   type ErrorCode,
   type MailCopy,
@@ -104,3 +120,84 @@ isTwinspaceError(caught, "weather.");
 expectType<Equal<typeof Limits.CHAT_TEXT_MAX_CHARS extends number ? true : false, true>>();
 // @ts-expect-error: limits are read-only
 Limits.CHAT_TEXT_MAX_CHARS = 1;
+
+// ---- safeguarding: reports, moderation, the audit log
+
+declare const moderation: TwinspaceClient["moderation"];
+expectType<Equal<Awaited<ReturnType<typeof moderation.report>>, MyReport>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.getReport>>, ReportView>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.decideReport>>, ReportView>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.reports>>["reports"], ReportView[]>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.escalatedReports>>["reports"], ReportView[]>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.myReports>>["reports"], MyReport[]>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.mute>>, MuteState>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.unmute>>, MuteState>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.configureRoom>>, Space>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.safeguarding>>, Safeguarding>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.setSafeguarding>>, Safeguarding>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.hideMessage>>, Message>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.hidePost>>, Post>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.supervisedMail>>, SupervisedMailPage>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.conversation>>["mails"], Mail[]>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.removeMail>>, Mail>>();
+expectType<Equal<Awaited<ReturnType<typeof moderation.auditLog>>, AuditPage>>();
+expectType<Equal<AuditPage["entries"], AuditEntry[]>>();
+expectType<Equal<Awaited<ReturnType<Room["hide"]>>, Message>>();
+expectType<Equal<Room["writeState"], WriteState>>();
+expectType<Equal<RoomJoined["write_state"], WriteState>>();
+expectType<Equal<ReportReason, "bullying" | "inappropriate" | "personal_data" | "spam" | "other">>();
+expectType<Equal<ReportKind, "message" | "thread" | "post" | "mail" | "file">>();
+expectType<Equal<ReportState, "open" | "resolved" | "dismissed">>();
+expectType<Equal<ReportView["item"], Snapshot>>();
+expectType<Equal<NonNullable<ReportView["resolution"]>, Resolution>>();
+
+moderation.report({ kind: "message", id: "msg_1", roomId: "room_1" }, "bullying", { note: "again", serious: true });
+moderation.report({ kind: "post", id: "post_1" }, "spam");
+// @ts-expect-error: a message is reported with its room
+moderation.report({ kind: "message", id: "msg_1" }, "bullying");
+// @ts-expect-error: reasons are a closed list
+moderation.report({ kind: "post", id: "post_1" }, "rude");
+// @ts-expect-error: a file is not a kind of its own name
+moderation.report({ kind: "photo", id: "file_1" }, "other");
+moderation.decideReport("report_1", { state: "dismissed", note: "A joke between friends." });
+// @ts-expect-error: a decision closes a report: resolved or dismissed
+moderation.decideReport("report_1", { state: "open" });
+moderation.reports("project_1", { state: "open", cursor: null, limit: 30 });
+moderation.mute("project_1", "pupil_1", 10, { roomId: "room_1" });
+// @ts-expect-error: minutes are a number
+moderation.mute("project_1", "pupil_1", "10");
+moderation.configureRoom("room_1", { readOnly: true, slowModeSecs: 30 });
+moderation.setSafeguarding("project_1", {
+  chatHours: { timezone: "Europe/Paris", days: [1, 2, 3, 4, 5], start: "08:00", end: "17:00" },
+  wordFilter: "block", customWords: ["idiot"], mailPolicy: "teachers_only",
+});
+// @ts-expect-error: the word filter's modes are a closed union
+moderation.setSafeguarding("project_1", { wordFilter: "strict" });
+moderation.auditLog("project_1", { actorId: "teacher_fr", action: "member.mute", limit: 50 });
+
+moderation.on("reportCreated", (report) => expectType<Equal<typeof report, ReportView>>());
+moderation.on("reportUpdated", (report) => expectType<Equal<typeof report, ReportView>>());
+moderation.on("reportHandled", (mine) => expectType<Equal<typeof mine, MyReport>>());
+moderation.on("reportEscalated", (report) => expectType<Equal<typeof report, ReportView>>());
+moderation.on("muted", (state) => expectType<Equal<typeof state, MuteState>>());
+moderation.on("safeguarding", (settings) => expectType<Equal<typeof settings, Safeguarding>>());
+room.on("hidden", (message) => expectType<Equal<typeof message, Message>>());
+room.on("updated", (space) => expectType<Equal<typeof space, Space>>());
+room.on("writeState", (state) => expectType<Equal<typeof state, WriteState>>());
+client.forum.on("postHidden", (post) => expectType<Equal<typeof post, Post>>());
+client.mail.on("removed", (removed) => expectType<Equal<typeof removed, MailRemoved>>());
+// @ts-expect-error: no such moderation event
+moderation.on("reportDeleted", () => {});
+
+expectType<Equal<Pushes["report:created"], ReportView>>();
+expectType<Equal<Pushes["moderation:muted"], MuteState>>();
+expectType<Equal<Pushes["chat:message_hidden"], Message>>();
+expectType<Equal<AckOf<"moderation:mute">, MuteState>>();
+expectType<Equal<AckOf<"report:create">, MyReport>>();
+
+export const muted: ErrorCode = "chat.muted";
+declare const refused: unknown;
+if (isTwinspaceError(refused, "chat.muted") || isTwinspaceError(refused, "report.duplicate")
+  || isTwinspaceError(refused, "content.blocked") || isTwinspaceError(refused, "report.")) {
+  expectType<Equal<typeof refused.details, Record<string, unknown>>>();
+}

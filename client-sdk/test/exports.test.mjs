@@ -15,12 +15,19 @@ const require = createRequire(import.meta.url);
 /** What the builds export at run time. */
 const VALUES = [
   "AuthError", "ClientCodes", "ConflictError", "ConnectionError", "ForbiddenError", "Forum", "Limits", "MailBox",
-  "NotFoundError", "RateLimitedError", "Room", "ServerError", "TimeoutError", "TwinspaceClient", "TwinspaceError",
+  "Moderation", "NotFoundError", "RateLimitedError", "Room", "ServerError", "TimeoutError", "TwinspaceClient", "TwinspaceError",
   "ValidationError", "createClient", "isTwinspaceError",
 ];
 
 /** What the type declarations export besides those. */
 const TYPES = [
+  // safeguarding
+  "AuditEntry", "AuditFilters", "AuditPage", "ChatHours", "CursorOptions", "Decision", "MailConversation", "MailPolicy",
+  "MailRemoved", "ModerationEvents", "Mute", "MuteOptions", "MuteState", "MyReport", "MyReportPage",
+  "ReportDecisionState", "ReportKind", "ReportListOptions", "ReportOptions", "ReportPage", "ReportReason", "ReportState",
+  "ReportTarget", "ReportView", "Resolution", "RoomRules", "Safeguarding", "SafeguardingChanges", "Snapshot",
+  "SupervisedMailPage", "WordFilterMode", "WriteReason", "WriteState",
+  // the rest
   "AckOf", "Attachment", "CauseOptions", "ChatSendPayload", "ClientCode", "ClientEvents", "ClientOptions", "ClientState",
   "CodeFamily", "Correspondent", "ErrorCode", "FileRecord", "FileRef", "ForumEvents", "GetToken", "History",
   "HistoryOptions", "JoinOptions", "KnownCode", "Listener", "Mail", "MailCopy", "MailDeleted", "MailEvents",

@@ -52,6 +52,49 @@
       sdkMissing: "The SDK (twinspace.js) is not available: build client-sdk first.",
       footer: "Demo data only: anyone who reaches this server can be anyone here.",
       bytes: "{n} B", kb: "{n} KB", mb: "{n} MB",
+      // safeguarding
+      moderation: "Moderation", report: "Report", reportTitle: "Report this to the teachers",
+      reportReason: "Why?", reportNote: "Anything to add (optional)",
+      reportSerious: "This is serious: tell the national support service too",
+      reportPrivacy: "The person you report never sees your name.", reportSend: "Send the report",
+      reportWhat: "{kind} by {name}: {text}",
+      reason_bullying: "Bullying or threats", reason_inappropriate: "Inappropriate content",
+      reason_personal_data: "Personal data shared (address, phone, photos…)", reason_spam: "Spam", reason_other: "Something else",
+      kind_message: "Message", kind_thread: "Thread", kind_post: "Post", kind_mail: "Mail", kind_file: "File",
+      reportReceived: "Thank you: your report was received. A teacher will look at it soon.",
+      reportHandled: "Your report ({reason}) was handled: {state}.",
+      reportDuplicate: "You have already reported this.",
+      state_open: "Open", state_resolved: "Resolved", state_dismissed: "Dismissed",
+      reportQueue: "Reports", noReports: "No reports here.", pickReport: "Pick a report to see what was reported.",
+      reportedBy: "Reported by {name}", reportedAt: "Reported {when}", automatic: "Flagged by the word filter",
+      reportedAuthor: "Written by {name}", serious: "Serious", escalated: "Sent to the support service",
+      reporterNote: "Reporter's note: {note}", asReported: "As it was when reported",
+      context: "Around it", decidedBy: "{state} by {name}: {note}", actionTaken: "Done: {action}",
+      hide: "Hide", unhide: "Show again", delete: "Delete", hiddenMessage: "Hidden by a teacher",
+      muteFor: "Mute {name} for", minutes: "minutes", mute: "Mute",
+      mutedNotice: "{name} is muted until {until}.", hiddenNotice: "Hidden.", deletedNotice: "Deleted.",
+      decisionNote: "Note for the other teachers", resolve: "Resolve", dismiss: "Dismiss",
+      cannotHide: "This kind of item cannot be hidden from here.",
+      roomRules: "Room rules", readOnlyLabel: "Announcements only (pupils read, teachers write)",
+      slowModeLabel: "Slow mode: seconds between a pupil's messages (0: off)", save: "Save", saved: "Saved.",
+      safeguardingTitle: "Project safeguarding settings", chatHours: "Chat hours",
+      hoursOn: "Pupils write only during these hours (teachers always can)", hoursStart: "From", hoursEnd: "Until",
+      hoursZone: "Time zone", wordFilter: "Word filter", filter_off: "Off", filter_block: "Block the message",
+      filter_flag: "Send it and report it to the teachers", customWords: "Your own words, one per line",
+      mailPolicy: "Pupils' mail", policy_teachers_only: "Pupils mail teachers only",
+      policy_supervised: "Pupils mail project members; teachers read it",
+      write_muted: "You are muted until {until}: you can read but not write.",
+      write_read_only: "Announcements only: only teachers write in this room.",
+      write_slow_mode: "Slow mode: wait {secs} s before your next message.",
+      write_slow_on: "Slow mode is on: one message every {secs} s.",
+      write_closed: "The chat is closed now; it opens again {when}.",
+      write_closed_soon: "The chat is closed now.",
+      write_denied: "You can read this room but not write in it.",
+      staffReadOnly: "Announcements only: pupils read what teachers write here.",
+      auditLog: "Audit log", auditMore: "Show older entries", auditEmpty: "Nothing recorded yet.",
+      auditEntry: "{actor}: {action} ({target})",
+      supervised: "Pupils' mail", fromTo: "From {from} to {to}", showConversation: "Show the whole conversation",
+      conversationTitle: "The conversation", removeMail: "Remove from every mailbox", mailRemoved: "The mail was removed.",
     },
     fr: {
       skip: "Aller au contenu",
@@ -97,6 +140,49 @@
       sdkMissing: "Le SDK (twinspace.js) est introuvable : construisez d'abord client-sdk.",
       footer: "Données de démonstration : toute personne qui atteint ce serveur peut être n'importe qui ici.",
       bytes: "{n} o", kb: "{n} Ko", mb: "{n} Mo",
+      // safeguarding
+      moderation: "Modération", report: "Signaler", reportTitle: "Signaler ceci aux enseignants",
+      reportReason: "Pourquoi ?", reportNote: "Quelque chose à ajouter (facultatif)",
+      reportSerious: "C'est grave : prévenir aussi le service national d'assistance",
+      reportPrivacy: "La personne signalée ne voit jamais votre nom.", reportSend: "Envoyer le signalement",
+      reportWhat: "{kind} de {name} : {text}",
+      reason_bullying: "Harcèlement ou menaces", reason_inappropriate: "Contenu inapproprié",
+      reason_personal_data: "Données personnelles partagées (adresse, téléphone, photos…)", reason_spam: "Spam", reason_other: "Autre chose",
+      kind_message: "Message", kind_thread: "Discussion", kind_post: "Réponse", kind_mail: "Courriel", kind_file: "Fichier",
+      reportReceived: "Merci : votre signalement a bien été reçu. Un enseignant va s'en occuper.",
+      reportHandled: "Votre signalement ({reason}) a été traité : {state}.",
+      reportDuplicate: "Vous avez déjà signalé ceci.",
+      state_open: "Ouvert", state_resolved: "Résolu", state_dismissed: "Classé",
+      reportQueue: "Signalements", noReports: "Aucun signalement ici.", pickReport: "Choisissez un signalement pour voir ce qui a été signalé.",
+      reportedBy: "Signalé par {name}", reportedAt: "Signalé {when}", automatic: "Repéré par le filtre de mots",
+      reportedAuthor: "Écrit par {name}", serious: "Grave", escalated: "Transmis au service d'assistance",
+      reporterNote: "Note de la personne qui signale : {note}", asReported: "Tel qu'au moment du signalement",
+      context: "Autour", decidedBy: "{state} par {name} : {note}", actionTaken: "Fait : {action}",
+      hide: "Masquer", unhide: "Afficher à nouveau", delete: "Supprimer", hiddenMessage: "Masqué par un enseignant",
+      muteFor: "Rendre muet·te {name} pendant", minutes: "minutes", mute: "Rendre muet",
+      mutedNotice: "{name} est muet·te jusqu'à {until}.", hiddenNotice: "Masqué.", deletedNotice: "Supprimé.",
+      decisionNote: "Note pour les autres enseignants", resolve: "Résoudre", dismiss: "Classer",
+      cannotHide: "Ce type d'élément ne peut pas être masqué d'ici.",
+      roomRules: "Règles du salon", readOnlyLabel: "Annonces seulement (les élèves lisent, les enseignants écrivent)",
+      slowModeLabel: "Mode lent : secondes entre deux messages d'un élève (0 : désactivé)", save: "Enregistrer", saved: "Enregistré.",
+      safeguardingTitle: "Protection des élèves dans le projet", chatHours: "Horaires de discussion",
+      hoursOn: "Les élèves n'écrivent qu'à ces heures (les enseignants toujours)", hoursStart: "De", hoursEnd: "À",
+      hoursZone: "Fuseau horaire", wordFilter: "Filtre de mots", filter_off: "Désactivé", filter_block: "Bloquer le message",
+      filter_flag: "L'envoyer et le signaler aux enseignants", customWords: "Vos propres mots, un par ligne",
+      mailPolicy: "Courriels des élèves", policy_teachers_only: "Les élèves n'écrivent qu'aux enseignants",
+      policy_supervised: "Les élèves écrivent aux membres du projet ; les enseignants lisent",
+      write_muted: "Vous êtes muet·te jusqu'à {until} : vous pouvez lire mais pas écrire.",
+      write_read_only: "Annonces seulement : seuls les enseignants écrivent dans ce salon.",
+      write_slow_mode: "Mode lent : attendez {secs} s avant votre prochain message.",
+      write_slow_on: "Mode lent activé : un message toutes les {secs} s.",
+      write_closed: "La discussion est fermée ; elle rouvre {when}.",
+      write_closed_soon: "La discussion est fermée pour le moment.",
+      write_denied: "Vous pouvez lire ce salon mais pas y écrire.",
+      staffReadOnly: "Annonces seulement : les élèves lisent ce que les enseignants écrivent ici.",
+      auditLog: "Journal d'audit", auditMore: "Afficher les entrées précédentes", auditEmpty: "Rien d'enregistré pour l'instant.",
+      auditEntry: "{actor} : {action} ({target})",
+      supervised: "Courriels des élèves", fromTo: "De {from} à {to}", showConversation: "Afficher toute la conversation",
+      conversationTitle: "La conversation", removeMail: "Retirer de toutes les boîtes", mailRemoved: "Le courriel a été retiré.",
     },
   };
   const LANGS = Object.keys(STRINGS);
@@ -115,11 +201,26 @@
     pending: [], // uploaded files waiting to be sent: FileRecord
     forum: { threads: [], threadId: null, page: null },
     mail: { folder: "inbox", copies: [], mailId: null, unread: 0 },
+    role: null, // one's role in the project: admin, teacher, pupil, visitor
+    moderation: freshModeration(),
+    reporting: null, // what the report dialog is about: {target, what}
     lastTypingSent: 0,
     unsubscribers: [],
   };
 
   const $ = (id) => document.getElementById(id);
+  const REASONS = ["bullying", "inappropriate", "personal_data", "spam", "other"];
+
+  function freshModeration() {
+    // filter: the queue's state shown; open: every open report by id (the tab's badge); done: actions taken on the current report
+    // actions: what was done to the current report's item (hidden, deleted, muted), told with the decision
+    return { filter: "open", reports: [], open: new Map(), reportId: null, current: null, done: [], actions: [], safeguarding: null,
+      audit: [], auditCursor: null };
+  }
+
+  function isStaff() {
+    return state.role === "admin" || state.role === "teacher";
+  }
 
   function t(key, vars = {}) {
     const table = STRINGS[state.lang] || STRINGS.en;
@@ -188,6 +289,18 @@
     }
   }
 
+  let noticeTimer = null;
+
+  /** A short message for the person (a report received, a report handled, an action done). */
+  function showNotice(text, kind) {
+    const box = $("notice");
+    box.textContent = text;
+    box.dataset.kind = kind || "";
+    box.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => { box.hidden = true; }, 12000);
+  }
+
   function setStatus(key) {
     $("connection").textContent = key ? t(key) : "";
     $("connection").dataset.state = key || "";
@@ -234,6 +347,14 @@
     renderThread();
     renderMails();
     renderMail();
+    renderWriteState();
+    renderRoomRules();
+    renderModerationTab();
+    renderReports();
+    renderReportDetail();
+    renderSafeguarding();
+    renderAudit();
+    renderReportDialog();
   }
 
   // ---- choosing a person --------------------------------------------------------------------------
@@ -297,13 +418,17 @@
     watchConnection(state.client);
     watchForum();
     watchMail();
+    watchModeration();
     $("login").hidden = true;
     $("space").hidden = false;
     $("logout").hidden = false;
     renderWho();
     await Promise.all([loadProject(), loadMembers()]);
     await loadRooms();
-    await Promise.all([loadThreads(), loadMails(), loadMailUnread()]);
+    await Promise.all([loadThreads(), loadMails(), loadMailUnread(),
+      isStaff() ? guard(loadOpenReports) : null, isStaff() ? guard(loadSafeguarding) : null]);
+    renderModerationTab();
+    renderAudit();
     $("main").focus();
   }
 
@@ -316,7 +441,10 @@
       session: null, project: null, members: [], rooms: new Map(), roomId: null, replyTo: null, pending: [],
       forum: { threads: [], threadId: null, page: null },
       mail: { folder: "inbox", copies: [], mailId: null, unread: 0, current: null },
+      role: null, moderation: freshModeration(), reporting: null,
     });
+    if ($("report-dialog").open) $("report-dialog").close();
+    $("notice").hidden = true;
     showTab("chat");
     renderMailUnread();
     $("upload").hidden = true;
@@ -327,6 +455,13 @@
     renderThread();
     renderMail();
     renderReplying();
+    renderModerationTab();
+    renderWriteState();
+    renderRoomRules();
+    renderReports();
+    renderReportDetail();
+    renderAudit();
+    $("audit").open = false;
     sessionStorage.removeItem("twinspace-demo-user");
     $("space").hidden = true;
     $("logout").hidden = true;
@@ -367,6 +502,7 @@
   async function loadProject() {
     const found = await state.client.getProject(state.session.project_id);
     state.project = found.project;
+    state.role = found.role;
     state.status = "connected";
     setStatus("connected");
     renderWho();
@@ -404,6 +540,12 @@
     listen(room, "message", (message) => onMessage(id, message));
     listen(room, "edited", (message) => onChanged(id, message));
     listen(room, "deleted", (message) => onChanged(id, message));
+    listen(room, "hidden", (message) => onChanged(id, message));
+    listen(room, "updated", (space) => {
+      entry.space = space;
+      if (id === state.roomId) { renderRoomRules(); renderWriteState(); }
+    });
+    listen(room, "writeState", () => { if (id === state.roomId) renderWriteState(); });
     listen(room, "typing", (push) => onTyping(id, push));
     listen(room, "presence", () => onPresence(id, room.online));
     listen(room, "unread", (unread) => onUnread(id, unread));
@@ -421,6 +563,8 @@
     renderPresence();
     renderTyping();
     renderReplying();
+    renderWriteState();
+    renderRoomRules();
     markRead();
   }
 
@@ -538,11 +682,26 @@
         text: t("inReplyTo", { name: quoted.author_name, text: shorten(quoted.text || t("deletedMessage")) }) }) : null,
       message.deleted
         ? el("p", { class: "text deleted", text: t("deletedMessage") })
-        : el("p", { class: "text", "data-testid": "message-text", text: message.text }),
-      message.deleted ? null : attachmentLinks(message.attachments),
-      message.deleted || state.session.user.role === "visitor" ? null : el("div", { class: "actions" },
-        el("button", { type: "button", class: "link", "data-testid": "reply-button",
-          "aria-label": `${t("reply")}: ${message.author_name}`, onclick: () => startReply(message) }, t("reply"))));
+        : message.hidden
+          ? el("p", { class: "text deleted", "data-testid": "message-hidden" }, t("hiddenMessage"),
+            isStaff() && message.text ? el("span", { class: "hidden-text", text: ` — ${message.text}` }) : null)
+          : el("p", { class: "text", "data-testid": "message-text", text: message.text }),
+      message.deleted || message.hidden ? null : attachmentLinks(message.attachments),
+      message.deleted ? null : el("div", { class: "actions" },
+        state.session.user.role === "visitor" || message.hidden ? null : el("button", {
+          type: "button", class: "link", "data-testid": "reply-button",
+          "aria-label": `${t("reply")}: ${message.author_name}`, onclick: () => startReply(message) }, t("reply")),
+        mine || message.hidden ? null : el("button", {
+          type: "button", class: "link", "data-testid": "report-button",
+          "aria-label": `${t("report")}: ${message.author_name}`,
+          onclick: () => openReportDialog({ kind: "message", id: message.id, roomId: message.room_id },
+            { kind: "message", name: message.author_name, text: message.text }) }, t("report")),
+        isStaff() ? el("button", {
+          type: "button", class: "link", "data-testid": "hide-button",
+          onclick: () => guard(() => entry.room.hide(message.id, !message.hidden)) }, message.hidden ? t("unhide") : t("hide")) : null,
+        isStaff() ? el("button", {
+          type: "button", class: "link danger", "data-testid": "delete-button",
+          onclick: () => guard(() => entry.room.delete(message.id)) }, t("delete")) : null));
   }
 
   function renderMessages() {
@@ -599,6 +758,88 @@
       : names.length === 1 ? t("typingOne", { name: names[0] }) : t("typingMany", { names: names.join(", ") });
   }
 
+  /** What the person may do in the current room now, said plainly: muted, announcements only, slow mode, closed. */
+  function renderWriteState() {
+    const box = $("write-state");
+    const entry = currentRoom();
+    let writeState = null;
+    try { writeState = entry && entry.room ? entry.room.writeState : null; } catch { writeState = null; }
+    if (!state.session || !entry || !writeState || state.session.user.role === "visitor") {
+      box.hidden = true;
+      box.dataset.state = "";
+      return;
+    }
+    const secsLeft = (iso) => Math.max(1, Math.ceil((Date.parse(iso) - Date.now()) / 1000));
+    let text = "";
+    let kind = "open";
+    if (!writeState.can_write) {
+      switch (writeState.reason) {
+        case "chat.muted":
+          kind = "muted";
+          text = t("write_muted", { until: writeState.until ? when(writeState.until) : "…" });
+          break;
+        case "chat.read_only":
+          kind = "read_only";
+          text = t("write_read_only");
+          break;
+        case "chat.slow_mode":
+          kind = "slow_mode";
+          text = t("write_slow_mode", { secs: writeState.until ? secsLeft(writeState.until) : writeState.slow_mode_secs });
+          break;
+        case "chat.closed_hours":
+          kind = "closed";
+          text = writeState.opens_at ? t("write_closed", { when: whenDay(writeState.opens_at) }) : t("write_closed_soon");
+          break;
+        default:
+          kind = "denied";
+          text = t("write_denied");
+      }
+    } else if (!isStaff() && writeState.slow_mode_secs > 0) {
+      const wait = entry.lastSentAt ? entry.lastSentAt + writeState.slow_mode_secs * 1000 - Date.now() : 0;
+      kind = wait > 0 ? "slow_mode" : "slow_on";
+      text = wait > 0 ? t("write_slow_mode", { secs: Math.ceil(wait / 1000) }) : t("write_slow_on", { secs: writeState.slow_mode_secs });
+    } else if (isStaff() && writeState.read_only) {
+      kind = "staff_read_only";
+      text = t("staffReadOnly");
+    }
+    box.hidden = !text;
+    box.textContent = text;
+    box.dataset.state = kind;
+    box.classList.toggle("blocked", !writeState.can_write || kind === "slow_mode");
+  }
+
+  /** A day and time: "Monday 08:00" when not today. */
+  function whenDay(iso) {
+    const date = new Date(iso);
+    const today = new Date().toDateString() === date.toDateString();
+    const options = today ? { hour: "2-digit", minute: "2-digit" } : { weekday: "long", hour: "2-digit", minute: "2-digit" };
+    return new Intl.DateTimeFormat(state.lang, options).format(date);
+  }
+
+  function renderRoomRules() {
+    const box = $("room-rules");
+    const entry = currentRoom();
+    box.hidden = !state.session || !entry || !isStaff();
+    if (box.hidden) return;
+    if (document.activeElement && box.contains(document.activeElement)) return; // being edited
+    $("rules-read-only").checked = Boolean(entry.space.read_only);
+    $("rules-slow-mode").value = String(entry.space.slow_mode_secs || 0);
+  }
+
+  async function saveRoomRules(event) {
+    event.preventDefault();
+    const entry = currentRoom();
+    if (!entry) return;
+    const space = await state.client.moderation.configureRoom(entry.space.id, {
+      readOnly: $("rules-read-only").checked,
+      slowModeSecs: Math.max(0, Math.round(Number($("rules-slow-mode").value) || 0)),
+    });
+    entry.space = space;
+    showNotice(t("saved"), "rules-saved");
+    renderRoomRules();
+    renderWriteState();
+  }
+
   function startReply(message) {
     state.replyTo = message;
     renderReplying();
@@ -633,6 +874,10 @@
     $("send").disabled = true;
     try {
       const message = await entry.room.send(text, options);
+      // Slow mode counts from a send made while it was on (the server's count, too).
+      let slowed = false;
+      try { slowed = entry.room.writeState.slow_mode_secs > 0; } catch { slowed = false; }
+      entry.lastSentAt = slowed ? Date.now() : 0;
       input.value = "";
       state.replyTo = null;
       state.pending = [];
@@ -643,6 +888,7 @@
       showError(error);
     } finally {
       $("send").disabled = false;
+      renderWriteState();
       input.focus();
     }
   }
@@ -724,6 +970,7 @@
     listen(forum, "postCreated", (post) => { refresh(); reopen(post); });
     listen(forum, "postEdited", reopen);
     listen(forum, "postDeleted", reopen);
+    listen(forum, "postHidden", reopen);
   }
 
   function renderThreads() {
@@ -764,6 +1011,7 @@
     const page = state.forum.page;
     if (!page || !state.session) { box.replaceChildren(el("p", { class: "empty", text: t("pickThread") })); return; }
     const thread = page.thread;
+    const me = state.session.user.id;
     const canPost = !thread.locked && state.session.user.role !== "visitor";
     box.setAttribute("tabindex", "-1");
     box.replaceChildren(...[
@@ -771,10 +1019,25 @@
       el("header", {}, `${t("by", { name: thread.author_name })} · `, el("time", { datetime: thread.created_at, text: when(thread.created_at) })),
       el("div", { class: "body", "data-testid": "thread-text", html: thread.body_html }),
       attachmentLinks(thread.attachments),
-      el("ol", { class: "posts", "data-testid": "posts" }, (page.posts || []).map((post) => el("li", { class: "post", "data-testid": "post" },
+      thread.author_id === me ? null : el("div", { class: "actions" }, el("button", {
+        type: "button", class: "link", "data-testid": "thread-report",
+        onclick: () => openReportDialog({ kind: "thread", id: thread.id }, { kind: "thread", name: thread.author_name, text: thread.title }),
+      }, t("report"))),
+      el("ol", { class: "posts", "data-testid": "posts" }, (page.posts || []).map((post) => el("li", { class: "post", "data-testid": "post", "data-post-id": post.id },
         el("header", {}, el("strong", { text: post.author_name }), " · ", el("time", { datetime: post.created_at, text: when(post.created_at) })),
-        post.deleted ? el("p", { class: "deleted", text: t("deletedMessage") }) : el("div", { class: "body", html: post.body_html }),
-        attachmentLinks(post.attachments)))),
+        post.deleted ? el("p", { class: "deleted", text: t("deletedMessage") })
+          : post.hidden ? el("p", { class: "deleted", "data-testid": "post-hidden", text: t("hiddenMessage") })
+            : el("div", { class: "body", html: post.body_html }),
+        post.deleted || post.hidden ? null : attachmentLinks(post.attachments),
+        post.deleted ? null : el("div", { class: "actions" },
+          post.author_id === me || post.hidden ? null : el("button", {
+            type: "button", class: "link", "data-testid": "post-report",
+            onclick: () => openReportDialog({ kind: "post", id: post.id }, { kind: "post", name: post.author_name, text: post.body }),
+          }, t("report")),
+          isStaff() ? el("button", {
+            type: "button", class: "link", "data-testid": "post-hide",
+            onclick: () => guard(async () => { await state.client.moderation.hidePost(post.id, !post.hidden); await openThread(thread.id, false); }),
+          }, post.hidden ? t("unhide") : t("hide")) : null)))),
       thread.locked ? el("p", { class: "empty", text: t("locked") }) : null,
       canPost ? el("form", { "data-testid": "post-form", onsubmit: (event) => guard(() => submitPost(event, thread.id)) },
         el("label", { for: "post-body", text: t("replyInThread") }),
@@ -808,8 +1071,14 @@
   // ---- mail ---------------------------------------------------------------------------------------
 
   async function loadMails() {
-    const page = await state.client.mail.list({ folder: state.mail.folder, projectId: state.session.project_id });
-    state.mail.copies = page.copies;
+    if (state.mail.folder === "supervised") {
+      // Teachers read every mail their project's pupils send or receive: the supervision view (no copies of their own).
+      const page = await state.client.moderation.supervisedMail(state.session.project_id);
+      state.mail.copies = page.mails.map((mail) => ({ mail, owner_id: null, folder: "supervised", read: true }));
+    } else {
+      const page = await state.client.mail.list({ folder: state.mail.folder, projectId: state.session.project_id });
+      state.mail.copies = page.copies;
+    }
     renderMails();
   }
 
@@ -825,6 +1094,11 @@
       state.mail.unread = count;
       renderMailUnread();
     });
+    listen(mail, "removed", (removed) => {
+      if (state.mail.mailId === removed.mail_id) { state.mail.mailId = null; state.mail.current = null; renderMail(); }
+      guard(loadMails);
+      guard(loadMailUnread);
+    });
   }
 
   function renderMailUnread() {
@@ -837,17 +1111,18 @@
   function renderMails() {
     const list = $("mails");
     if (!state.session) return;
-    for (const button of document.querySelectorAll(".folder")) {
+    for (const button of document.querySelectorAll(".folder[data-folder]")) {
       button.setAttribute("aria-pressed", String(button.dataset.folder === state.mail.folder));
     }
+    $("folder-supervised").hidden = !isStaff();
     $("compose-open").hidden = state.session.user.role === "visitor";
     $("mail-note").hidden = state.session.user.role !== "visitor";
     if (state.mail.copies.length === 0) { list.replaceChildren(el("li", { class: "empty", text: t("noMail") })); return; }
     list.replaceChildren(...state.mail.copies.map((copy) => {
       const mail = copy.mail;
-      const who = state.mail.folder === "sent"
-        ? t("toNames", { names: mail.to.map((person) => person.name).join(", ") })
-        : t("from", { name: mail.sender.name });
+      const to = mail.to.map((person) => person.name).join(", ");
+      const who = state.mail.folder === "supervised" ? t("fromTo", { from: mail.sender.name, to })
+        : state.mail.folder === "sent" ? t("toNames", { names: to }) : t("from", { name: mail.sender.name });
       return el("li", {}, el("button", {
         type: "button", "data-testid": "mail-item", "data-mail-id": mail.id, class: copy.read ? "" : "unread",
         "aria-current": mail.id === state.mail.mailId ? "true" : "false",
@@ -859,6 +1134,14 @@
 
   async function openMail(mailId) {
     state.mail.mailId = mailId;
+    state.mail.conversation = null;
+    if (state.mail.folder === "supervised") {
+      state.mail.current = state.mail.copies.find((other) => other.mail.id === mailId) || null;
+      $("mail-compose").hidden = true;
+      renderMails();
+      renderMail();
+      return;
+    }
     let copy = await state.client.mail.get(mailId);
     if (!copy.read && copy.folder !== "sent") copy = await state.client.mail.read(mailId, true);
     state.mail.current = copy;
@@ -881,6 +1164,36 @@
         el("time", { datetime: mail.created_at, text: when(mail.created_at) })),
       el("div", { class: "body", "data-testid": "mail-body-shown", html: mail.body_html }),
       attachmentLinks(mail.attachments),
+      el("div", { class: "actions" },
+        mail.sender.user_id === state.session.user.id || copy.folder === "supervised" ? null : el("button", {
+          type: "button", class: "link", "data-testid": "mail-report",
+          onclick: () => openReportDialog({ kind: "mail", id: mail.id }, { kind: "mail", name: mail.sender.name, text: mail.subject }),
+        }, t("report")),
+        copy.folder === "supervised" ? el("button", {
+          type: "button", class: "link", "data-testid": "mail-conversation",
+          onclick: () => guard(async () => {
+            state.mail.conversation = await state.client.moderation.conversation(state.session.project_id, mail.conversation_id);
+            renderMail();
+          }),
+        }, t("showConversation")) : null,
+        isStaff() && copy.folder === "supervised" ? el("button", {
+          type: "button", class: "link danger", "data-testid": "mail-remove",
+          onclick: () => guard(async () => {
+            await state.client.moderation.removeMail(mail.id);
+            showNotice(t("mailRemoved"), "mail-removed");
+            state.mail.current = null;
+            state.mail.mailId = null;
+            await loadMails();
+            renderMail();
+          }),
+        }, t("removeMail")) : null),
+      state.mail.conversation ? el("section", { class: "conversation-view", "data-testid": "mail-conversation-view" },
+        el("h4", { text: t("conversationTitle") }),
+        el("ol", { class: "snapshots" }, state.mail.conversation.mails.map((other) => el("li", { class: other.id === mail.id ? "snapshot reported" : "snapshot" },
+          el("header", {}, t("fromTo", { from: other.sender.name, to: other.to.map((person) => person.name).join(", ") }), " · ",
+            el("time", { datetime: other.created_at, text: when(other.created_at) })),
+          el("p", { class: "subject", text: other.subject }),
+          el("div", { class: "body", html: other.body_html }))))) : null,
     ].filter(Boolean));
   }
 
@@ -905,14 +1218,345 @@
     if (state.mail.folder === "sent") await loadMails();
   }
 
+  // ---- reporting ----------------------------------------------------------------------------------
+
+  /** Open the report dialog about `target` ({kind, id, roomId?}); `what` describes it: {kind, name, text}. */
+  function openReportDialog(target, what) {
+    state.reporting = { target, what };
+    $("report-form").reset();
+    renderReportDialog();
+    $("report-dialog").showModal();
+    const first = $("report-reasons").querySelector("input");
+    if (first) first.focus();
+  }
+
+  function renderReportDialog() {
+    const reasons = $("report-reasons");
+    const chosen = reasons.querySelector("input:checked");
+    reasons.replaceChildren(...REASONS.map((reason) => el("label", { class: "check" },
+      el("input", { type: "radio", name: "report-reason", value: reason, "data-testid": "report-reason", required: true,
+        checked: chosen ? chosen.value === reason : false }),
+      " ", t(`reason_${reason}`))));
+    const what = state.reporting && state.reporting.what;
+    $("report-what").textContent = what
+      ? t("reportWhat", { kind: t(`kind_${what.kind}`), name: what.name, text: shorten(what.text || "", 120) }) : "";
+  }
+
+  async function submitReport(event) {
+    event.preventDefault();
+    const reporting = state.reporting;
+    const chosen = $("report-reasons").querySelector("input:checked");
+    if (!reporting || !chosen) return;
+    const note = $("report-note").value.trim();
+    try {
+      await state.client.moderation.report(reporting.target, chosen.value, {
+        ...(note ? { note } : {}), serious: $("report-serious").checked,
+      });
+      showNotice(t("reportReceived"), "report-received");
+    } catch (error) {
+      if (error && error.code === "report.duplicate") showNotice(t("reportDuplicate"), "report-duplicate");
+      else showError(error);
+    } finally {
+      state.reporting = null;
+      $("report-dialog").close();
+    }
+  }
+
+  // ---- moderation: the queue, a report, the actions ------------------------------------------------
+
+  function watchModeration() {
+    const moderation = state.client.moderation;
+    listen(moderation, "reportCreated", (report) => reportArrived(report));
+    listen(moderation, "reportUpdated", (report) => reportArrived(report));
+    listen(moderation, "reportEscalated", (report) => reportArrived(report));
+    listen(moderation, "reportHandled", (mine) => {
+      showNotice(t("reportHandled", { reason: t(`reason_${mine.reason}`), state: t(`state_${mine.state}`) }), "report-handled");
+    });
+    listen(moderation, "safeguarding", (settings) => {
+      state.moderation.safeguarding = settings;
+      renderSafeguarding();
+    });
+  }
+
+  /** A report pushed live: into the open set (the badge), the queue shown, and the detail if it is the one open. */
+  function reportArrived(report) {
+    if (report.project_id && report.project_id !== state.session.project_id) return;
+    const mod = state.moderation;
+    if (report.state === "open") mod.open.set(report.id, report);
+    else mod.open.delete(report.id);
+    const index = mod.reports.findIndex((other) => other.id === report.id);
+    if (report.state === mod.filter) {
+      if (index >= 0) mod.reports[index] = report;
+      else mod.reports.unshift(report);
+    } else if (index >= 0) {
+      mod.reports.splice(index, 1);
+    }
+    if (mod.reportId === report.id) mod.current = report;
+    renderModerationTab();
+    renderReports();
+    renderReportDetail();
+  }
+
+  async function loadOpenReports() {
+    const page = await state.client.moderation.reports(state.session.project_id, { state: "open", limit: 100 });
+    state.moderation.open = new Map(page.reports.map((report) => [report.id, report]));
+    if (state.moderation.filter === "open") state.moderation.reports = page.reports;
+    renderModerationTab();
+    renderReports();
+  }
+
+  async function loadReports() {
+    const mod = state.moderation;
+    if (mod.filter === "open") return loadOpenReports();
+    const page = await state.client.moderation.reports(state.session.project_id, { state: mod.filter, limit: 100 });
+    mod.reports = page.reports;
+    renderReports();
+    return undefined;
+  }
+
+  function renderModerationTab() {
+    const tab = $("tab-moderation");
+    tab.hidden = !state.session || !isStaff();
+    const count = state.moderation.open.size;
+    const badge = $("open-reports");
+    badge.textContent = count;
+    badge.setAttribute("aria-label", t("unreadIn", { count }));
+    badge.hidden = !count || tab.hidden;
+  }
+
+  function memberName(userId) {
+    const member = state.members.find((m) => m.user_id === userId);
+    return member ? member.display_name : userId;
+  }
+
+  function renderReports() {
+    const list = $("reports");
+    for (const button of document.querySelectorAll(".report-filter")) {
+      button.setAttribute("aria-pressed", String(button.dataset.state === state.moderation.filter));
+    }
+    if (!state.session || !isStaff()) { list.replaceChildren(); return; }
+    const reports = state.moderation.reports;
+    if (reports.length === 0) { list.replaceChildren(el("li", { class: "empty", text: t("noReports") })); return; }
+    list.replaceChildren(...reports.map((report) => el("li", {}, el("button", {
+      type: "button", "data-testid": "report-item", "data-report-id": report.id,
+      "aria-current": report.id === state.moderation.reportId ? "true" : "false",
+      class: report.serious ? "serious" : "", onclick: () => openModerationReport(report.id),
+    }, el("span", {},
+      el("span", { class: "subject" }, report.serious ? el("span", { class: "pin", text: t("serious") }) : null,
+        t(`reason_${report.reason}`)),
+      el("span", { class: "from", text: `${t(`kind_${report.item.kind}`)} · ${t("reportedAuthor", { name: report.item.author_name })}` })),
+    el("time", { datetime: report.created_at, text: when(report.created_at) })))));
+  }
+
+  function openModerationReport(reportId) {
+    const mod = state.moderation;
+    if (mod.reportId !== reportId) { mod.done = []; mod.actions = []; }
+    mod.reportId = reportId;
+    mod.current = mod.reports.find((report) => report.id === reportId) || mod.open.get(reportId) || null;
+    renderReports();
+    renderReportDetail();
+    $("report-detail").focus();
+    // The queue's copy may be older than the report: fetch it as it is now.
+    guard(async () => {
+      const fresh = await state.client.moderation.getReport(reportId);
+      if (state.moderation.reportId === reportId) { state.moderation.current = fresh; renderReportDetail(); }
+    });
+  }
+
+  function snapshotNode(snapshot, reported) {
+    return el("li", { class: reported ? "snapshot reported" : "snapshot", "data-testid": reported ? "report-snapshot" : "report-context-item" },
+      el("header", {}, el("strong", { text: snapshot.author_name }), " · ",
+        el("time", { datetime: snapshot.created_at, text: when(snapshot.created_at) })),
+      snapshot.title ? el("p", { class: "subject", text: snapshot.title }) : null,
+      snapshot.text === null || snapshot.text === undefined ? null
+        : reported ? el("p", { class: "text", "data-testid": "report-item-text", text: snapshot.text })
+          : el("p", { class: "text", text: snapshot.text }),
+      (snapshot.attachments || []).length
+        ? el("p", { class: "meta", text: snapshot.attachments.map((file) => file.name).join(", ") }) : null);
+  }
+
+  function renderReportDetail() {
+    const box = $("report-detail");
+    const report = state.moderation.current;
+    if (!state.session || !report) { box.replaceChildren(el("p", { class: "empty", text: t("pickReport") })); return; }
+    const item = report.item;
+    const open = report.state === "open";
+    const context = report.context || [];
+    const hideable = item.kind === "message" || item.kind === "post";
+    const done = state.moderation.done;
+    box.replaceChildren(...[
+      el("h3", { "data-testid": "report-reason-shown" }, report.serious ? el("span", { class: "pin", text: t("serious") }) : null,
+        t(`reason_${report.reason}`)),
+      el("p", { class: "meta" },
+        el("span", { class: "state", "data-testid": "report-state", "data-state": report.state, text: t(`state_${report.state}`) }), " · ",
+        t(`kind_${item.kind}`), " · ", t("reportedAt", { when: when(report.created_at) })),
+      el("p", { "data-testid": "report-reporter",
+        text: report.automatic ? t("automatic") : t("reportedBy", { name: report.reporter_name || memberName(report.reporter_id) }) }),
+      report.escalated_at ? el("p", { class: "meta", text: t("escalated") }) : null,
+      report.note ? el("p", { class: "quote", "data-testid": "report-note-shown", text: t("reporterNote", { note: report.note }) }) : null,
+      el("h4", { text: t("asReported") }),
+      el("ol", { class: "snapshots" }, snapshotNode(item, true)),
+      context.length ? el("h4", { text: t("context") }) : null,
+      context.length ? el("ol", { class: "snapshots", "data-testid": "report-context" },
+        context.map((snapshot) => snapshotNode(snapshot, snapshot.id === item.id))) : null,
+      report.resolution ? el("p", { "data-testid": "report-resolution", text: t("decidedBy", {
+        state: t(`state_${report.resolution.state}`), name: report.resolution.by_name, note: report.resolution.note || "—" }) }) : null,
+      report.resolution && report.resolution.action ? el("p", { class: "meta", text: t("actionTaken", { action: report.resolution.action }) }) : null,
+      done.length ? el("p", { class: "meta", "data-testid": "report-done", text: t("actionTaken", { action: done.join(", ") }) }) : null,
+      open ? el("div", { class: "moderation-actions" },
+        el("div", { class: "row" },
+          hideable ? el("button", { type: "button", class: "secondary", "data-testid": "moderate-hide",
+            onclick: () => guard(() => moderate(report, "hidden")) }, t("hide")) : null,
+          el("button", { type: "button", class: "secondary", "data-testid": "moderate-delete",
+            onclick: () => guard(() => moderate(report, "deleted")) }, t("delete"))),
+        el("form", { class: "row mute", "data-testid": "mute-form",
+          onsubmit: (event) => { event.preventDefault(); guard(() => muteAuthor(report)); } },
+          el("label", { for: "mute-minutes", text: t("muteFor", { name: item.author_name }) }),
+          el("input", { type: "number", id: "mute-minutes", "data-testid": "mute-minutes", min: "1", max: "43200",
+            value: String(state.moderation.muteMinutes || 10), required: true }),
+          el("span", { text: t("minutes") }),
+          el("button", { type: "submit", "data-testid": "mute-button" }, t("mute"))),
+        el("label", { for: "decision-note", text: t("decisionNote") }),
+        el("textarea", { id: "decision-note", "data-testid": "decision-note", rows: "2", maxlength: "1000" }),
+        el("div", { class: "row" },
+          el("button", { type: "button", "data-testid": "resolve-button",
+            onclick: () => guard(() => decide(report, "resolved")) }, t("resolve")),
+          el("button", { type: "button", class: "secondary", "data-testid": "dismiss-button",
+            onclick: () => guard(() => decide(report, "dismissed")) }, t("dismiss")))) : null,
+    ].filter(Boolean));
+  }
+
+  /** Hide or delete the reported item, whatever its kind. */
+  async function moderate(report, what) {
+    const item = report.item;
+    const client = state.client;
+    if (what === "hidden") {
+      if (item.kind === "message") await client.moderation.hideMessage(item.space_id, item.id, true);
+      else if (item.kind === "post") await client.moderation.hidePost(item.id, true);
+      else throw new Error(t("cannotHide"));
+    } else if (item.kind === "message") {
+      const room = await client.joinRoom(item.space_id);
+      await room.delete(item.id);
+    } else if (item.kind === "post") {
+      await client.forum.deletePost(item.id);
+    } else if (item.kind === "thread") {
+      await client.forum.deleteThread(item.id);
+    } else if (item.kind === "mail") {
+      await client.moderation.removeMail(item.id);
+    } else if (item.kind === "file") {
+      await client.deleteFile(item.id);
+    }
+    state.moderation.done.push(what === "hidden" ? t("hide") : t("delete"));
+    state.moderation.actions.push(what);
+    showNotice(t(what === "hidden" ? "hiddenNotice" : "deletedNotice"), `moderate-${what}`);
+    renderReportDetail();
+  }
+
+  async function muteAuthor(report) {
+    const minutes = Math.max(1, Math.round(Number($("mute-minutes").value) || 0));
+    state.moderation.muteMinutes = minutes;
+    const muted = await state.client.moderation.mute(state.session.project_id, report.reported_id || report.item.author_id, minutes);
+    const ends = (muted.mutes || []).map((mute) => mute.until).sort();
+    const until = ends.length ? ends[ends.length - 1] : new Date(Date.now() + minutes * 60000).toISOString();
+    state.moderation.done.push(`${t("mute")} (${minutes} ${t("minutes")})`);
+    state.moderation.actions.push("muted");
+    showNotice(t("mutedNotice", { name: report.item.author_name, until: when(until) }), "muted");
+    renderReportDetail();
+  }
+
+  async function decide(report, decision) {
+    const note = $("decision-note").value.trim();
+    const actions = state.moderation.actions;
+    const decided = await state.client.moderation.decideReport(report.id, {
+      state: decision,
+      ...(decision === "resolved" && actions.length ? { action: actions.join(",") } : {}),
+      ...(note ? { note } : {}),
+    });
+    state.moderation.actions = [];
+    state.moderation.done = [];
+    reportArrived(decided);
+  }
+
+  // ---- safeguarding settings ----------------------------------------------------------------------
+
+  async function loadSafeguarding() {
+    state.moderation.safeguarding = await state.client.moderation.safeguarding(state.session.project_id);
+    renderSafeguarding();
+  }
+
+  /** ISO weekday names in the page's language: 1 Monday ... 7 Sunday (5 January 2026 was a Monday). */
+  function weekday(day) {
+    return new Intl.DateTimeFormat(state.lang, { weekday: "short", timeZone: "UTC" }).format(new Date(Date.UTC(2026, 0, 4 + day)));
+  }
+
+  function renderSafeguarding() {
+    const box = $("safeguarding");
+    box.hidden = !state.session || !isStaff();
+    const settings = state.moderation.safeguarding;
+    if (box.hidden || !settings) return;
+    if (document.activeElement && box.contains(document.activeElement)) return; // being edited
+    const hours = settings.chat_hours;
+    $("hours-on").checked = Boolean(hours);
+    const days = hours ? hours.days : [1, 2, 3, 4, 5];
+    $("hours-days").replaceChildren(...[1, 2, 3, 4, 5, 6, 7].map((day) => el("label", { class: "check day" },
+      el("input", { type: "checkbox", value: String(day), "data-testid": "hours-day", checked: days.includes(day) }), " ", weekday(day))));
+    if (hours) {
+      $("hours-start").value = hours.start;
+      $("hours-end").value = hours.end;
+      $("hours-zone").value = hours.timezone;
+    }
+    $("word-filter").value = settings.word_filter;
+    $("custom-words").value = (settings.custom_words || []).join("\n");
+    $("mail-policy").value = settings.mail_policy;
+  }
+
+  // ---- the audit log (admins) ---------------------------------------------------------------------
+
+  async function loadAudit(more) {
+    const mod = state.moderation;
+    const page = await state.client.moderation.auditLog(state.session.project_id,
+      { limit: 50, ...(more && mod.auditCursor ? { cursor: mod.auditCursor } : {}) });
+    mod.audit = more ? mod.audit.concat(page.entries) : page.entries;
+    mod.auditCursor = page.next_cursor;
+    renderAudit();
+  }
+
+  function renderAudit() {
+    const box = $("audit");
+    box.hidden = !state.session || state.role !== "admin";
+    if (box.hidden) return;
+    const entries = state.moderation.audit;
+    $("audit-more").hidden = !state.moderation.auditCursor;
+    $("audit-entries").replaceChildren(...(entries.length === 0 ? [el("li", { class: "empty", text: t("auditEmpty") })]
+      : entries.map((entry) => el("li", { "data-testid": "audit-entry", "data-action": entry.action },
+        el("time", { datetime: entry.at, text: when(entry.at) }), " ",
+        t("auditEntry", { actor: entry.actor_name, action: entry.action, target: `${entry.target_kind} ${entry.target_id}` }),
+        entry.note ? el("span", { class: "meta", text: ` · ${entry.note}` }) : null))));
+  }
+
+  async function saveSafeguarding(event) {
+    event.preventDefault();
+    const days = [...$("hours-days").querySelectorAll("input:checked")].map((box) => Number(box.value));
+    const chatHours = $("hours-on").checked
+      ? { timezone: $("hours-zone").value.trim(), days, start: $("hours-start").value, end: $("hours-end").value } : null;
+    const customWords = $("custom-words").value.split("\n").map((word) => word.trim()).filter(Boolean);
+    state.moderation.safeguarding = await state.client.moderation.setSafeguarding(state.session.project_id, {
+      chatHours, wordFilter: $("word-filter").value, customWords, mailPolicy: $("mail-policy").value,
+    });
+    document.activeElement.blur();
+    renderSafeguarding();
+    showNotice(t("saved"), "safeguarding-saved");
+  }
+
   // ---- tabs and wiring ----------------------------------------------------------------------------
 
   function showTab(name) {
     for (const tab of document.querySelectorAll(".tab")) {
       tab.setAttribute("aria-current", tab.dataset.tab === name ? "page" : "false");
     }
-    for (const panel of ["chat", "forum", "mail"]) $(`panel-${panel}`).hidden = panel !== name;
+    for (const panel of ["chat", "forum", "mail", "moderation"]) $(`panel-${panel}`).hidden = panel !== name;
     if (name === "chat") markRead();
+    if (name === "moderation" && state.session && isStaff()) guard(loadReports);
   }
 
   function wire() {
@@ -934,9 +1578,10 @@
     $("reply-cancel").addEventListener("click", () => { state.replyTo = null; renderReplying(); });
     $("older").addEventListener("click", () => guard(loadOlder));
     $("thread-form").addEventListener("submit", (event) => guard(() => submitThread(event)));
-    for (const button of document.querySelectorAll(".folder")) {
+    for (const button of document.querySelectorAll(".folder[data-folder]")) {
       button.addEventListener("click", () => guard(async () => {
         state.mail.folder = button.dataset.folder;
+        state.mail.conversation = null;
         state.mail.current = null;
         state.mail.mailId = null;
         renderMail();
@@ -946,8 +1591,25 @@
     $("compose-open").addEventListener("click", () => { $("mail-compose").hidden = false; $("mail-to").focus(); });
     $("compose-cancel").addEventListener("click", () => { $("mail-compose").reset(); $("mail-compose").hidden = true; });
     $("mail-compose").addEventListener("submit", (event) => guard(() => sendMail(event)));
+    $("report-form").addEventListener("submit", (event) => guard(() => submitReport(event)));
+    $("report-cancel").addEventListener("click", () => { state.reporting = null; $("report-dialog").close(); });
+    $("rules-form").addEventListener("submit", (event) => guard(() => saveRoomRules(event)));
+    $("safeguarding-form").addEventListener("submit", (event) => guard(() => saveSafeguarding(event)));
+    $("audit").addEventListener("toggle", () => { if ($("audit").open) guard(() => loadAudit(false)); });
+    $("audit-more").addEventListener("click", () => guard(() => loadAudit(true)));
+    for (const button of document.querySelectorAll(".report-filter")) {
+      button.addEventListener("click", () => guard(async () => {
+        state.moderation.filter = button.dataset.state;
+        renderReports();
+        await loadReports();
+      }));
+    }
     document.addEventListener("visibilitychange", markRead);
-    setInterval(renderTyping, 1000);
+    setInterval(() => {
+      renderTyping();
+      const box = $("write-state");
+      if (!box.hidden && box.dataset.state === "slow_mode") renderWriteState(); // the countdown
+    }, 1000);
   }
 
   async function start() {

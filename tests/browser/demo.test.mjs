@@ -1,9 +1,9 @@
 // The /demo portal page in a real browser: a real server (--demo true), Debian's Chromium driven by
-// playwright-core, a teacher and a pupil in two browser contexts. Loopback traffic only.
+// playwright-core, teachers and pupils in browser contexts of their own. Loopback traffic only.
 //
 //   tests/browser/install.sh && (cd tests/browser && npm test)
 //
-// Leaves a screenshot in test-artifacts/demo.png (repo root) and prints its path.
+// Leaves screenshots in test-artifacts/ (demo.png, moderation.png, muted.png at the repo root) and prints their paths.
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -218,3 +218,93 @@ test("a teacher and a pupil chat, share a file, and the page speaks French", { t
     await pupil.context.close();
   }
 });
+
+test("a pupil reports a message, the teacher sees it live and mutes its author, whose send is then refused",
+  { timeout: TEST_TIMEOUT_MS }, async () => {
+    const errors = [];
+    const teacher = await personAs("teacher_fr", errors);
+    const reporter = await personAs("pupil_fr", errors);
+    const author = await personAs("pupil_de", errors);
+    const t = teacher.page;
+    const r = reporter.page;
+    const a = author.page;
+    try {
+      // The teacher keeps the moderation view open: an empty queue of open reports.
+      await t.getByTestId("tab-moderation").click();
+      await t.getByTestId("panel-moderation").waitFor();
+      // Pupils have no moderation view.
+      assert.equal(await r.getByTestId("tab-moderation").isVisible(), false);
+
+      // Mats writes something hurtful; Léa reports it.
+      const hurtful = "Nobody wants you in our group, Léa.";
+      await a.getByTestId("message-input").fill(hurtful);
+      await a.getByTestId("send").click();
+      const onReporter = byText(r, "message", hurtful);
+      await onReporter.waitFor();
+      await onReporter.getByTestId("report-button").click();
+      await r.getByTestId("report-dialog").waitFor();
+      await r.locator('[data-testid="report-reason"][value="bullying"]').check();
+      await r.getByTestId("report-note").fill("He says this every day.");
+      await r.getByTestId("report-submit").click();
+      await r.locator('[data-testid="notice"][data-kind="report-received"]').waitFor();
+      assert.equal(await r.getByTestId("report-dialog").isVisible(), false);
+      // Mats never gets a report button on his own message, nor the reporter's name.
+      assert.equal(await byText(a, "message", hurtful).getByTestId("report-button").count(), 0);
+
+      // The teacher's queue shows it at once, with its badge; the report shows the message as it was, and who reported it.
+      await byText(t, "open-reports", "1").waitFor();
+      const item = byText(t, "report-item", "Bullying");
+      await item.waitFor();
+      await item.click();
+      await byText(t, "report-item-text", hurtful).waitFor();
+      await byText(t, "report-reporter", "Léa").waitFor();
+      await byText(t, "report-note-shown", "He says this every day.").waitFor();
+
+      // The teacher mutes Mats for 15 minutes from the report.
+      await t.getByTestId("mute-minutes").fill("15");
+      await t.getByTestId("mute-button").click();
+      await t.locator('[data-testid="notice"][data-kind="muted"]').waitFor();
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      const shot = path.join(ARTIFACTS, "moderation.png");
+      await t.screenshot({ path: shot, fullPage: true });
+      console.log(`screenshot: ${shot}`);
+
+      // Mats's window says he is muted, and until when; his send is refused and stays unsent.
+      const muted = a.locator('[data-testid="write-state"][data-state="muted"]');
+      await muted.waitFor();
+      assert.match(await muted.textContent(), /muted until/);
+      const attempt = "Let me explain!";
+      await a.getByTestId("message-input").fill(attempt);
+      await a.getByTestId("send").click();
+      await byText(a, "error", "chat.muted").waitFor();
+      assert.equal(await a.getByTestId("message-input").inputValue(), attempt);
+      assert.equal(await byText(a, "message-text", attempt).count(), 0);
+      assert.equal(await byText(t, "message-text", attempt).count(), 0);
+      const mutedShot = path.join(ARTIFACTS, "muted.png");
+      await a.screenshot({ path: mutedShot, fullPage: true });
+      console.log(`screenshot: ${mutedShot}`);
+
+      // In French too.
+      await a.getByTestId("lang-switch").selectOption("fr");
+      await byText(a, "write-state", "muet").waitFor();
+
+      // The teacher resolves the report with a note: it leaves the open queue, and Léa is told it was handled.
+      await t.getByTestId("decision-note").fill("Mats is muted; I will talk to him.");
+      await t.getByTestId("resolve-button").click();
+      await t.locator('[data-testid="report-state"][data-state="resolved"]').waitFor();
+      await t.getByTestId("open-reports").waitFor({ state: "hidden" });
+      await r.locator('[data-testid="notice"][data-kind="report-handled"]').waitFor();
+
+      assert.deepEqual(errors, [], "the pages reported errors");
+    } catch (error) {
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      for (const [name, page] of [["teacher", t], ["reporter", r], ["author", a]]) {
+        await page.screenshot({ path: path.join(ARTIFACTS, `moderation-failure-${name}.png`), fullPage: true }).catch(() => {});
+      }
+      console.log(`page errors: ${JSON.stringify(errors, null, 2)}`);
+      console.log(`server log (${server.logPath}):\n${fs.readFileSync(server.logPath, "utf8").slice(-4_000)}`);
+      throw error;
+    } finally {
+      for (const person of [teacher, reporter, author]) await person.context.close();
+    }
+  });
