@@ -10,7 +10,7 @@ from pydantic import Field
 
 from rooms import limits
 from rooms.models import Model
-from rooms.safeguarding_models import ChatHours, FilterWord, MailPolicy, Mute, WordFilterMode
+from rooms.safeguarding_models import ChatHours, FilterWord, MailPolicy, Mute, Safeguarding, WordFilterMode
 
 
 class WriteState(Model):
@@ -88,6 +88,12 @@ class SafeguardBodyIn(Model):
 
 
 class SafeguardIn(SafeguardBodyIn):
+    project_id: str
+
+
+class ProjectSafeguarding(Safeguarding):
+    """A project's new safeguarding settings, as pushed to its members (who may be in several projects)."""
+
     project_id: str
 
 

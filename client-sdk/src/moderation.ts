@@ -97,6 +97,8 @@ export interface SafeguardingChanges {
   wordFilter?: WordFilterMode;
   /** The teachers' own words, on top of the shipped lists (they replace the previous list). */
   customWords?: string[];
+  /** Words of the shipped lists this project does not filter (everyday words some lists hold). */
+  allowedWords?: string[];
   /** Whom pupils may mail: `teachers_only`, or project members under the teachers' supervision. */
   mailPolicy?: MailPolicy;
 }
@@ -231,6 +233,7 @@ export class Moderation extends Emitter<ModerationEvents> {
       ...(changes.chatHours !== undefined ? { chat_hours: changes.chatHours } : {}),
       ...(changes.wordFilter !== undefined ? { word_filter: changes.wordFilter } : {}),
       ...(changes.customWords !== undefined ? { custom_words: changes.customWords } : {}),
+      ...(changes.allowedWords !== undefined ? { allowed_words: changes.allowedWords } : {}),
       ...(changes.mailPolicy !== undefined ? { mail_policy: changes.mailPolicy } : {}),
     }, { repeatable: true });
   }

@@ -781,6 +781,16 @@ export interface Project {
   updated_at: string;
 }
 
+/** A project's new safeguarding settings, as pushed to its members (who may be in several projects). */
+export interface ProjectSafeguarding {
+  chat_hours: ChatHours | null;
+  word_filter: "off" | "block" | "flag";
+  custom_words: string[];
+  allowed_words: string[];
+  mail_policy: "teachers_only" | "supervised";
+  project_id: string;
+}
+
 /** A project as one of its members sees it in their list. */
 export interface ProjectWithRole {
   project: Project;
@@ -1034,7 +1044,7 @@ export interface Pushes {
   "mail:removed": MailRemoved;
   "moderation:muted": MuteState;
   "room:updated": Space;
-  "project:safeguarding": Safeguarding;
+  "project:safeguarding": ProjectSafeguarding;
   "chat:message_hidden": Message;
   "forum:post_hidden": Post;
   "report:created": ReportView;

@@ -18,6 +18,7 @@ import {
   type ReportState,
   type ReportView,
   type Resolution,
+  type ProjectSafeguarding,
   type Safeguarding,
   type Snapshot,
   type Space,
@@ -180,7 +181,7 @@ moderation.on("reportUpdated", (report) => expectType<Equal<typeof report, Repor
 moderation.on("reportHandled", (mine) => expectType<Equal<typeof mine, MyReport>>());
 moderation.on("reportEscalated", (report) => expectType<Equal<typeof report, ReportView>>());
 moderation.on("muted", (state) => expectType<Equal<typeof state, MuteState>>());
-moderation.on("safeguarding", (settings) => expectType<Equal<typeof settings, Safeguarding>>());
+moderation.on("safeguarding", (settings) => expectType<Equal<typeof settings, ProjectSafeguarding>>());
 room.on("hidden", (message) => expectType<Equal<typeof message, Message>>());
 room.on("updated", (space) => expectType<Equal<typeof space, Space>>());
 room.on("writeState", (state) => expectType<Equal<typeof state, WriteState>>());

@@ -25,7 +25,7 @@ const TYPES = [
   "AuditEntry", "AuditFilters", "AuditPage", "ChatHours", "CursorOptions", "Decision", "MailConversation", "MailPolicy",
   "MailRemoved", "ModerationEvents", "Mute", "MuteOptions", "MuteState", "MyReport", "MyReportPage",
   "ReportDecisionState", "ReportKind", "ReportListOptions", "ReportOptions", "ReportPage", "ReportReason", "ReportState",
-  "ReportTarget", "ReportView", "Resolution", "RoomRules", "Safeguarding", "SafeguardingChanges", "Snapshot",
+  "ProjectSafeguarding", "ReportTarget", "ReportView", "Resolution", "RoomRules", "Safeguarding", "SafeguardingChanges", "Snapshot",
   "SupervisedMailPage", "WordFilterMode", "WriteReason", "WriteState",
   // the rest
   "AckOf", "Attachment", "CauseOptions", "ChatSendPayload", "ClientCode", "ClientEvents", "ClientOptions", "ClientState",

@@ -22,6 +22,7 @@ from rooms.restriction_models import (
     MuteIn,
     MuteState,
     PostHideIn,
+    ProjectSafeguarding,
     RoomConfigureIn,
     SafeguardIn,
     SafeguardingRef,
@@ -77,8 +78,9 @@ async def settings_change(ctx: Context, data: SafeguardIn) -> Outcome[Any]:
 
     async def make() -> Sequence[Push]:
         staff, others = await service.audience(data.project_id)
-        public = rules.model_copy(update={"custom_words": [], "allowed_words": []})  # as members see them (rooms/safeguarding.for_viewer)
-        return (ToUsers("project:safeguarding", rules, tuple(staff)),
+        whole = ProjectSafeguarding(project_id=data.project_id, **rules.model_dump())
+        public = whole.model_copy(update={"custom_words": [], "allowed_words": []})  # as rooms/safeguarding.for_viewer
+        return (ToUsers("project:safeguarding", whole, tuple(staff)),
                 ToUsers("project:safeguarding", public, tuple(others)))
     return answer(rules, Later(make))
 

@@ -81,6 +81,7 @@
       hoursOn: "Pupils write only during these hours (teachers always can)", hoursStart: "From", hoursEnd: "Until",
       hoursZone: "Time zone", wordFilter: "Word filter", filter_off: "Off", filter_block: "Block the message",
       filter_flag: "Send it and report it to the teachers", customWords: "Your own words, one per line",
+      allowedWords: "Everyday words not to filter, one per line",
       mailPolicy: "Pupils' mail", policy_teachers_only: "Pupils mail teachers only",
       policy_supervised: "Pupils mail project members; teachers read it",
       write_muted: "You are muted until {until}: you can read but not write.",
@@ -169,6 +170,7 @@
       hoursOn: "Les élèves n'écrivent qu'à ces heures (les enseignants toujours)", hoursStart: "De", hoursEnd: "À",
       hoursZone: "Fuseau horaire", wordFilter: "Filtre de mots", filter_off: "Désactivé", filter_block: "Bloquer le message",
       filter_flag: "L'envoyer et le signaler aux enseignants", customWords: "Vos propres mots, un par ligne",
+      allowedWords: "Mots courants à ne pas filtrer, un par ligne",
       mailPolicy: "Courriels des élèves", policy_teachers_only: "Les élèves n'écrivent qu'aux enseignants",
       policy_supervised: "Les élèves écrivent aux membres du projet ; les enseignants lisent",
       write_muted: "Vous êtes muet·te jusqu'à {until} : vous pouvez lire mais pas écrire.",
@@ -1507,6 +1509,7 @@
     }
     $("word-filter").value = settings.word_filter;
     $("custom-words").value = (settings.custom_words || []).join("\n");
+    $("allowed-words").value = (settings.allowed_words || []).join("\n");
     $("mail-policy").value = settings.mail_policy;
   }
 
@@ -1539,9 +1542,11 @@
     const days = [...$("hours-days").querySelectorAll("input:checked")].map((box) => Number(box.value));
     const chatHours = $("hours-on").checked
       ? { timezone: $("hours-zone").value.trim(), days, start: $("hours-start").value, end: $("hours-end").value } : null;
-    const customWords = $("custom-words").value.split("\n").map((word) => word.trim()).filter(Boolean);
+    const words = (id) => $(id).value.split("\n").map((word) => word.trim()).filter(Boolean);
+    const customWords = words("custom-words");
+    const allowedWords = words("allowed-words");
     state.moderation.safeguarding = await state.client.moderation.setSafeguarding(state.session.project_id, {
-      chatHours, wordFilter: $("word-filter").value, customWords, mailPolicy: $("mail-policy").value,
+      chatHours, wordFilter: $("word-filter").value, customWords, allowedWords, mailPolicy: $("mail-policy").value,
     });
     document.activeElement.blur();
     renderSafeguarding();

@@ -23,8 +23,7 @@ from rooms.forum_models import Post, Thread
 from rooms.mail_models import MailCopy, MailRemoved, MailUnread
 from rooms.models import Space
 from rooms.report_models import MyReport, ReportView
-from rooms.restriction_models import MuteState
-from rooms.safeguarding_models import Safeguarding
+from rooms.restriction_models import MuteState, ProjectSafeguarding
 from server.actions.base import Evicted, Later, Notify, PresenceChanged, Push, ToRoom, ToSupport, ToUsers
 from server.channels import room_channel, support_channel, user_channel
 from server.wire import jsonable
@@ -49,7 +48,7 @@ PUSHES: dict[str, type[BaseModel]] = {
     "mail:removed": MailRemoved,
     "moderation:muted": MuteState,
     "room:updated": Space,
-    "project:safeguarding": Safeguarding,
+    "project:safeguarding": ProjectSafeguarding,
     "chat:message_hidden": Message,
     "forum:post_hidden": Post,
     "report:created": ReportView,

@@ -87,6 +87,7 @@ async def test_outside_chat_hours_pupils_read_and_teachers_write(server: ServerP
             assert r.json()["custom_words"] == ["nasty"] and r.json()["word_filter"] == "flag"  # the rest kept
         told = (await pupil.wait_for("project:safeguarding"))[0]
         assert told["custom_words"] == [] and told["chat_hours"] == r.json()["chat_hours"]
+        assert told["project_id"] == project.id  # a member of several projects knows which one changed
         assert (await teacher.wait_for("project:safeguarding"))[0]["custom_words"] == ["nasty"]
         assert (await ok(pupil, "project:safeguarding", {"project_id": project.id}))["custom_words"] == []
         ack = await pupil.call("chat:send", _send(room))
