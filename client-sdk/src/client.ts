@@ -8,6 +8,7 @@ import { closedError, type TwinspaceError } from "./errors.js";
 import { Forum } from "./forum.js";
 import { MailBox } from "./mail.js";
 import { Moderation, isModerationPush } from "./moderation.js";
+import { Privacy, isPrivacyPush } from "./privacy.js";
 import type { PushEvent, Pushes } from "./protocol.js";
 import { Rest } from "./rest.js";
 import { Room, type JoinOptions } from "./room.js";
@@ -73,6 +74,8 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
   readonly mail: MailBox;
   /** Reports, the moderation queue, moderation actions, safeguarding settings, supervised mail, the audit log. */
   readonly moderation: Moderation;
+  /** One person's data exported or erased, a project's retention periods, a support officer's hold. */
+  readonly privacy: Privacy;
   private readonly transport: Transport;
   private readonly rest: Rest;
   private readonly rooms = new Map<string, Room>();
@@ -107,6 +110,7 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
     this.forum = new Forum(this.transport);
     this.mail = new MailBox(this.transport);
     this.moderation = new Moderation(this.transport);
+    this.privacy = new Privacy(this.transport, this.rest);
 
     const roomHost = {
       transport: this.transport,
@@ -235,10 +239,10 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
 
   /** A file's bytes, as a Blob of its type (for `URL.createObjectURL` in a page). */
   async downloadFile(fileId: string, options: { signal?: AbortSignal } = {}): Promise<Blob> {
-    const response = await this.rest.fetch({
+    const request = {
       method: "GET", path: `/files/${encodeURIComponent(fileId)}`, unbounded: true, signal: options.signal,
-    });
-    return response.blob();
+    } as const;
+    return this.rest.blob(request, await this.rest.fetch(request));
   }
 
   /** Delete a file (its owner, or teachers). */
@@ -261,6 +265,13 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
         for (const room of [...this.rooms.values()]) {
           if (typeof projectId !== "string" || room.projectId === projectId) room.handlePush(event, data);
         }
+      }
+    } else if (isPrivacyPush(event)) {
+      this.privacy.handlePush(event, data);
+      // An erased member is gone from the project: its rooms drop their presence.
+      const projectId = (data as { project_id?: unknown } | null)?.project_id;
+      for (const room of [...this.rooms.values()]) {
+        if (room.projectId === projectId) room.handlePush(event, data);
       }
     } else if (event === "room:updated") {
       const room = this.rooms.get((data as Space).id);

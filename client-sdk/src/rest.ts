@@ -78,7 +78,7 @@ export class Rest {
     return this.withToken(async (headers) => {
       const controller = new AbortController();
       const cancel = (): void => controller.abort();
-      request.signal?.addEventListener("abort", cancel);
+      request.signal?.addEventListener("abort", cancel, { once: true });
       const timer = request.unbounded ? undefined : setTimeout(cancel, this.options.timeoutMs);
       let response: Response;
       try {
@@ -98,11 +98,30 @@ export class Rest {
           {}, undefined, { cause });
       } finally {
         if (timer !== undefined) clearTimeout(timer);
-        request.signal?.removeEventListener("abort", cancel);
+        // An unbounded call's body (a download) may still be arriving: the signal can still cancel it.
+        if (!request.unbounded) request.signal?.removeEventListener("abort", cancel);
       }
       if (response.ok) return response;
+      request.signal?.removeEventListener("abort", cancel);
       return new HttpFailure(errorFromBody(response.status, await response.text().catch(() => "")));
     });
+  }
+
+  /**
+   * The body of an unbounded call's answer as a Blob; cancelled through the
+   * request's signal (`client.aborted`) or cut off (`client.network`).
+   */
+  async blob(request: RestRequest, response: Response): Promise<Blob> {
+    try {
+      return await response.blob();
+    } catch (cause) {
+      if (request.signal?.aborted) {
+        throw new ConnectionError(ClientCodes.aborted, `${request.method} ${request.path} was cancelled.`);
+      }
+      throw new ConnectionError(ClientCodes.network,
+        `${request.method} ${request.path} broke off: ${cause instanceof Error ? cause.message : String(cause)}`,
+        {}, undefined, { cause });
+    }
   }
 
   /** A call answered with JSON. */

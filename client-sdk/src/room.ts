@@ -352,6 +352,9 @@ export class Room extends Emitter<RoomEvents> {
       case "presence:update":
         this.applyPresence(data as PresenceUpdate);
         break;
+      case "member:erased":
+        this.dropPerson((data as Pushes["member:erased"]).user_id);
+        break;
       case "room:unread":
         this.readStateChanged(data as Unread);
         this.catchUpLater();
@@ -488,6 +491,12 @@ export class Room extends Emitter<RoomEvents> {
     for (const userId of update.left) this.onlineById.delete(userId);
     for (const entry of update.joined) this.onlineById.set(entry.user_id, entry);
     this.emit("presence", update);
+  }
+
+  /** An erased member: gone from who is online here, as if they had left. */
+  private dropPerson(userId: string): void {
+    if (!this.onlineById.has(userId)) return;
+    this.applyPresence({ room_id: this.id, joined: [], left: [userId] });
   }
 
   private readStateChanged(unread: Unread): void {

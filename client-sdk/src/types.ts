@@ -9,6 +9,7 @@
 import type { TwinspaceError } from "./errors.js";
 import type { PayloadOf, Pushes } from "./protocol.js";
 import type {
+  ErasureRequest,
   MailCopy,
   MailRemoved,
   MemberView,
@@ -33,6 +34,8 @@ export type {
   AuditPage,
   ChatHours,
   Correspondent,
+  ErasureDone,
+  ErasureRequest,
   ErrorCode,
   FileRecord,
   FileRef,
@@ -102,6 +105,20 @@ export type WordFilterMode = Safeguarding["word_filter"];
 export type MailPolicy = Safeguarding["mail_policy"];
 /** Why one may not write in a room now: the error code a send would get, or null when one may. */
 export type WriteReason = WriteState["reason"];
+
+// ---- privacy -----------------------------------------------------------------
+
+/** What an erasure removes, counted by kind (messages, posts, threads, mails, files…). */
+export type ErasureSummary = ErasureRequest["summary"];
+/** A member was erased from a project (`member:erased`): drop them from its lists and presence. */
+export type MemberErased = Pushes["member:erased"];
+/**
+ * A project's retention periods in days (null: kept until the project ends)
+ * and its hold: a held project is not deleted after its grace period;
+ * `delete_after` says when an archived project that is not held will be.
+ */
+export type Retention = Pick<Project, "chat_retention_days" | "forum_retention_days" | "mail_retention_days"
+  | "file_retention_days" | "held" | "hold_reason" | "delete_after">;
 
 // ---- events ------------------------------------------------------------------
 
@@ -178,4 +195,10 @@ export interface ModerationEvents {
   muted: Pushes["moderation:muted"];
   /** A project's safeguarding settings changed. */
   safeguarding: Pushes["project:safeguarding"];
+}
+
+/** What `client.privacy` emits. */
+export interface PrivacyEvents {
+  /** A member of one of one's projects was erased; joined rooms of the project drop their presence too. */
+  erased: Pushes["member:erased"];
 }

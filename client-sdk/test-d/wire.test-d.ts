@@ -9,6 +9,14 @@ import {
   type AckOf,
   type AuditEntry,
   type AuditPage,
+  type ErasureDone,
+  type ErasureRequest,
+  type ErasureSummary,
+  type ExportStream,
+  type MemberErased,
+  type Project,
+  type Retention,
+  type SavedExport,
   type Mail,
   type MailRemoved,
   type MuteState,
@@ -202,3 +210,53 @@ if (isTwinspaceError(refused, "chat.muted") || isTwinspaceError(refused, "report
   || isTwinspaceError(refused, "content.blocked") || isTwinspaceError(refused, "report.")) {
   expectType<Equal<typeof refused.details, Record<string, unknown>>>();
 }
+
+// ---- privacy: export, erasure, retention, holds
+
+declare const privacy: TwinspaceClient["privacy"];
+expectType<Equal<Awaited<ReturnType<typeof privacy.exportMember>>, Blob>>();
+expectType<Equal<Awaited<ReturnType<typeof privacy.exportMine>>, Blob>>();
+expectType<Equal<Awaited<ReturnType<typeof privacy.exportStream>>, ExportStream>>();
+expectType<Equal<ExportStream["stream"], ReadableStream<Uint8Array>>>();
+expectType<Equal<Awaited<ReturnType<typeof privacy.downloadExport>>, SavedExport>>();
+expectType<Equal<Awaited<ReturnType<typeof privacy.requestErasure>>, ErasureRequest>>();
+expectType<Equal<Awaited<ReturnType<typeof privacy.confirmErasure>>, ErasureDone>>();
+expectType<Equal<Awaited<ReturnType<typeof privacy.retention>>, Retention>>();
+expectType<Equal<Awaited<ReturnType<typeof privacy.setRetention>>, Project>>();
+expectType<Equal<Awaited<ReturnType<typeof privacy.holdProject>>, Project>>();
+expectType<Equal<ErasureRequest["confirmation"], string>>();
+expectType<Equal<ErasureRequest["expires_at"], string>>();
+expectType<Equal<ErasureRequest["summary"], ErasureSummary>>();
+expectType<Equal<ErasureDone["summary"], ErasureSummary>>();
+expectType<Equal<ErasureSummary["messages"], number>>();
+expectType<Equal<Retention["chat_retention_days"], number | null>>();
+expectType<Equal<Retention["file_retention_days"], number | null>>();
+expectType<Equal<Retention["held"], boolean>>();
+expectType<Equal<Project["forum_retention_days"], number | null>>();
+expectType<Equal<Project["mail_retention_days"], number | null>>();
+expectType<Equal<MemberErased["user_id"], string>>();
+expectType<Equal<MemberErased["project_id"], string>>();
+expectType<Equal<Pushes["member:erased"], MemberErased>>();
+expectType<Equal<AckOf<"member:erase_request">, ErasureRequest>>();
+expectType<Equal<AckOf<"member:erase_confirm">, ErasureDone>>();
+expectType<Equal<AckOf<"project:hold">, Project>>();
+
+privacy.exportMember("project_1", "pupil_1", { signal: new AbortController().signal });
+privacy.downloadExport("project_1");
+privacy.downloadExport("project_1", "pupil_1", { filename: "lea.zip" });
+privacy.confirmErasure("project_1", "pupil_1", "ERASE-1234");
+// @ts-expect-error: the confirmation is given back
+privacy.confirmErasure("project_1", "pupil_1");
+privacy.setRetention("project_1", { chatDays: 90, forumDays: null, mailDays: null, fileDays: 365 });
+privacy.setRetention("project_1", { chatDays: 30 });
+// @ts-expect-error: periods are days, or null
+privacy.setRetention("project_1", { chatDays: "90" });
+// @ts-expect-error: the wire's names are not the options'
+privacy.setRetention("project_1", { chat_retention_days: 90 });
+privacy.holdProject("project_1", true, "A parent's complaint is open.");
+privacy.holdProject("project_1", false);
+// @ts-expect-error: held is a boolean
+privacy.holdProject("project_1", "yes");
+privacy.on("erased", (erased) => expectType<Equal<typeof erased, MemberErased>>());
+// @ts-expect-error: no such privacy event
+privacy.on("exported", () => {});

@@ -15,7 +15,7 @@ const require = createRequire(import.meta.url);
 /** What the builds export at run time. */
 const VALUES = [
   "AuthError", "ClientCodes", "ConflictError", "ConnectionError", "ForbiddenError", "Forum", "Limits", "MailBox",
-  "Moderation", "NotFoundError", "RateLimitedError", "Room", "ServerError", "TimeoutError", "TwinspaceClient", "TwinspaceError",
+  "Moderation", "NotFoundError", "Privacy", "RateLimitedError", "Room", "ServerError", "TimeoutError", "TwinspaceClient", "TwinspaceError",
   "ValidationError", "createClient", "isTwinspaceError",
 ];
 
@@ -27,6 +27,9 @@ const TYPES = [
   "ReportDecisionState", "ReportKind", "ReportListOptions", "ReportOptions", "ReportPage", "ReportReason", "ReportState",
   "ProjectSafeguarding", "ReportTarget", "ReportView", "Resolution", "RoomRules", "Safeguarding", "SafeguardingChanges", "Snapshot",
   "SupervisedMailPage", "WordFilterMode", "WriteReason", "WriteState",
+  // privacy
+  "DownloadExportOptions", "ErasureDone", "ErasureRequest", "ErasureSummary", "ExportOptions", "ExportStream",
+  "MemberErased", "PrivacyEvents", "Retention", "RetentionChanges", "SavedExport",
   // the rest
   "AckOf", "Attachment", "CauseOptions", "ChatSendPayload", "ClientCode", "ClientEvents", "ClientOptions", "ClientState",
   "CodeFamily", "Correspondent", "ErrorCode", "FileRecord", "FileRef", "ForumEvents", "GetToken", "History",
