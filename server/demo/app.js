@@ -96,6 +96,30 @@
       auditEntry: "{actor}: {action} ({target})",
       supervised: "Pupils' mail", fromTo: "From {from} to {to}", showConversation: "Show the whole conversation",
       conversationTitle: "The conversation", removeMail: "Remove from every mailbox", mailRemoved: "The mail was removed.",
+      // privacy
+      exportMine: "Export my data", exporting: "Preparing the export…", exported: "Export saved: {name} ({size}).",
+      membersTitle: "Project members and their data",
+      membersIntro: "Export everything Twinspace holds about a member (a ZIP), or erase a member who leaves: what they "
+        + "wrote and shared goes, what others wrote stays.",
+      memberExport: "Export data", memberExportLabel: "Export the data of {name}",
+      memberErase: "Erase this person", memberEraseLabel: "Erase {name}", noMembers: "No members.",
+      retentionTitle: "Project settings: how long things are kept",
+      retentionIntro: "In days, from 1 to 3,650. Leave a period empty to keep that kind until the project ends; once "
+        + "the project is archived it is deleted after its grace period.",
+      retentionChat: "Chat messages", retentionForum: "Forum threads and posts", retentionMail: "Mail", retentionFiles: "Files",
+      retentionKept: "Kept until the project ends",
+      retentionHeld: "Held by the national support service ({reason}): it will not be deleted while held.",
+      retentionDeleteAfter: "Archived: everything will be deleted on {when}.",
+      eraseTitle: "Erase {name}?", eraseWhat: "This will go, for good, from every store of the platform:",
+      eraseStays: "What others wrote stays; the person's name there becomes \"former member\". Their access to this project "
+        + "ends at once. The erasure is recorded in the audit log, without the erased content.",
+      eraseExpires: "This confirmation is valid until {when}.",
+      eraseUnderstood: "I understand that everything {name} wrote and shared here is erased for good, and that this cannot be undone.",
+      eraseConfirm: "Erase for good", eraseNothing: "Nothing they wrote or shared: only their profile and membership.",
+      erasedNotice: "{name} was erased from the project.",
+      youWereErased: "Your data in this project was erased: you no longer have access to it.",
+      summary_messages: "{n} chat messages", summary_posts: "{n} forum posts", summary_threads: "{n} forum threads",
+      summary_mails: "{n} mails", summary_files: "{n} files", summary_other: "{kind}: {n}",
     },
     fr: {
       skip: "Aller au contenu",
@@ -185,6 +209,30 @@
       auditEntry: "{actor} : {action} ({target})",
       supervised: "Courriels des élèves", fromTo: "De {from} à {to}", showConversation: "Afficher toute la conversation",
       conversationTitle: "La conversation", removeMail: "Retirer de toutes les boîtes", mailRemoved: "Le courriel a été retiré.",
+      // privacy
+      exportMine: "Exporter mes données", exporting: "Préparation de l'export…", exported: "Export enregistré : {name} ({size}).",
+      membersTitle: "Membres du projet et leurs données",
+      membersIntro: "Exportez tout ce que Twinspace conserve sur un membre (un fichier ZIP), ou effacez un membre qui "
+        + "part : ce qu'il a écrit et partagé disparaît, ce que les autres ont écrit reste.",
+      memberExport: "Exporter les données", memberExportLabel: "Exporter les données de {name}",
+      memberErase: "Effacer cette personne", memberEraseLabel: "Effacer {name}", noMembers: "Aucun membre.",
+      retentionTitle: "Paramètres du projet : durée de conservation",
+      retentionIntro: "En jours, de 1 à 3 650. Laissez une durée vide pour garder ce type de contenu jusqu'à la fin du "
+        + "projet ; une fois le projet archivé, il est supprimé après son délai de grâce.",
+      retentionChat: "Messages de discussion", retentionForum: "Discussions et réponses du forum", retentionMail: "Courriels",
+      retentionFiles: "Fichiers", retentionKept: "Conservé jusqu'à la fin du projet",
+      retentionHeld: "Conservé à la demande du service national d'assistance ({reason}) : il ne sera pas supprimé tant que cette demande tient.",
+      retentionDeleteAfter: "Archivé : tout sera supprimé le {when}.",
+      eraseTitle: "Effacer {name} ?", eraseWhat: "Ceci disparaîtra définitivement de tous les stockages de la plateforme :",
+      eraseStays: "Ce que les autres ont écrit reste ; le nom de la personne y devient « ancien membre ». Son accès à ce "
+        + "projet s'arrête aussitôt. L'effacement est inscrit au journal d'audit, sans le contenu effacé.",
+      eraseExpires: "Cette confirmation est valable jusqu'à {when}.",
+      eraseUnderstood: "Je comprends que tout ce que {name} a écrit et partagé ici est effacé définitivement, sans retour possible.",
+      eraseConfirm: "Effacer définitivement", eraseNothing: "Rien d'écrit ni de partagé : seulement son profil et son adhésion.",
+      erasedNotice: "{name} a été effacé·e du projet.",
+      youWereErased: "Vos données dans ce projet ont été effacées : vous n'y avez plus accès.",
+      summary_messages: "{n} messages de discussion", summary_posts: "{n} réponses du forum", summary_threads: "{n} discussions du forum",
+      summary_mails: "{n} courriels", summary_files: "{n} fichiers", summary_other: "{kind} : {n}",
     },
   };
   const LANGS = Object.keys(STRINGS);
@@ -206,6 +254,8 @@
     role: null, // one's role in the project: admin, teacher, pupil, visitor
     moderation: freshModeration(),
     reporting: null, // what the report dialog is about: {target, what}
+    erasing: null, // the erasure waiting for its confirmation: {member, request}
+    retention: null, // the project's retention periods and hold (admins)
     lastTypingSent: 0,
     unsubscribers: [],
   };
@@ -222,6 +272,10 @@
 
   function isStaff() {
     return state.role === "admin" || state.role === "teacher";
+  }
+
+  function isAdmin() {
+    return state.role === "admin";
   }
 
   function t(key, vars = {}) {
@@ -357,6 +411,9 @@
     renderSafeguarding();
     renderAudit();
     renderReportDialog();
+    renderMembers();
+    renderRetention();
+    renderEraseDialog();
   }
 
   // ---- choosing a person --------------------------------------------------------------------------
@@ -421,6 +478,7 @@
     watchForum();
     watchMail();
     watchModeration();
+    watchPrivacy();
     $("login").hidden = true;
     $("space").hidden = false;
     $("logout").hidden = false;
@@ -428,9 +486,11 @@
     await Promise.all([loadProject(), loadMembers()]);
     await loadRooms();
     await Promise.all([loadThreads(), loadMails(), loadMailUnread(),
-      isStaff() ? guard(loadOpenReports) : null, isStaff() ? guard(loadSafeguarding) : null]);
+      isStaff() ? guard(loadOpenReports) : null, isStaff() ? guard(loadSafeguarding) : null,
+      isAdmin() ? guard(loadRetention) : null]);
     renderModerationTab();
     renderAudit();
+    renderMembers();
     $("main").focus();
   }
 
@@ -443,9 +503,10 @@
       session: null, project: null, members: [], rooms: new Map(), roomId: null, replyTo: null, pending: [],
       forum: { threads: [], threadId: null, page: null },
       mail: { folder: "inbox", copies: [], mailId: null, unread: 0, current: null },
-      role: null, moderation: freshModeration(), reporting: null,
+      role: null, moderation: freshModeration(), reporting: null, erasing: null, retention: null,
     });
     if ($("report-dialog").open) $("report-dialog").close();
+    if ($("erase-dialog").open) $("erase-dialog").close();
     $("notice").hidden = true;
     showTab("chat");
     renderMailUnread();
@@ -463,10 +524,13 @@
     renderReports();
     renderReportDetail();
     renderAudit();
+    renderMembers();
+    renderRetention();
     $("audit").open = false;
     sessionStorage.removeItem("twinspace-demo-user");
     $("space").hidden = true;
     $("logout").hidden = true;
+    $("export-mine").hidden = true;
     $("current-user").hidden = true;
     $("login").hidden = false;
     setStatus("");
@@ -481,6 +545,8 @@
     who.textContent = t("signedInAs", { name: user.name, role: roleName(user.role), country: user.country || "—" });
     who.hidden = false;
     $("project-title").textContent = state.project ? state.project.title : "";
+    // Every member exports their own data; a support officer is no member.
+    $("export-mine").hidden = !state.role || state.role === "support";
   }
 
   /** Subscribe to an SDK emitter, remembering how to stop on sign-out. */
@@ -513,6 +579,7 @@
   async function loadMembers() {
     state.members = await state.client.listMembers(state.session.project_id);
     renderRecipients();
+    renderMembers();
   }
 
   // ---- chat ---------------------------------------------------------------------------------------
@@ -1553,6 +1620,134 @@
     showNotice(t("saved"), "safeguarding-saved");
   }
 
+  // ---- privacy: exports, erasure, retention ---------------------------------------------------------
+
+  function watchPrivacy() {
+    listen(state.client.privacy, "erased", (erased) => {
+      if (!state.session || erased.project_id !== state.session.project_id) return;
+      if (erased.user_id === state.session.user.id) {
+        showError(new Error(t("youWereErased")), true);
+        guard(signOut);
+        return;
+      }
+      // Rooms drop the person's presence by themselves (a presence event); the lists here follow.
+      state.members = state.members.filter((member) => member.user_id !== erased.user_id);
+      renderMembers();
+      renderRecipients();
+    });
+  }
+
+  /** Download an export (one's own without userId) and say what was saved. */
+  async function exportData(userId) {
+    showNotice(t("exporting"), "exporting");
+    const saved = await state.client.privacy.downloadExport(state.session.project_id, userId);
+    showNotice(t("exported", { name: saved.filename, size: humanSize(saved.size) }), "exported");
+  }
+
+  function renderMembers() {
+    const box = $("members");
+    box.hidden = !state.session || !isAdmin();
+    if (box.hidden) { $("member-list").replaceChildren(); return; }
+    const me = state.session.user.id;
+    const members = [...state.members].sort((a, b) => a.display_name.localeCompare(b.display_name));
+    $("member-list").replaceChildren(...(members.length === 0 ? [el("li", { class: "empty", text: t("noMembers") })]
+      : members.map((member) => el("li", { "data-testid": "member", "data-user-id": member.user_id },
+        el("span", {},
+          el("strong", { text: member.user_id === me ? `${member.display_name} (${t("you")})` : member.display_name }), " ",
+          el("span", { class: "meta", text: [roleName(member.role === "admin" ? "teacher" : member.role), member.school]
+            .filter(Boolean).join(" · ") })),
+        el("span", { class: "actions" },
+          el("button", { type: "button", class: "link", "data-testid": "member-export",
+            "aria-label": t("memberExportLabel", { name: member.display_name }),
+            onclick: () => guard(() => exportData(member.user_id)) }, t("memberExport")),
+          member.user_id === me ? null : el("button", { type: "button", class: "link danger", "data-testid": "member-erase",
+            "aria-label": t("memberEraseLabel", { name: member.display_name }),
+            onclick: () => guard(() => askErasure(member)) }, t("memberErase")))))));
+  }
+
+  /** The first step: the server says what would go, and gives the confirmation the second step needs. */
+  async function askErasure(member) {
+    const request = await state.client.privacy.requestErasure(state.session.project_id, member.user_id);
+    state.erasing = { member, request };
+    $("erase-understood").checked = false;
+    renderEraseDialog();
+    $("erase-dialog").showModal();
+    $("erase-cancel").focus();
+  }
+
+  function renderEraseDialog() {
+    const erasing = state.erasing;
+    if (!erasing) return;
+    const name = erasing.member.display_name;
+    const summary = erasing.request.summary || {};
+    $("erase-title").textContent = t("eraseTitle", { name });
+    const known = ["messages", "posts", "threads", "mails", "files"];
+    const lines = Object.entries(summary).filter(([, n]) => typeof n === "number" && n > 0)
+      .sort(([a], [b]) => (known.indexOf(a) + 1 || 99) - (known.indexOf(b) + 1 || 99))
+      .map(([kind, n]) => el("li", { "data-testid": "erase-summary-item", "data-kind": kind,
+        text: known.includes(kind) ? t(`summary_${kind}`, { n }) : t("summary_other", { kind, n }) }));
+    $("erase-summary").replaceChildren(...(lines.length ? lines : [el("li", { text: t("eraseNothing") })]));
+    $("erase-expires").textContent = erasing.request.expires_at ? t("eraseExpires", { when: when(erasing.request.expires_at) }) : "";
+    $("erase-understood-text").textContent = t("eraseUnderstood", { name });
+    $("erase-confirm").disabled = !$("erase-understood").checked;
+  }
+
+  /** The second step, once the admin has read the summary and ticked the box. */
+  async function confirmErasure(event) {
+    event.preventDefault();
+    const erasing = state.erasing;
+    if (!erasing || !$("erase-understood").checked) return;
+    const { member, request } = erasing;
+    await state.client.privacy.confirmErasure(state.session.project_id, member.user_id, request.confirmation);
+    state.erasing = null;
+    $("erase-dialog").close();
+    state.members = state.members.filter((m) => m.user_id !== member.user_id);
+    renderMembers();
+    renderRecipients();
+    showNotice(t("erasedNotice", { name: member.display_name }), "erased");
+  }
+
+  async function loadRetention() {
+    state.retention = await state.client.privacy.retention(state.session.project_id);
+    renderRetention();
+  }
+
+  const RETENTION_FIELDS = [["retention-chat", "chat_retention_days"], ["retention-forum", "forum_retention_days"],
+    ["retention-mail", "mail_retention_days"], ["retention-files", "file_retention_days"]];
+
+  function renderRetention() {
+    const box = $("retention");
+    box.hidden = !state.session || !isAdmin();
+    const retention = state.retention;
+    if (box.hidden || !retention) return;
+    const hold = $("retention-hold");
+    hold.hidden = !retention.held && !retention.delete_after;
+    hold.textContent = retention.held ? t("retentionHeld", { reason: retention.hold_reason || "—" })
+      : retention.delete_after ? t("retentionDeleteAfter", { when: when(retention.delete_after) }) : "";
+    if (document.activeElement && box.contains(document.activeElement)) return; // being edited
+    for (const [id, field] of RETENTION_FIELDS) {
+      $(id).value = retention[field] === null || retention[field] === undefined ? "" : String(retention[field]);
+    }
+  }
+
+  async function saveRetention(event) {
+    event.preventDefault();
+    const days = (id) => {
+      const value = $(id).value.trim();
+      return value === "" ? null : Math.round(Number(value));
+    };
+    const project = await state.client.privacy.setRetention(state.session.project_id, {
+      chatDays: days("retention-chat"), forumDays: days("retention-forum"),
+      mailDays: days("retention-mail"), fileDays: days("retention-files"),
+    });
+    state.project = project;
+    state.retention = { ...state.retention, ...Object.fromEntries(RETENTION_FIELDS.map(([, field]) => [field, project[field]])),
+      held: project.held, hold_reason: project.hold_reason, delete_after: project.delete_after };
+    document.activeElement.blur();
+    renderRetention();
+    showNotice(t("saved"), "retention-saved");
+  }
+
   // ---- tabs and wiring ----------------------------------------------------------------------------
 
   function showTab(name) {
@@ -1602,6 +1797,12 @@
     $("safeguarding-form").addEventListener("submit", (event) => guard(() => saveSafeguarding(event)));
     $("audit").addEventListener("toggle", () => { if ($("audit").open) guard(() => loadAudit(false)); });
     $("audit-more").addEventListener("click", () => guard(() => loadAudit(true)));
+    $("export-mine").addEventListener("click", () => guard(() => exportData()));
+    $("retention-form").addEventListener("submit", (event) => guard(() => saveRetention(event)));
+    $("erase-understood").addEventListener("change", () => { $("erase-confirm").disabled = !$("erase-understood").checked; });
+    $("erase-form").addEventListener("submit", (event) => guard(() => confirmErasure(event)));
+    $("erase-cancel").addEventListener("click", () => { state.erasing = null; $("erase-dialog").close(); });
+    $("erase-dialog").addEventListener("close", () => { state.erasing = null; });
     for (const button of document.querySelectorAll(".report-filter")) {
       button.addEventListener("click", () => guard(async () => {
         state.moderation.filter = button.dataset.state;

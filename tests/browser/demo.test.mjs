@@ -308,3 +308,63 @@ test("a pupil reports a message, the teacher sees it live and mutes its author, 
       for (const person of [teacher, reporter, author]) await person.context.close();
     }
   });
+
+test("an admin exports a pupil's data and erases a pupil after a two-step confirmation; a pupil exports their own",
+  { timeout: TEST_TIMEOUT_MS }, async () => {
+    const errors = [];
+    const admin = await personAs("teacher_fr", errors);
+    const pupil = await personAs("pupil_fr", errors);
+    const erased = await personAs("pupil_de", []); // his page loses its access halfway: its errors are expected
+    const t = admin.page;
+    const p = pupil.page;
+    const isZip = async (download) => {
+      assert.match(download.suggestedFilename(), /\.zip$/);
+      const bytes = fs.readFileSync(await download.path());
+      assert.deepEqual([...bytes.subarray(0, 4)], [0x50, 0x4b, 0x03, 0x04], "the download is a ZIP");
+    };
+    try {
+      // The pupil exports their own data from their menu.
+      const [own] = await Promise.all([p.waitForEvent("download", { timeout: WAIT_MS }), p.getByTestId("export-mine").click()]);
+      await isZip(own);
+
+      // The admin sets the retention periods, and exports Mats's data from the members list.
+      await t.getByTestId("tab-moderation").click();
+      await t.locator("#retention summary").click();
+      await t.getByTestId("retention-chat").fill("90");
+      await t.getByTestId("retention-files").fill("");
+      await t.getByTestId("retention-save").click();
+      await t.locator('[data-testid="notice"][data-kind="retention-saved"]').waitFor();
+      await t.locator("#members summary").click();
+      const mats = t.locator('[data-testid="member"][data-user-id="pupil_de"]');
+      const [export_] = await Promise.all([t.waitForEvent("download", { timeout: WAIT_MS }),
+        mats.getByTestId("member-export").click()]);
+      await isZip(export_);
+
+      await p.locator('[data-testid="presence-user"][data-user-id="pupil_de"]').waitFor();
+
+      // Erasing Mats: the dialog shows what will go; nothing happens until the admin ticks the box and confirms.
+      await mats.getByTestId("member-erase").click();
+      await t.getByTestId("erase-dialog").waitFor();
+      await byText(t, "erase-title", "Mats").waitFor();
+      assert.ok(await t.getByTestId("erase-summary").textContent());
+      assert.equal(await t.getByTestId("erase-confirm").isDisabled(), true);
+      await t.getByTestId("erase-understood").check();
+      await t.getByTestId("erase-confirm").click();
+      await t.locator('[data-testid="notice"][data-kind="erased"]').waitFor();
+      await mats.waitFor({ state: "detached" });
+      // The pupil's page loses him from its presence list.
+      await p.locator('[data-testid="presence-user"][data-user-id="pupil_de"]').waitFor({ state: "detached" });
+
+      assert.deepEqual(errors, [], "the pages reported errors");
+    } catch (error) {
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      for (const [name, page] of [["admin", t], ["pupil", p]]) {
+        await page.screenshot({ path: path.join(ARTIFACTS, `privacy-failure-${name}.png`), fullPage: true }).catch(() => {});
+      }
+      console.log(`page errors: ${JSON.stringify(errors, null, 2)}`);
+      console.log(`server log (${server.logPath}):\n${fs.readFileSync(server.logPath, "utf8").slice(-4_000)}`);
+      throw error;
+    } finally {
+      for (const person of [admin, pupil, erased]) await person.context.close();
+    }
+  });
