@@ -133,7 +133,7 @@ export class Privacy extends Emitter<PrivacyEvents> {
 
   /**
    * The first step of erasing a member (admins and support officers): what
-   * would go (`summary`: messages, posts, threads, mails, files…) and the
+   * would go (`summary`: messages, threads, posts, mails sent, mail copies, files, reports) and the
    * `confirmation` that {@link confirmErasure} must give back before
    * `expires_at`. Nothing is erased yet.
    */

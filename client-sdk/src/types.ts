@@ -108,7 +108,7 @@ export type WriteReason = WriteState["reason"];
 
 // ---- privacy -----------------------------------------------------------------
 
-/** What an erasure removes, counted by kind (messages, posts, threads, mails, files…). */
+/** What an erasure removes (or removed), counted by kind: messages, threads, posts, mails they sent, their mail copies, files, reports with their part. */
 export type ErasureSummary = ErasureRequest["summary"];
 /** A member was erased from a project (`member:erased`): drop them from its lists and presence. */
 export type MemberErased = Pushes["member:erased"];

@@ -119,7 +119,9 @@
       erasedNotice: "{name} was erased from the project.",
       youWereErased: "Your data in this project was erased: you no longer have access to it.",
       summary_messages: "{n} chat messages", summary_posts: "{n} forum posts", summary_threads: "{n} forum threads",
-      summary_mails: "{n} mails", summary_files: "{n} files", summary_other: "{kind}: {n}",
+      summary_mails: "{n} mails they sent (emptied for every recipient)", summary_mail_copies: "{n} mails in their mailbox",
+      summary_files: "{n} files", summary_reports: "{n} reports: their part (what they wrote, their name, their notes)",
+      summary_other: "{kind}: {n}",
     },
     fr: {
       skip: "Aller au contenu",
@@ -232,7 +234,9 @@
       erasedNotice: "{name} a été effacé·e du projet.",
       youWereErased: "Vos données dans ce projet ont été effacées : vous n'y avez plus accès.",
       summary_messages: "{n} messages de discussion", summary_posts: "{n} réponses du forum", summary_threads: "{n} discussions du forum",
-      summary_mails: "{n} courriels", summary_files: "{n} fichiers", summary_other: "{kind} : {n}",
+      summary_mails: "{n} courriels envoyés (vidés pour chaque destinataire)", summary_mail_copies: "{n} courriels dans sa boîte",
+      summary_files: "{n} fichiers", summary_reports: "{n} signalements : sa part (ce qu'il ou elle a écrit, son nom, ses notes)",
+      summary_other: "{kind} : {n}",
     },
   };
   const LANGS = Object.keys(STRINGS);
@@ -1681,7 +1685,7 @@
     const name = erasing.member.display_name;
     const summary = erasing.request.summary || {};
     $("erase-title").textContent = t("eraseTitle", { name });
-    const known = ["messages", "posts", "threads", "mails", "files"];
+    const known = ["messages", "threads", "posts", "mails", "mail_copies", "files", "reports"];
     const lines = Object.entries(summary).filter(([, n]) => typeof n === "number" && n > 0)
       .sort(([a], [b]) => (known.indexOf(a) + 1 || 99) - (known.indexOf(b) + 1 || 99))
       .map(([kind, n]) => el("li", { "data-testid": "erase-summary-item", "data-kind": kind,
