@@ -23,11 +23,14 @@ import type { ErasureDone, ErasureRequest, PrivacyEvents, Project, Retention } f
 export interface RetentionChanges {
   /** Chat messages: past it, a message becomes a tombstone (its seq stays; its text, author and files go). */
   chatDays?: number | null;
-  /** Forum threads and posts. */
+  /** Forum posts: past it, a post becomes a tombstone; a thread whose posts all expired goes. */
   forumDays?: number | null;
-  /** Mail (every copy). */
+  /** Mail: past it, a mail goes with every copy. */
   mailDays?: number | null;
-  /** Files: removed from storage once nothing still kept points to them. */
+  /**
+   * Uploads never attached to anything. A file attached to a message, post or
+   * mail goes with it, and stays while that item is kept, however old.
+   */
   fileDays?: number | null;
 }
 

@@ -106,7 +106,8 @@
       retentionTitle: "Project settings: how long things are kept",
       retentionIntro: "In days, from 1 to 3,650. Leave a period empty to keep that kind until the project ends; once "
         + "the project is archived it is deleted after its grace period.",
-      retentionChat: "Chat messages", retentionForum: "Forum threads and posts", retentionMail: "Mail", retentionFiles: "Files",
+      retentionChat: "Chat messages", retentionForum: "Forum threads and posts", retentionMail: "Mail",
+      retentionFiles: "Files never attached to a message, post or mail (an attached file goes with its item)",
       retentionKept: "Kept until the project ends",
       retentionHeld: "Held by the national support service ({reason}): it will not be deleted while held.",
       retentionDeleteAfter: "Archived: everything will be deleted on {when}.",
@@ -222,7 +223,8 @@
       retentionIntro: "En jours, de 1 à 3 650. Laissez une durée vide pour garder ce type de contenu jusqu'à la fin du "
         + "projet ; une fois le projet archivé, il est supprimé après son délai de grâce.",
       retentionChat: "Messages de discussion", retentionForum: "Discussions et réponses du forum", retentionMail: "Courriels",
-      retentionFiles: "Fichiers", retentionKept: "Conservé jusqu'à la fin du projet",
+      retentionFiles: "Fichiers jamais joints à un message, une réponse ou un courriel (un fichier joint part avec lui)",
+      retentionKept: "Conservé jusqu'à la fin du projet",
       retentionHeld: "Conservé à la demande du service national d'assistance ({reason}) : il ne sera pas supprimé tant que cette demande tient.",
       retentionDeleteAfter: "Archivé : tout sera supprimé le {when}.",
       eraseTitle: "Effacer {name} ?", eraseWhat: "Ceci disparaîtra définitivement de tous les stockages de la plateforme :",
