@@ -41,8 +41,11 @@ class ProjectStore(Protocol):
 
     async def transition_project(self, project_id: str, from_status: ProjectStatus,
                                  to_status: ProjectStatus, reason: str | None, at: str,
-                                 spaces: list[Space], audit: AuditEntry | None = None) -> Project | None:
+                                 spaces: list[Space], audit: AuditEntry | None = None, *,
+                                 changes: dict[str, Any] | None = None) -> Project | None:
         """Move a project from ``from_status`` to ``to_status`` and add ``spaces``, atomically.
+
+        ``changes``: other fields of the project set with the move (an archive's ``archived_at``).
 
         Returns the updated project, or None (nothing stored, no ``audit``) when it was not in ``from_status``.
         """
@@ -151,10 +154,13 @@ class ChatStore(Protocol):
         """Set the project's chat retention (``audit`` with it); None, storing nothing, when there is no such project."""
 
     async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
-        """Projects with a chat retention period, by id, after ``after_id`` (a cursor)."""
+        """Projects with any retention period (chat, forum, mail or files), by id, after ``after_id`` (a cursor)."""
 
-    async def expire_messages(self, project_id: str, created_before: str, at: str) -> int:
-        """Make every message of the project's rooms created before the cut-off a tombstone."""
+    async def expire_messages(self, project_id: str, created_before: str, at: str, limit: int) -> int:
+        """Make up to ``limit`` messages of the project created before the cut-off, not tombstones yet,
+        tombstones (``deleted_by`` "retention": no text, author name or attachments; same seq), in one
+        write; their files are marked expired first (see :class:`RetentionStore`). Returns how many
+        this call made (0: none left); several callers at once each make a message a tombstone once."""
 
 
 class ForumStore(Protocol):
@@ -322,8 +328,57 @@ class ContactStore(Protocol):
         """The remembered contacts of those of ``user_ids`` that have one."""
 
 
+class RetentionStore(Protocol):
+    """What the retention sweep and the deletion of ended projects need (:mod:`rooms.retention`).
+
+    Every method does a bounded batch (``limit``) in one write and is safe to call from several
+    instances at once: its conditions (not deleted yet, not expired yet) make each item change
+    once, and the work left is defined by the cut-off, so a crash loses nothing.
+
+    Files: a file is first *marked* expired (``expired_at``; it is then unreadable and
+    unattachable), then its bytes are deleted from the object store, then its record. A crash
+    after the mark leaves a marked record, which :meth:`expiring_files` returns again.
+    An item's expiry marks its files in the same write (SQLite) or just before it (MongoDB).
+    """
+
+    async def set_retention(self, project_id: str, periods: dict[str, int | None], at: str,
+                            audit: AuditEntry | None = None) -> Project | None:
+        """Set some of the project's retention periods (``chat_retention_days``, ...; None: kept until
+        it ends), with ``audit``; None, storing nothing, when there is no such project."""
+
+    async def expire_posts(self, project_id: str, created_before: str, at: str, limit: int) -> int:
+        """Make up to ``limit`` posts created before the cut-off tombstones (no body, author name or
+        attachments); returns how many this call made."""
+
+    async def expire_threads(self, project_id: str, created_before: str, at: str, limit: int) -> int:
+        """Delete up to ``limit`` threads opened before the cut-off whose posts are all tombstones:
+        title, body, author name and attachments cleared; returns how many this call deleted."""
+
+    async def expire_mails(self, project_id: str, created_before: str, at: str, limit: int) -> int:
+        """Delete up to ``limit`` mails sent before the cut-off, with every copy; returns how many."""
+
+    async def expiring_files(self, project_id: str, at: str, limit: int, *, unattached_before: str | None = None,
+                             every_file: bool = False) -> list[FileRecord]:
+        """Mark expired the project's unattached files uploaded before ``unattached_before`` (or, with
+        ``every_file``, all its files), then return up to ``limit`` of its files marked expired
+        (those of earlier calls too: their bytes and record are still to be deleted)."""
+
+    async def projects_to_delete(self, archived_before: str, now: str, limit: int) -> list[Project]:
+        """Archived projects, not held, archived before ``archived_before`` and whose announced
+        ``delete_after`` (if any) is past ``now``; oldest first."""
+
+    async def delete_project_batch(self, project_id: str, limit: int) -> int:
+        """Delete up to ``limit`` of the project's documents (markers, messages, posts, threads, mails
+        and copies, reports, spaces, members; the project itself last, once nothing else is left and
+        no file record remains). The audit log stays. Returns how many; 0 when nothing is left."""
+
+    async def set_hold(self, project_id: str, held: bool, reason: str | None, at: str,
+                       audit: AuditEntry | None = None) -> Project | None:
+        """Hold a project (or release it), with ``audit``; None when there is no such project."""
+
+
 class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, FileStore, AuditStore, ReportStore,
-                    ContactStore, Protocol):
+                    ContactStore, RetentionStore, Protocol):
     """Everything kept as documents: one adapter serves both ports."""
 
 

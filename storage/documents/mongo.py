@@ -14,8 +14,9 @@ from storage.documents.mongo_forum import ForumCollections
 from storage.documents.mongo_mail import MailCollections
 from storage.documents.mongo_projects import ProjectCollections
 from storage.documents.mongo_reports import ReportCollections
+from storage.documents.mongo_retention import RetentionCollections
 
 
 class MongoDocumentStore(ProjectCollections, ChatCollections, ForumCollections, MailCollections, FileCollections,
-                         ReportCollections, AuditCollections, ContactCollections):
+                         ReportCollections, RetentionCollections, AuditCollections, ContactCollections):
     """:class:`rooms.ports.DocumentStore` on MongoDB."""

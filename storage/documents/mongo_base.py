@@ -56,6 +56,15 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
 }
 
 
+# What the retention sweeps and the deletion of ended projects look up by project and age.
+INDEXES["posts"] = INDEXES["posts"] + [([("doc.project_id", ASCENDING), ("doc.created_at", ASCENDING)], False)]
+INDEXES["threads"] = INDEXES["threads"] + [([("doc.project_id", ASCENDING), ("doc.created_at", ASCENDING)], False)]
+INDEXES["mails"] = INDEXES["mails"] + [([("project_id", ASCENDING), ("doc.created_at", ASCENDING)], False)]
+INDEXES["files"] = INDEXES["files"] + [([("project_id", ASCENDING), ("doc.expired_at", ASCENDING)], False)]
+INDEXES["mail_copies"] = INDEXES["mail_copies"] + [([("project_id", ASCENDING)], False)]
+INDEXES["thread_markers"] = [([("thread_id", ASCENDING)], False)]
+
+
 def translated(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
     """Driver errors leave as ``Unavailable``."""
     @functools.wraps(method)

@@ -15,8 +15,9 @@ from storage.documents.sqlite_forum import ForumTables
 from storage.documents.sqlite_mail import MailTables
 from storage.documents.sqlite_projects import ProjectTables
 from storage.documents.sqlite_reports import ReportTables
+from storage.documents.sqlite_retention import RetentionTables
 
 
 class SqliteDocumentStore(ProjectTables, ChatTables, ForumTables, MailTables, FileTables, AuditTables, ReportTables,
-                          ContactTables):
+                          ContactTables, RetentionTables):
     """:class:`rooms.ports.DocumentStore` on SQLite."""

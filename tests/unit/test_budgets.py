@@ -88,7 +88,7 @@ from rooms.restriction_models import (
 )
 from server import settings as config
 from server.actions.base import Connection, Context, Later, Outcome
-from server.actions.projects import NoPayload, ProjectRef, SpaceRef
+from server.actions.projects import HoldOf, NoPayload, ProjectRef, SpaceRef
 from server.channels import room_channel
 from server.realtime.events import EVENTS
 from server.services import Services
@@ -173,6 +173,15 @@ KINDS: dict[str, Kind] = {
     "escalate_due": "write",
     "remember_contact": "write",
     "contacts": "read",
+    # RetentionStore
+    "set_retention": "write",
+    "expire_posts": "write",
+    "expire_threads": "write",
+    "expire_mails": "write",
+    "expiring_files": "write",
+    "projects_to_delete": "read",
+    "delete_project_batch": "write",
+    "set_hold": "write",
 }
 
 
@@ -243,6 +252,7 @@ BUDGETS: dict[str, Budget] = {
     "report:escalated": Budget(1, 0),  # one page (support officers need no membership)
     "report:get": Budget(3, 0),  # the report, then access to its project (project, membership)
     "report:decide": Budget(3, 1, 1),  # as report:get; the write carries its audit entry; later: the staff
+    "project:hold": Budget(2, 1),  # access (project, membership); the hold and its audit entry in one write
 }
 
 TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
@@ -383,6 +393,7 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
     "report:escalated": lambda w: (SUPPORT, ReportEscalatedIn()),
     "report:get": lambda w: (TEACHER, ReportRefIn(report_id=w.report.id)),
     "report:decide": lambda w: (TEACHER, ReportDecideIn(report_id=w.report.id, state="resolved", action="hidden")),
+    "project:hold": lambda w: (SUPPORT, HoldOf(project_id=w.project_id, held=True, reason="an inquiry")),
 }
 
 # What shows that a call took its happy path, where the absence of an error does not say it.
