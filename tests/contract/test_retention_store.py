@@ -10,7 +10,6 @@ from rooms.audit_models import AuditEntry
 from rooms.errors import NotAttachable
 from rooms.file_models import FileRecord, FileRef
 from rooms.forum_models import Post
-from rooms.ids import utcnow
 from rooms.ports import DocumentStore
 from rooms.report_models import Report, Snapshot
 from tests.contract.builders import file, mail, member, message, post, project, space, thread
