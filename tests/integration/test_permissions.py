@@ -153,6 +153,7 @@ PROBES: dict[str, Probe] = {
                                                 {"slow_mode_secs": 5}),
     "report.create": _report,
     "report.review": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + "/reports"),
+    "project.hold": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + "/hold", {"held": False}),
 }
 
 # The same decisions over Socket.IO, for the actions that have an event.
@@ -162,6 +163,7 @@ EVENT_PROBES: dict[str, Callable[[Project, str], tuple[str, dict[str, str]]]] = 
     "space.read": lambda p, v: ("chat:history", {"room_id": p.spaces[SPACE_OF_VISIBILITY[v]]}),
     "mail.supervise": lambda p, v: ("mail:supervised", {"project_id": p.id}),
     "audit.read": lambda p, v: ("audit:list", {"project_id": p.id}),
+    "project.hold": lambda p, v: ("project:hold", {"project_id": p.id, "held": False}),
 }
 
 CASES = [(action, visibility, role) for action, by_visibility in policy.TABLE.items()
