@@ -365,7 +365,7 @@ class RetentionStore(Protocol):
 
     async def projects_to_delete(self, archived_before: str, now: str, limit: int) -> list[Project]:
         """Archived projects, not held, archived before ``archived_before`` and whose announced
-        ``delete_after`` (if any) is past ``now``; oldest first."""
+        ``delete_after`` is past ``now`` (one without is never listed); oldest first."""
 
     async def delete_project_batch(self, project_id: str, limit: int) -> int:
         """Delete up to ``limit`` of the project's documents (markers, messages, posts, threads, mails

@@ -32,7 +32,11 @@ with the counts (never the content).
 
 **Projects that end.** An archived project is deleted entirely once it has been archived
 for ``grace_days`` (``--project-deletion-grace-days``) and its announced ``delete_after``
-has passed, unless a support officer holds it (``project.hold``). Its files go first
+has passed, unless a support officer holds it (``project.hold``). ``delete_after`` is
+written at archive (archive time + the grace period then in force); lengthening the setting
+later postpones every deletion, shortening it never brings one before its announced date. A
+project archived before deletion dates existed is given one by the first sweep, a grace
+period from then (recorded as ``project.schedule_deletion`` by ``system``). Its files go first
 (bytes, then records, as above), then its documents in batches, the project itself last;
 only its audit trail stays, with ``project.delete`` by ``system`` written before anything
 is deleted.
@@ -42,7 +46,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from rooms import audit, limits
@@ -141,6 +145,7 @@ class RetentionService:
                 counts = await self.expire(project)
                 swept.add(counts)
             cursor = page[-1].id
+        await self._announce(now)
         due = await self._store.projects_to_delete(stamp(now - timedelta(days=self._grace_days)), stamp(now),
                                                    limits.PROJECTS_DELETED_PER_SWEEP)
         for project in due:
@@ -190,6 +195,20 @@ class RetentionService:
         return deleted
 
     # ---- projects that end ------------------------------------------------------------------
+
+    async def _announce(self, now: datetime) -> None:
+        """Give a deletion date to the projects archived before there were any (``delete_after`` None):
+        a grace period from now, never from a past archive of which nobody was told."""
+        at = stamp(now)
+        for project in await self._store.list_projects_by_status("archived", limits.PROJECTS_PAGE_MAX):
+            if project.delete_after is None:
+                await self._store.transition_project(
+                    project.id, "archived", "archived", project.status_reason, project.updated_at, [],
+                    audit=system_entry(project.id, "project.schedule_deletion", at,
+                                       after={"delete_after": stamp(now + timedelta(days=self._grace_days))},
+                                       note="archived before deletion dates were announced: given one"),
+                    changes={"archived_at": project.archived_at or project.updated_at,
+                             "delete_after": stamp(now + timedelta(days=self._grace_days))})
 
     async def delete_project(self, project: Project) -> int:
         """Delete everything of an ended project but its audit trail; returns the documents deleted."""

@@ -7,7 +7,7 @@ that a crash between two leaves safe and resumable:
   leaves files unreadable whose item is about to go anyway, and the next sweep picks the
   item again (it is still older than the cut-off and not a tombstone) and marks them again
   (a no-op);
-- the change itself is conditional (``deleted: False``, ``deleted: 0``), so of several
+- the change itself is conditional (not expired by retention yet), so of several
   instances changing the same batch each item is changed by one, and each call counts only
   what it changed (``modified_count``, ``deleted_count``);
 - a mail's copies are deleted before the mail: a crash between leaves a mail in nobody's
@@ -27,6 +27,9 @@ from rooms.models import RETENTION_FIELDS, Project
 from storage.documents.mongo_audit import AuditCollections
 from storage.documents.mongo_base import doc_set, load, translated
 
+# Not expired by retention yet: live items, and tombstones a person made (they may still name their
+# author and list files): retention clears those too. For threads: a title not cleared yet.
+_NOT_EXPIRED: dict[str, Any] = {"doc.deleted_by": {"$ne": "retention"}}
 _SCAN_MAX = 100_000  # a bound on any listing of one project's threads or archived projects
 
 
@@ -70,13 +73,13 @@ class RetentionCollections(AuditCollections):
     async def expire_messages(self, project_id: str, created_before: str, at: str, limit: int) -> int:
         messages = self._c("messages")
         batch = await (messages.find({"project_id": project_id, "created_at": {"$lt": created_before},
-                                      "deleted": False}, {"_id": 1, "doc.attachments": 1})
+                                      **_NOT_EXPIRED}, {"_id": 1, "doc.attachments": 1})
                        .limit(limit).to_list(None))
         if not batch:
             return 0
         await self._mark([f["id"] for r in batch for f in r["doc"].get("attachments", [])], at)
         result = await messages.update_many(
-            {"_id": {"$in": [r["_id"] for r in batch]}, "deleted": False},
+            {"_id": {"$in": [r["_id"] for r in batch]}, **_NOT_EXPIRED},
             {"$set": {"deleted": True, **doc_set({"text": None, "author_name": "", "attachments": [], "deleted": True,
                                                   "deleted_by": "retention", "edited_at": at})}})
         return int(result.modified_count)
@@ -85,12 +88,12 @@ class RetentionCollections(AuditCollections):
     async def expire_posts(self, project_id: str, created_before: str, at: str, limit: int) -> int:
         posts = self._c("posts")
         batch = await (posts.find({"doc.project_id": project_id, "doc.created_at": {"$lt": created_before},
-                                   "deleted": False}, {"_id": 1, "doc.attachments": 1}).limit(limit).to_list(None))
+                                   **_NOT_EXPIRED}, {"_id": 1, "doc.attachments": 1}).limit(limit).to_list(None))
         if not batch:
             return 0
         await self._mark([f["id"] for r in batch for f in r["doc"].get("attachments", [])], at)
         result = await posts.update_many(
-            {"_id": {"$in": [r["_id"] for r in batch]}, "deleted": False},
+            {"_id": {"$in": [r["_id"] for r in batch]}, **_NOT_EXPIRED},
             {"$set": {"deleted": True, **doc_set({"body": None, "body_html": None, "author_name": "",
                                                   "attachments": [], "deleted": True, "deleted_by": "retention",
                                                   "edited_at": at})}})
@@ -100,7 +103,7 @@ class RetentionCollections(AuditCollections):
     async def expire_threads(self, project_id: str, created_before: str, at: str, limit: int) -> int:
         threads, posts = self._c("threads"), self._c("posts")
         candidates = await (threads.find({"doc.project_id": project_id, "doc.created_at": {"$lt": created_before},
-                                          "deleted": 0}, {"_id": 1, "doc.attachments": 1})
+                                          "doc.title": {"$ne": ""}}, {"_id": 1, "doc.attachments": 1})
                             .sort([("_id", ASCENDING)]).limit(_SCAN_MAX).to_list(None))
         deleted = 0
         for record in candidates:  # a thread with a post still kept is kept: look at each in turn
@@ -110,7 +113,7 @@ class RetentionCollections(AuditCollections):
                 continue
             await self._mark([f["id"] for f in record["doc"].get("attachments", [])], at)
             result = await threads.update_one(
-                {"_id": record["_id"], "deleted": 0},
+                {"_id": record["_id"], "doc.title": {"$ne": ""}},
                 {"$set": {"deleted": 1, **doc_set({"title": "", "body": "", "body_html": "", "author_name": "",
                                                    "attachments": [], "deleted": True, "edited_at": at})}})
             deleted += int(result.modified_count)
@@ -150,7 +153,8 @@ class RetentionCollections(AuditCollections):
         due = []
         for record in records:
             project = load(Project, record)
-            if (project.archived_at or project.updated_at) < archived_before and (project.delete_after or "") <= now:
+            announced = project.delete_after is not None and project.delete_after <= now
+            if announced and (project.archived_at or project.updated_at) < archived_before:
                 due.append(project)
         return due[:limit]
 

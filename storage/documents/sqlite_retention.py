@@ -3,6 +3,9 @@
 Each batch is one transaction on the writer's thread (``_in_one_call``): it selects at most
 ``limit`` items by the cut-off, still not expired, and changes them, so two instances (two
 processes on one database file) serialise on SQLite's write lock and each item changes once.
+"Not expired" is ``deleted_by`` not "retention" for messages and posts (a tombstone its author
+or a moderator made still names its author and lists its files: retention clears it too) and a
+title not cleared yet for threads (a moderator's deletion keeps the thread's text).
 An item's files are marked expired in the same transaction as the item.
 """
 
@@ -21,6 +24,9 @@ from storage.documents.sqlite_audit import insert_audit_now
 from storage.documents.sqlite_base import SqliteBase, _dump, _load
 
 _ANY_PERIOD = " OR ".join(f"json_extract(doc, '$.{f}') IS NOT NULL" for f in RETENTION_FIELDS)
+# Not expired by retention yet: live items, and tombstones a person made (they may still name their
+# author and list files). The same expression as the partial indexes of the schema, so they serve.
+_NOT_EXPIRED = "json_extract(doc, '$.deleted_by') IS NOT 'retention'"
 _MARK = ("UPDATE files SET attached = 1, doc = json_set(doc, '$.expired_at', ?) "
          "WHERE id = ? AND json_extract(doc, '$.expired_at') IS NULL")
 
@@ -59,29 +65,27 @@ class RetentionTables(SqliteBase):
     async def expire_messages(self, project_id: str, created_before: str, at: str, limit: int) -> int:
         def work(conn: sqlite3.Connection) -> int:
             rows = conn.execute("SELECT id, doc FROM messages WHERE project_id = ? AND created_at < ? "
-                                "AND deleted = 0 LIMIT ?", (project_id, created_before, limit)).fetchall()
+                                f"AND {_NOT_EXPIRED} LIMIT ?", (project_id, created_before, limit)).fetchall()
             for message_id, doc in rows:
                 message = _load(Message, doc)
                 _marks(conn, [f.id for f in message.attachments], at)
                 tomb = message.model_copy(update={"text": None, "author_name": "", "attachments": [],
                                                   "deleted": True, "deleted_by": "retention", "edited_at": at})
-                conn.execute("UPDATE messages SET doc = ?, deleted = 1 WHERE id = ? AND deleted = 0",
-                             (_dump(tomb), message_id))
+                conn.execute("UPDATE messages SET doc = ?, deleted = 1 WHERE id = ?", (_dump(tomb), message_id))
             return len(rows)
         return await self._in_one_call(work)
 
     async def expire_posts(self, project_id: str, created_before: str, at: str, limit: int) -> int:
         def work(conn: sqlite3.Connection) -> int:
             rows = conn.execute("SELECT id, doc FROM posts WHERE json_extract(doc, '$.project_id') = ? "
-                                "AND json_extract(doc, '$.created_at') < ? AND deleted = 0 LIMIT ?",
+                                f"AND json_extract(doc, '$.created_at') < ? AND {_NOT_EXPIRED} LIMIT ?",
                                 (project_id, created_before, limit)).fetchall()
             for post_id, doc in rows:
                 post = _load(Post, doc)
                 _marks(conn, [f.id for f in post.attachments], at)
                 tomb = post.model_copy(update={"body": None, "body_html": None, "author_name": "", "attachments": [],
                                                "deleted": True, "deleted_by": "retention", "edited_at": at})
-                conn.execute("UPDATE posts SET doc = ?, deleted = 1 WHERE id = ? AND deleted = 0",
-                             (_dump(tomb), post_id))
+                conn.execute("UPDATE posts SET doc = ?, deleted = 1 WHERE id = ?", (_dump(tomb), post_id))
             return len(rows)
         return await self._in_one_call(work)
 
@@ -89,7 +93,7 @@ class RetentionTables(SqliteBase):
         def work(conn: sqlite3.Connection) -> int:
             rows = conn.execute(
                 "SELECT t.id, t.doc FROM threads t WHERE json_extract(t.doc, '$.project_id') = ? "
-                "AND json_extract(t.doc, '$.created_at') < ? AND t.deleted = 0 "
+                "AND json_extract(t.doc, '$.created_at') < ? AND json_extract(t.doc, '$.title') != '' "
                 "AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.thread_id = t.id AND p.deleted = 0) LIMIT ?",
                 (project_id, created_before, limit)).fetchall()
             for thread_id, doc in rows:
@@ -97,8 +101,7 @@ class RetentionTables(SqliteBase):
                 _marks(conn, [f.id for f in thread.attachments], at)
                 gone = thread.model_copy(update={"title": "", "body": "", "body_html": "", "author_name": "",
                                                  "attachments": [], "deleted": True, "edited_at": at})
-                conn.execute("UPDATE threads SET doc = ?, deleted = 1 WHERE id = ? AND deleted = 0",
-                             (_dump(gone), thread_id))
+                conn.execute("UPDATE threads SET doc = ?, deleted = 1 WHERE id = ?", (_dump(gone), thread_id))
             return len(rows)
         return await self._in_one_call(work)
 
@@ -137,7 +140,7 @@ class RetentionTables(SqliteBase):
         sql = ("SELECT doc FROM projects WHERE status = 'archived' "
                "AND COALESCE(json_extract(doc, '$.held'), 0) = 0 "
                "AND COALESCE(json_extract(doc, '$.archived_at'), json_extract(doc, '$.updated_at')) < ? "
-               "AND COALESCE(json_extract(doc, '$.delete_after'), '') <= ? ORDER BY created_at, id LIMIT ?")
+               "AND json_extract(doc, '$.delete_after') <= ? ORDER BY created_at, id LIMIT ?")
         async with self._read(sql, (archived_before, now, limit)) as rows:
             return [_load(Project, doc) for (doc,) in rows]
 

@@ -170,9 +170,12 @@ MIGRATIONS: list[str] = [
     # 6 -> 7: retention of forum, mail and files, and the deletion of ended projects: what the sweeps
     # look up by project and age (expressions on the documents, so no write path changes)
     """
-    CREATE INDEX posts_by_project_age ON posts (json_extract(doc, '$.project_id'), json_extract(doc, '$.created_at'));
-    CREATE INDEX threads_by_project_age ON threads (json_extract(doc, '$.project_id'),
-                                                    json_extract(doc, '$.created_at'));
+    CREATE INDEX messages_to_expire ON messages (project_id, created_at)
+        WHERE json_extract(doc, '$.deleted_by') IS NOT 'retention';
+    CREATE INDEX posts_to_expire ON posts (json_extract(doc, '$.project_id'), json_extract(doc, '$.created_at'))
+        WHERE json_extract(doc, '$.deleted_by') IS NOT 'retention';
+    CREATE INDEX threads_to_expire ON threads (json_extract(doc, '$.project_id'), json_extract(doc, '$.created_at'))
+        WHERE json_extract(doc, '$.title') != '';
     CREATE INDEX mails_by_project_age ON mails (project_id, json_extract(doc, '$.created_at'));
     CREATE INDEX mail_copies_by_project ON mail_copies (project_id);
     CREATE INDEX thread_markers_by_thread ON thread_markers (thread_id);

@@ -213,3 +213,35 @@ async def test_an_ended_project_is_found_unless_held_and_deleted_but_for_its_aud
     assert [e.action for e, _ in await store.list_audit(gone, None, 10)] == ["project.hold", "project.archive"]
     assert len(await store.list_members(recent, 10)) == 2  # the other project is untouched
     assert await store.contacts(["t1"])  # per person, not per project: kept
+
+
+async def test_tombstones_a_person_made_are_cleared_too_once_old(store: DocumentStore) -> None:
+    pid = "prj_x"
+    photo, drawing = file(pid), file(pid)
+    for f in (photo, drawing):
+        await store.add_file(f)
+    sent, _ = await store.append_message(message("r1", created_at=OLD).model_copy(update={"attachments": refs(photo)}))
+    await store.delete_message("r1", sent.id, "u1", AT)  # its author deleted it: name and files still there
+    assert await store.expire_messages(pid, CUT, AT, 10) == 1
+    tomb = await store.get_message("r1", sent.id)
+    assert tomb is not None and tomb.author_name == "" and tomb.attachments == [] and tomb.deleted_by == "retention"
+    assert await store.expire_messages(pid, CUT, AT, 10) == 0
+    moderated = await store.create_thread(thread("f1", title="rude").model_copy(
+        update={"created_at": OLD, "attachments": refs(drawing)}))
+    reply = await store.add_post(post(moderated.id, "f1").model_copy(update={"created_at": OLD}))
+    assert reply is not None
+    await store.update_thread(moderated.id, {"deleted": True})  # a moderator's deletion keeps the text
+    await store.update_post(reply.id, {"body": None, "body_html": None, "deleted": True, "deleted_by": "t1"})
+    assert await store.expire_posts(pid, CUT, AT, 10) == 1
+    assert await store.expire_threads(pid, CUT, AT, 10) == 1
+    cleared = await store.get_thread(moderated.id)
+    assert cleared is not None and cleared.title == "" and cleared.body == "" and cleared.attachments == []
+    assert await store.expire_threads(pid, CUT, AT, 10) == 0
+    assert sorted(f.id for f in await store.expiring_files(pid, AT, 10)) == sorted([photo.id, drawing.id])
+
+
+async def test_a_project_without_an_announced_date_is_never_listed(store: DocumentStore) -> None:
+    p = project("validated")
+    await store.create_project(p, [])
+    await store.transition_project(p.id, "validated", "archived", None, OLD, [])  # archived by an older version
+    assert await store.projects_to_delete(CUT, AT, 10) == []

@@ -373,3 +373,20 @@ def test_the_default_grace_period_is_half_a_year() -> None:
     settings = config.load({}, {})
     assert settings.project_deletion_grace_days == 180
 
+
+
+async def test_a_project_archived_before_deletion_dates_gets_one_from_the_first_sweep(local: World) -> None:
+    w = local
+    store = w.services.documents
+    await store.transition_project(w.project_id, "validated", "archived", None, "2020-01-01T00:00:00.000Z", [])
+    w.clock.later(0)
+    assert not (await w.retention.sweep()).projects_deleted  # archived years ago, but nobody was told a date
+    project = await store.get_project(w.project_id)
+    assert project is not None and project.archived_at == "2020-01-01T00:00:00.000Z"
+    assert project.delete_after is not None and project.delete_after[:10] == (
+        w.clock.now + timedelta(days=180)).strftime("%Y-%m-%d")
+    assert [e.actor_id for e in await _audit(w, "project.schedule_deletion")] == ["system"]
+    w.clock.later(179)
+    assert not (await w.retention.sweep()).projects_deleted
+    w.clock.later(181)
+    assert (await w.retention.sweep()).projects_deleted == [w.project_id]
