@@ -154,7 +154,8 @@ class ChatStore(Protocol):
         """Set the project's chat retention (``audit`` with it); None, storing nothing, when there is no such project."""
 
     async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
-        """Projects with any retention period (chat, forum, mail or files), by id, after ``after_id`` (a cursor)."""
+        """Projects with any retention period (chat, forum, mail or files), or with files marked expired
+        still to delete (a sweep cut off before it ended them), by id, after ``after_id`` (a cursor)."""
 
     async def expire_messages(self, project_id: str, created_before: str, at: str, limit: int) -> int:
         """Make up to ``limit`` messages of the project created before the cut-off, not tombstones yet,

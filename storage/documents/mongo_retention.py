@@ -64,7 +64,10 @@ class RetentionCollections(AuditCollections):
 
     @translated
     async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
-        periods = [{f"doc.{f}": {"$ne": None}} for f in RETENTION_FIELDS]
+        periods: list[dict[str, Any]] = [{f"doc.{f}": {"$ne": None}} for f in RETENTION_FIELDS]
+        pending = await self._c("files").distinct("project_id", {"doc.expired_at": {"$ne": None}})
+        if pending:
+            periods.append({"_id": {"$in": pending}})
         records = await (self._c("projects").find({"_id": {"$gt": after_id}, "$or": periods})
                          .sort([("_id", ASCENDING)]).limit(limit).to_list(None))
         return [load(Project, r) for r in records]

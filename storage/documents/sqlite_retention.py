@@ -58,7 +58,9 @@ class RetentionTables(SqliteBase):
 
     async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
         # Projects are few (one per school partnership): reading their documents by id is cheap.
-        sql = f"SELECT doc FROM projects WHERE id > ? AND ({_ANY_PERIOD}) ORDER BY id LIMIT ?"
+        sql = (f"SELECT doc FROM projects WHERE id > ? AND ({_ANY_PERIOD} OR EXISTS (SELECT 1 FROM files f "
+               "WHERE f.project_id = projects.id AND json_extract(f.doc, '$.expired_at') IS NOT NULL)) "
+               "ORDER BY id LIMIT ?")
         async with self._read(sql, (after_id, limit)) as rows:
             return [_load(Project, doc) for (doc,) in rows]
 

@@ -178,6 +178,7 @@ MIGRATIONS: list[str] = [
         WHERE json_extract(doc, '$.title') != '';
     CREATE INDEX mails_by_project_age ON mails (project_id, json_extract(doc, '$.created_at'));
     CREATE INDEX mail_copies_by_project ON mail_copies (project_id);
+    CREATE INDEX files_expired ON files (project_id) WHERE json_extract(doc, '$.expired_at') IS NOT NULL;
     CREATE INDEX thread_markers_by_thread ON thread_markers (thread_id);
     """,
 ]

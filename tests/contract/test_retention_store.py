@@ -245,3 +245,15 @@ async def test_a_project_without_an_announced_date_is_never_listed(store: Docume
     await store.create_project(p, [])
     await store.transition_project(p.id, "validated", "archived", None, OLD, [])  # archived by an older version
     assert await store.projects_to_delete(CUT, AT, 10) == []
+
+
+async def test_a_project_with_files_left_to_delete_is_swept_even_without_a_period(store: DocumentStore) -> None:
+    p = project("validated")
+    await store.create_project(p, [])
+    upload = file(p.id)
+    await store.add_file(upload)
+    assert await store.projects_with_retention("", 10) == []
+    await store.expiring_files(p.id, AT, 10, every_file=True)  # marked, then the sweep stopped
+    assert [q.id for q in await store.projects_with_retention("", 10)] == [p.id]
+    assert await store.delete_file(upload.id)
+    assert await store.projects_with_retention("", 10) == []
