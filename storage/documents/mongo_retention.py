@@ -75,32 +75,36 @@ class RetentionCollections(AuditCollections):
     @translated
     async def expire_messages(self, project_id: str, created_before: str, at: str, limit: int) -> int:
         messages = self._c("messages")
-        batch = await (messages.find({"project_id": project_id, "created_at": {"$lt": created_before},
-                                      **_NOT_EXPIRED}, {"_id": 1, "doc.attachments": 1})
-                       .limit(limit).to_list(None))
-        if not batch:
-            return 0
-        await self._mark([f["id"] for r in batch for f in r["doc"].get("attachments", [])], at)
-        result = await messages.update_many(
-            {"_id": {"$in": [r["_id"] for r in batch]}, **_NOT_EXPIRED},
-            {"$set": {"deleted": True, **doc_set({"text": None, "author_name": "", "attachments": [], "deleted": True,
-                                                  "deleted_by": "retention", "edited_at": at})}})
-        return int(result.modified_count)
+        while True:  # a batch another instance changed first is looked for again: 0 means none left
+            batch = await (messages.find({"project_id": project_id, "created_at": {"$lt": created_before},
+                                          **_NOT_EXPIRED}, {"_id": 1, "doc.attachments": 1})
+                           .limit(limit).to_list(None))
+            if not batch:
+                return 0
+            await self._mark([f["id"] for r in batch for f in r["doc"].get("attachments", [])], at)
+            result = await messages.update_many(
+                {"_id": {"$in": [r["_id"] for r in batch]}, **_NOT_EXPIRED},
+                {"$set": {"deleted": True, **doc_set({"text": None, "author_name": "", "attachments": [],
+                                                      "deleted": True, "deleted_by": "retention", "edited_at": at})}})
+            if result.modified_count:
+                return int(result.modified_count)
 
     @translated
     async def expire_posts(self, project_id: str, created_before: str, at: str, limit: int) -> int:
         posts = self._c("posts")
-        batch = await (posts.find({"doc.project_id": project_id, "doc.created_at": {"$lt": created_before},
-                                   **_NOT_EXPIRED}, {"_id": 1, "doc.attachments": 1}).limit(limit).to_list(None))
-        if not batch:
-            return 0
-        await self._mark([f["id"] for r in batch for f in r["doc"].get("attachments", [])], at)
-        result = await posts.update_many(
-            {"_id": {"$in": [r["_id"] for r in batch]}, **_NOT_EXPIRED},
-            {"$set": {"deleted": True, **doc_set({"body": None, "body_html": None, "author_name": "",
-                                                  "attachments": [], "deleted": True, "deleted_by": "retention",
-                                                  "edited_at": at})}})
-        return int(result.modified_count)
+        while True:  # as expire_messages
+            batch = await (posts.find({"doc.project_id": project_id, "doc.created_at": {"$lt": created_before},
+                                       **_NOT_EXPIRED}, {"_id": 1, "doc.attachments": 1}).limit(limit).to_list(None))
+            if not batch:
+                return 0
+            await self._mark([f["id"] for r in batch for f in r["doc"].get("attachments", [])], at)
+            result = await posts.update_many(
+                {"_id": {"$in": [r["_id"] for r in batch]}, **_NOT_EXPIRED},
+                {"$set": {"deleted": True, **doc_set({"body": None, "body_html": None, "author_name": "",
+                                                      "attachments": [], "deleted": True, "deleted_by": "retention",
+                                                      "edited_at": at})}})
+            if result.modified_count:
+                return int(result.modified_count)
 
     @translated
     async def expire_threads(self, project_id: str, created_before: str, at: str, limit: int) -> int:
@@ -124,15 +128,18 @@ class RetentionCollections(AuditCollections):
 
     @translated
     async def expire_mails(self, project_id: str, created_before: str, at: str, limit: int) -> int:
-        batch = await (self._c("mails").find({"project_id": project_id, "doc.created_at": {"$lt": created_before}},
-                                             {"_id": 1, "doc.attachments": 1}).limit(limit).to_list(None))
-        if not batch:
-            return 0
-        ids = [r["_id"] for r in batch]
-        await self._mark([f["id"] for r in batch for f in r["doc"].get("attachments", [])], at)
-        await self._c("mail_copies").delete_many({"mail_id": {"$in": ids}})
-        result = await self._c("mails").delete_many({"_id": {"$in": ids}})
-        return int(result.deleted_count)
+        while True:  # as expire_messages
+            batch = await (self._c("mails").find({"project_id": project_id,
+                                                  "doc.created_at": {"$lt": created_before}},
+                                                 {"_id": 1, "doc.attachments": 1}).limit(limit).to_list(None))
+            if not batch:
+                return 0
+            ids = [r["_id"] for r in batch]
+            await self._mark([f["id"] for r in batch for f in r["doc"].get("attachments", [])], at)
+            await self._c("mail_copies").delete_many({"mail_id": {"$in": ids}})
+            result = await self._c("mails").delete_many({"_id": {"$in": ids}})
+            if result.deleted_count:
+                return int(result.deleted_count)
 
     @translated
     async def expiring_files(self, project_id: str, at: str, limit: int, *, unattached_before: str | None = None,
@@ -163,22 +170,34 @@ class RetentionCollections(AuditCollections):
 
     @translated
     async def delete_project_batch(self, project_id: str, limit: int) -> int:
+        # What points at a space or thread goes before it, the project last. Each anchor (a thread,
+        # a space, the project) is deleted only once nothing that points at it is left: another
+        # instance may be deleting the same project, and what it still has to delete must stay
+        # findable. When it is (its deletes took ours), answer 1: there is work left, the next call sees.
         left = limit
         spaces = [r["_id"] for r in await self._c("spaces").find({"project_id": project_id}, {"_id": 1})
                   .limit(_SCAN_MAX).to_list(None)]
-        for room in spaces:
-            left -= await self._drop("read_markers", {"_id": {"$regex": f"^{re.escape(room)}:"}}, left)
-        if spaces and left > 0:
-            thread_ids = [r["_id"] for r in await self._c("threads").find({"forum_id": {"$in": spaces}}, {"_id": 1})
-                          .limit(_SCAN_MAX).to_list(None)]
-            if thread_ids:
-                left -= await self._drop("thread_markers", {"thread_id": {"$in": thread_ids}}, left)
-                left -= await self._drop("posts", {"thread_id": {"$in": thread_ids}}, left)
+        markers: list[dict[str, Any]] = [{"_id": {"$regex": f"^{re.escape(room)}:"}} for room in spaces]
+        for query in markers:
+            left -= await self._drop("read_markers", query, left)
+        thread_ids = [r["_id"] for r in await self._c("threads").find({"forum_id": {"$in": spaces}}, {"_id": 1})
+                      .limit(_SCAN_MAX).to_list(None)] if spaces else []
+        below_threads = [("thread_markers", {"thread_id": {"$in": thread_ids}}),
+                         ("posts", {"thread_id": {"$in": thread_ids}})] if thread_ids else []
+        for name, query in below_threads:
+            left -= await self._drop(name, query, left)
+        if left <= 0:
+            return limit
+        if await self._any(below_threads):
+            return max(limit - left, 1)
+        if spaces:
             left -= await self._drop("threads", {"forum_id": {"$in": spaces}}, left)
         for name in ("messages", "mail_copies", "mails", "reports"):
             left -= await self._drop(name, {"project_id": project_id}, left)
         if left <= 0:
             return limit
+        if await self._any([("read_markers", q) for q in markers] + [("threads", {"forum_id": {"$in": spaces}})]):
+            return max(limit - left, 1)
         counters = [f"room:{s}" for s in spaces] + [f"forum:{s}" for s in spaces]
         left -= await self._drop("counters", {"_id": {"$in": counters + [f"members:{project_id}",
                                                                            f"spaces:{project_id}"]}}, left)
@@ -186,10 +205,20 @@ class RetentionCollections(AuditCollections):
         left -= await self._drop("members", {"project_id": project_id}, left)
         if left <= 0:
             return limit
+        rest = [(name, {"project_id": project_id}) for name in ("messages", "mail_copies", "mails", "reports",
+                                                                 "spaces", "members")]
+        if await self._any(rest):
+            return max(limit - left, 1)
         if await self._c("files").find_one({"project_id": project_id}, {"_id": 1}) is not None:
             return limit - left  # its files go first (bytes, then records): the next sweep ends it
         result = await self._c("projects").delete_one({"_id": project_id})
         return limit - left + int(result.deleted_count)
+
+    async def _any(self, queries: list[tuple[str, dict[str, Any]]]) -> bool:
+        for name, query in queries:
+            if await self._c(name).find_one(query, {"_id": 1}) is not None:
+                return True
+        return False
 
     @translated
     async def set_hold(self, project_id: str, held: bool, reason: str | None, at: str,

@@ -257,3 +257,28 @@ async def test_a_project_with_files_left_to_delete_is_swept_even_without_a_perio
     assert [q.id for q in await store.projects_with_retention("", 10)] == [p.id]
     assert await store.delete_file(upload.id)
     assert await store.projects_with_retention("", 10) == []
+
+
+async def test_two_instances_deleting_one_project_leave_nothing_behind(store: DocumentStore) -> None:
+    p = project("validated")
+    await store.create_project(p, [member(p.id, "t1")])
+    room, forum = space(p.id), space(p.id, name="Forum")
+    await store.add_space(room, 100)
+    await store.add_space(forum, 100)
+    await store.append_message(message(room.id, project_id=p.id))
+    for i in range(25):
+        await store.mark_read(room.id, f"u{i}", 1)
+    t = await store.create_thread(thread(forum.id).model_copy(update={"project_id": p.id}))
+    for i in range(15):
+        added = await store.add_post(post(t.id, forum.id, author=f"u{i}").model_copy(update={"project_id": p.id}))
+        assert added is not None
+    await store.transition_project(p.id, "validated", "archived", None, OLD, [], changes={"delete_after": OLD})
+
+    async def instance() -> int:
+        return await _drain(store.delete_project_batch, p.id, 4)
+
+    await asyncio.gather(instance(), instance())
+    assert await store.get_project(p.id) is None
+    assert [await store.read_marker(room.id, f"u{i}") for i in range(25)] == [0] * 25
+    assert await store.list_posts(t.id, 0, 100) == [] and await store.get_thread(t.id) is None
+    assert await store.thread_markers([t.id], "u3") == {} and await store.last_seq(room.id) == 0
