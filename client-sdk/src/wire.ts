@@ -83,6 +83,20 @@ export interface HideBodyIn {
   hidden: boolean;
 }
 
+/** A support officer holds a project (it is not deleted after its grace period) or releases it. */
+export interface HoldIn {
+  held: boolean;
+  /** max length 2000, default `null` */
+  reason?: string | null;
+}
+
+export interface HoldOf {
+  held: boolean;
+  /** max length 2000, default `null` */
+  reason?: string | null;
+  project_id: string;
+}
+
 export interface MailConversationIn {
   project_id: string;
   conversation_id: string;
@@ -291,10 +305,19 @@ export interface ProjectRef {
   project_id: string;
 }
 
-/** What an admin can change on a project. `null` retention keeps chat for ever. */
+/**
+ * What an admin can change on a project: how long chat, forum, mail and unattached files are kept,
+ * in days. `null` keeps them until the project ends; a field left out stays as it is.
+ */
 export interface ProjectSettingsIn {
-  /** min 1, max 3650 */
-  chat_retention_days: number | null;
+  /** min 1, max 3650, default `null` */
+  chat_retention_days?: number | null;
+  /** min 1, max 3650, default `null` */
+  forum_retention_days?: number | null;
+  /** min 1, max 3650, default `null` */
+  mail_retention_days?: number | null;
+  /** min 1, max 3650, default `null` */
+  file_retention_days?: number | null;
 }
 
 export interface RejectIn {
@@ -569,6 +592,7 @@ export interface FileRecord {
   sha256: string;
   created_at: string;
   attached_to: Attachment | null;
+  expired_at: string | null;
 }
 
 /** A file as a message, post or mail lists it. */
@@ -775,6 +799,13 @@ export interface Project {
   status: "pending" | "validated" | "rejected" | "archived";
   status_reason: string | null;
   chat_retention_days: number | null;
+  forum_retention_days: number | null;
+  mail_retention_days: number | null;
+  file_retention_days: number | null;
+  archived_at: string | null;
+  delete_after: string | null;
+  held: boolean;
+  hold_reason: string | null;
   safeguarding: Safeguarding;
   created_by: string;
   created_at: string;
@@ -982,6 +1013,7 @@ export interface Requests {
   "member:list": { payload: ProjectRef; ack: MemberView[] };
   "space:list": { payload: ProjectRef; ack: Space[] };
   "space:get": { payload: SpaceRef; ack: Space };
+  "project:hold": { payload: HoldOf; ack: Project };
   "room:join": { payload: RoomJoinIn; ack: RoomJoined };
   "room:leave": { payload: RoomRefIn; ack: RoomLeft };
   "chat:send": { payload: ChatSendIn; ack: Message };
@@ -1156,7 +1188,7 @@ export const Limits = {
   CHAT_RATE_WINDOW_SECS_DEFAULT: 10,
   /** clients send typing on every key; others need it every few seconds at most */
   TYPING_THROTTLE_SECS: 2.0,
-  /** ten years: beyond that, keep everything (no retention) */
+  /** ten years: beyond that, keep everything (no retention); every period's bound */
   CHAT_RETENTION_DAYS_MAX: 3_650,
   /** one line in a thread list */
   FORUM_TITLE_MAX_CHARS: 200,
@@ -1206,6 +1238,15 @@ export const Limits = {
   /** a month; longer is a removal */
   MUTE_MAX_MINUTES: 43_200,
   SLOW_MODE_MAX_SECS: 3_600,
+  /** items per store call of a sweep: one short transaction, live writes never wait long */
+  RETENTION_BATCH: 500,
+  /** documents removed per store call when a project is deleted */
+  PROJECT_DELETE_BATCH: 500,
+  /** projects deleted in one sweep; the next sweep takes the rest */
+  PROJECTS_DELETED_PER_SWEEP: 20,
+  /** an archived project is deleted half a year later (see settings) */
+  PROJECT_DELETION_GRACE_DAYS_DEFAULT: 180,
+  PROJECT_DELETION_GRACE_DAYS_MAX: 3_650,
   /** the largest legitimate payload (a 20,000-character forum post) is ~80 KB */
   EVENT_PAYLOAD_MAX_BYTES: 262_144,
   /** JSON bodies only; file uploads have their own limits */
