@@ -68,3 +68,7 @@ AUDIT_PAGE_MAX = 200
 AUDIT_PAGE_DEFAULT = 50
 MUTE_MAX_MINUTES = 30 * 24 * 60  # a month; longer is a removal
 SLOW_MODE_MAX_SECS = 3_600
+EXPORT_PAGE = 200  # items read from the store at a time while an export streams: memory stays flat
+EXPORT_MARKERS_MAX = 10_000  # read markers in one export (one per room and per thread read)
+ERASURE_BATCH = 200  # items rewritten per store call of an erasure: short transactions next to live traffic
+ERASURE_CONFIRM_SECS = 600  # an erasure's confirmation is valid ten minutes after it was asked

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from rooms.audit import AuditService
 from rooms.chat import ChatRules, ChatService
 from rooms.clock import Clock, system_clock
+from rooms.erasure import ErasureService
 from rooms.errors import Unavailable
+from rooms.export import ExportService
 from rooms.files import FileRules, FileService
 from rooms.forum import ForumService
 from rooms.mail import MailService
@@ -46,6 +48,8 @@ class Services:
     presence: Presence
     reports: ReportService
     notices: ReportNotices
+    export: ExportService
+    erasure: ErasureService
 
     @classmethod
     def build(cls, settings: Settings, documents: DocumentStore, objects: ObjectStore, presence: Presence,
@@ -69,7 +73,9 @@ class Services:
                                                      rate_window_secs=settings.report_rate_window_secs,
                                                      escalate_after_secs=settings.report_escalate_after_secs),
                                          clock),
-                   notices=ReportNotices(documents, presence, notifier, settings.public_url))
+                   notices=ReportNotices(documents, presence, notifier, settings.public_url),
+                   export=ExportService(documents, objects, projects, clock),
+                   erasure=ErasureService(documents, objects, projects, limiter, clock))
 
 
 class Opened:

@@ -13,10 +13,11 @@ from storage.documents.sqlite_contacts import ContactTables
 from storage.documents.sqlite_files import FileTables
 from storage.documents.sqlite_forum import ForumTables
 from storage.documents.sqlite_mail import MailTables
+from storage.documents.sqlite_people import PersonTables
 from storage.documents.sqlite_projects import ProjectTables
 from storage.documents.sqlite_reports import ReportTables
 
 
-class SqliteDocumentStore(ProjectTables, ChatTables, ForumTables, MailTables, FileTables, AuditTables, ReportTables,
+class SqliteDocumentStore(PersonTables, ProjectTables, ChatTables, ForumTables, MailTables, FileTables, AuditTables, ReportTables,
                           ContactTables):
     """:class:`rooms.ports.DocumentStore` on SQLite."""

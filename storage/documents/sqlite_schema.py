@@ -167,4 +167,18 @@ MIGRATIONS: list[str] = [
     ALTER TABLE mails ADD COLUMN supervised INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX mails_supervised ON mails (project_id, supervised);
     """,
+    # 6 -> 7: a person's items found by author (export, erasure), and the erasures under way or done
+    """
+    CREATE INDEX messages_by_author ON messages (author_id, project_id, id);
+    CREATE INDEX threads_by_author ON threads (json_extract(doc, '$.author_id'), json_extract(doc, '$.project_id'), id);
+    CREATE INDEX posts_by_author ON posts (json_extract(doc, '$.author_id'), json_extract(doc, '$.project_id'), id);
+    CREATE INDEX mails_by_sender ON mails (json_extract(doc, '$.sender.user_id'), project_id, id);
+    CREATE INDEX files_by_owner ON files (owner_id, project_id, id);
+    CREATE TABLE erasures (
+        project_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (project_id, user_id)
+    );
+    """,
 ]
