@@ -90,9 +90,14 @@ async def test_a_persons_items_page_in_id_order(store: DocumentStore) -> None:
 
 async def _erase_all(store: DocumentStore, s: Seeded) -> None:
     at = utcnow()
-    for step in (store.erase_messages, store.erase_threads, store.erase_posts, store.erase_mails):
-        while await step(s.project_id, PUPIL, at, 2):
-            pass
+    while await store.erase_messages(s.project_id, PUPIL, at, 2):
+        pass
+    assert await store.erase_threads(s.project_id, PUPIL, at, 2) == 1
+    assert await store.erase_posts(s.project_id, PUPIL, at, 1) == 1  # one of two: a bounded batch
+    assert await store.erase_posts(s.project_id, PUPIL, at, 10) == 1
+    assert await store.erase_mails(s.project_id, PUPIL, at, 2) == 1
+    assert await store.erase_threads(s.project_id, PUPIL, at, 2) == await store.erase_mails(s.project_id, PUPIL, at,
+                                                                                           2) == 0
     while await store.erase_mail_copies(s.project_id, PUPIL, 1):
         pass
     for record in await store.files_of(s.project_id, PUPIL, "", 10):
