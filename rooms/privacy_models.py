@@ -146,9 +146,10 @@ def erased_message(message: Message, at: str) -> Message:
 
 
 def erased_thread(thread: Thread, at: str) -> Thread:
-    """A thread keeps its place and its replies (others' posts); title and opening text go."""
+    """A thread keeps its place, and stays listed for the replies others wrote in it; its title and opening
+    text go (clients show an empty title as an erased one)."""
     return thread.model_copy(update={"title": "", "body": "", "body_html": "", "attachments": [],
-                                     "author_id": ERASED, "author_name": "", "deleted": True, "edited_at": at})
+                                     "author_id": ERASED, "author_name": "", "edited_at": at})
 
 
 def erased_post(post: Post, at: str) -> Post:

@@ -51,7 +51,7 @@ _FILES = ("files", "owner_id", "project_id")
 
 class PersonCollections(ProjectCollections):  # begin_erasure removes a membership with remove_member
     async def _person_page(self, cls: type[M], where: tuple[str, str, str], project_id: str, user_id: str,
-                    after_id: str, limit: int) -> list[M]:
+                           after_id: str, limit: int) -> list[M]:
         name, field, project_field = where
         records = await (self._c(name).find(_by(field, user_id, project_field, project_id, after_id))
                          .sort([("_id", ASCENDING)]).limit(limit).to_list(None))
@@ -114,7 +114,7 @@ class PersonCollections(ProjectCollections):  # begin_erasure removes a membersh
             files=await self._person_count(_FILES, project_id, user_id))
 
     async def _person_erase(self, cls: type[M], where: tuple[str, str, str], project_id: str, user_id: str, limit: int,
-                     erased: Callable[[M], M], top: Callable[[M], dict[str, Any]]) -> int:
+                            erased: Callable[[M], M], top: Callable[[M], dict[str, Any]]) -> int:
         name, field, _ = where
         records = await self._c(name).find(_by(field, user_id, where[2], project_id, "")).limit(limit).to_list(None)
         for record in records:
@@ -126,22 +126,22 @@ class PersonCollections(ProjectCollections):  # begin_erasure removes a membersh
     @translated
     async def erase_messages(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         return await self._person_erase(Message, _MESSAGES, project_id, user_id, limit, lambda m: erased_message(m, at),
-                                 lambda m: {"author_id": m.author_id, "client_id": m.client_id, "deleted": True})
+                                        lambda m: {"author_id": m.author_id, "client_id": m.client_id, "deleted": True})
 
     @translated
     async def erase_threads(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         return await self._person_erase(Thread, _THREADS, project_id, user_id, limit, lambda t: erased_thread(t, at),
-                                 lambda _: {"deleted": 1})
+                                        lambda _: {})
 
     @translated
     async def erase_posts(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         return await self._person_erase(Post, _POSTS, project_id, user_id, limit, lambda p: erased_post(p, at),
-                                 lambda _: {"deleted": True})
+                                        lambda _: {"deleted": True})
 
     @translated
     async def erase_mails(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         return await self._person_erase(Mail, _MAILS, project_id, user_id, limit, lambda m: erased_mail(m, at),
-                                 lambda _: {})
+                                        lambda _: {})
 
     @translated
     async def erase_mail_copies(self, project_id: str, user_id: str, limit: int) -> int:

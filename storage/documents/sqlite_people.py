@@ -47,8 +47,9 @@ _RECEIVED = ("FROM mails WHERE project_id = ? AND EXISTS (SELECT 1 FROM json_eac
 
 class PersonTables(ProjectTables):  # begin_erasure removes a membership as remove_member does
     async def _person_page(self, cls: type[M], where: str, user_id: str, project_id: str, after_id: str,
-                    limit: int) -> list[M]:
-        async with self._read(f"SELECT doc {where} ORDER BY id LIMIT ?", (user_id, project_id, after_id, limit)) as rows:
+                           limit: int) -> list[M]:
+        sql = f"SELECT doc {where} ORDER BY id LIMIT ?"
+        async with self._read(sql, (user_id, project_id, after_id, limit)) as rows:
             return [_load(cls, doc) for (doc,) in rows]
 
     async def messages_by(self, project_id: str, user_id: str, after_id: str, limit: int) -> list[Message]:
@@ -88,12 +89,12 @@ class PersonTables(ProjectTables):  # begin_erasure removes a membership as remo
             messages=await self._person_count(_MESSAGES, *both), threads=await self._person_count(_THREADS, *both),
             posts=await self._person_count(_POSTS, *both), mails=await self._person_count(_MAILS, *both),
             mail_copies=await self._person_count("FROM mail_copies WHERE owner_id = ? AND project_id = ?", user_id,
-                                          project_id),
+                                                 project_id),
             files=await self._person_count(_FILES, *both))
 
     async def _person_erase(self, table: str, cls: type[M], where: str, user_id: str, project_id: str, limit: int,
-                     erased: Callable[[M], M], columns: str = "doc = ?",
-                     extra: Callable[[M], tuple[Any, ...]] = lambda _: ()) -> int:
+                            erased: Callable[[M], M], columns: str = "doc = ?",
+                            extra: Callable[[M], tuple[Any, ...]] = lambda _: ()) -> int:
         async with self._transaction() as conn:
             async with conn.execute(f"SELECT doc {where} ORDER BY id LIMIT ?", (user_id, project_id, "", limit)) as cur:
                 rows = list(await cur.fetchall())
@@ -105,16 +106,17 @@ class PersonTables(ProjectTables):  # begin_erasure removes a membership as remo
 
     async def erase_messages(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         return await self._person_erase("messages", Message, _MESSAGES, user_id, project_id, limit,
-                                 lambda m: erased_message(m, at), "doc = ?, author_id = ?, client_id = ?, deleted = 1",
-                                 lambda m: (m.author_id, m.client_id))
+                                        lambda m: erased_message(m, at),
+                                        "doc = ?, author_id = ?, client_id = ?, deleted = 1",
+                                        lambda m: (m.author_id, m.client_id))
 
     async def erase_threads(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         return await self._person_erase("threads", Thread, _THREADS, user_id, project_id, limit,
-                                 lambda t: erased_thread(t, at), "doc = ?, deleted = 1")
+                                        lambda t: erased_thread(t, at))
 
     async def erase_posts(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         return await self._person_erase("posts", Post, _POSTS, user_id, project_id, limit,
-                                 lambda p: erased_post(p, at), "doc = ?, deleted = 1")
+                                        lambda p: erased_post(p, at), "doc = ?, deleted = 1")
 
     async def erase_mails(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         return await self._person_erase("mails", Mail, _MAILS, user_id, project_id, limit, lambda m: erased_mail(m, at))

@@ -118,6 +118,8 @@ async def test_erasing_leaves_tombstones_and_what_others_wrote(store: DocumentSt
     assert await store.count_person(s.project_id, PUPIL) == await store.count_person("prj_none", PUPIL)
     own = await store.get_thread(s.thread_id)
     assert own is not None and own.title == "" and own.body == "" and own.author_id == ERASED
+    listed = [t.id for t, _ in await store.list_threads(s.forum, None, 10)]
+    assert s.thread_id in listed  # still listed: the replies others wrote in it stay readable
     kept = await store.list_posts(s.thread_id, 0, 10)
     assert [p.body for p in kept] == [None, "a post of Mats"]  # the others' replies stay
     assert (await store.get_thread(s.others_thread)).title == "Other's"  # type: ignore[union-attr]

@@ -159,7 +159,8 @@ async def test_a_pupil_with_10000_messages_and_50_mib_of_files_streams_in_bounde
         data_sha = hashlib.sha256()
         for chunk in video(10 * MB, f"zq-bytes-{i}".encode(), seed=i):
             data_sha.update(chunk)
-        file_id = await upload(server, pupil.token, project.id, f"trip-{i}.mp4", video(10 * MB, f"zq-bytes-{i}".encode(), seed=i))
+        file_id = await upload(server, pupil.token, project.id, f"trip-{i}.mp4",
+                               video(10 * MB, f"zq-bytes-{i}".encode(), seed=i))
         digests[file_id] = data_sha.hexdigest()
     async with storage.open_documents(f"sqlite://{server.data_dir / 'twinspace.db'}") as store:
         for start in range(0, 10_000, 500):  # written through the store, in batches: one transaction each
