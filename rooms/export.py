@@ -26,6 +26,7 @@ target) before the first byte leaves.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import zlib
@@ -119,6 +120,10 @@ class ExportService:
         self._objects = objects
         self._projects = projects
         self._clock = clock
+        # The ZIP library deflates on the event loop's default worker threads and, from there, waits for the
+        # next chunk (which the local object store reads on those threads too): a bound on the exports that
+        # stream at once keeps threads free for those reads, and for everything else.
+        self._streams = asyncio.Semaphore(limits.EXPORTS_AT_ONCE)
 
     async def prepare(self, user: User, project_id: str, user_id: str) -> Export:
         """Check, audit, and hand back the stream (nothing of the person is read before the checks)."""
@@ -142,7 +147,12 @@ class ExportService:
         # Deflate at level 1: an export is read once, and a fast level keeps a 2-core server responsive.
         chunks = async_stream_zip(self._members(project_id, user_id, own, now), chunk_size=65_536,
                                   get_compressobj=lambda: zlib.compressobj(level=1, wbits=-zlib.MAX_WBITS))
-        return aiter(chunks)
+        return self._one_of_few(aiter(chunks))
+
+    async def _one_of_few(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        async with self._streams:
+            async for chunk in chunks:
+                yield chunk
 
     async def _members(self, project_id: str, user_id: str, own: bool,
                        now: datetime) -> AsyncIterator[AsyncMemberFile]:

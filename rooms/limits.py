@@ -72,3 +72,4 @@ EXPORT_PAGE = 200  # items read from the store at a time while an export streams
 EXPORT_MARKERS_MAX = 10_000  # read markers in one export (one per room and per thread read)
 ERASURE_BATCH = 200  # items rewritten per store call of an erasure: short transactions next to live traffic
 ERASURE_CONFIRM_SECS = 600  # an erasure's confirmation is valid ten minutes after it was asked
+EXPORTS_AT_ONCE = 2  # exports streaming at once per instance; others wait (each holds a worker thread per chunk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -205,3 +206,15 @@ async def test_rate_limit_state_and_access_go(world: World) -> None:
         await s.chat.send(PUPIL, ChatSendIn(room_id=world.general, client_id="c2", text="still here?"))
     assert gone.value.code == "room.not_found"
     assert await s.documents.get_member(world.projects[1], PUPIL.id) is not None  # another project's stays
+
+
+async def test_many_exports_at_once_all_finish(world: World) -> None:
+    """More exports than the loop has worker threads: the bound on exports at once keeps threads for the reads."""
+    await _upload(world, "big.txt", b"river " * 200_000)
+
+    async def one() -> int:
+        export = await world.services.export.prepare(TEACHER, world.project_id, PUPIL.id)
+        return sum([len(chunk) async for chunk in export.chunks])
+
+    sizes = await asyncio.wait_for(asyncio.gather(*(one() for _ in range(12))), timeout=60)
+    assert len(set(sizes)) == 1
