@@ -40,6 +40,8 @@ from rooms.privacy_models import ErasureDone, ErasureRequest, ErasureState, Eras
 from rooms.projects import Access, ProjectService
 from rooms.safeguarding import slow_key
 
+_SCRUBBED_FIELDS = {"item", "context", "reported_id", "reporter_name", "note", "resolution"}
+
 
 def _hash(confirmation: str) -> str:
     return hashlib.sha256(confirmation.encode()).hexdigest()
@@ -140,8 +142,8 @@ class ErasureService:
                     scrubbed = scrubbed_report(report, user_id)
                     if scrubbed is None:
                         break
-                    changes = {k: getattr(scrubbed, k) for k in ("item", "context", "reported_id", "reporter_name",
-                                                                  "note")}
+                    # Plain JSON values: what every store can write as it is (a list of models is not).
+                    changes = scrubbed.model_dump(mode="json", include=_SCRUBBED_FIELDS)
                     if await self._store.update_report(report.id, report.state, changes) is not None:
                         break
                     fresh = await self._store.get_report(report.id)

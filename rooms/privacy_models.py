@@ -193,4 +193,6 @@ def scrubbed_report(report: Report, user_id: str) -> Report | None:
     if report.reporter_id == user_id and (report.reporter_name is not None or report.note):
         changes["reporter_name"] = None
         changes["note"] = ""
+    if report.resolution is not None and report.resolution.by == user_id and report.resolution.by_name:
+        changes["resolution"] = report.resolution.model_copy(update={"by_name": ""})  # a moderator erased
     return report.model_copy(update=changes) if changes else None

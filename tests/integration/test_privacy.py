@@ -264,7 +264,7 @@ async def test_after_an_erasure_nothing_of_the_pupil_remains(server: ServerProce
                                    {"confirmation": request["confirmation"]})
             assert again.status_code == 200 and again.json()["summary"] == request["summary"]  # idempotent
         erased = await teacher.wait_for("member:erased")
-        assert erased == [{"project_id": project.id, "user_id": pupil.id}]
+        assert erased[0] == {"project_id": project.id, "user_id": pupil.id}  # (the confirmation again tells again)
         refused = await rt.call("chat:send", {"room_id": general, "client_id": uid("c"), "text": "still here?"})
         assert not refused["ok"] and refused["error"]["code"] in ("room.not_found", "project.not_found")
         history = await ok(teacher, "chat:history", {"room_id": general, "limit": 100})
@@ -288,3 +288,18 @@ async def test_after_an_erasure_nothing_of_the_pupil_remains(server: ServerProce
     else:
         client, bucket = s3_of(server)
         assert scan_bucket(client, bucket, markers) == {}
+
+
+async def test_an_erasure_over_socketio(server: ServerProcess) -> None:
+    project = await make_project(server)
+    async with realtime(server, project.support.token) as support, realtime(server, project.admin.token) as admin:
+        asked = await ok(support, "member:erase_request", {"project_id": project.id, "user_id": project.visitor.id})
+        refused = await admin.call("member:erase_confirm", {"project_id": project.id, "user_id": project.visitor.id,
+                                                            "confirmation": asked["confirmation"]})
+        assert refused["error"]["code"] == "erasure.not_confirmed"  # the support officer asked, not this admin
+        done = await ok(support, "member:erase_confirm", {"project_id": project.id, "user_id": project.visitor.id,
+                                                          "confirmation": asked["confirmation"]})
+        assert done["summary"] == asked["summary"]
+        assert (await admin.wait_for("member:erased"))[0]["user_id"] == project.visitor.id
+    async with Api(server, project.visitor.token) as api:
+        assert (await api.get(f"/projects/{project.id}")).json()["error"]["code"] == "project.not_found"
