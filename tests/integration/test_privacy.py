@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 import zipfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from rooms.chat_models import Message
 from rooms.ids import new_id, utcnow
 from storage.objects.s3 import parse_s3_url
 from tests.support.clients import Api, Project, make_project, ok, realtime, uid
+from tests.support.redis import RedisServer
 from tests.support.s3 import with_bucket
 from tests.support.scan import scan_bucket, scan_folder, scan_sqlite
 from tests.support.server import ServerProcess
@@ -303,3 +304,28 @@ async def test_an_erasure_over_socketio(server: ServerProcess) -> None:
         assert (await admin.wait_for("member:erased"))[0]["user_id"] == project.visitor.id
     async with Api(server, project.visitor.token) as api:
         assert (await api.get(f"/projects/{project.id}")).json()["error"]["code"] == "project.not_found"
+
+
+async def test_an_erasure_on_one_instance_refuses_the_pupil_on_the_other(
+        make_server: Callable[..., ServerProcess], redis_server: RedisServer, tmp_path: Path) -> None:
+    data = tmp_path / "shared"  # two instances, one data folder (SQLite and files), one Redis
+    flags = ("--fanout-url", redis_server.url, "--chat-rate-messages", "10000")
+    a = make_server(*flags, data_dir=data).start()
+    b = make_server(*flags, data_dir=data).start()
+    project = await make_project(a)
+    room = project.spaces["general"]
+    async with realtime(a, project.pupil.token) as pupil, realtime(b, project.teacher.token) as teacher:
+        await ok(pupil, "room:join", {"room_id": room})
+        await ok(teacher, "room:join", {"room_id": room})
+        await ok(pupil, "chat:send", {"room_id": room, "client_id": uid("c"), "text": "hello from a"})
+        async with Api(b, project.admin.token) as api:
+            asked = (await api.post(f"/projects/{project.id}/members/{project.pupil.id}/erasure")).json()
+            r = await api.post(f"/projects/{project.id}/members/{project.pupil.id}/erasure/confirm",
+                               {"confirmation": asked["confirmation"]})
+            assert r.status_code == 200, r.text
+        await teacher.wait_for("presence:update", lambda p: project.pupil.id in p["left"])
+        await teacher.wait_for("member:erased")
+        after = await ok(teacher, "chat:send", {"room_id": room, "client_id": uid("c"), "text": "after"})
+        refused = await pupil.call("chat:send", {"room_id": room, "client_id": uid("c"), "text": "still?"})
+        assert refused["error"]["code"] in ("room.not_found", "project.not_found")
+        assert after["id"] not in [m["id"] for m in pupil.pushes["chat:message"]]  # evicted from the room on a
