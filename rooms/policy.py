@@ -209,3 +209,18 @@ def render_markdown() -> str:
              "| action | platform roles | what |", "|---|---|---|"]
     rows += [f"| `{action}` | {', '.join(sorted(roles))} | {what} |" for action, (roles, what) in PLATFORM_TABLE.items()]
     return "\n".join(rows) + "\n"
+
+# ---- a person's export and erasure (rooms/export.py, rooms/erasure.py) ----------------------
+ACTIONS.update({a.name: a for a in [
+    Action("member.export", False, False, False,  # not a write: an archived project's members may ask too
+           "export everything the project holds about one member (a ZIP)"),
+    Action("member.export_own", False, False, False, "export everything the project holds about oneself",
+           own=True),
+    Action("member.erase", False, False, False,  # an archived project's data is still held: erasure stays open
+           "erase one member from the project: what they wrote, their files, their profile (after a confirmation)"),
+]})
+TABLE.update({
+    "member.export": {NO_SPACE: _ADMIN | {"support"}},
+    "member.export_own": {NO_SPACE: _MEMBERS},
+    "member.erase": {NO_SPACE: _ADMIN | {"support"}},
+})

@@ -24,6 +24,7 @@ from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail, MailCopy
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
+from rooms.privacy_models import ErasureState, ErasureSummary, ReadMarker
 from rooms.report_models import Contact, Report, ReportState
 from rooms.safeguarding_models import Mute, Safeguarding
 
@@ -378,8 +379,65 @@ class RetentionStore(Protocol):
         """Hold a project (or release it), with ``audit``; None when there is no such project."""
 
 
+class PersonStore(Protocol):
+    """One person's items in one project, paged for an export and erased in bounded batches.
+
+    The ``*_by`` pages run in id order after ``after_id`` (``""`` for the first page). Each
+    ``erase_*`` rewrites at most ``limit`` of the person's items that are not erased yet
+    (:mod:`rooms.privacy_models` says what is left of one) and returns how many: an erasure
+    cut off halfway is finished by running the same calls again until they return 0.
+    """
+
+    async def messages_by(self, project_id: str, user_id: str, after_id: str, limit: int) -> list[Message]:
+        """Chat messages the person wrote in the project's rooms, tombstones included."""
+
+    async def threads_by(self, project_id: str, user_id: str, after_id: str, limit: int) -> list[Thread]:
+        """Forum threads the person opened, deleted ones included."""
+
+    async def posts_by(self, project_id: str, user_id: str, after_id: str, limit: int) -> list[Post]:
+        """Forum posts the person wrote, tombstones included."""
+
+    async def mails_from(self, project_id: str, user_id: str, after_id: str, limit: int) -> list[Mail]:
+        """Mails the person sent in the project, whoever still holds a copy."""
+
+    async def files_of(self, project_id: str, user_id: str, after_id: str, limit: int) -> list[FileRecord]:
+        """Records of the files the person uploaded to the project."""
+
+    async def read_markers_of(self, project_id: str, user_id: str, limit: int) -> list[ReadMarker]:
+        """The person's read markers in the project's chat rooms and forum threads, at most ``limit``."""
+
+    async def count_person(self, project_id: str, user_id: str) -> ErasureSummary:
+        """How many messages, threads, posts, sent mails, mail copies and files of theirs are not erased
+        (``reports`` is left 0: the domain counts those)."""
+
+    async def erase_messages(self, project_id: str, user_id: str, at: str, limit: int) -> int: ...
+
+    async def erase_threads(self, project_id: str, user_id: str, at: str, limit: int) -> int: ...
+
+    async def erase_posts(self, project_id: str, user_id: str, at: str, limit: int) -> int: ...
+
+    async def erase_mails(self, project_id: str, user_id: str, at: str, limit: int) -> int:
+        """Empty mails they sent, for every copy (:func:`rooms.privacy_models.erased_mail`)."""
+
+    async def erase_mail_copies(self, project_id: str, user_id: str, limit: int) -> int:
+        """Delete their own copies of the project's mails, and their name in the ``to`` of mails they received."""
+
+    async def forget_person(self, project_id: str, user_id: str) -> None:
+        """Remove their read markers in the project's rooms and threads, and their remembered contact."""
+
+    async def get_erasure(self, project_id: str, user_id: str) -> ErasureState | None: ...
+
+    async def save_erasure(self, state: ErasureState) -> None:
+        """Store (or replace) the erasure of ``state.user_id`` in ``state.project_id``."""
+
+    async def begin_erasure(self, state: ErasureState, audit: AuditEntry | None = None) -> bool:
+        """Remove the membership, store ``state`` and record ``audit``, together (SQLite: one transaction;
+        MongoDB: in that order, so a retry finds the state). False when there was no membership left.
+        Raises ``Conflict("member.last_admin")`` when it would leave the project without an admin."""
+
+
 class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, FileStore, AuditStore, ReportStore,
-                    ContactStore, RetentionStore, Protocol):
+                    ContactStore, RetentionStore, PersonStore, Protocol):
     """Everything kept as documents: one adapter serves both ports."""
 
 
@@ -421,6 +479,9 @@ class RateLimiter(Protocol):
 
     async def refund(self, key: str) -> None:
         """Take back the newest event counted for ``key`` (it turned out not to count: a retry)."""
+
+    async def forget(self, key: str) -> None:
+        """Drop everything counted for ``key`` (an erased person's state)."""
 
 
 class ObjectStore(Protocol):

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from rooms.audit import AuditService
 from rooms.chat import ChatRules, ChatService
 from rooms.clock import Clock, system_clock
+from rooms.erasure import ErasureService
 from rooms.errors import Unavailable
+from rooms.export import ExportService
 from rooms.files import FileRules, FileService
 from rooms.forum import ForumService
 from rooms.mail import MailService
@@ -48,6 +50,8 @@ class Services:
     reports: ReportService
     notices: ReportNotices
     retention: RetentionService
+    export: ExportService
+    erasure: ErasureService
 
     @classmethod
     def build(cls, settings: Settings, documents: DocumentStore, objects: ObjectStore, presence: Presence,
@@ -73,7 +77,9 @@ class Services:
                                          clock),
                    notices=ReportNotices(documents, presence, notifier, settings.public_url),
                    retention=RetentionService(documents, objects, projects,
-                                              grace_days=settings.project_deletion_grace_days, clock=clock))
+                                              grace_days=settings.project_deletion_grace_days, clock=clock),
+                   export=ExportService(documents, objects, projects, clock),
+                   erasure=ErasureService(documents, objects, projects, limiter, clock))
 
 
 class Opened:

@@ -74,6 +74,18 @@ export interface DecisionBodyIn {
   note?: string;
 }
 
+export interface ErasureConfirmIn {
+  /** min length 1, max length 200 */
+  confirmation: string;
+}
+
+export interface ErasureConfirmOf {
+  /** min length 1, max length 200 */
+  confirmation: string;
+  project_id: string;
+  user_id: string;
+}
+
 export interface ForumReadBodyIn {
   /** min 0 */
   seq: number;
@@ -190,6 +202,11 @@ export interface MemberIn {
   country?: string | null;
   /** max length 254, pattern `^[^@\s]+@[^@\s]+\.[^@\s]+$`, default `null` */
   email?: string | null;
+}
+
+export interface MemberRef {
+  project_id: string;
+  user_id: string;
 }
 
 export interface MemberRoleIn {
@@ -581,6 +598,32 @@ export interface Correspondent {
   name: string;
 }
 
+export interface ErasureDone {
+  project_id: string;
+  user_id: string;
+  summary: ErasureSummary;
+}
+
+/** The first step: what will go, and the confirmation to send back before `expires_at`. */
+export interface ErasureRequest {
+  project_id: string;
+  user_id: string;
+  confirmation: string;
+  expires_at: string;
+  summary: ErasureSummary;
+}
+
+/** How many of each kind an erasure removes (before) or removed (after). */
+export interface ErasureSummary {
+  messages: number;
+  threads: number;
+  posts: number;
+  mails: number;
+  mail_copies: number;
+  files: number;
+  reports: number;
+}
+
 export interface FileRecord {
   id: string;
   project_id: string;
@@ -673,6 +716,12 @@ export interface Member {
   added_by: string;
   joined_at: string;
   mutes: Mute[];
+}
+
+/** Pushed to the project's members: drop this person's presence and name. */
+export interface MemberErased {
+  project_id: string;
+  user_id: string;
 }
 
 /**
@@ -1056,6 +1105,8 @@ export interface Requests {
   "report:get": { payload: ReportRefIn; ack: ReportView };
   "report:decide": { payload: ReportDecideIn; ack: ReportView };
   "audit:list": { payload: AuditListIn; ack: AuditPage };
+  "member:erase_request": { payload: MemberRef; ack: ErasureRequest };
+  "member:erase_confirm": { payload: ErasureConfirmOf; ack: ErasureDone };
 }
 
 /** Every push the server sends, with its data. */
@@ -1083,6 +1134,7 @@ export interface Pushes {
   "report:updated": ReportView;
   "report:handled": MyReport;
   "report:escalated": ReportView;
+  "member:erased": MemberErased;
 }
 
 // ---- Errors and limits
@@ -1144,7 +1196,9 @@ export type ErrorCode =
   | "rate.limited"
   | "backend.unavailable"
   | "demo.no_secret"
-  | "internal.error";
+  | "internal.error"
+  | "erasure.not_confirmed"
+  | "erasure.expired";
 
 /** The server's limits (docs/protocol.md, "Limits"); `_DEFAULT` ones may be configured. */
 export const Limits = {
@@ -1247,6 +1301,16 @@ export const Limits = {
   /** an archived project is deleted half a year later (see settings) */
   PROJECT_DELETION_GRACE_DAYS_DEFAULT: 180,
   PROJECT_DELETION_GRACE_DAYS_MAX: 3_650,
+  /** items read from the store at a time while an export streams: memory stays flat */
+  EXPORT_PAGE: 200,
+  /** read markers in one export (one per room and per thread read) */
+  EXPORT_MARKERS_MAX: 10_000,
+  /** items rewritten per store call of an erasure: short transactions next to live traffic */
+  ERASURE_BATCH: 200,
+  /** an erasure's confirmation is valid ten minutes after it was asked */
+  ERASURE_CONFIRM_SECS: 600,
+  /** exports streaming at once per instance; others wait (each holds a worker thread per chunk) */
+  EXPORTS_AT_ONCE: 2,
   /** the largest legitimate payload (a 20,000-character forum post) is ~80 KB */
   EVENT_PAYLOAD_MAX_BYTES: 262_144,
   /** JSON bodies only; file uploads have their own limits */

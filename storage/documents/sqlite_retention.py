@@ -161,6 +161,7 @@ class RetentionTables(SqliteBase):
             ("mail_copies", "project_id = :p"),
             ("mails", "project_id = :p"),
             ("reports", "project_id = :p"),
+            ("erasures", "project_id = :p"),
             ("spaces", "project_id = :p"),
             ("members", "project_id = :p"),
         ]

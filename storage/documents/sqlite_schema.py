@@ -181,4 +181,18 @@ MIGRATIONS: list[str] = [
     CREATE INDEX files_expired ON files (project_id) WHERE json_extract(doc, '$.expired_at') IS NOT NULL;
     CREATE INDEX thread_markers_by_thread ON thread_markers (thread_id);
     """,
+    # 7 -> 8: a person's items found by author (export, erasure), and the erasures under way or done
+    """
+    CREATE INDEX messages_by_author ON messages (author_id, project_id, id);
+    CREATE INDEX threads_by_author ON threads (json_extract(doc, '$.author_id'), json_extract(doc, '$.project_id'), id);
+    CREATE INDEX posts_by_author ON posts (json_extract(doc, '$.author_id'), json_extract(doc, '$.project_id'), id);
+    CREATE INDEX mails_by_sender ON mails (json_extract(doc, '$.sender.user_id'), project_id, id);
+    CREATE INDEX files_by_owner ON files (owner_id, project_id, id);
+    CREATE TABLE erasures (
+        project_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (project_id, user_id)
+    );
+    """,
 ]

@@ -11,6 +11,7 @@ from rooms.errors import NotAttachable
 from rooms.file_models import FileRecord, FileRef
 from rooms.forum_models import Post
 from rooms.ports import DocumentStore
+from rooms.privacy_models import ErasureState
 from rooms.report_models import Report, Snapshot
 from tests.contract.builders import file, mail, member, message, post, project, space, thread
 
@@ -178,6 +179,8 @@ async def _full_project(store: DocumentStore, archived_at: str) -> tuple[str, Fi
     await store.store_mail(sent, copies)
     await store.add_report(_report(p.id))
     await store.remember_contact("t1", "t1@school.example", "fr")
+    await store.save_erasure(ErasureState(project_id=p.id, user_id="p9", requested_by="t1", confirmation_hash="0" * 64,
+                                          expires_at=AT))
     archived = await store.transition_project(p.id, "validated", "archived", None, archived_at, [],
                                               audit=_audit(p.id, "project.archive"),
                                               changes={"archived_at": archived_at, "delete_after": archived_at})
@@ -210,6 +213,7 @@ async def test_an_ended_project_is_found_unless_held_and_deleted_but_for_its_aud
     assert await store.list_copies("p1", "inbox", gone, None, 10) == []
     assert await store.list_supervised_mail(gone, None, 10) == []
     assert await store.list_reports(gone, "open", None, 10) == []
+    assert await store.get_erasure(gone, "p9") is None and await store.get_erasure(recent, "p9") is not None
     assert [e.action for e, _ in await store.list_audit(gone, None, 10)] == ["project.hold", "project.archive"]
     assert len(await store.list_members(recent, 10)) == 2  # the other project is untouched
     assert await store.contacts(["t1"])  # per person, not per project: kept

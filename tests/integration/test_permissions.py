@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from rooms import policy
-from tests.support.clients import Api, Project, make_project, realtime, uid
+from tests.support.clients import Api, Person, Project, make_project, realtime, uid
 from tests.support.server import ServerProcess
 
 DENIED = {"permission.denied", "project.not_found", "room.not_found", "file.not_found"}
@@ -119,6 +119,17 @@ def _p(project: Project) -> str:
     return f"/projects/{project.id}"
 
 
+def _whose(project: Project, token: str) -> Person:
+    """The person of the project whose token this is."""
+    return next(person for person in (project.admin, project.partner, project.teacher, project.pupil, project.visitor,
+                                      project.support, project.outsider) if person.token == token)
+
+
+def _someone_else(project: Project, token: str) -> Person:
+    """A member other than the prober: the pupil, or the visitor when the pupil probes."""
+    return project.visitor if project.pupil.token == token else project.pupil
+
+
 PROBES: dict[str, Probe] = {
     "project.view": lambda s, p, t, v: _rest(s, t, "GET", _p(p)),
     "project.review": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + "/validate"),
@@ -154,6 +165,9 @@ PROBES: dict[str, Probe] = {
     "report.create": _report,
     "report.review": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + "/reports"),
     "project.hold": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + "/hold", {"held": False}),
+    "member.export": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + f"/members/{_someone_else(p, t).id}/export"),
+    "member.export_own": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + f"/members/{_whose(p, t).id}/export"),
+    "member.erase": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + f"/members/{_someone_else(p, t).id}/erasure"),
 }
 
 # The same decisions over Socket.IO, for the actions that have an event.
@@ -164,6 +178,7 @@ EVENT_PROBES: dict[str, Callable[[Project, str], tuple[str, dict[str, str]]]] = 
     "mail.supervise": lambda p, v: ("mail:supervised", {"project_id": p.id}),
     "audit.read": lambda p, v: ("audit:list", {"project_id": p.id}),
     "project.hold": lambda p, v: ("project:hold", {"project_id": p.id, "held": False}),
+    "member.erase": lambda p, v: ("member:erase_request", {"project_id": p.id, "user_id": p.visitor.id}),
 }
 
 CASES = [(action, visibility, role) for action, by_visibility in policy.TABLE.items()
