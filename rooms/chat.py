@@ -18,7 +18,6 @@ it without text and files (:func:`redacted`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from rooms import audit, limits
 from rooms.chat_models import (
@@ -31,10 +30,10 @@ from rooms.chat_models import (
     Unread,
 )
 from rooms.clock import Clock, stamp, system_clock
-from rooms.errors import Conflict, InvalidRequest, NotFound, RateLimited, TwinspaceError
+from rooms.errors import InvalidRequest, NotFound, RateLimited, TwinspaceError
 from rooms.files import FileService
 from rooms.ids import new_id, utcnow
-from rooms.models import Project, Space, User
+from rooms.models import Space, User
 from rooms.ports import DocumentStore, Presence, RateLimiter
 from rooms.projects import Access, ProjectService
 from rooms.safeguarding import admit_send, check_write, write_state
@@ -259,31 +258,3 @@ class ChatService:
             return None
         return PresenceEntry(user_id=user.id, role=access.role,
                              name=access.member.display_name if access.member else user.name)
-
-    # ---- retention -------------------------------------------------------------------
-
-    async def set_retention(self, user: User, project_id: str, days: int | None) -> Project:
-        access = await self._projects.access(user, project_id)
-        access.check("project.configure")
-        before, after = audit.changed(access.project,
-                                      access.project.model_copy(update={"chat_retention_days": days}),
-                                      ("chat_retention_days",))
-        record = audit.entry(user, access, project_id, "project.configure", "project", project_id, before=before,
-                             after=after) if after else None  # the same setting again changes nothing
-        project = await self._store.set_chat_retention(project_id, days, utcnow(), audit=record)
-        if project is None:
-            raise Conflict("project.bad_state", status=access.project.status)
-        return project
-
-    async def enforce_retention(self, now: datetime | None = None) -> int:
-        """Make every chat message past its project's retention a tombstone; return how many."""
-        now = now or datetime.now(UTC)
-        expired, cursor = 0, ""
-        while page := await self._store.projects_with_retention(cursor, limits.PROJECTS_PAGE_MAX):
-            for project in page:
-                assert project.chat_retention_days is not None
-                cutoff = now - timedelta(days=project.chat_retention_days)
-                stamp = cutoff.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-                expired += await self._store.expire_messages(project.id, stamp, utcnow())
-            cursor = page[-1].id
-        return expired

@@ -222,6 +222,15 @@ _SPECS = [
     ErrorSpec("internal.error", InternalError, 500, "Internal error.", "Erreur interne."),
 ]
 
+# ---- a person's export and erasure ------------------------------------------------------
+_SPECS += [
+    ErrorSpec("erasure.not_confirmed", Conflict, 409,
+              "This confirmation does not match an erasure you asked for; ask for the erasure again.",
+              "Cette confirmation ne correspond à aucun effacement que vous avez demandé ; redemandez l'effacement."),
+    ErrorSpec("erasure.expired", Conflict, 409, "This confirmation expired at {expires_at}; ask for the erasure again.",
+              "Cette confirmation a expiré le {expires_at} ; redemandez l'effacement."),
+]
+
 SPECS: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
 
 

@@ -28,6 +28,7 @@ class FileRecord(Model):
     sha256: str
     created_at: str
     attached_to: Attachment | None = None
+    expired_at: str | None = None  # retention or a project's deletion is removing it: nobody reads it any more
 
 
 class FileRef(Model):

@@ -116,7 +116,7 @@ class FileService:
     async def readable(self, user: User, file_id: str) -> FileRecord:
         """The record of a file the user may read; ``file.not_found`` otherwise."""
         record = await self._store.get_file(file_id)
-        if record is None:
+        if record is None or record.expired_at is not None:  # expired: its bytes are being deleted
             raise NotFound("file.not_found")
         try:
             access = await self._projects.access(user, record.project_id)
@@ -199,7 +199,7 @@ class FileService:
                 raise NotAttachable(file_id, "not one of your files")
             if record.project_id != project_id:
                 raise NotAttachable(file_id, "it belongs to another project")
-            if record.attached_to is not None:
+            if record.attached_to is not None or record.expired_at is not None:
                 raise NotAttachable(file_id)
             refs.append(FileRef(id=record.id, name=record.name, size=record.size, content_type=record.content_type))
         return refs

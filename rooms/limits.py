@@ -29,7 +29,7 @@ CHAT_PAGE_DEFAULT = 50  # a screenful and some scroll-back
 CHAT_RATE_MESSAGES_DEFAULT = 20  # a burst of quick replies; a script stands out at once
 CHAT_RATE_WINDOW_SECS_DEFAULT = 10
 TYPING_THROTTLE_SECS = 2.0  # clients send typing on every key; others need it every few seconds at most
-CHAT_RETENTION_DAYS_MAX = 3_650  # ten years: beyond that, keep everything (no retention)
+CHAT_RETENTION_DAYS_MAX = 3_650  # ten years: beyond that, keep everything (no retention); every period's bound
 
 # ---- forum ----
 FORUM_TITLE_MAX_CHARS = 200  # one line in a thread list
@@ -68,3 +68,15 @@ AUDIT_PAGE_MAX = 200
 AUDIT_PAGE_DEFAULT = 50
 MUTE_MAX_MINUTES = 30 * 24 * 60  # a month; longer is a removal
 SLOW_MODE_MAX_SECS = 3_600
+
+# ---- retention and projects that end ----
+RETENTION_BATCH = 500  # items per store call of a sweep: one short transaction, live writes never wait long
+PROJECT_DELETE_BATCH = 500  # documents removed per store call when a project is deleted
+PROJECTS_DELETED_PER_SWEEP = 20  # projects deleted in one sweep; the next sweep takes the rest
+PROJECT_DELETION_GRACE_DAYS_DEFAULT = 180  # an archived project is deleted half a year later (see settings)
+PROJECT_DELETION_GRACE_DAYS_MAX = 3_650
+EXPORT_PAGE = 200  # items read from the store at a time while an export streams: memory stays flat
+EXPORT_MARKERS_MAX = 10_000  # read markers in one export (one per room and per thread read)
+ERASURE_BATCH = 200  # items rewritten per store call of an erasure: short transactions next to live traffic
+ERASURE_CONFIRM_SECS = 600  # an erasure's confirmation is valid ten minutes after it was asked
+EXPORTS_AT_ONCE = 2  # exports streaming at once per instance; others wait (each holds a worker thread per chunk)

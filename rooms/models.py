@@ -64,7 +64,14 @@ class Project(Model):
     languages: list[str]
     status: ProjectStatus
     status_reason: str | None = None
-    chat_retention_days: int | None = None  # None: keep chat for ever
+    chat_retention_days: int | None = None  # None: chat is kept until the project ends
+    forum_retention_days: int | None = None  # None: kept until the project ends
+    mail_retention_days: int | None = None
+    file_retention_days: int | None = None  # unattached uploads; a file attached to a kept item stays
+    archived_at: str | None = None  # set when an admin archives it
+    delete_after: str | None = None  # announced at archive: deleted entirely from then on, unless held
+    held: bool = False  # a support officer holds it: never deleted while held
+    hold_reason: str | None = None
     safeguarding: Safeguarding = Safeguarding()
     created_by: str
     created_at: str
@@ -204,7 +211,26 @@ class MemberView(Model):
     joined_at: str | None = None
 
 
-class ProjectSettingsIn(Model):
-    """What an admin can change on a project. ``null`` retention keeps chat for ever."""
+RetentionDays = Annotated[int | None, Field(ge=1, le=limits.CHAT_RETENTION_DAYS_MAX)]
+RETENTION_FIELDS = ("chat_retention_days", "forum_retention_days", "mail_retention_days", "file_retention_days")
 
-    chat_retention_days: int | None = Field(ge=1, le=limits.CHAT_RETENTION_DAYS_MAX)
+
+class ProjectSettingsIn(Model):
+    """What an admin can change on a project: how long chat, forum, mail and unattached files are kept,
+    in days. ``null`` keeps them until the project ends; a field left out stays as it is."""
+
+    chat_retention_days: RetentionDays = None
+    forum_retention_days: RetentionDays = None
+    mail_retention_days: RetentionDays = None
+    file_retention_days: RetentionDays = None
+
+    def retention(self) -> dict[str, int | None]:
+        """The periods this request sets (the fields it names, ``null`` included)."""
+        return {f: getattr(self, f) for f in RETENTION_FIELDS if f in self.model_fields_set}
+
+
+class HoldIn(Model):
+    """A support officer holds a project (it is not deleted after its grace period) or releases it."""
+
+    held: bool
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=limits.REASON_MAX_CHARS)] | None = None

@@ -57,7 +57,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("member.remove", True, False, False, "remove a member"),
     Action("member.mute", True, False, False, "mute a pupil in a room or the whole project for a time, or unmute"),
     Action("space.create", True, False, False, "add a chat room or forum"),
-    Action("project.configure", True, False, False, "change project settings (chat retention)"),
+    Action("project.configure", True, False, False,
+           "change project settings (how long chat, forum, mail and files are kept)"),
     Action("project.safeguard", True, False, False,
            "change the safeguarding settings: chat hours, word filter and its own words, mail policy"),
     Action("mail.send", True, False, False, "send internal mail to the project's members"),
@@ -78,6 +79,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("space.moderate", True, True, False,
            "hide, show again or delete anyone's messages and posts; pin, lock and delete threads"),
     Action("space.configure", True, True, False, "make a room read-only (announcements) or set its slow mode"),
+    Action("project.hold", False, False, False,  # not a write: it is for archived projects above all
+           "hold a project so that it is not deleted after its grace period, or release it"),
 ]}
 
 _MEMBERS: frozenset[Role] = frozenset({"admin", "teacher", "pupil", "visitor"})
@@ -125,6 +128,7 @@ TABLE: dict[str, dict[str, frozenset[Role]]] = {
     "space.edit_own": _WRITERS,
     "space.moderate": _STAFF_EVERYWHERE,
     "space.configure": _STAFF_EVERYWHERE,
+    "project.hold": {NO_SPACE: frozenset({"support"})},
 }
 
 
@@ -205,3 +209,18 @@ def render_markdown() -> str:
              "| action | platform roles | what |", "|---|---|---|"]
     rows += [f"| `{action}` | {', '.join(sorted(roles))} | {what} |" for action, (roles, what) in PLATFORM_TABLE.items()]
     return "\n".join(rows) + "\n"
+
+# ---- a person's export and erasure (rooms/export.py, rooms/erasure.py) ----------------------
+ACTIONS.update({a.name: a for a in [
+    Action("member.export", False, False, False,  # not a write: an archived project's members may ask too
+           "export everything the project holds about one member (a ZIP)"),
+    Action("member.export_own", False, False, False, "export everything the project holds about oneself",
+           own=True),
+    Action("member.erase", False, False, False,  # an archived project's data is still held: erasure stays open
+           "erase one member from the project: what they wrote, their files, their profile (after a confirmation)"),
+]})
+TABLE.update({
+    "member.export": {NO_SPACE: _ADMIN | {"support"}},
+    "member.export_own": {NO_SPACE: _MEMBERS},
+    "member.erase": {NO_SPACE: _ADMIN | {"support"}},
+})

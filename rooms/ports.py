@@ -24,6 +24,7 @@ from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail, MailCopy
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
+from rooms.privacy_models import ErasureState, ErasureSummary, ReadMarker
 from rooms.report_models import Contact, Report, ReportState
 from rooms.safeguarding_models import Mute, Safeguarding
 
@@ -41,8 +42,11 @@ class ProjectStore(Protocol):
 
     async def transition_project(self, project_id: str, from_status: ProjectStatus,
                                  to_status: ProjectStatus, reason: str | None, at: str,
-                                 spaces: list[Space], audit: AuditEntry | None = None) -> Project | None:
+                                 spaces: list[Space], audit: AuditEntry | None = None, *,
+                                 changes: dict[str, Any] | None = None) -> Project | None:
         """Move a project from ``from_status`` to ``to_status`` and add ``spaces``, atomically.
+
+        ``changes``: other fields of the project set with the move (an archive's ``archived_at``).
 
         Returns the updated project, or None (nothing stored, no ``audit``) when it was not in ``from_status``.
         """
@@ -151,10 +155,14 @@ class ChatStore(Protocol):
         """Set the project's chat retention (``audit`` with it); None, storing nothing, when there is no such project."""
 
     async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
-        """Projects with a chat retention period, by id, after ``after_id`` (a cursor)."""
+        """Projects with any retention period (chat, forum, mail or files), or with files marked expired
+        still to delete (a sweep cut off before it ended them), by id, after ``after_id`` (a cursor)."""
 
-    async def expire_messages(self, project_id: str, created_before: str, at: str) -> int:
-        """Make every message of the project's rooms created before the cut-off a tombstone."""
+    async def expire_messages(self, project_id: str, created_before: str, at: str, limit: int) -> int:
+        """Make up to ``limit`` messages of the project created before the cut-off, not tombstones yet,
+        tombstones (``deleted_by`` "retention": no text, author name or attachments; same seq), in one
+        write; their files are marked expired first (see :class:`RetentionStore`). Returns how many
+        this call made (0: none left); several callers at once each make a message a tombstone once."""
 
 
 class ForumStore(Protocol):
@@ -322,8 +330,114 @@ class ContactStore(Protocol):
         """The remembered contacts of those of ``user_ids`` that have one."""
 
 
+class RetentionStore(Protocol):
+    """What the retention sweep and the deletion of ended projects need (:mod:`rooms.retention`).
+
+    Every method does a bounded batch (``limit``) in one write and is safe to call from several
+    instances at once: its conditions (not deleted yet, not expired yet) make each item change
+    once, and the work left is defined by the cut-off, so a crash loses nothing.
+
+    Files: a file is first *marked* expired (``expired_at``; it is then unreadable and
+    unattachable), then its bytes are deleted from the object store, then its record. A crash
+    after the mark leaves a marked record, which :meth:`expiring_files` returns again.
+    An item's expiry marks its files in the same write (SQLite) or just before it (MongoDB).
+    """
+
+    async def set_retention(self, project_id: str, periods: dict[str, int | None], at: str,
+                            audit: AuditEntry | None = None) -> Project | None:
+        """Set some of the project's retention periods (``chat_retention_days``, ...; None: kept until
+        it ends), with ``audit``; None, storing nothing, when there is no such project."""
+
+    async def expire_posts(self, project_id: str, created_before: str, at: str, limit: int) -> int:
+        """Make up to ``limit`` posts created before the cut-off tombstones (no body, author name or
+        attachments); returns how many this call made."""
+
+    async def expire_threads(self, project_id: str, created_before: str, at: str, limit: int) -> int:
+        """Delete up to ``limit`` threads opened before the cut-off whose posts are all tombstones:
+        title, body, author name and attachments cleared; returns how many this call deleted."""
+
+    async def expire_mails(self, project_id: str, created_before: str, at: str, limit: int) -> int:
+        """Delete up to ``limit`` mails sent before the cut-off, with every copy; returns how many."""
+
+    async def expiring_files(self, project_id: str, at: str, limit: int, *, unattached_before: str | None = None,
+                             every_file: bool = False) -> list[FileRecord]:
+        """Mark expired the project's unattached files uploaded before ``unattached_before`` (or, with
+        ``every_file``, all its files), then return up to ``limit`` of its files marked expired
+        (those of earlier calls too: their bytes and record are still to be deleted)."""
+
+    async def projects_to_delete(self, archived_before: str, now: str, limit: int) -> list[Project]:
+        """Archived projects, not held, archived before ``archived_before`` and whose announced
+        ``delete_after`` is past ``now`` (one without is never listed); oldest first."""
+
+    async def delete_project_batch(self, project_id: str, limit: int) -> int:
+        """Delete up to ``limit`` of the project's documents (markers, messages, posts, threads, mails
+        and copies, reports, spaces, members; the project itself last, once nothing else is left and
+        no file record remains). The audit log stays. Returns how many; 0 when nothing is left."""
+
+    async def set_hold(self, project_id: str, held: bool, reason: str | None, at: str,
+                       audit: AuditEntry | None = None) -> Project | None:
+        """Hold a project (or release it), with ``audit``; None when there is no such project."""
+
+
+class PersonStore(Protocol):
+    """One person's items in one project, paged for an export and erased in bounded batches.
+
+    The ``*_by`` pages run in id order after ``after_id`` (``""`` for the first page). Each
+    ``erase_*`` rewrites at most ``limit`` of the person's items that are not erased yet
+    (:mod:`rooms.privacy_models` says what is left of one) and returns how many: an erasure
+    cut off halfway is finished by running the same calls again until they return 0.
+    """
+
+    async def messages_by(self, project_id: str, user_id: str, after_id: str, limit: int) -> list[Message]:
+        """Chat messages the person wrote in the project's rooms, tombstones included."""
+
+    async def threads_by(self, project_id: str, user_id: str, after_id: str, limit: int) -> list[Thread]:
+        """Forum threads the person opened, deleted ones included."""
+
+    async def posts_by(self, project_id: str, user_id: str, after_id: str, limit: int) -> list[Post]:
+        """Forum posts the person wrote, tombstones included."""
+
+    async def mails_from(self, project_id: str, user_id: str, after_id: str, limit: int) -> list[Mail]:
+        """Mails the person sent in the project, whoever still holds a copy."""
+
+    async def files_of(self, project_id: str, user_id: str, after_id: str, limit: int) -> list[FileRecord]:
+        """Records of the files the person uploaded to the project."""
+
+    async def read_markers_of(self, project_id: str, user_id: str, limit: int) -> list[ReadMarker]:
+        """The person's read markers in the project's chat rooms and forum threads, at most ``limit``."""
+
+    async def count_person(self, project_id: str, user_id: str) -> ErasureSummary:
+        """How many messages, threads, posts, sent mails, mail copies and files of theirs are not erased
+        (``reports`` is left 0: the domain counts those)."""
+
+    async def erase_messages(self, project_id: str, user_id: str, at: str, limit: int) -> int: ...
+
+    async def erase_threads(self, project_id: str, user_id: str, at: str, limit: int) -> int: ...
+
+    async def erase_posts(self, project_id: str, user_id: str, at: str, limit: int) -> int: ...
+
+    async def erase_mails(self, project_id: str, user_id: str, at: str, limit: int) -> int:
+        """Empty mails they sent, for every copy (:func:`rooms.privacy_models.erased_mail`)."""
+
+    async def erase_mail_copies(self, project_id: str, user_id: str, limit: int) -> int:
+        """Delete their own copies of the project's mails, and their name in the ``to`` of mails they received."""
+
+    async def forget_person(self, project_id: str, user_id: str) -> None:
+        """Remove their read markers in the project's rooms and threads, and their remembered contact."""
+
+    async def get_erasure(self, project_id: str, user_id: str) -> ErasureState | None: ...
+
+    async def save_erasure(self, state: ErasureState) -> None:
+        """Store (or replace) the erasure of ``state.user_id`` in ``state.project_id``."""
+
+    async def begin_erasure(self, state: ErasureState, audit: AuditEntry | None = None) -> bool:
+        """Remove the membership, store ``state`` and record ``audit``, together (SQLite: one transaction;
+        MongoDB: in that order, so a retry finds the state). False when there was no membership left.
+        Raises ``Conflict("member.last_admin")`` when it would leave the project without an admin."""
+
+
 class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, FileStore, AuditStore, ReportStore,
-                    ContactStore, Protocol):
+                    ContactStore, RetentionStore, PersonStore, Protocol):
     """Everything kept as documents: one adapter serves both ports."""
 
 
@@ -365,6 +479,9 @@ class RateLimiter(Protocol):
 
     async def refund(self, key: str) -> None:
         """Take back the newest event counted for ``key`` (it turned out not to count: a retry)."""
+
+    async def forget(self, key: str) -> None:
+        """Drop everything counted for ``key`` (an erased person's state)."""
 
 
 class ObjectStore(Protocol):

@@ -10,9 +10,11 @@ cannot tell the project exists. Each change is recorded in the audit log
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from rooms import limits, policy
 from rooms.audit import changed, entry
+from rooms.clock import stamp
 from rooms.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from rooms.ids import new_id, utcnow
 from rooms.models import (
@@ -89,8 +91,10 @@ def _school_key(school: str) -> str:
 class ProjectService:
     """The use cases around projects."""
 
-    def __init__(self, store: ProjectStore) -> None:
+    def __init__(self, store: ProjectStore, *,
+                 deletion_grace_days: int = limits.PROJECT_DELETION_GRACE_DAYS_DEFAULT) -> None:
         self._store = store
+        self._grace_days = deletion_grace_days
 
     # ---- access ----------------------------------------------------------
 
@@ -155,13 +159,18 @@ class ProjectService:
         return project
 
     async def archive(self, user: User, project_id: str) -> Project:
-        """An admin archives a validated project: read-only for everyone from then on."""
+        """An admin archives a validated project: read-only for everyone from then on, and deleted
+        entirely after the grace period (``delete_after``) unless a support officer holds it."""
         access = await self.access(user, project_id)
         access.check("project.archive")
+        now = datetime.now(UTC)
+        at, delete_after = stamp(now), stamp(now + timedelta(days=self._grace_days))
         audit = entry(user, access, project_id, "project.archive", "project", project_id,
-                      before={"status": "validated"}, after={"status": "archived"})
-        project = await self._store.transition_project(project_id, "validated", "archived", None, audit.at, [],
-                                                       audit=audit)
+                      before={"status": "validated"}, after={"status": "archived", "delete_after": delete_after},
+                      at=at)
+        project = await self._store.transition_project(project_id, "validated", "archived", None, at, [],
+                                                       audit=audit,
+                                                       changes={"archived_at": at, "delete_after": delete_after})
         if project is None:
             raise Conflict("project.bad_state", status=access.project.status)
         return project

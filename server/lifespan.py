@@ -89,10 +89,16 @@ def _safe(url: str) -> str:
 
 def _retention(services: Services) -> Callable[[], Any]:
     async def sweep() -> None:
-        """Turn chat past its project's retention period into tombstones."""
-        expired = await services.chat.enforce_retention()
-        if expired:
-            log.info("retention: %d chat messages expired", expired)
+        """Remove what is past its project's retention periods; delete the projects past their grace period.
+
+        Several instances may run it at once, and a sweep cut off halfway is finished by the next one
+        (rooms/retention.py); it reads ``services.clock``.
+        """
+        swept = await services.retention.sweep()
+        if swept:
+            log.info("retention: %d chat messages expired, %d forum posts, %d threads, %d mails, %d files deleted; "
+                     "%d projects deleted", swept.messages, swept.posts, swept.threads, swept.mails, swept.files,
+                     len(swept.projects_deleted))
     return sweep
 
 

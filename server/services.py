@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from rooms.audit import AuditService
 from rooms.chat import ChatRules, ChatService
 from rooms.clock import Clock, system_clock
+from rooms.erasure import ErasureService
 from rooms.errors import Unavailable
+from rooms.export import ExportService
 from rooms.files import FileRules, FileService
 from rooms.forum import ForumService
 from rooms.mail import MailService
@@ -22,6 +24,7 @@ from rooms.notices import ReportNotices
 from rooms.ports import DocumentStore, Notifier, ObjectStore, Presence, RateLimiter
 from rooms.projects import ProjectService
 from rooms.reports import ReportRules, ReportService
+from rooms.retention import RetentionService
 from rooms.safeguarding import SafeguardingService
 from server.settings import Settings
 
@@ -46,12 +49,15 @@ class Services:
     presence: Presence
     reports: ReportService
     notices: ReportNotices
+    retention: RetentionService
+    export: ExportService
+    erasure: ErasureService
 
     @classmethod
     def build(cls, settings: Settings, documents: DocumentStore, objects: ObjectStore, presence: Presence,
               limiter: RateLimiter, fanout_ping: Callable[[], Awaitable[None]],
               clock: Clock = system_clock, notifier: Notifier | None = None) -> Services:
-        projects = ProjectService(documents)
+        projects = ProjectService(documents, deletion_grace_days=settings.project_deletion_grace_days)
         files = FileService(documents, objects, projects,
                             FileRules(max_bytes=settings.file_max_bytes, quota_bytes=settings.project_quota_bytes))
         chat = ChatService(documents, projects, presence, limiter,
@@ -69,7 +75,11 @@ class Services:
                                                      rate_window_secs=settings.report_rate_window_secs,
                                                      escalate_after_secs=settings.report_escalate_after_secs),
                                          clock),
-                   notices=ReportNotices(documents, presence, notifier, settings.public_url))
+                   notices=ReportNotices(documents, presence, notifier, settings.public_url),
+                   retention=RetentionService(documents, objects, projects,
+                                              grace_days=settings.project_deletion_grace_days, clock=clock),
+                   export=ExportService(documents, objects, projects, clock),
+                   erasure=ErasureService(documents, objects, projects, limiter, clock))
 
 
 class Opened:

@@ -186,7 +186,13 @@ OPTIONS: tuple[Option, ...] = (
            "Serve downloads from an S3 store by redirecting to a short-lived presigned URL. Off by "
            "default: browsers do not cache redirects.", "BOOL"),
     Option("retention_sweep_secs", _positive(86_400), 3_600,
-           "How often chat past its project's retention period is removed, in seconds.", "SECS"),
+           "How often the retention sweep runs, in seconds: it removes the chat, forum posts, mail and files "
+           "past their project's retention periods, and deletes the archived projects past their grace period.",
+           "SECS"),
+    Option("project_deletion_grace_days", _positive(limits.PROJECT_DELETION_GRACE_DAYS_MAX),
+           limits.PROJECT_DELETION_GRACE_DAYS_DEFAULT,
+           "Days an archived project is kept (read-only) before it is deleted entirely, documents and files, "
+           "but for its audit trail; a support officer may hold a project to keep it longer.", "DAYS"),
     Option("report_rate", _positive(1_000), limits.REPORT_RATE_DEFAULT,
            "Reports one person may make per report rate window (then rate.limited).", "N"),
     Option("report_rate_window_secs", _positive(86_400), limits.REPORT_RATE_WINDOW_SECS_DEFAULT,
@@ -236,6 +242,7 @@ class Settings:
     project_quota_bytes: int
     file_redirects: bool
     retention_sweep_secs: int
+    project_deletion_grace_days: int
     report_rate: int
     report_rate_window_secs: int
     report_escalate_after_secs: int

@@ -74,6 +74,18 @@ export interface DecisionBodyIn {
   note?: string;
 }
 
+export interface ErasureConfirmIn {
+  /** min length 1, max length 200 */
+  confirmation: string;
+}
+
+export interface ErasureConfirmOf {
+  /** min length 1, max length 200 */
+  confirmation: string;
+  project_id: string;
+  user_id: string;
+}
+
 export interface ForumReadBodyIn {
   /** min 0 */
   seq: number;
@@ -81,6 +93,20 @@ export interface ForumReadBodyIn {
 
 export interface HideBodyIn {
   hidden: boolean;
+}
+
+/** A support officer holds a project (it is not deleted after its grace period) or releases it. */
+export interface HoldIn {
+  held: boolean;
+  /** max length 2000, default `null` */
+  reason?: string | null;
+}
+
+export interface HoldOf {
+  held: boolean;
+  /** max length 2000, default `null` */
+  reason?: string | null;
+  project_id: string;
 }
 
 export interface MailConversationIn {
@@ -176,6 +202,11 @@ export interface MemberIn {
   country?: string | null;
   /** max length 254, pattern `^[^@\s]+@[^@\s]+\.[^@\s]+$`, default `null` */
   email?: string | null;
+}
+
+export interface MemberRef {
+  project_id: string;
+  user_id: string;
 }
 
 export interface MemberRoleIn {
@@ -291,10 +322,19 @@ export interface ProjectRef {
   project_id: string;
 }
 
-/** What an admin can change on a project. `null` retention keeps chat for ever. */
+/**
+ * What an admin can change on a project: how long chat, forum, mail and unattached files are kept,
+ * in days. `null` keeps them until the project ends; a field left out stays as it is.
+ */
 export interface ProjectSettingsIn {
-  /** min 1, max 3650 */
-  chat_retention_days: number | null;
+  /** min 1, max 3650, default `null` */
+  chat_retention_days?: number | null;
+  /** min 1, max 3650, default `null` */
+  forum_retention_days?: number | null;
+  /** min 1, max 3650, default `null` */
+  mail_retention_days?: number | null;
+  /** min 1, max 3650, default `null` */
+  file_retention_days?: number | null;
 }
 
 export interface RejectIn {
@@ -558,6 +598,32 @@ export interface Correspondent {
   name: string;
 }
 
+export interface ErasureDone {
+  project_id: string;
+  user_id: string;
+  summary: ErasureSummary;
+}
+
+/** The first step: what will go, and the confirmation to send back before `expires_at`. */
+export interface ErasureRequest {
+  project_id: string;
+  user_id: string;
+  confirmation: string;
+  expires_at: string;
+  summary: ErasureSummary;
+}
+
+/** How many of each kind an erasure removes (before) or removed (after). */
+export interface ErasureSummary {
+  messages: number;
+  threads: number;
+  posts: number;
+  mails: number;
+  mail_copies: number;
+  files: number;
+  reports: number;
+}
+
 export interface FileRecord {
   id: string;
   project_id: string;
@@ -569,6 +635,7 @@ export interface FileRecord {
   sha256: string;
   created_at: string;
   attached_to: Attachment | null;
+  expired_at: string | null;
 }
 
 /** A file as a message, post or mail lists it. */
@@ -649,6 +716,12 @@ export interface Member {
   added_by: string;
   joined_at: string;
   mutes: Mute[];
+}
+
+/** Pushed to the project's members: drop this person's presence and name. */
+export interface MemberErased {
+  project_id: string;
+  user_id: string;
 }
 
 /**
@@ -775,6 +848,13 @@ export interface Project {
   status: "pending" | "validated" | "rejected" | "archived";
   status_reason: string | null;
   chat_retention_days: number | null;
+  forum_retention_days: number | null;
+  mail_retention_days: number | null;
+  file_retention_days: number | null;
+  archived_at: string | null;
+  delete_after: string | null;
+  held: boolean;
+  hold_reason: string | null;
   safeguarding: Safeguarding;
   created_by: string;
   created_at: string;
@@ -982,6 +1062,7 @@ export interface Requests {
   "member:list": { payload: ProjectRef; ack: MemberView[] };
   "space:list": { payload: ProjectRef; ack: Space[] };
   "space:get": { payload: SpaceRef; ack: Space };
+  "project:hold": { payload: HoldOf; ack: Project };
   "room:join": { payload: RoomJoinIn; ack: RoomJoined };
   "room:leave": { payload: RoomRefIn; ack: RoomLeft };
   "chat:send": { payload: ChatSendIn; ack: Message };
@@ -1024,6 +1105,8 @@ export interface Requests {
   "report:get": { payload: ReportRefIn; ack: ReportView };
   "report:decide": { payload: ReportDecideIn; ack: ReportView };
   "audit:list": { payload: AuditListIn; ack: AuditPage };
+  "member:erase_request": { payload: MemberRef; ack: ErasureRequest };
+  "member:erase_confirm": { payload: ErasureConfirmOf; ack: ErasureDone };
 }
 
 /** Every push the server sends, with its data. */
@@ -1051,6 +1134,7 @@ export interface Pushes {
   "report:updated": ReportView;
   "report:handled": MyReport;
   "report:escalated": ReportView;
+  "member:erased": MemberErased;
 }
 
 // ---- Errors and limits
@@ -1112,7 +1196,9 @@ export type ErrorCode =
   | "rate.limited"
   | "backend.unavailable"
   | "demo.no_secret"
-  | "internal.error";
+  | "internal.error"
+  | "erasure.not_confirmed"
+  | "erasure.expired";
 
 /** The server's limits (docs/protocol.md, "Limits"); `_DEFAULT` ones may be configured. */
 export const Limits = {
@@ -1156,7 +1242,7 @@ export const Limits = {
   CHAT_RATE_WINDOW_SECS_DEFAULT: 10,
   /** clients send typing on every key; others need it every few seconds at most */
   TYPING_THROTTLE_SECS: 2.0,
-  /** ten years: beyond that, keep everything (no retention) */
+  /** ten years: beyond that, keep everything (no retention); every period's bound */
   CHAT_RETENTION_DAYS_MAX: 3_650,
   /** one line in a thread list */
   FORUM_TITLE_MAX_CHARS: 200,
@@ -1206,6 +1292,25 @@ export const Limits = {
   /** a month; longer is a removal */
   MUTE_MAX_MINUTES: 43_200,
   SLOW_MODE_MAX_SECS: 3_600,
+  /** items per store call of a sweep: one short transaction, live writes never wait long */
+  RETENTION_BATCH: 500,
+  /** documents removed per store call when a project is deleted */
+  PROJECT_DELETE_BATCH: 500,
+  /** projects deleted in one sweep; the next sweep takes the rest */
+  PROJECTS_DELETED_PER_SWEEP: 20,
+  /** an archived project is deleted half a year later (see settings) */
+  PROJECT_DELETION_GRACE_DAYS_DEFAULT: 180,
+  PROJECT_DELETION_GRACE_DAYS_MAX: 3_650,
+  /** items read from the store at a time while an export streams: memory stays flat */
+  EXPORT_PAGE: 200,
+  /** read markers in one export (one per room and per thread read) */
+  EXPORT_MARKERS_MAX: 10_000,
+  /** items rewritten per store call of an erasure: short transactions next to live traffic */
+  ERASURE_BATCH: 200,
+  /** an erasure's confirmation is valid ten minutes after it was asked */
+  ERASURE_CONFIRM_SECS: 600,
+  /** exports streaming at once per instance; others wait (each holds a worker thread per chunk) */
+  EXPORTS_AT_ONCE: 2,
   /** the largest legitimate payload (a 20,000-character forum post) is ~80 KB */
   EVENT_PAYLOAD_MAX_BYTES: 262_144,
   /** JSON bodies only; file uploads have their own limits */

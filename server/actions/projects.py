@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rooms.models import (
+    HoldIn,
     Member,
     MemberIn,
     MemberRoleIn,
@@ -49,6 +50,10 @@ class RejectOf(RejectIn):
 
 
 class SettingsOf(ProjectSettingsIn):
+    project_id: str
+
+
+class HoldOf(HoldIn):
     project_id: str
 
 
@@ -111,7 +116,14 @@ async def project_archive(ctx: Context, ref: ProjectRef) -> Outcome[Any]:
 
 @action(SettingsOf, Project)
 async def project_configure(ctx: Context, data: SettingsOf) -> Outcome[Any]:
-    return answer(await ctx.services.chat.set_retention(ctx.user, data.project_id, data.chat_retention_days))
+    settings = ProjectSettingsIn.model_validate(data.model_dump(include=data.model_fields_set - {"project_id"}))
+    return answer(await ctx.services.retention.configure(ctx.user, data.project_id, settings))
+
+
+@action(HoldOf, Project)
+async def project_hold(ctx: Context, data: HoldOf) -> Outcome[Any]:
+    return answer(await ctx.services.retention.hold(ctx.user, data.project_id, HoldIn(held=data.held,
+                                                                                     reason=data.reason)))
 
 
 @action(ProjectRef, list[MemberView])
@@ -156,7 +168,7 @@ async def space_get(ctx: Context, ref: SpaceRef) -> Outcome[Any]:
     return answer(space)
 
 
-# The Socket.IO events of this area (the changes are REST only).
+# The Socket.IO events of this area (the changes are REST only, but for a support officer's hold).
 ACTIONS = {
     "me:get": me_get,
     "project:list": project_list,
@@ -164,4 +176,5 @@ ACTIONS = {
     "member:list": member_list,
     "space:list": space_list,
     "space:get": space_get,
+    "project:hold": project_hold,
 }

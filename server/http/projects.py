@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rooms.models import MemberIn, MemberRoleIn, ProjectIn, ProjectSettingsIn, RejectIn, SpaceIn
+from rooms.models import HoldIn, MemberIn, MemberRoleIn, ProjectIn, ProjectSettingsIn, RejectIn, SpaceIn
 from server.actions import projects as a
 from server.http.routing import Endpoint
 
@@ -21,8 +21,12 @@ ENDPOINTS = [
              body=RejectIn),
     Endpoint("POST", P + "/archive", a.project_archive, "Archive a project: read-only for everyone (admin)"),
     Endpoint("PATCH", P + "/settings", a.project_configure,
-             "Change project settings: chat retention in days, or null to keep chat (admin)",
+             "Change project settings: how many days chat, forum posts, mail and unattached files are kept, "
+             "or null to keep them until the project ends; fields left out stay as they are (admin)",
              body=ProjectSettingsIn),
+    Endpoint("POST", P + "/hold", a.project_hold,
+             "Hold a project so that it is not deleted after its grace period, or release it (support officer)",
+             body=HoldIn),
     Endpoint("GET", P + "/members", a.member_list, "The project's members"),
     Endpoint("POST", P + "/members", a.member_add, "Invite a teacher or create pupil or visitor access (admin)",
              body=MemberIn, status=201),

@@ -19,7 +19,7 @@ import socketio
 from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
 from rooms.models import User
 from server import wire
-from server.actions import audit, chat, forum, mail, moderation, projects, reports
+from server.actions import audit, chat, forum, mail, moderation, privacy, projects, reports
 from server.actions.base import Action, Connection, Context
 from server.auth import TokenVerifier
 from server.channels import user_channel
@@ -36,6 +36,7 @@ EVENTS: dict[str, Action] = {
     **moderation.ACTIONS,
     **reports.ACTIONS,
     **audit.ACTIONS,
+    **privacy.ACTIONS,
 }
 
 

@@ -22,6 +22,7 @@ from rooms.chat_models import Message, PresenceEntry, PresenceUpdate, TypingPush
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import MailCopy, MailRemoved, MailUnread
 from rooms.models import Space
+from rooms.privacy_models import MemberErased
 from rooms.report_models import MyReport, ReportView
 from rooms.restriction_models import MuteState, ProjectSafeguarding
 from server.actions.base import Evicted, Later, Notify, PresenceChanged, Push, ToRoom, ToSupport, ToUsers
@@ -55,6 +56,7 @@ PUSHES: dict[str, type[BaseModel]] = {
     "report:updated": ReportView,
     "report:handled": MyReport,
     "report:escalated": ReportView,
+    "member:erased": MemberErased,
 }
 
 PRESENCE_BATCH_SECS = 0.2  # a class joining at once: one push per room, not one per pupil

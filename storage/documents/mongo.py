@@ -12,10 +12,13 @@ from storage.documents.mongo_contacts import ContactCollections
 from storage.documents.mongo_files import FileCollections
 from storage.documents.mongo_forum import ForumCollections
 from storage.documents.mongo_mail import MailCollections
+from storage.documents.mongo_people import PersonCollections
 from storage.documents.mongo_projects import ProjectCollections
 from storage.documents.mongo_reports import ReportCollections
+from storage.documents.mongo_retention import RetentionCollections
 
 
-class MongoDocumentStore(ProjectCollections, ChatCollections, ForumCollections, MailCollections, FileCollections,
-                         ReportCollections, AuditCollections, ContactCollections):
+class MongoDocumentStore(PersonCollections, ProjectCollections, ChatCollections, ForumCollections, MailCollections,
+                         FileCollections, ReportCollections, RetentionCollections, AuditCollections,
+                         ContactCollections):
     """:class:`rooms.ports.DocumentStore` on MongoDB."""

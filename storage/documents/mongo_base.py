@@ -54,6 +54,25 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "mails": [([("project_id", ASCENDING), ("supervised", ASCENDING), ("order", DESCENDING)], False),
               ([("conversation_id", ASCENDING), ("order", ASCENDING)], False)],
 }
+# A person's items found by author, for an export or an erasure (storage/documents/mongo_people.py).
+for _name, _keys in (("messages", ["author_id", "project_id", "_id"]),
+                     ("threads", ["doc.author_id", "doc.project_id", "_id"]),
+                     ("posts", ["doc.author_id", "doc.project_id", "_id"]),
+                     ("mails", ["doc.sender.user_id", "project_id", "_id"]),
+                     ("mails", ["project_id", "doc.to.user_id"]),
+                     ("mail_copies", ["owner_id", "project_id"]),
+                     ("files", ["owner_id", "project_id", "_id"]),
+                     ("thread_markers", ["user_id"])):
+    INDEXES.setdefault(_name, []).append(([(k, ASCENDING) for k in _keys], False))
+
+
+# What the retention sweeps and the deletion of ended projects look up by project and age.
+INDEXES["posts"] = INDEXES["posts"] + [([("doc.project_id", ASCENDING), ("doc.created_at", ASCENDING)], False)]
+INDEXES["threads"] = INDEXES["threads"] + [([("doc.project_id", ASCENDING), ("doc.created_at", ASCENDING)], False)]
+INDEXES["mails"] = INDEXES["mails"] + [([("project_id", ASCENDING), ("doc.created_at", ASCENDING)], False)]
+INDEXES["files"] = INDEXES["files"] + [([("project_id", ASCENDING), ("doc.expired_at", ASCENDING)], False)]
+INDEXES["mail_copies"] = INDEXES["mail_copies"] + [([("project_id", ASCENDING)], False)]
+INDEXES["thread_markers"] = [([("thread_id", ASCENDING)], False)]
 
 
 def translated(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:

@@ -37,8 +37,6 @@ from storage.documents.mongo_audit import AuditCollections
 from storage.documents.mongo_base import doc_set, dump, load, translated
 from storage.documents.mongo_files import claim, insert_item, release
 
-EXPIRE_BATCH = 500  # messages per retention step
-
 
 def _where(message: Message) -> Attachment:
     return Attachment(kind="message", id=message.id, space_id=message.room_id)
@@ -194,24 +192,3 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
             return None
         await self._insert_audit(audit)
         return load(Project, record)
-
-    @translated
-    async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
-        records = await (self._c("projects").find({"chat_retention_days": {"$ne": None}, "_id": {"$gt": after_id}})
-                         .sort([("_id", ASCENDING)]).limit(limit).to_list(None))
-        return [load(Project, r) for r in records]
-
-    @translated
-    async def expire_messages(self, project_id: str, created_before: str, at: str) -> int:
-        expired = 0
-        while True:
-            batch = await (self._c("messages").find({"project_id": project_id, "created_at": {"$lt": created_before},
-                                                     "deleted": False}, {"_id": 1}).limit(EXPIRE_BATCH).to_list(None))
-            if batch:
-                await self._c("messages").update_many(
-                    {"_id": {"$in": [r["_id"] for r in batch]}},
-                    {"$set": {"deleted": True, **doc_set({"text": None, "deleted": True, "deleted_by": "retention",
-                                                          "edited_at": at})}})
-            expired += len(batch)
-            if len(batch) < EXPIRE_BATCH:
-                return expired

@@ -39,11 +39,12 @@ class ProjectCollections(AuditCollections):  # the audit entries of its writes f
     @translated
     async def transition_project(self, project_id: str, from_status: ProjectStatus, to_status: ProjectStatus,
                                  reason: str | None, at: str, spaces: list[Space],
-                                 audit: AuditEntry | None = None) -> Project | None:
+                                 audit: AuditEntry | None = None, *,
+                                 changes: dict[str, Any] | None = None) -> Project | None:
         record = await self._c("projects").find_one_and_update(
             {"_id": project_id, "status": from_status},
-            {"$set": {"status": to_status, **doc_set({"status": to_status, "status_reason": reason,
-                                                     "updated_at": at})}},
+            {"$set": {"status": to_status, **doc_set({**(changes or {}), "status": to_status,
+                                                     "status_reason": reason, "updated_at": at})}},
             return_document=ReturnDocument.AFTER)
         if record is None:
             return None

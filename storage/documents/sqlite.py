@@ -13,10 +13,12 @@ from storage.documents.sqlite_contacts import ContactTables
 from storage.documents.sqlite_files import FileTables
 from storage.documents.sqlite_forum import ForumTables
 from storage.documents.sqlite_mail import MailTables
+from storage.documents.sqlite_people import PersonTables
 from storage.documents.sqlite_projects import ProjectTables
 from storage.documents.sqlite_reports import ReportTables
+from storage.documents.sqlite_retention import RetentionTables
 
 
-class SqliteDocumentStore(ProjectTables, ChatTables, ForumTables, MailTables, FileTables, AuditTables, ReportTables,
-                          ContactTables):
+class SqliteDocumentStore(PersonTables, ProjectTables, ChatTables, ForumTables, MailTables, FileTables, AuditTables,
+                          ReportTables, ContactTables, RetentionTables):
     """:class:`rooms.ports.DocumentStore` on SQLite."""

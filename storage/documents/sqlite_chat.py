@@ -16,8 +16,6 @@ from storage.documents.sqlite_audit import insert_audit
 from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load
 from storage.documents.sqlite_files import attach_each
 
-EXPIRE_BATCH = 500  # messages per retention transaction: short enough not to stall live sends
-
 
 def _append(raw: sqlite3.Connection, message: Message) -> tuple[Message, bool]:
     """On the database thread, inside the send's savepoint: idempotency check, attachments, next seq,
@@ -182,26 +180,3 @@ class ChatTables(SqliteBase):
                                (days, _dump(project), project_id))
             await insert_audit(conn, audit)
         return project
-
-    async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
-        sql = ("SELECT doc FROM projects WHERE chat_retention_days IS NOT NULL AND id > ? "
-               "ORDER BY id LIMIT ?")
-        async with self._read(sql, (after_id, limit)) as rows:
-            return [_load(Project, doc) for (doc,) in rows]
-
-    async def expire_messages(self, project_id: str, created_before: str, at: str) -> int:
-        expired = 0
-        while True:  # in batches, so the write lock is never held long
-            async with self._transaction() as conn:
-                async with conn.execute("SELECT id, doc FROM messages WHERE project_id = ? AND created_at < ? "
-                                        "AND deleted = 0 LIMIT ?", (project_id, created_before,
-                                                                    EXPIRE_BATCH)) as cur:
-                    rows = list(await cur.fetchall())
-                for message_id, doc in rows:
-                    tomb = _load(Message, doc).model_copy(
-                        update={"text": None, "deleted": True, "deleted_by": "retention", "edited_at": at})
-                    await conn.execute("UPDATE messages SET doc = ?, deleted = 1 WHERE id = ?",
-                                       (_dump(tomb), message_id))
-            expired += len(rows)
-            if len(rows) < EXPIRE_BATCH:
-                return expired

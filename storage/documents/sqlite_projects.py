@@ -32,14 +32,15 @@ class ProjectTables(SqliteBase):
 
     async def transition_project(self, project_id: str, from_status: ProjectStatus,
                                  to_status: ProjectStatus, reason: str | None, at: str,
-                                 spaces: list[Space], audit: AuditEntry | None = None) -> Project | None:
+                                 spaces: list[Space], audit: AuditEntry | None = None, *,
+                                 changes: dict[str, Any] | None = None) -> Project | None:
         async with self._transaction() as conn:
             row = await self._one(conn, "SELECT doc FROM projects WHERE id = ? AND status = ?",
                                   (project_id, from_status))
             if row is None:
                 return None
             project = _load(Project, row[0]).model_copy(
-                update={"status": to_status, "status_reason": reason, "updated_at": at})
+                update={**(changes or {}), "status": to_status, "status_reason": reason, "updated_at": at})
             await conn.execute("UPDATE projects SET status = ?, doc = ? WHERE id = ?",
                                (to_status, _dump(project), project_id))
             for space in spaces:

@@ -167,4 +167,32 @@ MIGRATIONS: list[str] = [
     ALTER TABLE mails ADD COLUMN supervised INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX mails_supervised ON mails (project_id, supervised);
     """,
+    # 6 -> 7: retention of forum, mail and files, and the deletion of ended projects: what the sweeps
+    # look up by project and age (expressions on the documents, so no write path changes)
+    """
+    CREATE INDEX messages_to_expire ON messages (project_id, created_at)
+        WHERE json_extract(doc, '$.deleted_by') IS NOT 'retention';
+    CREATE INDEX posts_to_expire ON posts (json_extract(doc, '$.project_id'), json_extract(doc, '$.created_at'))
+        WHERE json_extract(doc, '$.deleted_by') IS NOT 'retention';
+    CREATE INDEX threads_to_expire ON threads (json_extract(doc, '$.project_id'), json_extract(doc, '$.created_at'))
+        WHERE json_extract(doc, '$.title') != '';
+    CREATE INDEX mails_by_project_age ON mails (project_id, json_extract(doc, '$.created_at'));
+    CREATE INDEX mail_copies_by_project ON mail_copies (project_id);
+    CREATE INDEX files_expired ON files (project_id) WHERE json_extract(doc, '$.expired_at') IS NOT NULL;
+    CREATE INDEX thread_markers_by_thread ON thread_markers (thread_id);
+    """,
+    # 7 -> 8: a person's items found by author (export, erasure), and the erasures under way or done
+    """
+    CREATE INDEX messages_by_author ON messages (author_id, project_id, id);
+    CREATE INDEX threads_by_author ON threads (json_extract(doc, '$.author_id'), json_extract(doc, '$.project_id'), id);
+    CREATE INDEX posts_by_author ON posts (json_extract(doc, '$.author_id'), json_extract(doc, '$.project_id'), id);
+    CREATE INDEX mails_by_sender ON mails (json_extract(doc, '$.sender.user_id'), project_id, id);
+    CREATE INDEX files_by_owner ON files (owner_id, project_id, id);
+    CREATE TABLE erasures (
+        project_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (project_id, user_id)
+    );
+    """,
 ]

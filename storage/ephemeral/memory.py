@@ -83,3 +83,6 @@ class MemoryRateLimiter:
         log = self._log.get(key)
         if log:
             log.pop()
+
+    async def forget(self, key: str) -> None:
+        self._log.pop(key, None)

@@ -215,6 +215,12 @@ class RedisRateLimiter:
         except RedisError as exc:
             log.warning("rate limit not refunded (Redis unavailable): %s", exc)
 
+    async def forget(self, key: str) -> None:
+        try:
+            await self._redis.delete(f"rate:{key}")
+        except RedisError as exc:
+            log.warning("rate limit not forgotten (Redis unavailable): %s", exc)
+
 
 async def ping(redis: Redis) -> None:
     try:

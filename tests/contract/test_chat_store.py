@@ -71,10 +71,11 @@ async def test_retention(store: DocumentStore) -> None:
         await store.append_message(message("r1", project_id=old.id, created_at=f"2020-01-0{i + 1}T00:00:00.000Z"))
     await store.append_message(message("r1", project_id=old.id))
     await store.append_message(message("r2", project_id=keep.id, created_at="2020-01-01T00:00:00.000Z"))
-    assert await store.expire_messages(old.id, "2021-01-01T00:00:00.000Z", utcnow()) == 3
+    assert await store.expire_messages(old.id, "2021-01-01T00:00:00.000Z", utcnow(), 2) == 2  # a batch
+    assert await store.expire_messages(old.id, "2021-01-01T00:00:00.000Z", utcnow(), 2) == 1
     assert [m.deleted for m in await store.messages_after("r1", 0, 10)] == [True, True, True, False]
     assert not (await store.messages_after("r2", 0, 10))[0].deleted
-    assert await store.expire_messages(old.id, "2021-01-01T00:00:00.000Z", utcnow()) == 0
+    assert await store.expire_messages(old.id, "2021-01-01T00:00:00.000Z", utcnow(), 2) == 0
     assert await store.set_chat_retention("prj_none", 3, utcnow()) is None
 
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from rooms import policy
-from tests.support.clients import Api, Project, make_project, realtime, uid
+from tests.support.clients import Api, Person, Project, make_project, realtime, uid
 from tests.support.server import ServerProcess
 
 DENIED = {"permission.denied", "project.not_found", "room.not_found", "file.not_found"}
@@ -119,6 +119,17 @@ def _p(project: Project) -> str:
     return f"/projects/{project.id}"
 
 
+def _whose(project: Project, token: str) -> Person:
+    """The person of the project whose token this is."""
+    return next(person for person in (project.admin, project.partner, project.teacher, project.pupil, project.visitor,
+                                      project.support, project.outsider) if person.token == token)
+
+
+def _someone_else(project: Project, token: str) -> Person:
+    """A member other than the prober: the pupil, or the visitor when the pupil probes."""
+    return project.visitor if project.pupil.token == token else project.pupil
+
+
 PROBES: dict[str, Probe] = {
     "project.view": lambda s, p, t, v: _rest(s, t, "GET", _p(p)),
     "project.review": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + "/validate"),
@@ -153,6 +164,10 @@ PROBES: dict[str, Probe] = {
                                                 {"slow_mode_secs": 5}),
     "report.create": _report,
     "report.review": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + "/reports"),
+    "project.hold": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + "/hold", {"held": False}),
+    "member.export": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + f"/members/{_someone_else(p, t).id}/export"),
+    "member.export_own": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + f"/members/{_whose(p, t).id}/export"),
+    "member.erase": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + f"/members/{_someone_else(p, t).id}/erasure"),
 }
 
 # The same decisions over Socket.IO, for the actions that have an event.
@@ -162,6 +177,8 @@ EVENT_PROBES: dict[str, Callable[[Project, str], tuple[str, dict[str, str]]]] = 
     "space.read": lambda p, v: ("chat:history", {"room_id": p.spaces[SPACE_OF_VISIBILITY[v]]}),
     "mail.supervise": lambda p, v: ("mail:supervised", {"project_id": p.id}),
     "audit.read": lambda p, v: ("audit:list", {"project_id": p.id}),
+    "project.hold": lambda p, v: ("project:hold", {"project_id": p.id, "held": False}),
+    "member.erase": lambda p, v: ("member:erase_request", {"project_id": p.id, "user_id": p.visitor.id}),
 }
 
 CASES = [(action, visibility, role) for action, by_visibility in policy.TABLE.items()

@@ -88,7 +88,8 @@ from rooms.restriction_models import (
 )
 from server import settings as config
 from server.actions.base import Connection, Context, Later, Outcome
-from server.actions.projects import NoPayload, ProjectRef, SpaceRef
+from server.actions.privacy import ErasureConfirmOf
+from server.actions.projects import HoldOf, MemberRef, NoPayload, ProjectRef, SpaceRef
 from server.channels import room_channel
 from server.realtime.events import EVENTS
 from server.services import Services
@@ -173,6 +174,32 @@ KINDS: dict[str, Kind] = {
     "escalate_due": "write",
     "remember_contact": "write",
     "contacts": "read",
+    # RetentionStore
+    "set_retention": "write",
+    "expire_posts": "write",
+    "expire_threads": "write",
+    "expire_mails": "write",
+    "expiring_files": "write",
+    "projects_to_delete": "read",
+    "delete_project_batch": "write",
+    "set_hold": "write",
+    # PersonStore (export, erasure)
+    "messages_by": "read",
+    "threads_by": "read",
+    "posts_by": "read",
+    "mails_from": "read",
+    "files_of": "read",
+    "read_markers_of": "read",
+    "count_person": "read",
+    "erase_messages": "write",
+    "erase_threads": "write",
+    "erase_posts": "write",
+    "erase_mails": "write",
+    "erase_mail_copies": "write",
+    "forget_person": "write",
+    "get_erasure": "read",
+    "save_erasure": "write",
+    "begin_erasure": "write",
 }
 
 
@@ -243,6 +270,13 @@ BUDGETS: dict[str, Budget] = {
     "report:escalated": Budget(1, 0),  # one page (support officers need no membership)
     "report:get": Budget(3, 0),  # the report, then access to its project (project, membership)
     "report:decide": Budget(3, 1, 1),  # as report:get; the write carries its audit entry; later: the staff
+    "project:hold": Budget(2, 1),  # access (project, membership); the hold and its audit entry in one write
+    "member:erase_request": Budget(6, 1),  # access (project, membership), the erasure so far, the person's
+    #                                        membership, the counts and the reports holding their text; the
+    #                                        confirmation (hashed) stored
+    "member:erase_confirm": Budget(10, 12),  # access, the erasure, the counts again; then batches until each kind
+    #                                         answers 0 (here one item of most kinds), the files, the reports, the
+    #                                         spaces (rate-limit keys, eviction) and the members to tell
 }
 
 TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
@@ -383,6 +417,10 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
     "report:escalated": lambda w: (SUPPORT, ReportEscalatedIn()),
     "report:get": lambda w: (TEACHER, ReportRefIn(report_id=w.report.id)),
     "report:decide": lambda w: (TEACHER, ReportDecideIn(report_id=w.report.id, state="resolved", action="hidden")),
+    "project:hold": lambda w: (SUPPORT, HoldOf(project_id=w.project_id, held=True, reason="an inquiry")),
+    "member:erase_request": lambda w: (TEACHER, MemberRef(project_id=w.project_id, user_id=PUPIL.id)),
+    "member:erase_confirm": lambda w: (TEACHER, ErasureConfirmOf(project_id=w.project_id, user_id=PUPIL.id,
+                                                                 confirmation=_CONFIRMATIONS[id(w)])),
 }
 
 # What shows that a call took its happy path, where the absence of an error does not say it.
@@ -403,9 +441,18 @@ async def _muted(w: World) -> None:
     await w.services.safeguarding.mute(TEACHER, MuteIn(project_id=w.project_id, user_id=PUPIL.id, minutes=10))
 
 
+_CONFIRMATIONS: dict[int, str] = {}  # world -> the confirmation of the erasure it asked for
+
+
+async def _erasure_asked(w: World) -> None:
+    asked = await w.services.erasure.request(TEACHER, w.project_id, PUPIL.id)
+    _CONFIRMATIONS[id(w)] = asked.confirmation
+
+
 PREPARE: dict[str, Callable[[World], Any]] = {
     "room:leave": _joined,
     "moderation:unmute": _muted,  # a mute to end
+    "member:erase_confirm": _erasure_asked,
 }
 
 

@@ -82,6 +82,9 @@ class ClockedLimiter:
         if self._log.get(key):
             self._log[key].pop()
 
+    async def forget(self, key: str) -> None:
+        self._log.pop(key, None)
+
 
 @dataclass
 class World:

@@ -17,7 +17,7 @@ import storage
 from rooms.audit_models import AuditListIn
 from rooms.errors import Forbidden, InvalidRequest, NotFound
 from rooms.mail_models import MailConversationIn, MailRemoveIn, MailSendIn, MailSupervisedIn
-from rooms.models import MemberIn, PartnerIn, ProjectIn, User
+from rooms.models import MemberIn, PartnerIn, ProjectIn, ProjectSettingsIn, User
 from rooms.restriction_models import SafeguardIn
 from rooms.safeguarding_models import MailPolicy
 from server import settings as config
@@ -244,8 +244,8 @@ async def test_membership_role_settings_and_review_are_recorded_in_order(world: 
     new = await projects.add_member(TEACHER, pid, MemberIn(role="teacher", user_id="teacher_new", display_name="N"))
     await projects.change_role(TEACHER, pid, new.user_id, "admin")
     await projects.change_role(TEACHER, pid, new.user_id, "admin")  # no change: no entry
-    await world.services.chat.set_retention(TEACHER, pid, 30)
-    await world.services.chat.set_retention(TEACHER, pid, 30)  # no change: no entry
+    await world.services.retention.configure(TEACHER, pid, ProjectSettingsIn(chat_retention_days=30))
+    await world.services.retention.configure(TEACHER, pid, ProjectSettingsIn(chat_retention_days=30))  # no change
     from rooms.models import SpaceIn
 
     space = await projects.create_space(PARTNER, pid, SpaceIn(name="Clubs"))
@@ -263,7 +263,8 @@ async def test_membership_role_settings_and_review_are_recorded_in_order(world: 
         ("project.configure", TEACHER.id, pid, {"chat_retention_days": None}, {"chat_retention_days": 30}),
         ("space.create", PARTNER.id, space.id, None, {"kind": "chat", "name": "Clubs", "visibility": "members"}),
         ("member.remove", TEACHER.id, "teacher_new", None, None),
-        ("project.archive", PARTNER.id, pid, {"status": "validated"}, {"status": "archived"}),
+        ("project.archive", PARTNER.id, pid, {"status": "validated"},
+         {"status": "archived", "delete_after": got[-1][4]["delete_after"]}),  # type: ignore[index]
     ]
     assert page.entries[0].actor_name == PARTNER.name and page.entries[0].actor_role == "admin"
 
