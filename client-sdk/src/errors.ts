@@ -18,7 +18,8 @@
  *     │                     content.blocked, member.not_mutable, mail.recipient_not_allowed,
  *     │                     report.not_reportable
  *     ├── ConflictError     forum.thread_locked, member.exists, project.bad_state,
- *     │                     report.duplicate, report.bad_state, ...
+ *     │                     report.duplicate, report.bad_state, erasure.not_confirmed,
+ *     │                     erasure.expired, ...
  *     ├── RateLimitedError  rate.limited, chat.slow_mode
  *     ├── ServerError       internal.error, backend.unavailable
  *     ├── ConnectionError   client.disconnected, client.closed, client.network, client.aborted
@@ -157,7 +158,9 @@ export class ValidationError extends TwinspaceError {
  * Thrown when the request conflicts with the current state: a locked
  * thread, an existing member, the last admin, a project in the wrong state,
  * an item one already reported (`report.duplicate`), a report already
- * decided (`report.bad_state`).
+ * decided (`report.bad_state`), an erasure's confirmation that matches no
+ * erasure asked for (`erasure.not_confirmed`) or came after it expired
+ * (`erasure.expired`, with `expires_at`): ask for the erasure again.
  */
 export class ConflictError extends TwinspaceError {
   override name = "ConflictError";
@@ -226,6 +229,9 @@ const BY_CODE: Partial<Record<KnownCode, ErrorClass>> = {
   "report.duplicate": ConflictError,
   "report.bad_state": ConflictError,
   "report.not_reportable": ValidationError,
+  // Privacy: an erasure's confirmation that does not match, or came too late.
+  "erasure.not_confirmed": ConflictError,
+  "erasure.expired": ConflictError,
   "internal.error": ServerError,
   "backend.unavailable": ServerError,
   [ClientCodes.timeout]: TimeoutError,

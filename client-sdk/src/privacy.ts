@@ -59,6 +59,9 @@ export interface SavedExport {
   size: number;
 }
 
+const RETENTION_FIELDS = ["chat_retention_days", "forum_retention_days", "mail_retention_days", "file_retention_days"] as const;
+type RetentionField = (typeof RETENTION_FIELDS)[number];
+
 const PUSH_EVENTS: Partial<Record<PushEvent, keyof PrivacyEvents>> = {
   "member:erased": "erased",
 };
@@ -177,13 +180,20 @@ export class Privacy extends Emitter<PrivacyEvents> {
    * `PATCH /projects/{id}/settings`; periods left out stay as they are.
    * Resolves with the project.
    */
-  setRetention(projectId: string, changes: RetentionChanges): Promise<Project> {
-    const body = {
+  async setRetention(projectId: string, changes: RetentionChanges): Promise<Project> {
+    const given: Partial<Record<RetentionField, number | null>> = {
       ...(changes.chatDays !== undefined ? { chat_retention_days: changes.chatDays } : {}),
       ...(changes.forumDays !== undefined ? { forum_retention_days: changes.forumDays } : {}),
       ...(changes.mailDays !== undefined ? { mail_retention_days: changes.mailDays } : {}),
       ...(changes.fileDays !== undefined ? { file_retention_days: changes.fileDays } : {}),
     };
+    // The REST endpoint sets every period its body validates to (a field left out reads as null), so the
+    // periods not given are sent as they are now.
+    let body = given;
+    if (RETENTION_FIELDS.some((field) => !(field in given))) {
+      const { project } = await this.transport.request("project:get", { project_id: projectId }, { repeatable: true });
+      body = { ...Object.fromEntries(RETENTION_FIELDS.map((field) => [field, project[field]])), ...given };
+    }
     return this.rest.json<Project>({
       method: "PATCH",
       path: `/projects/${encodeURIComponent(projectId)}/settings`,

@@ -76,6 +76,9 @@ export class Rest {
   /** A call with fetch, answered with its Response when the status is 2xx. */
   fetch(request: RestRequest): Promise<Response> {
     return this.withToken(async (headers) => {
+      if (request.signal?.aborted) {
+        throw new ConnectionError(ClientCodes.aborted, `${request.method} ${request.path} was cancelled.`);
+      }
       const controller = new AbortController();
       const cancel = (): void => controller.abort();
       request.signal?.addEventListener("abort", cancel, { once: true });

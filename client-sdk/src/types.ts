@@ -9,7 +9,6 @@
 import type { TwinspaceError } from "./errors.js";
 import type { PayloadOf, Pushes } from "./protocol.js";
 import type {
-  ErasureRequest,
   MailCopy,
   MailRemoved,
   MemberView,
@@ -36,6 +35,7 @@ export type {
   Correspondent,
   ErasureDone,
   ErasureRequest,
+  ErasureSummary,
   ErrorCode,
   FileRecord,
   FileRef,
@@ -48,6 +48,7 @@ export type {
   MailRemoved,
   MailUnread,
   Member,
+  MemberErased,
   MemberView,
   Message,
   Mute,
@@ -108,10 +109,6 @@ export type WriteReason = WriteState["reason"];
 
 // ---- privacy -----------------------------------------------------------------
 
-/** What an erasure removes (or removed), counted by kind: messages, threads, posts, mails they sent, their mail copies, files, reports with their part. */
-export type ErasureSummary = ErasureRequest["summary"];
-/** A member was erased from a project (`member:erased`): drop them from its lists and presence. */
-export type MemberErased = Pushes["member:erased"];
 /**
  * A project's retention periods in days (null: kept until the project ends)
  * and its hold: a held project is not deleted after its grace period;

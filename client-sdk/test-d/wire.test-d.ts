@@ -44,6 +44,7 @@ import {
   type RoomJoined,
   type Thread,
   type TwinspaceClient,
+  type TwinspaceError,
   type TypingPush,
   type Unread,
   type User,
@@ -260,3 +261,8 @@ privacy.holdProject("project_1", "yes");
 privacy.on("erased", (erased) => expectType<Equal<typeof erased, MemberErased>>());
 // @ts-expect-error: no such privacy event
 privacy.on("exported", () => {});
+export const expired: ErrorCode = "erasure.expired";
+declare const erasureRefused: unknown;
+if (isTwinspaceError(erasureRefused, "erasure.not_confirmed") || isTwinspaceError(erasureRefused, "erasure.")) {
+  expectType<Equal<typeof erasureRefused.code, TwinspaceError["code"]>>();
+}

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { ForbiddenError, TwinspaceError, createClient, isTwinspaceError } from "../dist/index.mjs";
+import { ConflictError, ForbiddenError, TwinspaceError, createClient, isTwinspaceError } from "../dist/index.mjs";
 import { startSeededServer, waitFor, within } from "./support/server.mjs";
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04]; // "PK\x03\x04": a ZIP's first local file header
@@ -145,7 +145,8 @@ test("an erasure asked for and confirmed removes the pupil; the other members he
   // A wrong confirmation erases nothing.
   const wrong = await claire.privacy.confirmErasure(demo.project_id, "pupil_de", `${asked.confirmation}-not`)
     .then(() => assert.fail("confirmed"), (e) => e);
-  assert.ok(wrong instanceof TwinspaceError, `${wrong}`);
+  assert.ok(wrong instanceof ConflictError, `${wrong}`);
+  assert.equal(wrong.code, "erasure.not_confirmed");
   assert.ok((await claire.listMembers(demo.project_id)).some((m) => m.user_id === "pupil_de"), "Mats is still a member");
 
   const heard = next(jonas.privacy, "erased", (e) => e.user_id === "pupil_de", "Jonas's erased event");
