@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import random
+import sqlite3
 import threading
 import time
 import uuid
@@ -284,6 +285,13 @@ async def test_after_an_erasure_nothing_of_the_pupil_remains(server: ServerProce
 
     markers: list[str | bytes] = [mark, byte_mark]
     assert scan_sqlite(server.data_dir / "twinspace.db", markers) == {}
+    # Not in the database file's bytes either (free pages, old cells): once the log is checkpointed into
+    # the file, nothing of the pupil's text is left anywhere in it.
+    with sqlite3.connect(server.data_dir / "twinspace.db", timeout=10) as db:
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0
+    for path in server.data_dir.glob("twinspace.db*"):
+        assert mark.encode() not in path.read_bytes(), path.name
     if server.objects_url is None:
         assert scan_folder(server.data_dir / "files", markers) == {}
     else:
