@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rooms import cursors
+from rooms import cursors, policy
 from rooms.audit_models import AuditEntry, AuditListIn, AuditPage
+from rooms.errors import NotFound
 from rooms.ids import new_id, utcnow
 from rooms.models import User
 from rooms.ports import AuditStore
@@ -61,12 +62,26 @@ class AuditService:
         self._projects = projects
 
     async def list(self, user: User, query: AuditListIn) -> AuditPage:
-        """A page of the project's log for its admins and the support officers, newest first."""
-        access = await self._projects.access(user, query.project_id)
-        access.check("audit.read")
+        """A page of the project's log for its admins and the support officers, newest first.
+
+        A deleted project's trail outlives it: support officers still read it (its admins are gone).
+        """
+        try:
+            access = await self._projects.access(user, query.project_id)
+        except NotFound:
+            if not await self._deleted_for_support(user, query.project_id):
+                raise
+        else:
+            access.check("audit.read")
         before = cursors.decode(query.cursor, 1)[0] if query.cursor else None
         rows = await self._store.list_audit(query.project_id, before, query.limit + 1, actor_id=query.actor_id,
                                             action=query.action, target_id=query.target_id)
         more = len(rows) > query.limit
         rows = rows[:query.limit]
         return AuditPage(entries=[e for e, _ in rows], next_cursor=cursors.encode(rows[-1][1]) if more else None)
+
+    async def _deleted_for_support(self, user: User, project_id: str) -> bool:
+        """Whether ``user`` is a support officer and ``project_id`` a project that ended and was deleted."""
+        if not policy.allowed(policy.role_of(user, None), "audit.read"):
+            return False
+        return bool(await self._store.list_audit(project_id, None, 1, action="project.delete"))

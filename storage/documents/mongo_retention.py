@@ -192,8 +192,9 @@ class RetentionCollections(AuditCollections):
             return max(limit - left, 1)
         if spaces:
             left -= await self._drop("threads", {"forum_id": {"$in": spaces}}, left)
-        for name, query in (*((n, {"project_id": project_id}) for n in ("messages", "mail_copies", "mails", "reports")),
-                            ("erasures", {"_id": {"$regex": f"^{re.escape(project_id)}:"}})):
+        by_project: list[tuple[str, dict[str, Any]]] = [
+            (name, {"project_id": project_id}) for name in ("messages", "mail_copies", "mails", "reports")]
+        for name, query in [*by_project, ("erasures", {"_id": {"$regex": f"^{re.escape(project_id)}:"}})]:
             left -= await self._drop(name, query, left)
         if left <= 0:
             return limit

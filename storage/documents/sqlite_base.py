@@ -100,6 +100,9 @@ class SqliteBase:
             # only a power cut may lose the last transactions.
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA journal_mode=WAL")
+            # Deleted and rewritten content is overwritten in the file, not left in free pages: what
+            # retention and erasure remove is gone from the database file, not only from its rows.
+            conn.execute("PRAGMA secure_delete=ON")
         except BaseException:
             conn.close()
             raise

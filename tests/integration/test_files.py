@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import socket
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +24,7 @@ from tests.support.clients import (
     uid,
     until,
 )
+from tests.support.memory import peak_growth
 from tests.support.s3 import with_bucket
 from tests.support.server import ServerProcess
 
@@ -95,13 +94,6 @@ def server(store_args: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory
     proc.stop()
 
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
-
 @pytest.fixture
 async def project(server: ServerProcess) -> Project:
     return await make_project(server)
@@ -128,33 +120,17 @@ async def test_a_25_mb_video_streams_through_without_filling_memory(server: Serv
     size = 25 * MB
     expected = hashlib.sha256(b"".join(video_chunks(size))).hexdigest()
     assert server.proc is not None
-    pid = server.proc.pid
-    before = rss_kib(pid)
-    peak = before
-    done = threading.Event()
-
-    def watch() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, rss_kib(pid))
-            time.sleep(0.005)  # sampling the server's memory while the upload streams: the point
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
 
     async def body() -> AsyncIterator[bytes]:
         for chunk in video_chunks(size):
             yield chunk
 
-    try:
+    with peak_growth(server.proc.pid) as growth:
         r = await upload(server, project.teacher.token, project.id, "field-trip.mp4", body())
-    finally:
-        done.set()
-        watcher.join(5)
     assert r.status_code == 201, r.text
     record = r.json()
     assert (record["size"], record["content_type"], record["sha256"]) == (size, "video/mp4", expected)
-    grown_mib = (peak - before) / 1024
+    grown_mib = growth.mib
     # The local store holds a chunk at a time; the S3 store three 5 MiB parts (S3's smallest: the
     # one sent, the next one read and its copy; tests/contract/test_object_store.py counts them),
     # and the allocator keeps about one more: 20.6 MiB, still under the file's size.

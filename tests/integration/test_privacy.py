@@ -7,8 +7,7 @@ import hashlib
 import io
 import json
 import random
-import threading
-import time
+import sqlite3
 import uuid
 import zipfile
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -24,6 +23,7 @@ from rooms.chat_models import Message
 from rooms.ids import new_id, utcnow
 from storage.objects.s3 import parse_s3_url
 from tests.support.clients import Api, Project, make_project, ok, realtime, uid
+from tests.support.memory import peak_growth
 from tests.support.redis import RedisServer
 from tests.support.s3 import with_bucket
 from tests.support.scan import scan_bucket, scan_folder, scan_sqlite
@@ -69,13 +69,6 @@ async def upload(server: ServerProcess, token: str, project_id: str, name: str, 
         r = await api.request("POST", f"/projects/{project_id}/files", params={"name": name}, content=body())
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 def export_path(project: Project, user_id: str) -> str:
@@ -173,33 +166,17 @@ async def test_a_pupil_with_10000_messages_and_50_mib_of_files_streams_in_bounde
         assert (await api.get(export_path(project, project.visitor.id))).status_code == 200
 
     assert server.proc is not None
-    pid = server.proc.pid
-    before = rss_kib(pid)
-    peak = before
-    done = threading.Event()
-
-    def watch() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, rss_kib(pid))
-            time.sleep(0.005)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
     target = tmp_path / "export.zip"
-    try:
+    with peak_growth(server.proc.pid) as growth:
         async with Api(server, project.admin.token) as api:
             async with api._http.stream("GET", export_path(project, pupil.id), timeout=120) as stream:  # noqa: SLF001
                 assert stream.status_code == 200
                 with target.open("wb") as out:
                     async for chunk in stream.aiter_bytes():
                         out.write(chunk)
-    finally:
-        done.set()
-        watcher.join(5)
-    grown_mib = (peak - before) / 1024
+    grown_mib = growth.mib
     print(f"RSS growth while a {target.stat().st_size / MB:.0f} MiB export streamed: {grown_mib:.1f} MiB "
-          f"(from {before / 1024:.0f} MiB)")
+          f"(from {growth.before_kib / 1024:.0f} MiB)")
     assert grown_mib < 30, f"the server grew by {grown_mib:.1f} MiB during the export"
 
     with zipfile.ZipFile(target) as data:
@@ -284,6 +261,13 @@ async def test_after_an_erasure_nothing_of_the_pupil_remains(server: ServerProce
 
     markers: list[str | bytes] = [mark, byte_mark]
     assert scan_sqlite(server.data_dir / "twinspace.db", markers) == {}
+    # Not in the database file's bytes either (free pages, old cells): once the log is checkpointed into
+    # the file, nothing of the pupil's text is left anywhere in it.
+    with sqlite3.connect(server.data_dir / "twinspace.db", timeout=10) as db:
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0
+    for path in server.data_dir.glob("twinspace.db*"):
+        assert mark.encode() not in path.read_bytes(), path.name
     if server.objects_url is None:
         assert scan_folder(server.data_dir / "files", markers) == {}
     else:

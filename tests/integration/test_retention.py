@@ -155,6 +155,11 @@ async def test_an_ended_project_is_deleted_after_its_grace_period_unless_held(se
         actions = [a for (a,) in db.execute("SELECT action FROM audit_log WHERE project_id = ? ORDER BY ord",
                                             (ended.id,))]
     assert actions[0] == "project.register" and actions[-1] == "project.delete"
+    async with Api(server, ended.support.token) as api:  # the trail outlives the project: support reads it
+        r = await api.get(f"/projects/{ended.id}/audit")
+        assert r.status_code == 200 and r.json()["entries"][0]["action"] == "project.delete"
+    async with Api(server, ended.admin.token) as api:  # its members are gone with it
+        assert (await api.get(f"/projects/{ended.id}/audit")).status_code == 404
     async with Api(server, held.support.token) as api:  # the held one stays whole
         r = await api.get(f"/projects/{held.id}")
         assert r.status_code == 200 and r.json()["project"]["held"]
