@@ -187,17 +187,11 @@ export class Privacy extends Emitter<PrivacyEvents> {
       ...(changes.mailDays !== undefined ? { mail_retention_days: changes.mailDays } : {}),
       ...(changes.fileDays !== undefined ? { file_retention_days: changes.fileDays } : {}),
     };
-    // The REST endpoint sets every period its body validates to (a field left out reads as null), so the
-    // periods not given are sent as they are now.
-    let body = given;
-    if (RETENTION_FIELDS.some((field) => !(field in given))) {
-      const { project } = await this.transport.request("project:get", { project_id: projectId }, { repeatable: true });
-      body = { ...Object.fromEntries(RETENTION_FIELDS.map((field) => [field, project[field]])), ...given };
-    }
+    // Periods left out stay as they are on the server (a partial update).
     return this.rest.json<Project>({
       method: "PATCH",
       path: `/projects/${encodeURIComponent(projectId)}/settings`,
-      body: new TextEncoder().encode(JSON.stringify(body)),
+      body: new TextEncoder().encode(JSON.stringify(given)),
       headers: { "Content-Type": "application/json" },
     });
   }

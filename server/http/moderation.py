@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 
 from rooms.models import Model
-from rooms.restriction_models import ChatHideIn, MuteBodyIn, RoomConfigureIn, RulesBodyIn, SafeguardBodyIn, SafeguardIn
+from rooms.restriction_models import ChatHideIn, MuteBodyIn, RoomConfigureIn, RulesBodyIn, SafeguardBodyIn
 from server import wire
 from server.actions import moderation as a
 from server.http.forum import T, located
@@ -31,10 +31,6 @@ def _given(body: BaseModel | None) -> dict[str, Any]:
 
 async def bind_rules(request: Request, body: BaseModel | None) -> RoomConfigureIn:
     return wire.parse(RoomConfigureIn, {**_given(body), "room_id": request.path_params["space_id"]})
-
-
-async def bind_safeguard(request: Request, body: BaseModel | None) -> SafeguardIn:
-    return wire.parse(SafeguardIn, {**_given(body), "project_id": request.path_params["project_id"]})
 
 
 async def bind_chat_hide(request: Request, body: BaseModel | None) -> ChatHideIn:
@@ -57,7 +53,7 @@ ENDPOINTS = [
              "The project's safeguarding settings (the teachers' own filter words only for staff)", tag="moderation"),
     Endpoint("PATCH", P + "/safeguarding", a.settings_change,
              "Change safeguarding settings: chat hours (null: off), word filter, own words, mail policy (teachers)",
-             body=SafeguardBodyIn, bind=bind_safeguard, tag="moderation"),
+             body=SafeguardBodyIn, tag="moderation"),
     Endpoint("POST", "/spaces/{space_id}/messages/{message_id}/hide", a.chat_hide,
              "Hide a chat message from the members, or show it again (teachers)", body=HideBodyIn,
              bind=bind_chat_hide, tag="moderation"),

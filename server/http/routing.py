@@ -110,7 +110,7 @@ def _payload(endpoint: Endpoint, request: Request, body: BaseModel | None) -> An
     data: dict[str, Any] = {name: request.query_params[name] for name, _ in endpoint.query
                             if name in request.query_params}
     if body is not None:
-        data.update(body.model_dump())
+        data.update(body.model_dump(exclude_unset=True))  # what was left out stays left out (partial updates)
     data.update({k: v for k, v in request.path_params.items() if k in fields})  # the path names the resource
     return wire.parse(schema, data)
 

@@ -86,6 +86,9 @@ async def test_an_old_message_in_a_room_nobody_opened_goes_with_its_file(server:
         r = await api.patch(f"/projects/{project.id}/settings", {"chat_retention_days": 30, "forum_retention_days": None})
         assert r.status_code == 200, r.text
         assert (r.json()["chat_retention_days"], r.json()["forum_retention_days"]) == (30, None)
+        r = await api.patch(f"/projects/{project.id}/settings", {"mail_retention_days": 365})  # the others stay
+        assert r.status_code == 200, r.text
+        assert (r.json()["chat_retention_days"], r.json()["mail_retention_days"]) == (30, 365)
     assert photo["id"] in _stored(server, project.id)
     _age(server, "messages", f"room_id = '{room}'", 120)  # the forum is kept: its post is as old, and stays
     _age(server, "threads", f"forum_id = '{forum}'", 120)
