@@ -231,6 +231,20 @@ _SPECS += [
               "Cette confirmation a expiré le {expires_at} ; redemandez l'effacement."),
 ]
 
+# ---- sessions: token lifetime, revocation, connections per person -------------------------
+_SPECS += [
+    ErrorSpec("auth.revoked", Unauthenticated, 401, "This session was ended by the portal; sign in again.",
+              "Cette session a été fermée par le portail ; reconnectez-vous."),
+    ErrorSpec("auth.keys_unavailable", Unauthenticated, 503,
+              "The portal's signing keys cannot be read now; try again later.",
+              "Les clés de signature du portail sont illisibles pour le moment ; réessayez plus tard."),
+    ErrorSpec("auth.too_many_connections", Unauthenticated, 429,
+              "You have {limit} connections open, the most one person may have; close one first.",
+              "Vous avez déjà {limit} connexions ouvertes, le maximum par personne ; fermez-en une d'abord."),
+    ErrorSpec("auth.admin_required", Unauthenticated, 401, "This needs the server's administration token.",
+              "Ceci demande le jeton d'administration du serveur."),
+]
+
 SPECS: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
 
 

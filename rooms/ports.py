@@ -509,3 +509,30 @@ class ObjectStore(Protocol):
 
     async def ping(self) -> None:
         """Raise ``Unavailable`` when the backend does not answer."""
+
+
+class Sessions(Protocol):
+    """Every person's open connections and the sessions a portal revoked, shared by every instance.
+
+    A connection is ``open``-ed before it is told it is in (so a revocation racing with it
+    either sees it or is seen by it) and ``close``-d when it goes.
+    """
+
+    async def open(self, user_id: str, sid: str, limit: int) -> bool:
+        """Count ``sid`` as ``user_id``'s; False (and not counted) when they already have ``limit``."""
+        ...
+
+    async def close(self, user_id: str, sid: str) -> None: ...
+
+    async def sids_of(self, user_id: str) -> list[str]:
+        """The Socket.IO ids of ``user_id``'s open connections, on every instance."""
+        ...
+
+    async def revoke(self, user_id: str, jti: str | None, at: float, ttl_secs: int) -> None:
+        """Refuse, for ``ttl_secs``, ``user_id``'s tokens issued at or before ``at`` (epoch seconds),
+        or only the token ``jti`` when given."""
+        ...
+
+    async def revoked(self, user_id: str, jti: str | None, iat: float | None) -> bool:
+        """Whether a token of ``user_id`` (its ``jti`` and ``iat`` as it carries them) was revoked."""
+        ...

@@ -16,13 +16,14 @@ from starlette.routing import BaseRoute, Route
 
 from rooms.errors import InvalidRequest, NotFound
 from server.auth import TokenVerifier
-from server.http import demo, health, openapi
+from server.http import demo, health, openapi, sessions
 from server.http.api import ENDPOINTS
 from server.http.routing import API_PREFIX, error_response, handle
 from server.lifespan import lifespan
 from server.origins import OriginPolicy
 from server.realtime import events, managers
 from server.realtime.fanout import Fanout
+from server.realtime.sessions import SocketSessions
 from server.services import Opened
 from server.settings import Settings
 from server.wire import EVENT_PAYLOAD_MAX_BYTES
@@ -59,7 +60,8 @@ def create_app(settings: Settings, secret: str | None) -> Any:
         engineio_logger=False,
     )
     opened, verifier, fanout = Opened(), TokenVerifier(settings, secret), Fanout(sio)
-    events.register(sio, opened, verifier, fanout)
+    sockets = SocketSessions(sio, opened, verifier.leeway_secs)
+    events.register(sio, opened, verifier, fanout, sockets)
 
     document = openapi.build(ENDPOINTS, package_version())
 
@@ -76,6 +78,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
         Route("/healthz", health.healthz),
         Route("/readyz", health.readyz(opened)),
         Route(f"{API_PREFIX}/openapi.json", openapi_json),
+        Route(API_PREFIX + sessions.PATH, sessions.revoke(opened, sockets, settings.jwt_leeway_secs), methods=["POST"]),
     ]
     routes += [Route(API_PREFIX + ep.path, handle(ep, opened, verifier, fanout), methods=[ep.method])
                for ep in ENDPOINTS]

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,27 @@ def _alg_of(key: Any) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Grant:
+    """What a verified token says: who, until when (``exp``), since when (``iat``), and its ``jti``."""
+
+    user: User
+    exp: float
+    iat: float | None
+    jti: str | None
+
+
+_NUMERIC_DATES = ("exp", "nbf", "iat")
+
+
+def _numeric_dates(claims: dict[str, Any]) -> None:
+    """RFC 7519 NumericDate: a JSON number, never a string (PyJWT converts ``"123"`` silently)."""
+    for name in _NUMERIC_DATES:
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise Unauthenticated("auth.bad_claims", detail=f"{name}: must be a number (NumericDate)")
+
+
 class TokenVerifier:
     """Verifies tokens against the configured keys, issuer and audience."""
 
@@ -85,6 +107,8 @@ class TokenVerifier:
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._leeway = timedelta(seconds=settings.jwt_leeway_secs)
+        self.leeway_secs = settings.jwt_leeway_secs
+        self.max_lifetime_secs = settings.jwt_max_lifetime_secs
         self._pem_keys: list[Any] = []
         self._jwks_set: jwt.PyJWKSet | None = None
         self._jwks_client: jwt.PyJWKClient | None = None
@@ -101,6 +125,10 @@ class TokenVerifier:
 
     async def verify(self, token: object) -> User:
         """The user a token speaks for, or ``Unauthenticated`` with the reason's code."""
+        return (await self.verify_grant(token)).user
+
+    async def verify_grant(self, token: object) -> Grant:
+        """The token's :class:`Grant`, or ``Unauthenticated`` with the reason's code."""
         if token is None or token == "":
             raise Unauthenticated("auth.missing")
         # A compact JWT is base64url and dots: ASCII only (a lone surrogate would crash PyJWT's encode).
@@ -128,7 +156,21 @@ class TokenVerifier:
                 raise Unauthenticated(_code_of(exc), detail=str(exc)) from None
         if claims is None:
             raise Unauthenticated(_code_of(last) if last else "auth.bad_signature")
-        return _user_from(claims)
+        _numeric_dates(claims)
+        exp, iat = float(claims["exp"]), claims.get("iat")
+        self._check_lifetime(exp, None if iat is None else float(iat))
+        jti = claims.get("jti")
+        return Grant(_user_from(claims), exp, None if iat is None else float(iat),
+                     jti if isinstance(jti, str) else None)
+
+    def _check_lifetime(self, exp: float, iat: float | None) -> None:
+        """A token lasts at most ``jwt_max_lifetime_secs``: from its ``iat``, and from now."""
+        import time
+
+        longest = self.max_lifetime_secs + self.leeway_secs
+        if exp - time.time() > longest or (iat is not None and exp - iat > self.max_lifetime_secs):
+            raise Unauthenticated("auth.bad_claims",
+                                  detail=f"exp: the token lasts longer than {self.max_lifetime_secs} s")
 
     async def _keys_for(self, alg: str, kid: object) -> list[Any]:
         if alg == "HS256":
@@ -141,8 +183,10 @@ class TokenVerifier:
             try:
                 signing = await asyncio.to_thread(self._jwks_client.get_signing_key, kid)
                 keys.append(signing.key)
-            except jwt.PyJWKClientError as exc:
-                log.warning("JWKS lookup for kid %r failed: %s", kid, exc)
+            except (jwt.PyJWTError, ValueError, OSError) as exc:  # unreachable, not a key set ({} or garbage), no such kid
+                log.warning("JWKS lookup for kid %r failed: %s", str(kid)[:64], exc)
+                if not isinstance(exc, jwt.PyJWKClientError) or "Unable to find" not in str(exc):
+                    raise Unauthenticated("auth.keys_unavailable") from None
         if not keys:
             raise Unauthenticated("auth.bad_signature")
         return keys
@@ -217,4 +261,4 @@ def mint(secret: str, settings: Settings, *, user_id: str, name: str, role: str,
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-__all__ = ["TokenVerifier", "ensure_secret", "mint"]
+__all__ = ["Grant", "TokenVerifier", "ensure_secret", "mint"]

@@ -39,7 +39,8 @@ def lifespan(settings: Settings, opened: Opened, sio: socketio.AsyncServer,
                 raise
             ephemeral = await stack.enter_async_context(open_ephemeral(settings.fanout_url))
             services = Services.build(settings, documents, objects, ephemeral.presence, ephemeral.limiter,
-                                      ephemeral.ping, notifier=open_notifier(settings.smtp_url, settings.mail_from))
+                                      ephemeral.ping, notifier=open_notifier(settings.smtp_url, settings.mail_from),
+                                      sessions=ephemeral.sessions)
             opened.open(services)
             stack.callback(opened.close)
             stack.push_async_callback(fanout.aclose)

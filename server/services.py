@@ -9,7 +9,7 @@ it has closed them, asking answers ``backend.unavailable``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rooms.audit import AuditService
 from rooms.chat import ChatRules, ChatService
@@ -21,12 +21,18 @@ from rooms.files import FileRules, FileService
 from rooms.forum import ForumService
 from rooms.mail import MailService
 from rooms.notices import ReportNotices
-from rooms.ports import DocumentStore, Notifier, ObjectStore, Presence, RateLimiter
+from rooms.ports import DocumentStore, Notifier, ObjectStore, Presence, RateLimiter, Sessions
 from rooms.projects import ProjectService
 from rooms.reports import ReportRules, ReportService
 from rooms.retention import RetentionService
 from rooms.safeguarding import SafeguardingService
 from server.settings import Settings
+
+
+def _memory_sessions() -> Sessions:
+    from storage.ephemeral.memory import MemorySessions
+
+    return MemorySessions()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,11 +58,13 @@ class Services:
     retention: RetentionService
     export: ExportService
     erasure: ErasureService
+    sessions: Sessions = field(default_factory=_memory_sessions)  # open connections, revoked sessions
 
     @classmethod
     def build(cls, settings: Settings, documents: DocumentStore, objects: ObjectStore, presence: Presence,
               limiter: RateLimiter, fanout_ping: Callable[[], Awaitable[None]],
-              clock: Clock = system_clock, notifier: Notifier | None = None) -> Services:
+              clock: Clock = system_clock, notifier: Notifier | None = None,
+              sessions: Sessions | None = None) -> Services:
         projects = ProjectService(documents, deletion_grace_days=settings.project_deletion_grace_days)
         files = FileService(documents, objects, projects,
                             FileRules(max_bytes=settings.file_max_bytes, quota_bytes=settings.project_quota_bytes))
@@ -79,7 +87,8 @@ class Services:
                    retention=RetentionService(documents, objects, projects,
                                               grace_days=settings.project_deletion_grace_days, clock=clock),
                    export=ExportService(documents, objects, projects, clock),
-                   erasure=ErasureService(documents, objects, projects, limiter, clock))
+                   erasure=ErasureService(documents, objects, projects, limiter, clock),
+                   sessions=sessions or _memory_sessions())
 
 
 class Opened:

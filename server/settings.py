@@ -94,9 +94,19 @@ def _existing_file(raw: str) -> Path:
     return path
 
 
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
 def _jwks(raw: str) -> str:
-    if urlsplit(raw).scheme in ("http", "https"):
+    parts = urlsplit(raw)
+    if parts.scheme == "https":
         return raw
+    if parts.scheme == "http":
+        # Keys fetched in clear can be swapped on the way: https only, but for this machine itself
+        # (a portal's keys served next to the server, and tests).
+        if parts.hostname in _LOOPBACK or (parts.hostname or "").startswith("127."):
+            return raw
+        raise ValueError("must be an https URL (plain http only to localhost) or a file")
     _existing_file(raw)
     return raw
 
@@ -168,6 +178,16 @@ OPTIONS: tuple[Option, ...] = (
     Option("jwt_issuer", _text, "twinspace", "Required 'iss' claim.", "ISS"),
     Option("jwt_audience", _text, "twinspace", "Required 'aud' claim.", "AUD"),
     Option("jwt_leeway_secs", _seconds, 30, "Clock skew tolerated on exp/nbf, in seconds.", "SECS"),
+    Option("jwt_max_lifetime_secs", _positive(30 * 86_400), 86_400,
+           "Longest a token may last, in seconds (exp - iat, and exp - now): a token valid for years cannot be "
+           "taken back; a day covers a school day with the SDK refreshing well before. Longer: auth.bad_claims. "
+           "It is also how long a revocation is kept.", "SECS"),
+    Option("admin_token", _secret, None,
+           "Secret the portal sends (Authorization: Bearer) to POST /api/v1/sessions/revoke, which ends a "
+           "person's sessions on every instance. Default: none, and that endpoint refuses every call.", "SECRET"),
+    Option("max_connections_per_user", _positive(10_000), 20,
+           "Connections one person may have open at once, on all instances together (then "
+           "auth.too_many_connections): several tabs and devices, not a flood from one token.", "N"),
     Option("ws_compression", _bool, False,
            "Permessage-deflate on WebSockets. Off by default: it costs 2.7x in fan-out throughput.", "BOOL"),
     Option("chat_rate_messages", _positive(10_000), limits.CHAT_RATE_MESSAGES_DEFAULT,
@@ -233,6 +253,9 @@ class Settings:
     jwt_issuer: str
     jwt_audience: str
     jwt_leeway_secs: int
+    jwt_max_lifetime_secs: int
+    admin_token: str | None = field(repr=False)
+    max_connections_per_user: int
     ws_compression: bool
     chat_rate_messages: int
     chat_rate_window_secs: int
@@ -273,7 +296,7 @@ def load(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Setting
         try:
             values[option.name] = option.parse(raw)
         except ValueError as exc:
-            shown = "(hidden)" if option.name == "jwt_secret" else repr(_without_password(raw))
+            shown = "(hidden)" if option.name in ("jwt_secret", "admin_token") else repr(_without_password(raw))
             problems.append(f"{source}={shown}: {_reason(exc)}")
     if problems:
         raise SettingsError(problems)

@@ -24,6 +24,7 @@ from server.actions.base import Action, Connection, Context
 from server.auth import TokenVerifier
 from server.channels import user_channel
 from server.realtime.fanout import Fanout
+from server.realtime.sessions import SocketSessions
 from server.services import Opened
 
 log = logging.getLogger("twinspace.events")
@@ -47,18 +48,22 @@ def _lang_of(environ: dict[str, Any], auth: Any) -> str:
     return str(header[:2].lower()) if header else "en"
 
 
-def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier, fanout: Fanout) -> None:
+def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier, fanout: Fanout,
+             sessions: SocketSessions | None = None) -> None:
     """Attach connect/disconnect, every event of ``EVENTS`` and the catch-all to ``sio``."""
+    sessions = sessions or SocketSessions(sio, opened, verifier.leeway_secs)
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
-            user = await verifier.verify(token)
+            grant = await verifier.verify_grant(token)
+            user = grant.user
+            await sessions.admit(sid, grant)  # revoked? too many connections? (expiry kept for later)
         except Unauthenticated as exc:
             log.warning("refused connection sid=%s code=%s %s", sid, exc.code, exc.data.get("detail", ""))
             body = wire.error_body(exc, _lang_of(environ, auth))
             raise socketio.exceptions.ConnectionRefusedError(body["message"], body) from None
-        await sio.save_session(sid, {"user": user})
+        await sio.save_session(sid, {"user": user, "exp": grant.exp})
         await fanout.subscribe(sid, user_channel(user.id))
         if opened.is_open:
             await reports.connected(Context(user, opened.get(), Connection(sid, fanout)))
@@ -66,6 +71,7 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
 
     async def disconnect(sid: str, reason: Any = None) -> None:
         user = await _user(sio, sid)
+        await sessions.forget(sid)
         if user is not None and opened.is_open:
             try:
                 ctx = Context(user, opened.get(), Connection(sid, fanout))
@@ -79,7 +85,7 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
     sio.on("disconnect", handler=disconnect)
 
     for name, act in EVENTS.items():
-        sio.on(name, handler=_dispatcher(sio, opened, fanout, name, act))
+        sio.on(name, handler=_dispatcher(sio, opened, fanout, name, act, sessions))
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
         user = await _user(sio, sid)
@@ -100,7 +106,7 @@ async def _user(sio: socketio.AsyncServer, sid: str) -> User | None:
 
 
 def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name: str,
-                act: Action) -> Callable[..., Awaitable[dict[str, Any]]]:
+                act: Action, sessions: SocketSessions) -> Callable[..., Awaitable[dict[str, Any]]]:
     schema = act.payload
     assert schema is not None, f"{name}: a Socket.IO event needs a payload schema"
 
@@ -110,6 +116,7 @@ def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name:
         try:
             if user is None:
                 raise Unauthenticated("auth.missing")
+            await sessions.check(sid)  # the token expired or was revoked since the handshake
             if len(args) > 1:
                 raise InvalidRequest("request.invalid", detail="send one payload object")
             payload = args[0] if args else {}

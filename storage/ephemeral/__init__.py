@@ -1,4 +1,4 @@
-"""Short-lived shared state: who is online, and rate-limit counters, picked by the fan-out URL.
+"""Short-lived shared state: who is online, rate-limit counters, open connections and revoked sessions, picked by the fan-out URL.
 
 ``memory://`` keeps them in the process (one instance); ``redis://`` shares
 them between every instance through the same Redis that carries the
@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from rooms.ports import Presence, RateLimiter
+from rooms.ports import Presence, RateLimiter, Sessions
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ async def _nothing() -> None:
 class Ephemeral:
     presence: Presence
     limiter: RateLimiter
+    sessions: Sessions
     ping: Callable[[], Awaitable[None]]  # raises Unavailable when the shared store does not answer
     heartbeat: Callable[[], Awaitable[None]] | None = None  # to run every HEARTBEAT_SECS
     heartbeat_secs: float = 0
@@ -36,9 +37,9 @@ class Ephemeral:
 async def open_ephemeral(url: str) -> AsyncIterator[Ephemeral]:
     scheme = urlsplit(url).scheme
     if scheme == "memory":
-        from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter
+        from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter, MemorySessions
 
-        yield Ephemeral(MemoryPresence(), MemoryRateLimiter(), _nothing)
+        yield Ephemeral(MemoryPresence(), MemoryRateLimiter(), MemorySessions(), _nothing)
         return
     if scheme not in ("redis", "rediss"):
         raise ValueError(f"unsupported fan-out scheme {scheme!r}")
@@ -48,7 +49,7 @@ async def open_ephemeral(url: str) -> AsyncIterator[Ephemeral]:
     presence = shared.RedisPresence(client)
     await presence.heartbeat()
     try:
-        yield Ephemeral(presence, shared.RedisRateLimiter(client), lambda: shared.ping(client),
+        yield Ephemeral(presence, shared.RedisRateLimiter(client), shared.RedisSessions(client, presence.instance), lambda: shared.ping(client),
                         presence.heartbeat, shared.HEARTBEAT_SECS)
     finally:
         await asyncio.shield(presence.forget_instance())

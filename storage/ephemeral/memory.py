@@ -86,3 +86,56 @@ class MemoryRateLimiter:
 
     async def forget(self, key: str) -> None:
         self._log.pop(key, None)
+
+
+class MemorySessions:
+    """:class:`rooms.ports.Sessions` in process memory: open connections and revocations."""
+
+    def __init__(self) -> None:
+        self._sids: dict[str, set[str]] = {}  # user -> sids
+        self._users: dict[str, float] = {}  # user -> revoked at (epoch s), with its expiry (monotonic)
+        self._jtis: dict[str, float] = {}  # jti -> expiry (monotonic)
+        self._until: dict[str, float] = {}  # user -> expiry of its revocation (monotonic)
+
+    async def open(self, user_id: str, sid: str, limit: int) -> bool:
+        sids = self._sids.setdefault(user_id, set())
+        if len(sids) >= limit:
+            if not sids:
+                del self._sids[user_id]
+            return False
+        sids.add(sid)
+        return True
+
+    async def close(self, user_id: str, sid: str) -> None:
+        sids = self._sids.get(user_id)
+        if sids is not None:
+            sids.discard(sid)
+            if not sids:
+                del self._sids[user_id]
+
+    async def sids_of(self, user_id: str) -> list[str]:
+        return sorted(self._sids.get(user_id, ()))
+
+    async def revoke(self, user_id: str, jti: str | None, at: float, ttl_secs: int) -> None:
+        until = time.monotonic() + ttl_secs
+        self._expire()
+        if jti is not None:
+            self._jtis[jti] = until
+        else:
+            self._users[user_id] = max(at, self._users.get(user_id, at))
+            self._until[user_id] = until
+
+    async def revoked(self, user_id: str, jti: str | None, iat: float | None) -> bool:
+        now = time.monotonic()
+        if jti is not None and self._jtis.get(jti, 0) > now:
+            return True
+        if self._until.get(user_id, 0) <= now:
+            return False
+        return iat is None or iat <= self._users[user_id]
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for user_id in [u for u, t in self._until.items() if t <= now]:
+            del self._until[user_id], self._users[user_id]
+        for jti in [j for j, t in self._jtis.items() if t <= now]:
+            del self._jtis[jti]

@@ -222,6 +222,80 @@ class RedisRateLimiter:
             log.warning("rate limit not forgotten (Redis unavailable): %s", exc)
 
 
+class RedisSessions:
+    """:class:`rooms.ports.Sessions` shared through Redis.
+
+    ``sessions:<user>``: a set of ``<instance>:<sid>``, the person's open connections; members of an
+    instance whose ``alive:<instance>`` lapsed (see :class:`RedisPresence`) are not counted and are
+    removed. ``revoked:user:<user>`` -> the time of the revocation (epoch seconds) and
+    ``revoked:jti:<jti>``, each expiring with the longest token lifetime.
+
+    Redis away: connections are let in and counted as none, tokens as not revoked (logged), like
+    the rate limits: a school does not lose its chat to the shared store.
+    """
+
+    def __init__(self, redis: Redis, instance: str) -> None:
+        self._redis = redis
+        self.instance = instance
+
+    async def open(self, user_id: str, sid: str, limit: int) -> bool:
+        key, member = f"sessions:{user_id}", f"{self.instance}:{sid}"
+        try:
+            # Add first, then count: two connections racing for the last place may both be
+            # refused, never both let in.
+            await self._redis.sadd(key, member)
+            members = cast(set[str], await self._redis.smembers(key))
+            live = await self._live(key, members)
+            if len(live) > limit:
+                await self._redis.srem(key, member)
+                return False
+        except RedisError as exc:
+            log.warning("sessions: could not count the connections of %s: %s", user_id, exc)
+        return True
+
+    async def close(self, user_id: str, sid: str) -> None:
+        try:
+            await self._redis.srem(f"sessions:{user_id}", f"{self.instance}:{sid}")
+        except RedisError as exc:
+            log.warning("sessions: could not forget a connection of %s: %s", user_id, exc)
+
+    async def sids_of(self, user_id: str) -> list[str]:
+        key = f"sessions:{user_id}"
+        try:
+            live = await self._live(key, cast(set[str], await self._redis.smembers(key)))
+        except RedisError as exc:
+            log.warning("sessions: could not read the connections of %s: %s", user_id, exc)
+            return []
+        return sorted(m.split(":", 1)[1] for m in live)
+
+    async def _live(self, key: str, members: set[str]) -> list[str]:
+        instances = sorted({m.split(":", 1)[0] for m in members})
+        alive = dict(zip(instances, await self._redis.mget([f"alive:{i}" for i in instances]) if instances else []))
+        dead = [m for m in members if not alive.get(m.split(":", 1)[0])]
+        if dead:
+            await self._redis.srem(key, *dead)  # an instance that died left these
+        return [m for m in members if m not in dead]
+
+    async def revoke(self, user_id: str, jti: str | None, at: float, ttl_secs: int) -> None:
+        try:
+            if jti is not None:
+                await self._redis.set(f"revoked:jti:{jti}", "1", ex=ttl_secs)
+            else:
+                await self._redis.set(f"revoked:user:{user_id}", repr(at), ex=ttl_secs)
+        except RedisError as exc:
+            raise Unavailable("backend.unavailable", backend="redis", detail=str(exc)) from exc
+
+    async def revoked(self, user_id: str, jti: str | None, iat: float | None) -> bool:
+        try:
+            at, by_jti = await self._redis.mget([f"revoked:user:{user_id}", f"revoked:jti:{jti or ''}"])
+        except RedisError as exc:
+            log.warning("sessions: revocation of %s not checked (Redis unavailable): %s", user_id, exc)
+            return False
+        if jti is not None and by_jti is not None:
+            return True
+        return at is not None and (iat is None or iat <= float(at))
+
+
 async def ping(redis: Redis) -> None:
     try:
         await asyncio.wait_for(redis.ping(), SOCKET_TIMEOUT_SECS)
@@ -229,4 +303,4 @@ async def ping(redis: Redis) -> None:
         raise Unavailable("backend.unavailable", backend="redis", detail=str(exc)) from exc
 
 
-__all__ = ["RedisPresence", "RedisRateLimiter", "connect", "ping"]
+__all__ = ["RedisPresence", "RedisRateLimiter", "RedisSessions", "connect", "ping"]
