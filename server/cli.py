@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--school", default="", help="school name")
     token.add_argument("--country", default=None, help="two-letter country code, e.g. FR")
     token.add_argument("--lang", default="en", help="preferred language, e.g. fr")
-    token.add_argument("--ttl", type=_ttl, default=timedelta(hours=1), help="lifetime, e.g. 30m, 1h, 7d")
+    token.add_argument("--ttl", type=_ttl, default=timedelta(hours=1),
+                       help="lifetime, e.g. 30m, 1h, 12h; at most --jwt-max-lifetime-secs (a day by default)")
     _add_setting_flags(token)
 
     seed = sub.add_parser("seed-demo", help="create (or reuse) a demo project and print its users' tokens")
@@ -154,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         if secret is None:
             print("twinspace: tokens can only be made with the HS256 secret; this server uses the "
                   "portal's public keys", file=sys.stderr)
+            sys.exit(EXIT_CONFIG)
+        if args.ttl.total_seconds() > settings.jwt_max_lifetime_secs:
+            print(f"twinspace: --ttl is longer than --jwt-max-lifetime-secs ({settings.jwt_max_lifetime_secs} s): "
+                  "this server would refuse the token", file=sys.stderr)
             sys.exit(EXIT_CONFIG)
         print(mint(secret, settings, user_id=args.user, name=args.name, role=args.role, school=args.school,
                    country=args.country.upper() if args.country else None, lang=args.lang, ttl=args.ttl))
