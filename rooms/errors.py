@@ -210,6 +210,8 @@ _SPECS = [
     ErrorSpec("request.not_found", NotFound, 404, "No such resource: {path}", "Ressource inexistante : {path}"),
     ErrorSpec("request.method_not_allowed", InvalidRequest, 405, "Method not allowed here.",
               "Méthode non autorisée ici."),
+    ErrorSpec("request.host_not_allowed", InvalidRequest, 400, "This server does not answer for that host name.",
+              "Ce serveur ne répond pas pour ce nom d'hôte."),
     ErrorSpec("rate.limited", RateLimited, 429, "Too many requests; retry in {retry_after_secs} s.",
               "Trop de requêtes ; réessayez dans {retry_after_secs} s."),
     ErrorSpec("backend.unavailable", Unavailable, 503, "A storage backend is unavailable.",

@@ -24,7 +24,7 @@ from rooms.ids import new_id, utcnow
 from rooms.models import User
 from rooms.ports import DocumentStore, ObjectStore
 from rooms.projects import Access, ProjectService
-from rooms.sniff import sniff
+from rooms.sniff import needs_structure_check, office_structure_ok, sniff
 
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
@@ -105,6 +105,10 @@ class FileService:
         if declared_size is not None and stored != declared_size:
             await self._objects.delete(key_of(record))
             raise InvalidRequest("file.upload_incomplete")
+        if needs_structure_check(content_type) and not await office_structure_ok(
+                lambda start, end: self._read(key_of(record), start, end), stored, content_type):
+            await self._objects.delete(key_of(record))
+            raise InvalidRequest("file.type_not_allowed")  # a ZIP named like an Office file it is not
         record = record.model_copy(update={"size": stored, "sha256": digest.hexdigest()})
         try:
             await self._store.add_file(record)
@@ -112,6 +116,9 @@ class FileService:
             await self._objects.delete(key_of(record))
             raise
         return record
+
+    async def _read(self, key: str, start: int, end: int) -> bytes:
+        return b"".join([chunk async for chunk in self._objects.get(key, start, end)])
 
     async def readable(self, user: User, file_id: str) -> FileRecord:
         """The record of a file the user may read; ``file.not_found`` otherwise."""

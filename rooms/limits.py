@@ -53,6 +53,7 @@ PROJECT_QUOTA_BYTES_DEFAULT = 5 * 1024 * 1024 * 1024  # a school year of photos,
 FILE_NAME_MAX_CHARS = 255  # what file systems accept
 ATTACHMENTS_MAX = 10  # per message, post or mail
 SNIFF_BYTES = 4_096  # enough for every signature we check and a fair sample of text
+OFFICE_DIRECTORY_MAX_BYTES = 4 * 1024 * 1024  # an Office file's ZIP directory: tens of thousands of parts
 
 # ---- safeguarding ----
 FILTER_WORD_MAX_CHARS = 60  # one word or a short phrase

@@ -18,6 +18,7 @@ from rooms.errors import InvalidRequest, NotFound
 from server.auth import TokenVerifier
 from server.http import demo, health, openapi, sessions
 from server.http.api import ENDPOINTS
+from server.http.headers import SecurityHeaders, TrustedHosts, slash_redirect
 from server.http.routing import API_PREFIX, error_response, handle
 from server.lifespan import lifespan
 from server.origins import OriginPolicy
@@ -104,6 +105,10 @@ def create_app(settings: Settings, secret: str | None) -> Any:
                                allow_methods=["GET", "POST", "PATCH", "DELETE"],
                                allow_headers=["Authorization", "Content-Type", "Accept-Language"])],
     )
+    app.router.redirect_slashes = False  # Starlette's redirect is absolute, built from the Host header
+    app.router.default = slash_redirect(app.router)
     app.state.services = opened
     app.state.sio = sio
-    return socketio.ASGIApp(sio, other_asgi_app=app)
+    # Outermost, so that they cover Socket.IO and the answers of Starlette's own error handler too.
+    return SecurityHeaders(TrustedHosts(socketio.ASGIApp(sio, other_asgi_app=app), settings.allowed_hosts),
+                           settings.public_url)

@@ -75,6 +75,26 @@ def _origins(raw: str) -> tuple[str, ...]:
     return items
 
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+_HOST = re.compile(r"(\*|(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])")
+
+
+def _host_name(host: str) -> str:
+    """How the host appears in a Host header: IPv6 literals in brackets."""
+    host = host.strip().lower()
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _hosts(raw: str) -> tuple[str, ...]:
+    items = tuple(_host_name(h) for h in raw.split(",") if h.strip())
+    if not items:
+        raise ValueError("give at least one host name, or *")
+    for host in items:
+        if not _HOST.fullmatch(host):
+            raise ValueError(f"{host!r} is not a host name like twinspace.example.org, *.example.org or *")
+    return items
+
+
 def _text(raw: str) -> str:
     if not raw.strip():
         raise ValueError("must not be empty")
@@ -169,6 +189,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("allowed_origins", _origins, None,
            "Comma-separated browser origins allowed to connect (Socket.IO and REST), or *. "
            "Default: the server's own origin and any localhost origin.", "ORIGINS"),
+    Option("allowed_hosts", _hosts, None,
+           "Host names this server answers for (comma-separated; *.example.org for subdomains, * for any); "
+           "other Host headers get 400 request.host_not_allowed, so that no answer is built from a forged "
+           "host name (/healthz and /readyz answer any). Default: the public URL's host and the loopback "
+           "names: behind a proxy or on 0.0.0.0, set --public-url or this.", "HOSTS"),
     Option("jwt_secret", _secret, None,
            "HS256 secret shared with the portal. Default: generated on first start into "
            "DATA_DIR/jwt-secret (mode 0600) unless public keys are configured.", "SECRET"),
@@ -247,6 +272,7 @@ class Settings:
     fanout_url: str
     public_url: str
     allowed_origins: tuple[str, ...] | None
+    allowed_hosts: tuple[str, ...]
     jwt_secret: str | None = field(repr=False)
     jwt_public_key_file: Path | None
     jwt_jwks: str | None
@@ -306,6 +332,9 @@ def load(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Setting
     host = values["host"]
     shown_host = f"[{host}]" if ":" in host else host
     values["public_url"] = (values["public_url"] or f"http://{shown_host}:{values['port']}").rstrip("/")
+    own_host = _host_name(urlsplit(values["public_url"]).hostname or "")
+    values["allowed_hosts"] = values["allowed_hosts"] or tuple(dict.fromkeys(
+        h for h in (own_host, *LOOPBACK_HOSTS) if h))
     return Settings(**values)
 
 

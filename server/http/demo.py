@@ -25,12 +25,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
 from rooms.errors import InvalidRequest, TwinspaceError, Unavailable
 from rooms.models import User
 from server import seed, wire
+from server.http.headers import slash_redirect
 from server.http.routing import error_response, read_body
 from server.services import Opened
 from server.settings import Settings
@@ -89,11 +90,11 @@ def routes(opened: Opened, settings: Settings, secret: str | None) -> list[BaseR
     async def to_page(_: Request) -> RedirectResponse:
         return RedirectResponse(PREFIX + "/", status_code=307)
 
+    api = Router([Route("/users", users, methods=["GET"]), Route("/session", session, methods=["POST"])],
+                 redirect_slashes=False)  # Starlette's redirect is absolute, built from the Host header
+    api.default = slash_redirect(api)
     return [
-        Mount(PREFIX + "/api", routes=[  # before the page's files, so that a wrong method gets 405
-            Route("/users", users, methods=["GET"]),
-            Route("/session", session, methods=["POST"]),
-        ]),
+        Mount(PREFIX + "/api", app=api),  # before the page's files, so that a wrong method gets 405
         Route(PREFIX, to_page),
         Mount(PREFIX, app=StaticFiles(directory=PAGE_DIR, html=True), name="demo"),
     ]

@@ -14,6 +14,7 @@ from rooms.file_models import FileRecord
 from rooms.filenames import content_disposition
 from server.actions import files as a
 from server.actions.base import Context, Outcome, action, answer
+from server.http.headers import DOWNLOAD_CSP
 from server.http.routing import Endpoint
 
 PRESIGNED_URL_SECS = 300  # long enough to start a download, short enough that a shared link dies soon
@@ -79,8 +80,8 @@ async def download(ctx: Context, want: Download) -> Outcome[Response]:
             return answer(RedirectResponse(url, status_code=307))
     etag = f'"{record.sha256}"'
     headers = {"ETag": etag, "Accept-Ranges": "bytes", "X-Content-Type-Options": "nosniff",
-               "Cache-Control": "private, max-age=3600",
-               "Content-Disposition": content_disposition(record.name, record.content_type)}
+               "Cache-Control": "private, max-age=3600", "Content-Security-Policy": DOWNLOAD_CSP,
+               "Content-Disposition": content_disposition(record.name, record.content_type, sandboxed=True)}
     if want.if_none_match == etag:
         return answer(Response(status_code=304, headers=headers))
     wanted = _byte_range(want.range, record.size)

@@ -275,9 +275,9 @@ async def test_presigned_url_serves_the_bytes_until_it_expires(s3_url: str) -> N
             assert answer.content == data
             assert answer.headers["content-type"] == "application/pdf"
             disposition = answer.headers["content-disposition"]
-            # The same header as a download through the server (rooms/filenames.py): a PDF shows inline.
+            # The header rooms/filenames.py builds: a presigned answer is not sandboxed, so a PDF is saved.
             assert disposition == content_disposition("Résumé de l'été 2024.pdf", "application/pdf")
-            assert disposition.startswith("inline;")
+            assert disposition.startswith("attachment;")
             assert "filename*=UTF-8''R%C3%A9sum%C3%A9%20de%20l%27%C3%A9t%C3%A9%202024.pdf" in disposition
             assert 'filename="R_sum_ de l\'_t_ 2024.pdf"' in disposition
             await asyncio.sleep(3)  # outlive the URL's 2 seconds: the point
