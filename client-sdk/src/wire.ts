@@ -1193,12 +1193,17 @@ export type ErrorCode =
   | "report.not_reportable"
   | "request.not_found"
   | "request.method_not_allowed"
+  | "request.host_not_allowed"
   | "rate.limited"
   | "backend.unavailable"
   | "demo.no_secret"
   | "internal.error"
   | "erasure.not_confirmed"
-  | "erasure.expired";
+  | "erasure.expired"
+  | "auth.revoked"
+  | "auth.keys_unavailable"
+  | "auth.too_many_connections"
+  | "auth.admin_required";
 
 /** The server's limits (docs/protocol.md, "Limits"); `_DEFAULT` ones may be configured. */
 export const Limits = {
@@ -1272,6 +1277,8 @@ export const Limits = {
   ATTACHMENTS_MAX: 10,
   /** enough for every signature we check and a fair sample of text */
   SNIFF_BYTES: 4_096,
+  /** an Office file's ZIP directory: tens of thousands of parts */
+  OFFICE_DIRECTORY_MAX_BYTES: 4_194_304,
   /** one word or a short phrase */
   FILTER_WORD_MAX_CHARS: 60,
   /** a project's own words on top of the shipped lists */
