@@ -110,4 +110,35 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     )
     app.state.services = opened
     app.state.sio = sio
-    return socketio.ASGIApp(sio, other_asgi_app=app)
+    return logging_oversized_frames(socketio.ASGIApp(sio, other_asgi_app=app))
+
+
+FRAME_TOO_BIG = 1009  # the WebSocket close code for a message over ws_max_size (RFC 6455)
+
+
+def logging_oversized_frames(app: Any) -> Any:
+    """``app``, with the refusals made below it logged like every refused frame (frames.refusals).
+
+    The WebSocket layer refuses a frame over TRANSPORT_MAX_BYTES and tells the app only through
+    the disconnect's close code; python-engineio refuses a long-polling POST over it from its
+    Content-Length and logs nothing.
+    """
+
+    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("method") == "POST":
+            length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+            if length.isdigit() and int(length) > TRANSPORT_MAX_BYTES:
+                frames.refusals.refused("too_large", f"a POST of {int(length)} bytes")
+        if scope["type"] != "websocket":
+            await app(scope, receive, send)
+            return
+
+        async def receiving() -> Any:
+            message = await receive()
+            if message.get("type") == "websocket.disconnect" and message.get("code") == FRAME_TOO_BIG:
+                frames.refusals.refused("too_large", f"a frame over {TRANSPORT_MAX_BYTES} bytes")
+            return message
+
+        await app(scope, receiving, send)
+
+    return asgi

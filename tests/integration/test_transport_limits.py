@@ -135,6 +135,9 @@ async def test_oversized_frames_leave_no_memory_behind(make_server: Any) -> None
     assert growth < 32, f"{growth:.0f} MiB more after 200 frames of 15 MiB"
     async with raw(server, project.admin.token) as rt:  # and the server serves
         assert (await rt.call("me:get", {}))["data"]["id"] == project.admin.id
+    log = server.log()
+    lines = [line for line in log.splitlines() if "refused frame reason=too_large" in line]
+    assert "Traceback" not in log and 1 <= len(lines) <= frames.LOG_BURST + 60, lines
 
 
 async def test_an_event_up_to_the_frame_limit_is_answered(server: ServerProcess) -> None:
@@ -243,3 +246,32 @@ async def test_malformed_packets_are_dropped_and_the_connection_lives(server: Se
     async with raw(server, project.admin.token) as rt:
         await rt.ws.send_str(frame)
         assert (await rt.call("me:get", {}))["ok"]
+
+
+async def test_an_oversized_long_polling_post_is_refused_from_its_length(server: ServerProcess) -> None:
+    path = "/socket.io/?EIO=4&transport=polling"
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url + path) as r:
+            sid = json.loads((await r.text())[1:])["sid"]
+        async with session.post(f"{server.url}{path}&sid={sid}", data='40{"token":""}') as r:
+            assert r.status == 200
+        async with session.get(f"{server.url}{path}&sid={sid}") as r:  # the connect_error
+            assert "44" in await r.text()
+        # A long-poll waiting, as a client has: python-engineio's close waits for one to take its packet.
+        poll = asyncio.create_task(session.get(f"{server.url}{path}&sid={sid}"))
+        await refused_post(server, f"{path}&sid={sid}")
+        async with await asyncio.wait_for(poll, CALL_TIMEOUT_SECS) as r:
+            assert r.status in (200, 400)
+    assert "refused frame reason=too_large a POST of" in server.log()
+
+
+async def refused_post(server: ServerProcess, path: str) -> None:
+    # Only the headers: the server answers from the length, without reading (or waiting for) the body.
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     f"Content-Type: text/plain\r\nContent-Length: {BIG}\r\n\r\n4".encode())
+        status = await asyncio.wait_for(reader.readline(), CALL_TIMEOUT_SECS)
+        assert status.split()[1] == b"400", status
+    finally:
+        writer.close()
