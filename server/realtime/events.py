@@ -6,6 +6,9 @@ not identifiers, so no ``on_`` methods). Each is an action
 dispatcher checks the size, validates the payload against the action's
 schema, runs the action, returns the ack envelope and, once the ack is
 queued, hands the action's pushes to the fan-out; it logs every refusal.
+Each connection's requests run within a budget (:class:`Budgets`: so many at
+once, so many a second); what the protocol does not have never reaches a
+handler (``server/realtime/frames.py``).
 """
 
 from __future__ import annotations
