@@ -81,3 +81,12 @@ EXPORT_MARKERS_MAX = 10_000  # read markers in one export (one per room and per 
 ERASURE_BATCH = 200  # items rewritten per store call of an erasure: short transactions next to live traffic
 ERASURE_CONFIRM_SECS = 600  # an erasure's confirmation is valid ten minutes after it was asked
 EXPORTS_AT_ONCE = 2  # exports streaming at once per instance; others wait (each holds a worker thread per chunk)
+
+# ---- one Socket.IO connection's requests (server/realtime/events.py) ----
+# A connection's requests run side by side on the instance's one event loop: without a bound, one
+# client firing thousands without waiting delays every other member's. 16 at once is more than the
+# SDK ever has (it joins rooms and loads history a few at a time); 50 a second, with bursts of 100,
+# is far above a person's pace and a reconnecting client's catch-up. Above: rate.limited at once.
+CONNECTION_REQUESTS_IN_FLIGHT = 16
+CONNECTION_REQUESTS_PER_SEC = 50
+CONNECTION_REQUESTS_BURST = 100

@@ -22,18 +22,24 @@ from server.http.headers import SecurityHeaders, TrustedHosts, slash_redirect
 from server.http.routing import API_PREFIX, error_response, handle
 from server.lifespan import lifespan
 from server.origins import OriginPolicy
-from server.realtime import events, managers
+from server.realtime import events, frames, managers
 from server.realtime.fanout import Fanout
 from server.realtime.sessions import SocketSessions
 from server.services import Opened
 from server.settings import Settings
 from server.wire import EVENT_PAYLOAD_MAX_BYTES
 
-# Transport cap on one Engine.IO packet. Above EVENT_PAYLOAD_MAX_BYTES on purpose: an
-# oversized event still arrives and is answered with request.too_large instead of
-# a dropped connection; this cap only stops abuse.
-TRANSPORT_MAX_BYTES = 16 * 1024 * 1024
-assert TRANSPORT_MAX_BYTES > EVENT_PAYLOAD_MAX_BYTES
+# The largest frame (one WebSocket message, one long-polling POST) a client may send, before or
+# after authentication: the largest legitimate event's payload twice over (EVENT_PAYLOAD_MAX_BYTES
+# counts the payload's UTF-8 with escapes aside; escaping every quote and backslash at most doubles
+# it) plus the packet's framing (type, ack id, event name, namespace). Uploads go over REST. A larger
+# frame is refused by the WebSocket layer from its header, before its body is read (uvicorn's
+# ws_max_size, server/cli.py; the connection closes with 1009), and by python-engineio from the
+# POST's Content-Length; an event between EVENT_PAYLOAD_MAX_BYTES and this still arrives and is
+# answered with request.too_large. One connection's frames are read one at a time, so this is
+# also what a connection costs in frames at once.
+FRAME_OVERHEAD_BYTES = 4 * 1024
+TRANSPORT_MAX_BYTES = 2 * EVENT_PAYLOAD_MAX_BYTES + FRAME_OVERHEAD_BYTES
 FANOUT_CHANNEL = "twinspace"  # the Redis pub/sub channel every instance shares
 PING_INTERVAL_SECS = 20  # under common proxy idle time-outs (30-60 s)
 PING_TIMEOUT_SECS = 20  # school Wi-Fi stalls; don't drop clients on a short hiccup
@@ -55,6 +61,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
         client_manager=managers.client_manager(settings.fanout_url, FANOUT_CHANNEL),
         cors_allowed_origins=lambda origin, environ=None: origins.allows(origin),
         max_http_buffer_size=TRANSPORT_MAX_BYTES,
+        serializer=frames.ProtocolPacket,  # no binary packets, no client-sent connect/disconnect
         ping_interval=PING_INTERVAL_SECS,
         ping_timeout=PING_TIMEOUT_SECS,
         logger=False,
@@ -110,5 +117,36 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     app.state.services = opened
     app.state.sio = sio
     # Outermost, so that they cover Socket.IO and the answers of Starlette's own error handler too.
-    return SecurityHeaders(TrustedHosts(socketio.ASGIApp(sio, other_asgi_app=app), settings.allowed_hosts),
-                           settings.public_url)
+    return SecurityHeaders(TrustedHosts(logging_oversized_frames(socketio.ASGIApp(sio, other_asgi_app=app)),
+                                        settings.allowed_hosts), settings.public_url)
+
+
+FRAME_TOO_BIG = 1009  # the WebSocket close code for a message over ws_max_size (RFC 6455)
+
+
+def logging_oversized_frames(app: Any) -> Any:
+    """``app``, with the refusals made below it logged like every refused frame (frames.refusals).
+
+    The WebSocket layer refuses a frame over TRANSPORT_MAX_BYTES and tells the app only through
+    the disconnect's close code; python-engineio refuses a long-polling POST over it from its
+    Content-Length and logs nothing.
+    """
+
+    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("method") == "POST":
+            length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+            if length.isdigit() and int(length) > TRANSPORT_MAX_BYTES:
+                frames.refusals.refused("too_large", f"a POST of {int(length)} bytes")
+        if scope["type"] != "websocket":
+            await app(scope, receive, send)
+            return
+
+        async def receiving() -> Any:
+            message = await receive()
+            if message.get("type") == "websocket.disconnect" and message.get("code") == FRAME_TOO_BIG:
+                frames.refusals.refused("too_large", f"a frame over {TRANSPORT_MAX_BYTES} bytes")
+            return message
+
+        await app(scope, receiving, send)
+
+    return asgi

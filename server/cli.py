@@ -122,7 +122,7 @@ def serve(settings: config.Settings) -> None:
                     signal.signal(sig, handler)
 
     from server import gc_tuning
-    from server.app import create_app
+    from server.app import TRANSPORT_MAX_BYTES, create_app
 
     secret = _secret(settings)
     try:
@@ -133,6 +133,7 @@ def serve(settings: config.Settings) -> None:
     server = Server(uvicorn.Config(
         app, host=settings.host, port=settings.port, lifespan="on",
         ws_per_message_deflate=settings.ws_compression,
+        ws_max_size=TRANSPORT_MAX_BYTES,  # a larger frame is refused from its header (server/app.py)
         log_level=settings.log_level, log_config=None, access_log=settings.log_level == "debug",
         timeout_graceful_shutdown=5,  # seconds for open WebSockets to close before exit
     ))

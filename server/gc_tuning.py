@@ -11,6 +11,17 @@ A larger first threshold lets those objects die young, before any
 collection looks at them; freezing what start-up created (modules,
 settings, compiled schemas) keeps it out of every later collection.
 Reference cycles are still collected, only less often.
+
+So nothing large may wait for the collector: an idle server makes no
+allocations, and a cycle holding a client's frame would stay until the next
+full collection, which may be never (issue 18: 108 refused 15 MiB frames left
+1.27 GB). A frame larger than ``server.app.TRANSPORT_MAX_BYTES`` is refused by
+the WebSocket layer from its header, before its body is read; a smaller one
+that is refused (``server/realtime/frames.py``) keeps no reference to its data
+and raises nothing that would put it in a traceback's cycle, so reference
+counting frees it at once, whatever these thresholds
+(``tests/unit/test_frames.py`` checks it with the collector off;
+``tests/integration/test_transport_limits.py`` checks the server's RSS).
 """
 
 from __future__ import annotations

@@ -6,23 +6,29 @@ not identifiers, so no ``on_`` methods). Each is an action
 dispatcher checks the size, validates the payload against the action's
 schema, runs the action, returns the ack envelope and, once the ack is
 queued, hands the action's pushes to the fan-out; it logs every refusal.
+Each connection's requests run within a budget (:class:`Budgets`: so many at
+once, so many a second); what the protocol does not have never reaches a
+handler (``server/realtime/frames.py``).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
 
-from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
+from rooms import limits
+from rooms.errors import InvalidRequest, RateLimited, TwinspaceError, Unauthenticated
 from rooms.models import User
 from server import wire
 from server.actions import audit, chat, forum, mail, moderation, privacy, projects, reports
 from server.actions.base import Action, Connection, Context
 from server.auth import TokenVerifier
 from server.channels import user_channel
+from server.realtime import frames
 from server.realtime.fanout import Fanout
 from server.realtime.sessions import SocketSessions
 from server.services import Opened
@@ -52,6 +58,7 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
              sessions: SocketSessions | None = None) -> None:
     """Attach connect/disconnect, every event of ``EVENTS`` and the catch-all to ``sio``."""
     sessions = sessions or SocketSessions(sio, opened, verifier.leeway_secs)
+    budgets = Budgets()
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -79,13 +86,21 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
                 await fanout.deliver(await chat.disconnected(ctx))
             except Exception as exc:  # noqa: BLE001 - a disconnect has nobody to answer
                 wire.unexpected(exc, "disconnect")
+        budgets.forget(sid)
         log.info("disconnected sid=%s reason=%s", sid, reason)
 
     sio.on("connect", handler=connect)
     sio.on("disconnect", handler=disconnect)
 
     for name, act in EVENTS.items():
-        sio.on(name, handler=_dispatcher(sio, opened, fanout, name, act, sessions))
+        sio.on(name, handler=budgets.limited(sio, _dispatcher(sio, opened, fanout, name, act, sessions)))
+
+    async def refused(sid: str, reason: Any = None, *_: Any) -> dict[str, Any]:
+        # Logged (briefly, rate-limited) where the frame was decoded: server/realtime/frames.py.
+        user = await _user(sio, sid)
+        return wire.failed(InvalidRequest("request.invalid", detail=str(reason)[:200]), user.lang if user else None)
+
+    sio.on(frames.REFUSED_EVENT, handler=refused)
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
         user = await _user(sio, sid)
@@ -94,6 +109,61 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
         return wire.failed(error, user.lang if user else None)
 
     sio.on("*", handler=unknown)
+
+
+class Budget:
+    """One connection's requests: how many run now, and a token bucket for their rate."""
+
+    __slots__ = ("in_flight", "bucket")
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.bucket = frames.TokenBucket(limits.CONNECTION_REQUESTS_PER_SEC, limits.CONNECTION_REQUESTS_BURST)
+
+
+class Budgets:
+    """Every connection's :class:`Budget`: a request above one is refused with ``rate.limited`` at once.
+
+    Not queued: a queue would hold the flood's frames and delay the connection's own later
+    requests just the same. Per instance and per connection (a connection lives on one instance).
+    """
+
+    def __init__(self) -> None:
+        self.by_sid: dict[str, Budget] = {}
+
+    def forget(self, sid: str) -> None:
+        self.by_sid.pop(sid, None)
+
+    def refusal(self, sid: str, budget: Budget) -> RateLimited | None:
+        if budget.in_flight >= limits.CONNECTION_REQUESTS_IN_FLIGHT:
+            frames.refusals.refused("in_flight", f"sid={sid}")
+            return RateLimited("rate.limited", retry_after_secs=1)
+        if not budget.bucket.take():
+            frames.refusals.refused("rate", f"sid={sid}")
+            return RateLimited("rate.limited", retry_after_secs=max(1, math.ceil(budget.bucket.wait_secs())))
+        return None
+
+    def limited(self, sio: socketio.AsyncServer,
+                handler: Callable[..., Awaitable[dict[str, Any]]]) -> Callable[..., Awaitable[dict[str, Any]]]:
+        """``handler`` run only within the connection's budget."""
+
+        async def within_budget(sid: str, *args: Any) -> dict[str, Any]:
+            budget = self.by_sid.get(sid)
+            if budget is None:
+                if not sio.manager.is_connected(sid, "/"):  # a late frame after the disconnect
+                    return await handler(sid, *args)
+                budget = self.by_sid.setdefault(sid, Budget())
+            error = self.refusal(sid, budget)
+            if error is not None:
+                user = await _user(sio, sid)
+                return wire.failed(error, user.lang if user else None)
+            budget.in_flight += 1
+            try:
+                return await handler(sid, *args)
+            finally:
+                budget.in_flight -= 1
+
+        return within_budget
 
 
 async def _user(sio: socketio.AsyncServer, sid: str) -> User | None:
