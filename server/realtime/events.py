@@ -25,6 +25,7 @@ from server.auth import TokenVerifier
 from server.channels import user_channel
 from server.realtime.fanout import Fanout
 from server.services import Opened
+from server.tasks import InFlight
 
 log = logging.getLogger("twinspace.events")
 
@@ -47,7 +48,8 @@ def _lang_of(environ: dict[str, Any], auth: Any) -> str:
     return str(header[:2].lower()) if header else "en"
 
 
-def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier, fanout: Fanout) -> None:
+def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier, fanout: Fanout,
+             in_flight: InFlight | None = None) -> None:
     """Attach connect/disconnect, every event of ``EVENTS`` and the catch-all to ``sio``."""
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
@@ -79,7 +81,7 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
     sio.on("disconnect", handler=disconnect)
 
     for name, act in EVENTS.items():
-        sio.on(name, handler=_dispatcher(sio, opened, fanout, name, act))
+        sio.on(name, handler=_dispatcher(sio, opened, fanout, name, act, in_flight or InFlight()))
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
         user = await _user(sio, sid)
@@ -100,11 +102,15 @@ async def _user(sio: socketio.AsyncServer, sid: str) -> User | None:
 
 
 def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name: str,
-                act: Action) -> Callable[..., Awaitable[dict[str, Any]]]:
+                act: Action, in_flight: InFlight) -> Callable[..., Awaitable[dict[str, Any]]]:
     schema = act.payload
     assert schema is not None, f"{name}: a Socket.IO event needs a payload schema"
 
     async def dispatch(sid: str, *args: Any) -> dict[str, Any]:
+        with in_flight.track():  # a graceful stop answers it before closing the socket
+            return await handle(sid, *args)
+
+    async def handle(sid: str, *args: Any) -> dict[str, Any]:
         user = await _user(sio, sid)
         lang = user.lang if user else None
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -14,6 +15,7 @@ import httpx
 from server.realtime.managers import LISTENER_RESUME_SECS
 from storage.ephemeral.redis import HEARTBEAT_SECS
 from tests.integration.test_scale_out import pair
+from tests.support.chat import history
 from tests.support.clients import Api, Person, Project, Realtime, make_project, ok, person, realtime
 from tests.support.redis import RedisServer
 from tests.support.server import ServerProcess
@@ -98,3 +100,39 @@ async def test_pushes_cross_instances_soon_after_a_redis_outage_and_readyz_says_
         ready = readyz(b)
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"]["fanout_listener"] == "ok"
+
+
+BURST = 32
+
+
+async def test_a_stop_answers_the_sends_in_flight_before_closing_the_socket(
+        make_server: Callable[..., ServerProcess]) -> None:
+    server = make_server("--chat-rate-messages", "10000").start()
+    project = await make_project(server)
+    room = project.spaces["general"]
+    acks: dict[str, dict[str, object]] = {}
+    async with realtime(server, project.pupil.token) as rt:
+        await ok(rt, "room:join", {"room_id": room})
+        closed = asyncio.Event()
+        rt.sio.on("disconnect", handler=lambda *_: closed.set())
+
+        def answered(client_id: str) -> Callable[[dict[str, object]], None]:
+            return lambda ack: acks.__setitem__(client_id, ack)
+
+        ids = [uuid.uuid4().hex for _ in range(BURST)]
+        for client_id in ids:
+            await rt.sio.emit("chat:send", {"room_id": room, "client_id": client_id, "text": f"burst {client_id}"},
+                              callback=answered(client_id))
+        assert server.proc is not None
+        server.proc.send_signal(signal.SIGTERM)  # the burst still in flight
+        await asyncio.wait_for(closed.wait(), 30)  # the server closes the socket itself
+    assert server.stop() == 0
+    again = make_server("--chat-rate-messages", "10000", data_dir=server.data_dir)
+    again.port = server.port
+    again.start()
+    stored = {m["client_id"] for m in (await history(again, project.pupil.token, room)).values()}
+    assert stored <= set(ids)
+    unanswered = stored - set(acks)
+    assert not unanswered, f"{len(unanswered)} of {len(stored)} stored sends were not acknowledged"
+    assert all(acks[c]["ok"] for c in stored)
+    assert "Traceback" not in server.log()
