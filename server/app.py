@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -27,6 +29,7 @@ from server.realtime.fanout import Fanout
 from server.realtime.sessions import SocketSessions
 from server.services import Opened
 from server.settings import Settings
+from server.tasks import InFlight
 from server.wire import EVENT_PAYLOAD_MAX_BYTES
 
 # The largest frame (one WebSocket message, one long-polling POST) a client may send, before or
@@ -44,12 +47,39 @@ FANOUT_CHANNEL = "twinspace"  # the Redis pub/sub channel every instance shares
 PING_INTERVAL_SECS = 20  # under common proxy idle time-outs (30-60 s)
 PING_TIMEOUT_SECS = 20  # school Wi-Fi stalls; don't drop clients on a short hiccup
 
+log = logging.getLogger("twinspace")
+
 
 def package_version() -> str:
     try:
         return version("twinspace")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
         return "0.0.0"
+
+
+class TwinspaceApp(socketio.ASGIApp):  # type: ignore[misc]  # python-socketio ships no types
+    """The ASGI app, and the first step of a graceful stop (``server/cli.py`` runs it before uvicorn's own)."""
+
+    def __init__(self, sio: socketio.AsyncServer, app: Starlette, in_flight: InFlight, drain_secs: float) -> None:
+        super().__init__(sio, other_asgi_app=app)
+        self._sio, self._in_flight, self._drain_secs = sio, in_flight, drain_secs
+
+    async def drain(self) -> None:
+        """Answer the events being handled (for at most ``drain_secs``), then close every Socket.IO connection.
+
+        The connections are closed at the Engine.IO level, as a server going away does: a Socket.IO
+        client takes that for a lost connection and reconnects at once (to another instance behind
+        the load balancer), where a Socket.IO disconnect would end its session. Each connection's
+        queued packets (the answers) go out before its close.
+        """
+        pending = self._in_flight.count
+        if not await self._in_flight.settled(self._drain_secs):
+            log.warning("stopping: %d event(s) still being handled after %s s; closing anyway",
+                        self._in_flight.count, self._drain_secs)
+        elif pending:
+            log.info("stopping: the %d event(s) being handled were answered", pending)
+        if self._sio.eio.sockets:
+            await self._sio.eio.disconnect()
 
 
 def create_app(settings: Settings, secret: str | None) -> Any:
@@ -67,9 +97,9 @@ def create_app(settings: Settings, secret: str | None) -> Any:
         logger=False,
         engineio_logger=False,
     )
-    opened, verifier, fanout = Opened(), TokenVerifier(settings, secret), Fanout(sio)
+    opened, verifier, fanout, in_flight = Opened(), TokenVerifier(settings, secret), Fanout(sio), InFlight()
     sockets = SocketSessions(sio, opened, verifier.leeway_secs)
-    events.register(sio, opened, verifier, fanout, sockets)
+    events.register(sio, opened, verifier, fanout, sockets, in_flight)
 
     document = openapi.build(ENDPOINTS, package_version())
 
@@ -116,9 +146,21 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     app.router.default = slash_redirect(app.router)
     app.state.services = opened
     app.state.sio = sio
+    served = TwinspaceApp(sio, app, in_flight, settings.shutdown_drain_secs)
     # Outermost, so that they cover Socket.IO and the answers of Starlette's own error handler too.
-    return SecurityHeaders(TrustedHosts(logging_oversized_frames(socketio.ASGIApp(sio, other_asgi_app=app)),
-                                        settings.allowed_hosts), settings.public_url)
+    return Stoppable(SecurityHeaders(TrustedHosts(logging_oversized_frames(served), settings.allowed_hosts),
+                                     settings.public_url), served.drain)
+
+
+class Stoppable:
+    """The outermost ASGI app, which keeps the way to stop gracefully (``server/cli.py`` calls ``drain``)."""
+
+    def __init__(self, app: Any, drain: Callable[[], Awaitable[None]]) -> None:
+        self._app = app
+        self.drain = drain
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._app(scope, receive, send)
 
 
 FRAME_TOO_BIG = 1009  # the WebSocket close code for a message over ws_max_size (RFC 6455)

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -108,6 +109,19 @@ def serve(settings: config.Settings) -> None:
         nothing. uvicorn's ``serve`` enters ``capture_signals`` around the whole run;
         ``tests/integration/test_lifecycle.py`` checks the exit status.
         """
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            """Stop accepting, let the app answer what it is handling and close its sockets, then uvicorn's own.
+
+            uvicorn's ``shutdown`` would close the WebSockets at once, dropping the answers of the
+            events in flight; closing the listening sockets first is what it does too (twice is harmless).
+            """
+            for listening in self.servers:
+                listening.close()
+            for sock in sockets or []:
+                sock.close()
+            await app.drain()
+            await super().shutdown(sockets)
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:

@@ -13,11 +13,13 @@ import storage
 from rooms.errors import TwinspaceError
 from server import gc_tuning
 from server.actions.reports import escalated_now
+from server.channels import room_channel
 from server.realtime.fanout import Fanout
 from server.services import Opened, Services
 from server.settings import Settings
 from server.tasks import Background
 from storage.ephemeral import open_ephemeral
+from storage.ephemeral.redis import RedisPresence
 from storage.notify import open_notifier
 
 log = logging.getLogger("twinspace")
@@ -46,6 +48,12 @@ def lifespan(settings: Settings, opened: Opened, sio: socketio.AsyncServer,
             stack.push_async_callback(fanout.aclose)
             background = Background()
             stack.push_async_callback(background.aclose)
+            if not sio.manager_initialized:  # python-socketio would at the first connection: the listener
+                sio.manager_initialized = True  # of the other instances' pushes runs from the start, for /readyz
+                sio.manager.initialize()
+            if isinstance(ephemeral.presence, RedisPresence):  # restored presence: only rooms still heard
+                ephemeral.presence.hearing = lambda room_id: {
+                    sid for sid, _ in sio.manager.get_participants("/", room_channel(room_id))}
             if ephemeral.heartbeat is not None:
                 background.every("presence", ephemeral.heartbeat_secs, ephemeral.heartbeat)
             background.every("retention", settings.retention_sweep_secs, _retention(services), first_now=True)

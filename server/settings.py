@@ -247,6 +247,11 @@ OPTIONS: tuple[Option, ...] = (
            "(a report marked serious goes at once).", "SECS"),
     Option("report_escalate_sweep_secs", _positive(86_400), 60,
            "How often reports left open too long are looked for, in seconds.", "SECS"),
+    Option("shutdown_drain_secs", _positive(300), 10,
+           "On SIGTERM or SIGINT, how long the server, no longer accepting connections, waits for the events "
+           "being handled to be answered before it closes every connection (clients then reconnect to another "
+           "instance at once), in seconds: a send stored during a stop is acknowledged, not only retried.",
+           "SECS"),
     Option("smtp_url", _scheme_url(("smtp", "smtps")), None,
            "Mail server for e-mail notices to teachers who are away when a report comes in: "
            "smtp://USER:PASSWORD@HOST:PORT (STARTTLS when offered) or smtps://... (TLS). "
@@ -296,6 +301,7 @@ class Settings:
     report_rate_window_secs: int
     report_escalate_after_secs: int
     report_escalate_sweep_secs: int
+    shutdown_drain_secs: int
     smtp_url: str | None = field(repr=False)
     mail_from: str
     demo: bool

@@ -10,8 +10,9 @@ waits until every task has ended.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 log = logging.getLogger("twinspace.tasks")
 
@@ -51,3 +52,43 @@ class Background:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+SETTLE_SECS = 0.05  # an event read from a socket starts its handler on a later turn of the loop: look again
+
+
+class InFlight:
+    """The Socket.IO events being handled now, so that a graceful stop answers each before closing."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.contextmanager
+    def track(self) -> Iterator[None]:
+        """Around one event's handling, until its answer is returned (python-socketio queues the ack then)."""
+        self._count += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.set()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    async def settled(self, timeout_secs: float) -> bool:
+        """Wait until no event is being handled (and none was about to start); False at the time limit."""
+        try:
+            async with asyncio.timeout(timeout_secs):
+                while True:
+                    await self._idle.wait()
+                    await asyncio.sleep(SETTLE_SECS)
+                    if self._count == 0:
+                        return True
+        except TimeoutError:
+            return False

@@ -34,6 +34,13 @@ import type {
 
 /** The most messages one `chat:history` page may hold (CHAT_PAGE_MAX). */
 const HISTORY_PAGE_MAX = Limits.CHAT_PAGE_MAX;
+/**
+ * How long a missing message may be only late before it is fetched from history.
+ * With several server instances, pushes stored one after the other can reach a
+ * client out of seq order (each instance relays its own through Redis); a message
+ * that arrives within this wait fills its gap without a `chat:history` request.
+ */
+export const LATE_PUSH_WAIT_MS = 300;
 /** Wait before trying again to catch up or rejoin after a failure that may pass. */
 const RETRY_DELAY_MS = 2_000;
 /** Typing notices are worth little late: do not wait long for their ack. */
@@ -118,6 +125,8 @@ export class Room extends Emitter<RoomEvents> {
   private older = false;
   private filling: { epoch: number; done: Promise<void> } | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A gap seen while live: fetched when it is still there after LATE_PUSH_WAIT_MS. */
+  private lateTimer: ReturnType<typeof setTimeout> | undefined;
   private write: WriteState | undefined;
   /** Asks the server again when a mute, slow-mode wait or closed hours end. */
   private writeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -320,6 +329,7 @@ export class Room extends Emitter<RoomEvents> {
     if (this.roomState === "left") return;
     this.roomState = "left";
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    if (this.lateTimer !== undefined) clearTimeout(this.lateTimer);
     if (this.writeTimer !== undefined) clearTimeout(this.writeTimer);
     this.outbox.rejectAll(error);
     this.host.forget(this);
@@ -357,7 +367,7 @@ export class Room extends Emitter<RoomEvents> {
         break;
       case "room:unread":
         this.readStateChanged(data as Unread);
-        this.catchUpLater();
+        this.catchUpUnlessLate();
         break;
     }
   }
@@ -461,7 +471,17 @@ export class Room extends Emitter<RoomEvents> {
       if (this.starting) this.recentMessages.push(message);
       else this.emit("message", message);
     }
-    if (this.sequence.highestKnown > this.sequence.lastSeq) this.catchUpLater();
+    if (this.sequence.highestKnown > this.sequence.lastSeq) this.catchUpUnlessLate();
+  }
+
+  /** A gap while live: give the missing messages LATE_PUSH_WAIT_MS to arrive, then fetch what still misses. */
+  private catchUpUnlessLate(): void {
+    if (this.lateTimer !== undefined || this.roomState !== "live") return;
+    const epoch = this.host.transport.epoch;
+    this.lateTimer = setTimeout(() => {
+      this.lateTimer = undefined;
+      if (this.host.transport.epoch === epoch) this.catchUpLater();
+    }, LATE_PUSH_WAIT_MS);
   }
 
   private receiveUpdate(event: UpdatePush, message: Message): void {

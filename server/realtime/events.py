@@ -32,6 +32,7 @@ from server.realtime import frames
 from server.realtime.fanout import Fanout
 from server.realtime.sessions import SocketSessions
 from server.services import Opened
+from server.tasks import InFlight
 
 log = logging.getLogger("twinspace.events")
 
@@ -55,9 +56,10 @@ def _lang_of(environ: dict[str, Any], auth: Any) -> str:
 
 
 def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier, fanout: Fanout,
-             sessions: SocketSessions | None = None) -> None:
+             sessions: SocketSessions | None = None, in_flight: InFlight | None = None) -> None:
     """Attach connect/disconnect, every event of ``EVENTS`` and the catch-all to ``sio``."""
     sessions = sessions or SocketSessions(sio, opened, verifier.leeway_secs)
+    in_flight = in_flight or InFlight()
     budgets = Budgets()
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
@@ -93,7 +95,7 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
     sio.on("disconnect", handler=disconnect)
 
     for name, act in EVENTS.items():
-        sio.on(name, handler=budgets.limited(sio, _dispatcher(sio, opened, fanout, name, act, sessions)))
+        sio.on(name, handler=budgets.limited(sio, _dispatcher(sio, opened, fanout, name, act, sessions, in_flight)))
 
     async def refused(sid: str, reason: Any = None, *_: Any) -> dict[str, Any]:
         # Logged (briefly, rate-limited) where the frame was decoded: server/realtime/frames.py.
@@ -176,11 +178,15 @@ async def _user(sio: socketio.AsyncServer, sid: str) -> User | None:
 
 
 def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name: str,
-                act: Action, sessions: SocketSessions) -> Callable[..., Awaitable[dict[str, Any]]]:
+                act: Action, sessions: SocketSessions, in_flight: InFlight) -> Callable[..., Awaitable[dict[str, Any]]]:
     schema = act.payload
     assert schema is not None, f"{name}: a Socket.IO event needs a payload schema"
 
     async def dispatch(sid: str, *args: Any) -> dict[str, Any]:
+        with in_flight.track():  # a graceful stop answers it before closing the socket
+            return await handle(sid, *args)
+
+    async def handle(sid: str, *args: Any) -> dict[str, Any]:
         user = await _user(sio, sid)
         lang = user.lang if user else None
         try:

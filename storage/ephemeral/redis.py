@@ -13,6 +13,14 @@ away?": a set per person, ``conns:<user>``, of ``<instance>:<sid>``, and the rev
 Rate limits: a sliding log per key in a sorted set, checked and updated by
 one Lua script on Redis's clock, so all instances count together.
 
+Each instance keeps a copy of what it wrote there (the rooms each of its
+connections is in, with their entries, and whose each connection is). A
+Redis restarted without persistence has lost them: the heartbeat finds its
+own ``alive:<instance>`` key gone (or a write of this instance failed
+meanwhile) and writes the copy back, so presence is whole again within one
+heartbeat (``HEARTBEAT_SECS``) of Redis returning, without any client
+rejoining.
+
 Redis going away never takes an instance down: presence then answers from
 what it could not read as empty, the limiter lets requests through, and
 both log it; the instance carries on and is back in step when Redis is.
@@ -23,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -33,8 +42,10 @@ from rooms.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
-ALIVE_TTL_SECS = 15  # three missed heartbeats and an instance's connections count as gone
-HEARTBEAT_SECS = 5
+ALIVE_TTL_SECS = 15  # an instance silent this long (killed, cut off) and its connections count as gone
+# Also how soon presence is whole again after Redis restarted empty: the heartbeat finds its key gone and
+# restores. Two commands a second per instance.
+HEARTBEAT_SECS = 1
 SOCKET_TIMEOUT_SECS = 2.0  # a Redis slower than this is treated as down: chat must not wait on it
 
 _SLIDING_LOG = """
@@ -64,13 +75,62 @@ class RedisPresence:
     def __init__(self, redis: Redis, instance: str | None = None) -> None:
         self._redis = redis
         self.instance = instance or secrets.token_hex(6)
+        # What this instance wrote, to write again when Redis lost it: sid -> room -> entry, sid -> user.
+        self._rooms: dict[str, dict[str, PresenceEntry]] = {}
+        self._users: dict[str, str] = {}
+        self._stale = False  # a write failed: Redis may miss some of the copy, or hold what it removed
+        # The connections of this instance that still hear a room (set by the lifespan from Socket.IO's
+        # rooms): a member removed through another instance left the room there, not in this copy.
+        self.hearing: Callable[[str], set[str]] | None = None
 
     async def heartbeat(self) -> None:
-        """Keep this instance's connections counted; run every ``HEARTBEAT_SECS`` by the lifespan."""
+        """Keep this instance's connections counted, restoring them when Redis lost them.
+
+        Run every ``HEARTBEAT_SECS`` by the lifespan.
+        """
         try:
-            await self._redis.set(f"alive:{self.instance}", "1", ex=ALIVE_TTL_SECS)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.exists(f"alive:{self.instance}")
+                pipe.set(f"alive:{self.instance}", "1", ex=ALIVE_TTL_SECS)
+                known, _ = await pipe.execute()
+            if not known or self._stale:
+                await self._restore()
         except RedisError as exc:
             log.warning("presence heartbeat failed: %s", exc)
+            self._stale = True
+
+    async def _restore(self) -> None:
+        """Write this instance's copy of its presence back, and remove what it no longer holds."""
+        self._stale = False  # a write failing from here on marks it again
+        if self.hearing is not None:
+            hearing = {r: self.hearing(r) for r in {r for rs in self._rooms.values() for r in rs}}
+            for sid, room_id in [(s, r) for s, rs in self._rooms.items() for r in rs if s not in hearing[r]]:
+                self._drop(sid, room_id)
+        rooms, users = {s: dict(r) for s, r in self._rooms.items()}, dict(self._users)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for sid, entries in rooms.items():
+                field = self._field(sid)
+                for room_id, entry in entries.items():
+                    pipe.hset(f"presence:{room_id}", field, entry.model_dump_json())
+                if entries:
+                    pipe.sadd(f"rooms:{field}", *entries)
+            for sid, user_id in users.items():
+                pipe.sadd(f"conns:{user_id}", self._field(sid))
+                pipe.set(f"conn:{self._field(sid)}", user_id)
+            await pipe.execute()
+        # Rooms Redis still lists for this instance's connections but this instance has left.
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for sid in rooms:
+                pipe.smembers(f"rooms:{self._field(sid)}")
+            listed = cast(list[set[str]], await pipe.execute()) if rooms else []
+        extra = [(sid, room) for sid, held in zip(rooms, listed, strict=True) for room in held - set(rooms[sid])]
+        if extra:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for sid, room_id in extra:
+                    pipe.hdel(f"presence:{room_id}", self._field(sid))
+                    pipe.srem(f"rooms:{self._field(sid)}", room_id)
+                await pipe.execute()
+        log.info("presence: restored %d connection(s) of this instance in Redis", len(rooms) + len(users))
 
     async def forget_instance(self) -> None:
         """At a clean shutdown: this instance's connections are gone at once."""
@@ -83,6 +143,7 @@ class RedisPresence:
         return f"{self.instance}:{sid}"
 
     async def enter(self, room_id: str, sid: str, who: PresenceEntry) -> bool:
+        self._rooms.setdefault(sid, {})[room_id] = who
         try:
             before = await self._online(room_id)
             async with self._redis.pipeline(transaction=True) as pipe:
@@ -91,10 +152,12 @@ class RedisPresence:
                 await pipe.execute()
         except RedisError as exc:
             log.warning("presence: could not record %s in %s: %s", who.user_id, room_id, exc)
+            self._stale = True
             return False
         return all(e.user_id != who.user_id for e in before)
 
     async def leave(self, room_id: str, sid: str) -> PresenceEntry | None:
+        self._drop(sid, room_id)
         try:
             raw = await self._redis.hget(f"presence:{room_id}", self._field(sid))
             async with self._redis.pipeline(transaction=True) as pipe:
@@ -107,17 +170,27 @@ class RedisPresence:
             still = await self._online(room_id)
         except RedisError as exc:
             log.warning("presence: could not remove a connection from %s: %s", room_id, exc)
+            self._stale = True
             return None
         return None if any(e.user_id == entry.user_id for e in still) else entry
+
+    def _drop(self, sid: str, room_id: str) -> None:
+        rooms = self._rooms.get(sid)
+        if rooms is not None:
+            rooms.pop(room_id, None)
+            if not rooms:
+                del self._rooms[sid]
 
     async def rooms_of(self, sid: str) -> list[str]:
         try:
             return sorted(cast(set[str], await self._redis.smembers(f"rooms:{self._field(sid)}")))
         except RedisError as exc:
             log.warning("presence: could not read a connection's rooms: %s", exc)
-            return []
+            return sorted(self._rooms.get(sid, {}))  # this instance's own copy
 
     async def evict(self, room_id: str, user_id: str) -> list[str]:
+        for sid in [s for s, rooms in self._rooms.items() if room_id in rooms and rooms[room_id].user_id == user_id]:
+            self._drop(sid, room_id)
         try:
             fields = cast(dict[str, str], await self._redis.hgetall(f"presence:{room_id}"))  # decode_responses=True
             gone = [f for f, v in fields.items() if PresenceEntry.model_validate_json(v).user_id == user_id]
@@ -129,10 +202,12 @@ class RedisPresence:
                     await pipe.execute()
         except RedisError as exc:
             log.warning("presence: could not evict %s from %s: %s", user_id, room_id, exc)
+            self._stale = True
             return []
         return [f.split(":", 1)[1] for f in gone]
 
     async def user_connected(self, sid: str, user_id: str) -> None:
+        self._users[sid] = user_id
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.sadd(f"conns:{user_id}", self._field(sid))
@@ -140,8 +215,10 @@ class RedisPresence:
                 await pipe.execute()
         except RedisError as exc:
             log.warning("presence: could not record a connection of %s: %s", user_id, exc)
+            self._stale = True
 
     async def user_disconnected(self, sid: str) -> None:
+        self._users.pop(sid, None)
         try:
             user_id = cast(str | None, await self._redis.get(f"conn:{self._field(sid)}"))
             async with self._redis.pipeline(transaction=True) as pipe:
@@ -151,6 +228,7 @@ class RedisPresence:
                 await pipe.execute()
         except RedisError as exc:
             log.warning("presence: could not forget a connection: %s", exc)
+            self._stale = True
 
     async def connected(self, user_ids: list[str]) -> set[str]:
         if not user_ids:

@@ -85,7 +85,8 @@ async def test_embedded_default_layout_and_readiness(server: ServerProcess) -> N
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
         assert (await http.get("/healthz")).json() == {"status": "ok"}
         ready = (await http.get("/readyz")).json()
-        assert ready == {"status": "ready", "checks": {"documents": "ok", "objects": "ok", "fanout": "ok"}}
+        assert ready == {"status": "ready", "checks": {"documents": "ok", "objects": "ok", "fanout": "ok",
+                                                     "fanout_listener": "ok"}}
         spec = (await http.get("/api/v1/openapi.json")).json()
         assert spec["openapi"].startswith("3.")
         assert "/api/v1/projects/{project_id}/members" in spec["paths"]
