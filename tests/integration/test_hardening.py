@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.support.clients import Api, make_project
+from typing import Any
+
+from rooms import cursors
+from tests.support.clients import Api, make_project, realtime
+from tests.support.fingerprint import row_counts
 from tests.support.server import ServerProcess
 
 
@@ -27,3 +31,61 @@ async def test_a_pupil_joins_another_project_only_through_their_own_teacher(serv
         r = await api.post(f"/projects/{b.id}/members", {"role": "pupil", "user_id": a.pupil.id,
                                                          "display_name": "Tom"})
         assert r.status_code == 201, r.text
+
+
+LONE = "half a pair \ud83d here"
+HUGE = 2**64 + 5
+
+
+async def test_text_no_store_can_keep_is_refused_as_request_invalid(server: ServerProcess) -> None:
+    """Lone surrogates in every text field and numbers beyond 64 bits: request.invalid, nothing stored."""
+    project = await make_project(server)
+    general, forum = project.spaces["general"], project.spaces["forum"]
+    async with realtime(server, project.admin.token) as rt:
+        sent = await rt.call("chat:send", {"room_id": general, "client_id": "c1", "text": "hello"})
+        thread = await rt.call("forum:thread_create", {"forum_id": forum, "title": "T", "body": "B"})
+        assert sent["ok"] and thread["ok"], (sent, thread)
+        message_id, thread_id = sent["data"]["id"], thread["data"]["id"]
+        before = row_counts(server)
+        calls: list[tuple[str, dict[str, Any]]] = [
+            ("chat:send", {"room_id": general, "client_id": "c2", "text": LONE}),
+            ("chat:send", {"room_id": general, "client_id": LONE, "text": "x"}),
+            ("chat:edit", {"room_id": general, "message_id": message_id, "text": LONE}),
+            ("forum:thread_create", {"forum_id": forum, "title": LONE, "body": "B"}),
+            ("forum:thread_create", {"forum_id": forum, "title": "T", "body": LONE}),
+            ("forum:thread_edit", {"thread_id": thread_id, "title": LONE}),
+            ("forum:post_create", {"thread_id": thread_id, "body": LONE}),
+            ("mail:send", {"project_id": project.id, "to": [project.teacher.id], "subject": LONE, "body": "b"}),
+            ("mail:send", {"project_id": project.id, "to": [project.teacher.id], "subject": "s", "body": LONE}),
+            ("report:create", {"kind": "message", "item_id": message_id, "room_id": general, "reason": "other",
+                               "note": LONE}),
+            ("chat:history", {"room_id": general, "before_seq": HUGE}),
+            ("chat:history", {"room_id": general, "after_seq": HUGE}),
+            ("room:join", {"room_id": general, "since_seq": HUGE}),
+            ("chat:read", {"room_id": general, "seq": HUGE}),
+            ("forum:thread_read", {"thread_id": thread_id, "seq": HUGE}),
+            ("forum:thread_list", {"forum_id": forum, "cursor": cursors.encode(HUGE, HUGE)}),
+            ("forum:post_list", {"thread_id": thread_id, "cursor": cursors.encode(HUGE)}),
+            ("mail:list", {"folder": "inbox", "cursor": cursors.encode(HUGE)}),
+        ]
+        for event, payload in calls:
+            ack = await rt.call(event, payload)
+            assert not ack["ok"] and ack["error"]["code"] == "request.invalid", (event, payload, ack)
+        assert row_counts(server) == before
+    async with Api(server, project.admin.token) as api:
+        r = await api.get("/mail", params={"cursor": cursors.encode(HUGE)})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "request.invalid", r.text
+    assert "Traceback" not in server.log()
+
+
+async def test_a_body_nested_100000_levels_deep_is_refused(server: ServerProcess) -> None:
+    project = await make_project(server)
+    async with Api(server, project.admin.token) as api:
+        for body in ("[" * 100_000 + "]" * 100_000, '{"title": ' + "[" * 100_000 + "]" * 100_000 + "}"):
+            r = await api.request("PATCH", f"/projects/{project.id}/settings", content=body,
+                                  headers={"Content-Type": "application/json"})
+            assert r.status_code == 400 and r.json()["error"]["code"] == "request.invalid", r.text
+        r = await api.request("PATCH", f"/projects/{project.id}/settings", json={"title": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[
+            "deep"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "request.invalid", r.text
+    assert "Traceback" not in server.log()
