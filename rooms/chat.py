@@ -36,7 +36,7 @@ from rooms.ids import new_id, utcnow
 from rooms.models import Space, User
 from rooms.ports import DocumentStore, Presence, RateLimiter
 from rooms.projects import Access, ProjectService
-from rooms.safeguarding import admit_send, check_write, write_state
+from rooms.safeguarding import admit_send, check_rate, check_write, write_state
 from rooms.wordfilter import screen
 
 
@@ -46,6 +46,8 @@ class ChatRules:
 
     rate_messages: int = limits.CHAT_RATE_MESSAGES_DEFAULT
     rate_window_secs: float = limits.CHAT_RATE_WINDOW_SECS_DEFAULT
+    edit_rate: int = limits.CHAT_EDIT_RATE_DEFAULT
+    edit_rate_window_secs: float = limits.CHAT_EDIT_RATE_WINDOW_SECS_DEFAULT
 
 
 def redacted(message: Message) -> Message:
@@ -214,6 +216,7 @@ class ChatService:
         access.check("space.edit_own", room.visibility, author_id=message.author_id)
         check_write(access, room, self._clock())
         screen(access, text)
+        await check_rate(self._limiter, f"chat-edit:{user.id}", self._rules.edit_rate, self._rules.edit_rate_window_secs)
         edited = await self._store.edit_message(room_id, message.id, text, utcnow())
         if edited is None:
             raise NotFound("message.not_found")

@@ -28,6 +28,14 @@ CHAT_PAGE_MAX = 200  # one history or join page; a client fetches more by seq
 CHAT_PAGE_DEFAULT = 50  # a screenful and some scroll-back
 CHAT_RATE_MESSAGES_DEFAULT = 20  # a burst of quick replies; a script stands out at once
 CHAT_RATE_WINDOW_SECS_DEFAULT = 10
+# Every edit of a chat message is pushed to the whole room, like a send: a script re-editing one message
+# would flood every member's screen. Corrections come a few a minute.
+CHAT_EDIT_RATE_DEFAULT = 20
+CHAT_EDIT_RATE_WINDOW_SECS_DEFAULT = 60
+# Forum threads and posts, and their edits, one person may write per window: each is pushed to everyone
+# who reads the forum. A long discussion is a few posts a minute.
+FORUM_RATE_POSTS_DEFAULT = 20
+FORUM_RATE_WINDOW_SECS_DEFAULT = 60
 TYPING_THROTTLE_SECS = 2.0  # clients send typing on every key; others need it every few seconds at most
 CHAT_RETENTION_DAYS_MAX = 3_650  # ten years: beyond that, keep everything (no retention); every period's bound
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from rooms import cursors
@@ -89,3 +91,34 @@ async def test_a_body_nested_100000_levels_deep_is_refused(server: ServerProcess
             "deep"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})
         assert r.status_code == 400 and r.json()["error"]["code"] == "request.invalid", r.text
     assert "Traceback" not in server.log()
+
+
+async def test_floods_that_reach_a_whole_room_are_rate_limited(make_server: Callable[..., ServerProcess]) -> None:
+    """chat:edit and forum writes: past their rate, rate.limited, and nothing more is pushed."""
+    server = make_server("--chat-edit-rate", "5", "--forum-rate-posts", "4").start()
+    project = await make_project(server)
+    general, forum = project.spaces["general"], project.spaces["forum"]
+    async with realtime(server, project.pupil.token) as pupil, realtime(server, project.teacher.token) as other:
+        assert (await other.call("room:join", {"room_id": general}))["ok"]
+        sent = await pupil.call("chat:send", {"room_id": general, "client_id": "c1", "text": "hello"})
+        message_id = sent["data"]["id"]
+        acks = await asyncio.gather(*(pupil.call("chat:edit", {"room_id": general, "message_id": message_id,
+                                                              "text": f"edit {k}"}) for k in range(60)))
+        assert sum(a["ok"] for a in acks) == 5
+        assert {a["error"]["code"] for a in acks if not a["ok"]} == {"rate.limited"}
+        assert all(a["error"]["data"]["retry_after_secs"] >= 1 for a in acks if not a["ok"])
+        marker = await pupil.call("chat:send", {"room_id": general, "client_id": "c2", "text": "marker"})
+        (heard,) = await other.wait_for("chat:message", lambda m: m["id"] == marker["data"]["id"])
+        assert len(other.before(heard, "chat:message_edited")) == 5
+
+        thread = await pupil.call("forum:thread_create", {"forum_id": forum, "title": "T", "body": "B"})
+        thread_id = thread["data"]["id"]
+        acks = [await pupil.call("forum:post_create", {"thread_id": thread_id, "body": f"p{k}"}) for k in range(3)]
+        acks += [await pupil.call("forum:thread_create", {"forum_id": forum, "title": "T2", "body": "B"}),
+                 await pupil.call("forum:thread_edit", {"thread_id": thread_id, "title": "T3"}),
+                 await pupil.call("forum:post_create", {"thread_id": thread_id, "body": "late"})]
+        assert [a["ok"] for a in acks] == [True, True, True, False, False, False]
+        assert {a["error"]["code"] for a in acks[3:]} == {"rate.limited"}
+    # Someone else still writes: the rate is per person.
+    async with realtime(server, project.teacher.token) as teacher:
+        assert (await teacher.call("forum:post_create", {"thread_id": thread_id, "body": "fine"}))["ok"]
