@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -122,3 +123,35 @@ async def test_floods_that_reach_a_whole_room_are_rate_limited(make_server: Call
     # Someone else still writes: the rate is per person.
     async with realtime(server, project.teacher.token) as teacher:
         assert (await teacher.call("forum:post_create", {"thread_id": thread_id, "body": "fine"}))["ok"]
+
+
+async def test_visitors_never_hear_a_pupils_id_in_presence(server: ServerProcess) -> None:
+    """room:join's online list, presence:update and chat:typing show visitors a pupil as the member list does."""
+    project = await make_project(server)
+    room = project.spaces["open"]
+    async with realtime(server, project.visitor.token) as visitor:
+        async with realtime(server, project.pupil.token) as pupil:
+            assert (await pupil.call("room:join", {"room_id": room}))["ok"]
+            joined = await visitor.call("room:join", {"room_id": room})
+            assert joined["ok"], joined
+            assert project.pupil.id not in json.dumps(joined)
+            pupils = [p for p in joined["data"]["online"] if p["role"] == "pupil"]
+            assert len(pupils) == 1 and pupils[0]["user_id"] is None and pupils[0]["key"].startswith("prs_")
+            mine = [p for p in joined["data"]["online"] if p["role"] == "visitor"]
+            assert mine[0]["user_id"] == project.visitor.id  # adults keep their ids
+            async with realtime(server, project.teacher.token) as teacher:
+                assert (await teacher.call("room:join", {"room_id": room}))["ok"]
+                await visitor.wait_for("presence:update", lambda u: any(p["role"] == "teacher" for p in u["joined"]))
+                assert (await pupil.call("chat:typing", {"room_id": room}))["data"]["sent"]
+                (typing,) = await teacher.wait_for("chat:typing")
+                assert typing["user"]["user_id"] == typing["user"]["key"] == project.pupil.id  # staff see the id
+                await visitor.wait_for("chat:typing")
+        # The pupil went offline: the visitor hears their key, never their id.
+        (gone,) = await visitor.wait_for("presence:update", lambda u: pupils[0]["key"] in u["left"])
+        # A second pupil comes online, then a marker: nothing the visitor heard before it names a pupil.
+        async with realtime(server, project.pupil.token) as again:
+            assert (await again.call("room:join", {"room_id": room}))["ok"]
+            (back,) = await visitor.wait_for("presence:update", lambda u: any(p["role"] == "pupil" for p in u["joined"]))
+            assert back["joined"][0]["key"] == pupils[0]["key"]  # the same key for the same person
+        heard = json.dumps([data for _, data in visitor.arrivals])
+        assert project.pupil.id not in heard, heard
