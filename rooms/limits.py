@@ -57,6 +57,11 @@ MAIL_CONVERSATION_MAX = 500  # mails of one conversation in the supervision view
 
 # ---- files ----
 FILE_MAX_BYTES_DEFAULT = 100 * 1024 * 1024  # a short class video; longer ones belong on a video platform
+# An upload holds its project's quota before its first byte is read (FileStore.reserve_quota): its
+# declared size, or, without one, a first step that doubles as the bytes come, up to the largest step.
+QUOTA_HOLD_FIRST_BYTES = 64 * 1024
+QUOTA_HOLD_STEP_MAX_BYTES = 8 * 1024 * 1024
+QUOTA_HOLD_SECS = 6 * 3600  # a hold left by a process that died stops counting after this
 PROJECT_QUOTA_BYTES_DEFAULT = 5 * 1024 * 1024 * 1024  # a school year of photos, slides and a few videos
 FILE_NAME_MAX_CHARS = 255  # what file systems accept
 ATTACHMENTS_MAX = 10  # per message, post or mail

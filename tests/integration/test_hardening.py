@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+import sqlite3
+from collections.abc import AsyncIterator, Callable
 from typing import Any
+
+import httpx
 
 from rooms import cursors
 from tests.support.clients import Api, make_project, realtime
@@ -155,3 +158,47 @@ async def test_visitors_never_hear_a_pupils_id_in_presence(server: ServerProcess
             assert back["joined"][0]["key"] == pupils[0]["key"]  # the same key for the same person
         heard = json.dumps([data for _, data in visitor.arrivals])
         assert project.pupil.id not in heard, heard
+
+
+QUOTA = 1_000_000
+
+
+async def _stored_bytes(server: ServerProcess, project_id: str) -> int:
+    db = sqlite3.connect(f"file:{server.data_dir / 'twinspace.db'}?mode=ro", uri=True, timeout=10)
+    try:
+        return int(db.execute("SELECT COALESCE(SUM(size), 0) FROM files WHERE project_id = ?",
+                              (project_id,)).fetchone()[0])
+    finally:
+        db.close()
+
+
+async def test_uploads_started_at_once_store_at_most_the_quota(make_server: Callable[..., ServerProcess]) -> None:
+    """16 declared and 16 streamed (no size given) uploads at once against a 1 MB quota."""
+    server = make_server("--project-quota-bytes", str(QUOTA)).start()
+    project = await make_project(server)
+    size = 300_000
+
+    async def streamed() -> AsyncIterator[bytes]:
+        for _ in range(size // 20_000):
+            yield b"b" * 20_000
+            await asyncio.sleep(0.01)  # the uploads interleave
+
+    async with Api(server, project.teacher.token) as api:
+        async def one(k: int) -> httpx.Response:
+            content: Any = b"a" * size if k % 2 else streamed()
+            return await api.request("POST", f"/projects/{project.id}/files", params={"name": f"n{k}.txt"},
+                                     content=content)
+        answers = await asyncio.gather(*(one(k) for k in range(32)))
+    codes = {r.status_code for r in answers}
+    assert codes <= {201, 413}, codes
+    assert {r.json()["error"]["code"] for r in answers if r.status_code == 413} == {"file.quota_exceeded"}
+    stored = sum(r.json()["size"] for r in answers if r.status_code == 201)
+    assert 0 < stored <= QUOTA and await _stored_bytes(server, project.id) == stored
+    # Released: once the files are deleted the whole quota is there again.
+    async with Api(server, project.teacher.token) as api:
+        for r in answers:
+            if r.status_code == 201:
+                assert (await api.request("DELETE", f"/files/{r.json()['id']}")).status_code == 200
+        r = await api.request("POST", f"/projects/{project.id}/files", params={"name": "all.txt"},
+                              content=b"c" * QUOTA)
+        assert r.status_code == 201, r.text
