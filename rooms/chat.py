@@ -17,6 +17,7 @@ it without text and files (:func:`redacted`).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from rooms import audit, limits
@@ -26,6 +27,7 @@ from rooms.chat_models import (
     History,
     Message,
     PresenceEntry,
+    PresenceView,
     RoomJoined,
     Unread,
 )
@@ -36,7 +38,7 @@ from rooms.ids import new_id, utcnow
 from rooms.models import Space, User
 from rooms.ports import DocumentStore, Presence, RateLimiter
 from rooms.projects import Access, ProjectService
-from rooms.safeguarding import admit_send, check_write, write_state
+from rooms.safeguarding import admit_send, check_rate, check_write, write_state
 from rooms.wordfilter import screen
 
 
@@ -46,6 +48,30 @@ class ChatRules:
 
     rate_messages: int = limits.CHAT_RATE_MESSAGES_DEFAULT
     rate_window_secs: float = limits.CHAT_RATE_WINDOW_SECS_DEFAULT
+    edit_rate: int = limits.CHAT_EDIT_RATE_DEFAULT
+    edit_rate_window_secs: float = limits.CHAT_EDIT_RATE_WINDOW_SECS_DEFAULT
+
+
+def guest_key(room_id: str, user_id: str) -> str:
+    """The opaque key that names a person in a room's presence for visitors (the same on every instance)."""
+    return "prs_" + hashlib.sha256(f"{room_id}\n{user_id}".encode()).hexdigest()[:24]
+
+
+def presence_view(entry: PresenceEntry, room_id: str, *, guest: bool) -> PresenceView:
+    """A person online, as members and staff (``guest`` False) or visitors (True) see them.
+
+    The member list's rule (``rooms.projects._view``): visitors see a pupil's name and role, never their
+    id; and every presence key visitors see is opaque, so that ``left`` names no pupil either.
+    """
+    if not guest:
+        return PresenceView(key=entry.user_id, user_id=entry.user_id, name=entry.name, role=entry.role)
+    return PresenceView(key=guest_key(room_id, entry.user_id), user_id=None if entry.role == "pupil" else entry.user_id,
+                        name=entry.name, role=entry.role)
+
+
+def is_guest(access: Access) -> bool:
+    """Whether this member hears a room's presence in the visitors' view."""
+    return access.role == "visitor"
 
 
 def redacted(message: Message) -> Message:
@@ -99,7 +125,8 @@ class ChatService:
                             role=access.role)
         came_online = await self._presence.enter(room_id, sid, who)
         unread = await self.unread(room_id, user.id)
-        return Joined(RoomJoined(room=room, online=await self._presence.online(room_id), unread=unread.unread,
+        online = [presence_view(e, room_id, guest=is_guest(access)) for e in await self._presence.online(room_id)]
+        return Joined(RoomJoined(room=room, online=online, unread=unread.unread,
                                  last_read_seq=unread.last_read_seq, last_seq=unread.last_seq,
                                  messages=as_seen(messages, access), has_more=has_more,
                                  write_state=write_state(access, room, self._clock())), who, came_online)
@@ -214,6 +241,7 @@ class ChatService:
         access.check("space.edit_own", room.visibility, author_id=message.author_id)
         check_write(access, room, self._clock())
         screen(access, text)
+        await check_rate(self._limiter, f"chat-edit:{user.id}", self._rules.edit_rate, self._rules.edit_rate_window_secs)
         edited = await self._store.edit_message(room_id, message.id, text, utcnow())
         if edited is None:
             raise NotFound("message.not_found")

@@ -54,14 +54,30 @@ class Message(Model):
 
 
 class PresenceEntry(Model):
+    """Someone online in a room, as the presence store keeps them (never sent as such: see PresenceView)."""
+
     user_id: str
+    name: str
+    role: str
+
+
+class PresenceView(Model):
+    """Someone online in a room, as one audience sees them: the member list's view of that person.
+
+    ``key`` names the person in this room's presence (``presence:update``'s ``left`` lists keys): their
+    ``user_id`` for members and staff; for visitors an opaque key per room, and no ``user_id`` for pupils
+    (visitors see a pupil's display name and role only, as in the member list).
+    """
+
+    key: str
+    user_id: str | None
     name: str
     role: str
 
 
 class RoomJoined(Model):
     room: Space
-    online: list[PresenceEntry]
+    online: list[PresenceView]
     unread: int
     last_read_seq: int
     last_seq: int
@@ -92,7 +108,7 @@ class TypingAck(Model):
 
 class TypingPush(Model):
     room_id: str
-    user: PresenceEntry
+    user: PresenceView
 
 
 class PresenceUpdate(Model):
@@ -103,8 +119,8 @@ class PresenceUpdate(Model):
     """
 
     room_id: str
-    joined: list[PresenceEntry]
-    left: list[str]  # user ids
+    joined: list[PresenceView]
+    left: list[str]  # the keys of those who went offline (see PresenceView)
 
 
 class RoomJoinIn(Model):

@@ -19,6 +19,6 @@ def decode(cursor: str, size: int) -> tuple[int, ...]:
         position = tuple(int(p) for p in raw.split(":"))
     except (binascii.Error, UnicodeDecodeError, ValueError):
         position = ()
-    if len(position) != size:
+    if len(position) != size or not all(0 <= p < 2**63 for p in position):  # a store keeps 64-bit numbers
         raise InvalidRequest("request.invalid", detail="cursor: not a cursor this server gave")
     return position

@@ -128,7 +128,7 @@ class ErasureService:
         await self._scrub_reports(project_id, user_id)
         await store.forget_person(project_id, user_id)
         spaces = await store.list_spaces(project_id, ("members", "teachers", "visitors"))
-        keys = [f"chat:{user_id}", f"mail:{user_id}", f"report:{user_id}"]
+        keys = [f"chat:{user_id}", f"chat-edit:{user_id}", f"forum:{user_id}", f"mail:{user_id}", f"report:{user_id}"]
         keys += [k for s in spaces for k in (slow_key(s, user_id), f"typing:{s.id}:{user_id}")]
         for key in keys:
             await self._limiter.forget(key)

@@ -16,8 +16,10 @@ import hashlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from rooms import audit, limits
+from rooms.clock import stamp
 from rooms.errors import InvalidRequest, NotAttachable, NotFound, TwinspaceError
 from rooms.file_models import Attachment, FileRecord, FileRef
 from rooms.ids import new_id, utcnow
@@ -47,6 +49,32 @@ def key_of(record: FileRecord) -> str:
     return f"{record.project_id}/{record.id}"
 
 
+class QuotaHold:
+    """The share of a project's quota one upload holds while it streams (``FileStore.reserve_quota``)."""
+
+    def __init__(self, store: DocumentStore, project_id: str, quota: int) -> None:
+        self._store = store
+        self._project_id = project_id
+        self._quota = quota
+        self._id = new_id("qta")
+        self.held = 0
+
+    async def grow(self, size: int, needed: int | None = None) -> None:
+        """Hold ``size`` bytes more (or, when the quota has no room for that, the ``needed`` bytes at least);
+        else refuse the upload with ``file.quota_exceeded``."""
+        for more in (size, needed) if needed is not None and needed < size else (size,):
+            now = datetime.now(UTC)
+            expires = now + timedelta(seconds=limits.QUOTA_HOLD_SECS)
+            if await self._store.reserve_quota(self._id, self._project_id, more, self._quota, stamp(now),
+                                               stamp(expires)):
+                self.held += more
+                return
+        raise InvalidRequest("file.quota_exceeded", quota_bytes=self._quota)
+
+    async def release(self) -> None:
+        await self._store.release_quota(self._id)
+
+
 class FileService:
     def __init__(self, store: DocumentStore, objects: ObjectStore, projects: ProjectService,
                  rules: FileRules) -> None:
@@ -61,13 +89,22 @@ class FileService:
         access = await self._projects.access(user, project_id)
         access.check("file.upload")
         name = clean_name(name)
-        max_bytes, quota = self._rules.max_bytes, self._rules.quota_bytes
-        room = quota - await self._store.project_usage(project_id)
+        max_bytes = self._rules.max_bytes
         if declared_size is not None and declared_size > max_bytes:
             raise InvalidRequest("file.too_large", limit_bytes=max_bytes)
-        if room <= 0 or (declared_size is not None and declared_size > room):
-            raise InvalidRequest("file.quota_exceeded", quota_bytes=quota)
+        hold = QuotaHold(self._store, project_id, self._rules.quota_bytes)
+        try:
+            if declared_size is not None:
+                await hold.grow(declared_size)
+            else:  # a first step, grown as the bytes come
+                await hold.grow(min(limits.QUOTA_HOLD_FIRST_BYTES, max_bytes), needed=1)
+            return await self._stream(user, access, project_id, name, chunks, declared_size, hold)
+        finally:
+            await hold.release()  # stored: the record counts now; refused or cut off: nothing does
 
+    async def _stream(self, user: User, access: Access, project_id: str, name: str, chunks: AsyncIterator[bytes],
+                      declared_size: int | None, hold: QuotaHold) -> FileRecord:
+        max_bytes = self._rules.max_bytes
         source = chunks.__aiter__()
         head = b""
         async for chunk in source:
@@ -93,8 +130,9 @@ class FileService:
                 size += len(piece)
                 if size > max_bytes:
                     raise InvalidRequest("file.too_large", limit_bytes=max_bytes)
-                if size > room:
-                    raise InvalidRequest("file.quota_exceeded", quota_bytes=quota)
+                if size > hold.held:  # more than held: hold more first (doubling, in steps), or stop here
+                    step = min(max(hold.held, limits.QUOTA_HOLD_FIRST_BYTES), limits.QUOTA_HOLD_STEP_MAX_BYTES)
+                    await hold.grow(max(step, size - hold.held), needed=size - hold.held)
                 digest.update(piece)
                 yield piece
 

@@ -17,6 +17,8 @@ gets a new post moves to the top: it shows in a refreshed first page.)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rooms import audit, cursors, limits, policy
 from rooms.audit_models import AuditEntry
 from rooms.clock import Clock, stamp, system_clock
@@ -38,9 +40,9 @@ from rooms.forum_models import (
 from rooms.ids import new_id, utcnow
 from rooms.markup import render
 from rooms.models import Space, User
-from rooms.ports import DocumentStore
+from rooms.ports import DocumentStore, RateLimiter
 from rooms.projects import Access, ProjectService
-from rooms.safeguarding import check_write
+from rooms.safeguarding import check_rate, check_write
 
 
 def redacted(post: Post) -> Post:
@@ -49,13 +51,27 @@ def redacted(post: Post) -> Post:
 from rooms.wordfilter import screen
 
 
+@dataclass(frozen=True, kw_only=True)
+class ForumRules:
+    """The forum limits an operator may tune (the rest are in :mod:`rooms.limits`)."""
+
+    rate_posts: int = limits.FORUM_RATE_POSTS_DEFAULT
+    rate_window_secs: float = limits.FORUM_RATE_WINDOW_SECS_DEFAULT
+
+
 class ForumService:
-    def __init__(self, store: DocumentStore, projects: ProjectService, files: FileService, *,
-                 clock: Clock = system_clock) -> None:
+    def __init__(self, store: DocumentStore, projects: ProjectService, files: FileService, limiter: RateLimiter,
+                 rules: ForumRules | None = None, *, clock: Clock = system_clock) -> None:
+        self._limiter = limiter
+        self._rules = rules or ForumRules()
         self._clock = clock
         self._files = files
         self._store = store
         self._projects = projects
+
+    async def _count_write(self, user: User) -> None:
+        """Threads, posts and their edits share one rate per person: each is pushed to the whole forum."""
+        await check_rate(self._limiter, f"forum:{user.id}", self._rules.rate_posts, self._rules.rate_window_secs)
 
     async def forum(self, user: User, forum_id: str, action: str = "space.read") -> tuple[Space, Access]:
         return await self._projects.get_space(user, forum_id, action, kind="forum")
@@ -93,6 +109,7 @@ class ForumService:
         screen(access, data.title, data.body)  # the word filter: content.blocked, or flagged once stored
         now = utcnow()
         files = await self._files.attachable(user, space.project_id, data.attachments)
+        await self._count_write(user)
         thread = Thread(id=new_id("thr"), forum_id=space.id, project_id=space.project_id, title=data.title,
                         body=data.body, body_html=render(data.body), attachments=files, author_id=user.id,
                         author_name=self._name(user, access), created_at=now, last_activity_at=now)
@@ -115,6 +132,7 @@ class ForumService:
         access.check("space.edit_own", space.visibility, author_id=thread.author_id)
         check_write(access, space, self._clock())
         screen(access, data.title, data.body)
+        await self._count_write(user)
         changes: dict[str, object] = {"edited_at": utcnow()}
         if data.title is not None:
             changes["title"] = data.title
@@ -158,6 +176,7 @@ class ForumService:
                 raise InvalidRequest("request.invalid", detail="reply_to: no such post in this thread")
         files = await self._files.attachable(user, thread.project_id, data.attachments)
         screen(access, data.body)
+        await self._count_write(user)
         post = Post(id=new_id("pst"), thread_id=thread.id, forum_id=thread.forum_id, project_id=thread.project_id,
                     seq=0, body=data.body, body_html=render(data.body), reply_to=data.reply_to, attachments=files,
                     author_id=user.id, author_name=self._name(user, access), created_at=utcnow())
@@ -193,6 +212,7 @@ class ForumService:
         access.check("space.edit_own", space.visibility, author_id=post.author_id)
         check_write(access, space, self._clock())
         screen(access, body)
+        await self._count_write(user)
         updated = await self._store.update_post(post.id, {"body": body, "body_html": render(body),
                                                           "edited_at": utcnow()})
         if updated is None:

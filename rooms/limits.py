@@ -28,6 +28,14 @@ CHAT_PAGE_MAX = 200  # one history or join page; a client fetches more by seq
 CHAT_PAGE_DEFAULT = 50  # a screenful and some scroll-back
 CHAT_RATE_MESSAGES_DEFAULT = 20  # a burst of quick replies; a script stands out at once
 CHAT_RATE_WINDOW_SECS_DEFAULT = 10
+# Every edit of a chat message is pushed to the whole room, like a send: a script re-editing one message
+# would flood every member's screen. Corrections come a few a minute.
+CHAT_EDIT_RATE_DEFAULT = 20
+CHAT_EDIT_RATE_WINDOW_SECS_DEFAULT = 60
+# Forum threads and posts, and their edits, one person may write per window: each is pushed to everyone
+# who reads the forum. A long discussion is a few posts a minute.
+FORUM_RATE_POSTS_DEFAULT = 20
+FORUM_RATE_WINDOW_SECS_DEFAULT = 60
 TYPING_THROTTLE_SECS = 2.0  # clients send typing on every key; others need it every few seconds at most
 CHAT_RETENTION_DAYS_MAX = 3_650  # ten years: beyond that, keep everything (no retention); every period's bound
 
@@ -49,6 +57,11 @@ MAIL_CONVERSATION_MAX = 500  # mails of one conversation in the supervision view
 
 # ---- files ----
 FILE_MAX_BYTES_DEFAULT = 100 * 1024 * 1024  # a short class video; longer ones belong on a video platform
+# An upload holds its project's quota before its first byte is read (FileStore.reserve_quota): its
+# declared size, or, without one, a first step that doubles as the bytes come, up to the largest step.
+QUOTA_HOLD_FIRST_BYTES = 64 * 1024
+QUOTA_HOLD_STEP_MAX_BYTES = 8 * 1024 * 1024
+QUOTA_HOLD_SECS = 6 * 3600  # a hold left by a process that died stops counting after this
 PROJECT_QUOTA_BYTES_DEFAULT = 5 * 1024 * 1024 * 1024  # a school year of photos, slides and a few videos
 FILE_NAME_MAX_CHARS = 255  # what file systems accept
 ATTACHMENTS_MAX = 10  # per message, post or mail

@@ -273,6 +273,19 @@ class FileStore(Protocol):
     async def project_usage(self, project_id: str) -> int:
         """Bytes of all the project's files."""
 
+    async def reserve_quota(self, reservation_id: str, project_id: str, size: int, quota: int, now: str,
+                            expires_at: str) -> bool:
+        """Hold ``size`` more bytes of the project's quota under ``reservation_id`` (made, or grown by that much).
+
+        Only while the project's files and its reservations not expired at ``now`` stay within
+        ``quota``: False otherwise (and nothing more is held). Atomic, however many instances
+        reserve at once: their accepted reservations never sum past the quota. A reservation
+        counts until :meth:`release_quota`, or until ``expires_at`` (its upload's process died).
+        """
+
+    async def release_quota(self, reservation_id: str) -> None:
+        """Let go of a reservation (the upload was stored, so its record counts now, or it failed)."""
+
 
 class AuditStore(Protocol):
     """The audit log: entries are appended and read, never changed or removed.

@@ -201,6 +201,8 @@ class ProjectService:
     async def add_member(self, user: User, project_id: str, data: MemberIn) -> Member:
         access = await self.access(user, project_id)
         access.check(_ADD_ACTION[data.role])
+        if data.user_id is not None:
+            await self._check_enrolment(user, data.user_id, data.role)
         prefix = {"pupil": "pup", "visitor": "vis"}.get(data.role, "usr")
         member = Member(project_id=project_id, user_id=data.user_id or new_id(prefix), role=data.role,
                         display_name=data.display_name, school=data.school, country=data.country,
@@ -209,6 +211,25 @@ class ProjectService:
         if not await self._store.add_member(member, audit=audit):
             raise Conflict("member.exists")
         return member
+
+    async def _check_enrolment(self, user: User, user_id: str, role: ProjectRole) -> None:
+        """Someone already in a project joins another by id only through their own staff.
+
+        A pupil belongs to the school whose teacher created them, a visitor to the project that
+        invited them: when the person named is a member somewhere and either joins as a pupil or
+        visitor or is one anywhere, the adding admin must be staff (admin or teacher) in a project
+        the person is a member of, so the person's own teachers know. Anyone else naming their id
+        gets ``member.not_yours``. A person in no project yet (a new id) is anyone's to add.
+        """
+        theirs = await self._store.list_projects_of(user_id, limits.PROJECTS_PAGE_MAX)
+        if not theirs:
+            return
+        if role in ("admin", "teacher") and all(r in ("admin", "teacher") for _, r in theirs):
+            return
+        mine = await self._store.list_projects_of(user.id, limits.PROJECTS_PAGE_MAX)
+        staff_in = {project.id for project, r in mine if r in ("admin", "teacher")}
+        if not staff_in & {project.id for project, _ in theirs}:
+            raise Forbidden("member.not_yours")
 
     async def change_role(self, user: User, project_id: str, user_id: str, role: ProjectRole) -> Member:
         access = await self.access(user, project_id)

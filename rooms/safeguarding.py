@@ -113,6 +113,13 @@ def check_write(access: Access, space: Space, now: datetime) -> None:
         raise refused
 
 
+async def check_rate(limiter: RateLimiter, key: str, limit: int, window_secs: float) -> None:
+    """Count one write under ``key``; ``rate.limited`` (with when to retry) past ``limit`` per window."""
+    wait = await limiter.hit(key, limit, window_secs)
+    if wait > 0:
+        raise RateLimited("rate.limited", retry_after_secs=max(1, math.ceil(wait)))
+
+
 def slow_key(space: Space, user_id: str) -> str:
     return f"slow:{space.id}:{user_id}"
 

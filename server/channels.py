@@ -1,6 +1,8 @@
 """Socket.IO channel names: who hears a push.
 
 - ``room:<room_id>``: the connections that joined a chat room (which the policy let in);
+- ``guests:<room_id>``: the visitors' connections that joined a chat room: they hear the room's
+  pushes, presence in the visitors' view (``rooms.chat.presence_view``);
 - ``user:<user_id>``: every connection of one person (several tabs);
 - ``support``: every connection of a national support officer (escalated reports).
 """
@@ -10,6 +12,10 @@ from __future__ import annotations
 
 def room_channel(room_id: str) -> str:
     return f"room:{room_id}"
+
+
+def guest_channel(room_id: str) -> str:
+    return f"guests:{room_id}"
 
 
 def user_channel(user_id: str) -> str:

@@ -18,7 +18,7 @@ from rooms.erasure import ErasureService
 from rooms.errors import Unavailable
 from rooms.export import ExportService
 from rooms.files import FileRules, FileService
-from rooms.forum import ForumService
+from rooms.forum import ForumRules, ForumService
 from rooms.mail import MailService
 from rooms.notices import ReportNotices
 from rooms.ports import DocumentStore, Notifier, ObjectStore, Presence, RateLimiter, Sessions
@@ -70,12 +70,16 @@ class Services:
                             FileRules(max_bytes=settings.file_max_bytes, quota_bytes=settings.project_quota_bytes))
         chat = ChatService(documents, projects, presence, limiter,
                            ChatRules(rate_messages=settings.chat_rate_messages,
-                                     rate_window_secs=settings.chat_rate_window_secs), files, clock=clock)
+                                     rate_window_secs=settings.chat_rate_window_secs,
+                                     edit_rate=settings.chat_edit_rate,
+                                     edit_rate_window_secs=settings.chat_edit_rate_window_secs), files, clock=clock)
         mail = MailService(documents, projects, limiter, settings.mail_rate_messages,
                            settings.mail_rate_window_secs, files, clock=clock)
         return cls(settings=settings, documents=documents, objects=objects, limiter=limiter,
                    fanout_ping=fanout_ping, clock=clock, projects=projects, chat=chat,
-                   forum=ForumService(documents, projects, files, clock=clock), mail=mail, files=files,
+                   forum=ForumService(documents, projects, files, limiter,
+                                      ForumRules(rate_posts=settings.forum_rate_posts,
+                                                 rate_window_secs=settings.forum_rate_window_secs), clock=clock), mail=mail, files=files,
                    audit=AuditService(documents, projects), safeguarding=SafeguardingService(documents, projects, clock),
                    presence=presence,
                    reports=ReportService(documents, projects, files, limiter,

@@ -219,6 +219,16 @@ OPTIONS: tuple[Option, ...] = (
            "Chat messages one user may send per rate window (then rate.limited).", "N"),
     Option("chat_rate_window_secs", _positive(3_600), limits.CHAT_RATE_WINDOW_SECS_DEFAULT,
            "The chat rate window, in seconds.", "SECS"),
+    Option("chat_edit_rate", _positive(10_000), limits.CHAT_EDIT_RATE_DEFAULT,
+           "Chat message edits one user may make per chat edit window (then rate.limited): every edit is "
+           "pushed to the whole room, like a message.", "N"),
+    Option("chat_edit_rate_window_secs", _positive(3_600), limits.CHAT_EDIT_RATE_WINDOW_SECS_DEFAULT,
+           "The chat edit rate window, in seconds.", "SECS"),
+    Option("forum_rate_posts", _positive(10_000), limits.FORUM_RATE_POSTS_DEFAULT,
+           "Forum threads, posts and edits of them one user may write per forum rate window (then "
+           "rate.limited): each is pushed to everyone reading the forum.", "N"),
+    Option("forum_rate_window_secs", _positive(3_600), limits.FORUM_RATE_WINDOW_SECS_DEFAULT,
+           "The forum rate window, in seconds.", "SECS"),
     Option("mail_rate_messages", _positive(10_000), limits.MAIL_RATE_MESSAGES_DEFAULT,
            "Mails one user may send per mail rate window (then rate.limited).", "N"),
     Option("mail_rate_window_secs", _positive(86_400), limits.MAIL_RATE_WINDOW_SECS_DEFAULT,
@@ -290,6 +300,10 @@ class Settings:
     ws_compression: bool
     chat_rate_messages: int
     chat_rate_window_secs: int
+    chat_edit_rate: int
+    chat_edit_rate_window_secs: int
+    forum_rate_posts: int
+    forum_rate_window_secs: int
     mail_rate_messages: int
     mail_rate_window_secs: int
     file_max_bytes: int

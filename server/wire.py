@@ -23,6 +23,9 @@ REST_BODY_MAX_BYTES = 1024 * 1024  # JSON bodies only; file uploads have their o
 
 M = TypeVar("M", bound=BaseModel)
 
+INT_MAX = 2**63 - 1  # what every store keeps as a number (SQLite INTEGER, BSON int64); a larger one is refused
+NESTING_MAX = 32  # levels of objects and lists in a payload; the deepest legitimate one has 4
+
 
 def jsonable(value: Any) -> Any:
     """Models (and lists of them) as plain JSON-compatible values."""
@@ -71,10 +74,50 @@ def parse(model: type[M], payload: Any) -> M:
     """Validate a decoded payload against its schema, or raise ``request.invalid``."""
     if not isinstance(payload, dict):
         raise InvalidRequest("request.invalid", detail=f"payload must be an object, got {type(payload).__name__}")
+    _check_values(payload)
     try:
-        return model.model_validate(payload)
+        parsed = model.model_validate(payload)
+        _check_values(parsed.model_dump())  # numbers made from strings (query parameters) too
     except ValidationError as exc:
         raise InvalidRequest("request.invalid", detail=describe(exc)) from None
+    except RecursionError:
+        raise InvalidRequest("request.invalid", detail=f"payload: at most {NESTING_MAX} levels") from None
+    return parsed
+
+
+def _check_values(payload: Any) -> None:
+    """Refuse what no store can keep: lone UTF-16 surrogates (not UTF-8), integers beyond 64 bits, deep nesting.
+
+    Walks the payload without recursion, so a deep one costs a refusal, not the stack.
+    """
+    stack: list[tuple[Any, str, int]] = [(payload, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii() and not _utf8(value):
+                raise InvalidRequest("request.invalid", detail=f"{where or 'payload'}: not valid Unicode text")
+        elif isinstance(value, bool) or value is None or isinstance(value, float):
+            continue
+        elif isinstance(value, int):
+            if not -INT_MAX - 1 <= value <= INT_MAX:
+                raise InvalidRequest("request.invalid", detail=f"{where or 'payload'}: out of range")
+        elif isinstance(value, (dict, list, tuple)):
+            if depth >= NESTING_MAX:
+                raise InvalidRequest("request.invalid", detail=f"{where or 'payload'}: at most {NESTING_MAX} levels")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                name = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str):
+                    stack.append((key, name, depth + 1))
+                stack.append((item, name, depth + 1))
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_json(model: type[M], body: bytes) -> M:
@@ -82,6 +125,8 @@ def parse_json(model: type[M], body: bytes) -> M:
         payload = json.loads(body) if body else None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest("request.invalid", detail=f"body is not JSON ({exc})") from None
+    except RecursionError:  # nesting deeper than the parser's stack: refused before any schema sees it
+        raise InvalidRequest("request.invalid", detail=f"body: at most {NESTING_MAX} levels") from None
     return parse(model, payload)
 
 
@@ -94,13 +139,13 @@ def _flat_size(payload: Any) -> int | None:
     for key, value in payload.items():
         if not isinstance(key, str):
             return None
-        size += len(key.encode()) + 4
+        size += len(key.encode(errors="surrogatepass")) + 4  # lone surrogates are refused later, by parse()
         if isinstance(value, str):
-            size += len(value.encode()) + 2
+            size += len(value.encode(errors="surrogatepass")) + 2
         elif value is None or isinstance(value, (bool, int, float)):
             size += 24
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            size += 2 + sum(len(v.encode()) + 3 for v in value)
+            size += 2 + sum(len(v.encode(errors="surrogatepass")) + 3 for v in value)
         else:
             return None
     return size
@@ -116,6 +161,8 @@ def payload_size(payload: Any) -> int:
     if flat is not None:
         return flat
     try:
-        return len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+        return len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(errors="surrogatepass"))
+    except RecursionError:
+        return 0  # parse() refuses it for its depth
     except (TypeError, ValueError):
         return EVENT_PAYLOAD_MAX_BYTES + 1

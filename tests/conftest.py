@@ -14,10 +14,11 @@ from tests.support.server import ServerProcess
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One server on the embedded default, shared by the tests that only add data.
 
-    Its chat and mail rate limits are raised: tests send faster than people
+    Its chat, chat edit, forum and mail rate limits are raised: tests send faster than people
     type, and the limits themselves are tested on servers of their own.
     """
     proc = ServerProcess(tmp_path_factory.mktemp("shared") / "data", "--chat-rate-messages", "10000",
+                         "--chat-edit-rate", "10000", "--forum-rate-posts", "10000",
                          "--mail-rate-messages", "10000").start()
     yield proc
     proc.stop()

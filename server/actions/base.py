@@ -12,7 +12,8 @@ of recipients in the action, next to the policy decision that allows it.
 A push names its recipients explicitly:
 
 - :class:`ToRoom`: the connections that joined a chat room (which the
-  policy let in);
+  policy let in); ``guest_data``, when given, is what its visitors hear
+  instead (a person seen as the member list shows them to visitors);
 - :class:`ToUsers`: every connection of each named person;
 - :class:`PresenceChanged`: someone came online or went offline in a room
   (batched per room by the fan-out);
@@ -89,6 +90,7 @@ class ToRoom:
     data: Any
     room_id: str
     skip_sid: str | None = None
+    guest_data: Any = None  # what the room's visitors hear instead of ``data`` (None: the same)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rooms.chat import redacted
+from rooms.chat import is_guest, presence_view, redacted
 from rooms.chat_models import (
     ChatDeleteIn,
     ChatEditIn,
@@ -22,7 +22,7 @@ from rooms.chat_models import (
     Unread,
 )
 from server.actions.base import Context, Outcome, PresenceChanged, Push, ToRoom, ToUsers, action, answer
-from server.channels import room_channel
+from server.channels import guest_channel, room_channel
 
 
 @action(RoomJoinIn, RoomJoined)
@@ -31,11 +31,13 @@ async def room_join(ctx: Context, data: RoomJoinIn) -> Outcome[Any]:
     room, access = await chat.room(ctx.user, data.room_id)  # refuse before subscribing
     # Subscribe first, then read: a message stored in between arrives twice
     # (page and push, same seq) rather than not at all.
-    await conn.channels.subscribe(conn.sid, room_channel(data.room_id))
+    # Visitors hear the room on a channel of their own: the same pushes, people in the visitors' view.
+    channel = guest_channel(data.room_id) if is_guest(access) else room_channel(data.room_id)
+    await conn.channels.subscribe(conn.sid, channel)
     try:
         joined = await chat.join(ctx.user, conn.sid, room, access, data.since_seq)
     except BaseException:
-        await conn.channels.unsubscribe(conn.sid, room_channel(data.room_id))
+        await conn.channels.unsubscribe(conn.sid, channel)
         raise
     pushes = (PresenceChanged(data.room_id, joined=joined.who),) if joined.came_online else ()
     return answer(joined.result, *pushes)
@@ -44,6 +46,7 @@ async def room_join(ctx: Context, data: RoomJoinIn) -> Outcome[Any]:
 @action(RoomRefIn, RoomLeft)
 async def room_leave(ctx: Context, data: RoomRefIn) -> Outcome[Any]:
     conn = ctx.socket()
+    await conn.channels.unsubscribe(conn.sid, guest_channel(data.room_id))
     await conn.channels.unsubscribe(conn.sid, room_channel(data.room_id))
     gone = await ctx.services.chat.leave(data.room_id, conn.sid)
     pushes = (PresenceChanged(data.room_id, left=gone.user_id),) if gone is not None else ()
@@ -88,7 +91,9 @@ async def chat_typing(ctx: Context, data: RoomRefIn) -> Outcome[Any]:
     if who is None:
         return answer(TypingAck(sent=False))  # throttled: the others were told a moment ago
     return answer(TypingAck(sent=True),
-                  ToRoom("chat:typing", TypingPush(room_id=data.room_id, user=who), data.room_id, skip_sid=ctx.sid))
+                  ToRoom("chat:typing", TypingPush(room_id=data.room_id, user=presence_view(who, data.room_id, guest=False)),
+                         data.room_id, skip_sid=ctx.sid,
+                         guest_data=TypingPush(room_id=data.room_id, user=presence_view(who, data.room_id, guest=True))))
 
 
 @action(ChatReadIn, Unread)

@@ -18,6 +18,7 @@ from typing import Any
 import socketio
 from pydantic import BaseModel
 
+from rooms.chat import guest_key, presence_view
 from rooms.chat_models import Message, PresenceEntry, PresenceUpdate, TypingPush, Unread
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import MailCopy, MailRemoved, MailUnread
@@ -26,7 +27,7 @@ from rooms.privacy_models import MemberErased
 from rooms.report_models import MyReport, ReportView
 from rooms.restriction_models import MuteState, ProjectSafeguarding
 from server.actions.base import Evicted, Later, Notify, PresenceChanged, Push, ToRoom, ToSupport, ToUsers
-from server.channels import room_channel, support_channel, user_channel
+from server.channels import guest_channel, room_channel, support_channel, user_channel
 from server.wire import jsonable
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,12 @@ class Fanout:
 
     async def _one(self, push: Push) -> None:
         if isinstance(push, ToRoom):
-            await self._emit(push.event, push.data, room_channel(push.room_id), push.skip_sid)
+            channels = [room_channel(push.room_id), guest_channel(push.room_id)]
+            if push.guest_data is None:
+                await self._emit(push.event, push.data, channels, push.skip_sid)
+            else:  # two views: the members' and the visitors'
+                await self._emit(push.event, push.data, channels[0], push.skip_sid)
+                await self._emit(push.event, push.guest_data, channels[1], push.skip_sid)
         elif isinstance(push, ToUsers):
             if push.user_ids:
                 await self._emit(push.event, push.data, [user_channel(u) for u in sorted(set(push.user_ids))],
@@ -111,6 +117,7 @@ class Fanout:
         elif isinstance(push, Evicted):
             for sid in push.sids:
                 await self.unsubscribe(sid, room_channel(push.room_id))
+                await self.unsubscribe(sid, guest_channel(push.room_id))
         elif isinstance(push, Later):
             await self.deliver(await push.make())
         elif isinstance(push, ToSupport):
@@ -153,8 +160,12 @@ class Fanout:
         self._flushing.discard(room_id)
         joined, left = self._presence.pop(room_id, ({}, set()))
         if joined or left:
-            update = PresenceUpdate(room_id=room_id, joined=list(joined.values()), left=sorted(left))
-            await self.deliver([ToRoom("presence:update", update, room_id)])
+            update = PresenceUpdate(room_id=room_id, joined=[presence_view(e, room_id, guest=False)
+                                                             for e in joined.values()], left=sorted(left))
+            guests = PresenceUpdate(room_id=room_id, joined=[presence_view(e, room_id, guest=True)
+                                                             for e in joined.values()],
+                                    left=sorted(guest_key(room_id, u) for u in left))
+            await self.deliver([ToRoom("presence:update", update, room_id, guest_data=guests)])
 
     async def aclose(self) -> None:
         """Send the pushes still waiting, then stop; the lifespan calls it once."""

@@ -45,6 +45,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "mail_copies": [([("owner_id", ASCENDING), ("folder", ASCENDING), ("order", DESCENDING)], False),
                     ([("owner_id", ASCENDING), ("folder", ASCENDING), ("read", ASCENDING)], False)],
     "files": [([("project_id", ASCENDING)], False)],
+    "quota_reservations": [([("project_id", ASCENDING), ("expires_at", ASCENDING)], False)],
     "audit_log": [([("project_id", ASCENDING), ("order", DESCENDING)], False)],
     "reports": [([("project_id", ASCENDING), ("state", ASCENDING), ("order", DESCENDING)], False),
                 ([("reporter_id", ASCENDING), ("item_key", ASCENDING)], True),  # one report per person per item

@@ -118,6 +118,30 @@ class FileCollections(AuditCollections):
         return True
 
     @translated
+    async def reserve_quota(self, reservation_id: str, project_id: str, size: int, quota: int, now: str,
+                            expires_at: str) -> bool:
+        # Without a transaction, hold first, then count: of the holds that stay, the last one made saw
+        # all the others in its sum, so together they are within the quota. Two made at once may both
+        # see the other and both give way: a refusal to retry, never a quota passed.
+        holds = self._c("quota_reservations")
+        await holds.delete_many({"project_id": project_id, "expires_at": {"$lte": now}})
+        await holds.update_one({"_id": reservation_id},
+                               {"$inc": {"bytes": size}, "$set": {"project_id": project_id, "expires_at": expires_at}},
+                               upsert=True)
+        cursor = await holds.aggregate([{"$match": {"project_id": project_id, "expires_at": {"$gt": now}}},
+                                        {"$group": {"_id": None, "total": {"$sum": "$bytes"}}}])
+        totals = await cursor.to_list(None)
+        held = int(totals[0]["total"]) if totals else 0
+        if held + await self.project_usage(project_id) <= quota:
+            return True
+        await holds.update_one({"_id": reservation_id}, {"$inc": {"bytes": -size}})
+        return False
+
+    @translated
+    async def release_quota(self, reservation_id: str) -> None:
+        await self._c("quota_reservations").delete_one({"_id": reservation_id})
+
+    @translated
     async def project_usage(self, project_id: str) -> int:
         cursor = await self._c("files").aggregate([{"$match": {"project_id": project_id}},
                                                   {"$group": {"_id": None, "total": {"$sum": "$size"}}}])

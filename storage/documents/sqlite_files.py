@@ -58,6 +58,26 @@ class FileTables(SqliteBase):
             await insert_audit(conn, audit)
             return True
 
+    async def reserve_quota(self, reservation_id: str, project_id: str, size: int, quota: int, now: str,
+                            expires_at: str) -> bool:
+        # The writer runs one transaction at a time: the sum and the hold cannot interleave with another's.
+        async with self._transaction() as conn:
+            await conn.execute("DELETE FROM quota_reservations WHERE project_id = ? AND expires_at <= ?",
+                               (project_id, now))
+            (used,) = await self._one(conn, "SELECT (SELECT COALESCE(SUM(size), 0) FROM files WHERE project_id = ?)"
+                                            " + (SELECT COALESCE(SUM(bytes), 0) FROM quota_reservations"
+                                            " WHERE project_id = ?)", (project_id, project_id))
+            if used + size > quota:
+                return False
+            await conn.execute("INSERT INTO quota_reservations (id, project_id, bytes, expires_at) VALUES (?, ?, ?, ?) "
+                               "ON CONFLICT (id) DO UPDATE SET bytes = bytes + excluded.bytes",
+                               (reservation_id, project_id, size, expires_at))
+            return True
+
+    async def release_quota(self, reservation_id: str) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("DELETE FROM quota_reservations WHERE id = ?", (reservation_id,))
+
     async def project_usage(self, project_id: str) -> int:
         async with self._read("SELECT COALESCE(SUM(size), 0) FROM files WHERE project_id = ?", (project_id,)) as rows:
             return int(rows[0][0])

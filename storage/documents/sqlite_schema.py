@@ -195,4 +195,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (project_id, user_id)
     );
     """,
+    # 8 -> 9: the quota held by uploads under way (FileStore.reserve_quota)
+    """
+    CREATE TABLE quota_reservations (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX quota_reservations_by_project ON quota_reservations (project_id, expires_at);
+    """,
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rooms.ports import DocumentStore
 from tests.contract.builders import file, mail
 
@@ -45,3 +47,31 @@ async def test_file_records(store: DocumentStore) -> None:
     assert await store.project_usage("prj_a") == 150 and await store.project_usage("prj_none") == 0
     assert await store.delete_file(a.id) and not await store.delete_file(a.id)
     assert await store.get_file(a.id) is None and await store.project_usage("prj_a") == 50
+
+
+NOW, LATER, GONE = "2026-01-01T00:00:00.000Z", "2026-01-01T06:00:00.000Z", "2025-12-31T00:00:00.000Z"
+
+
+async def test_quota_holds_count_with_the_files_until_released(store: DocumentStore) -> None:
+    await store.add_file(file("prj_q", size=400))
+    assert await store.reserve_quota("qta_a", "prj_q", 300, 1000, NOW, LATER)
+    assert not await store.reserve_quota("qta_b", "prj_q", 301, 1000, NOW, LATER)  # 400 + 300 + 301 > 1000
+    assert await store.reserve_quota("qta_b", "prj_q", 300, 1000, NOW, LATER)  # exactly the quota
+    assert not await store.reserve_quota("qta_a", "prj_q", 1, 1000, NOW, LATER)  # growing one counts too
+    assert await store.reserve_quota("qta_x", "prj_other", 1000, 1000, NOW, LATER)  # per project
+    await store.release_quota("qta_a")
+    await store.release_quota("qta_a")  # twice: nothing
+    assert await store.reserve_quota("qta_a", "prj_q", 250, 1000, NOW, LATER)
+    assert await store.reserve_quota("qta_a", "prj_q", 50, 1000, NOW, LATER)  # grown: 300 again
+    assert not await store.reserve_quota("qta_c", "prj_q", 1, 1000, NOW, LATER)
+    assert await store.project_usage("prj_q") == 400  # holds are not usage: the files' sizes are
+
+
+async def test_an_expired_quota_hold_stops_counting(store: DocumentStore) -> None:
+    assert await store.reserve_quota("qta_dead", "prj_e", 900, 1000, GONE, NOW)  # its process died
+    assert await store.reserve_quota("qta_new", "prj_e", 1000, 1000, NOW, LATER)
+
+
+async def test_holds_made_at_once_never_pass_the_quota(store: DocumentStore) -> None:
+    won = await asyncio.gather(*(store.reserve_quota(f"qta_{k}", "prj_r", 100, 1000, NOW, LATER) for k in range(16)))
+    assert 0 < sum(won) <= 10

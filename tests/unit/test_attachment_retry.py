@@ -121,7 +121,7 @@ async def space(request: pytest.FixtureRequest, adapter: Adapter, tmp_path: Path
         limiter = MemoryRateLimiter()
         yield Scene(store, faulty, adapter, request.param, prj.id, room.id, forum.id,
                      ChatService(wrapped, projects, MemoryPresence(), limiter, ChatRules(), files),
-                     ForumService(wrapped, projects, files), MailService(wrapped, projects, limiter, 100, 60, files))
+                     ForumService(wrapped, projects, files, limiter), MailService(wrapped, projects, limiter, 100, 60, files))
 
 
 async def test_a_chat_retry_after_a_failed_store_stores_once_with_its_files(space: Scene) -> None:

@@ -156,6 +156,8 @@ KINDS: dict[str, Kind] = {
     "get_file": "read",
     "delete_file": "write",
     "project_usage": "read",
+    "reserve_quota": "write",
+    "release_quota": "write",
     # AuditStore
     "append_audit": "write",
     "list_audit": "read",
