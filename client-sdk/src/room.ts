@@ -23,7 +23,7 @@ import type {
   History,
   Message,
   MuteState,
-  PresenceEntry,
+  PresenceView,
   PresenceUpdate,
   RoomEvents,
   RoomJoined,
@@ -112,7 +112,7 @@ export class Room extends Emitter<RoomEvents> {
   private readonly outbox: Outbox;
   private roomState: RoomState = "joining";
   private joinedSpace: Space | undefined;
-  private readonly onlineById = new Map<string, PresenceEntry>();
+  private readonly onlineByKey = new Map<string, PresenceView>();
   private readSeq = 0;
   /** The highest seq the server said exists. */
   private serverSeq = 0;
@@ -163,8 +163,8 @@ export class Room extends Emitter<RoomEvents> {
   }
 
   /** Who is online here now. */
-  get online(): PresenceEntry[] {
-    return [...this.onlineById.values()];
+  get online(): PresenceView[] {
+    return [...this.onlineByKey.values()];
   }
 
   /** Messages after one's read marker, kept up to date as messages arrive. */
@@ -501,22 +501,23 @@ export class Room extends Emitter<RoomEvents> {
   private applyJoined(joined: RoomJoined): void {
     this.joinedSpace = joined.room;
     this.setWriteState(joined.write_state);
-    this.onlineById.clear();
-    for (const entry of joined.online) this.onlineById.set(entry.user_id, entry);
+    this.onlineByKey.clear();
+    for (const entry of joined.online) this.onlineByKey.set(entry.key, entry);
     this.readSeq = joined.last_read_seq;
     this.serverSeq = Math.max(this.serverSeq, joined.last_seq);
   }
 
   private applyPresence(update: PresenceUpdate): void {
-    for (const userId of update.left) this.onlineById.delete(userId);
-    for (const entry of update.joined) this.onlineById.set(entry.user_id, entry);
+    for (const key of update.left) this.onlineByKey.delete(key); // keys: a visitor's view names no pupil
+    for (const entry of update.joined) this.onlineByKey.set(entry.key, entry);
     this.emit("presence", update);
   }
 
   /** An erased member: gone from who is online here, as if they had left. */
   private dropPerson(userId: string): void {
-    if (!this.onlineById.has(userId)) return;
-    this.applyPresence({ room_id: this.id, joined: [], left: [userId] });
+    const entry = [...this.onlineByKey.values()].find((e) => e.user_id === userId);
+    if (!entry) return;
+    this.applyPresence({ room_id: this.id, joined: [], left: [entry.key] });
   }
 
   private readStateChanged(unread: Unread): void {

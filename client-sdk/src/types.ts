@@ -57,7 +57,7 @@ export type {
   MyReportPage,
   Post,
   PostPage,
-  PresenceEntry,
+  PresenceView,
   PresenceUpdate,
   Project,
   ProjectWithRole,

@@ -819,12 +819,6 @@ export interface PostPage {
   last_read_seq: number;
 }
 
-export interface PresenceEntry {
-  user_id: string;
-  name: string;
-  role: string;
-}
-
 /**
  * Who came online and who went offline in a room since the last update.
  *
@@ -833,8 +827,22 @@ export interface PresenceEntry {
  */
 export interface PresenceUpdate {
   room_id: string;
-  joined: PresenceEntry[];
+  joined: PresenceView[];
   left: string[];
+}
+
+/**
+ * Someone online in a room, as one audience sees them: the member list's view of that person.
+ *
+ * `key` names the person in this room's presence (`presence:update`'s `left` lists keys): their
+ * `user_id` for members and staff; for visitors an opaque key per room, and no `user_id` for pupils
+ * (visitors see a pupil's display name and role only, as in the member list).
+ */
+export interface PresenceView {
+  key: string;
+  user_id: string | null;
+  name: string;
+  role: string;
 }
 
 export interface Project {
@@ -919,7 +927,7 @@ export interface Resolution {
 
 export interface RoomJoined {
   room: Space;
-  online: PresenceEntry[];
+  online: PresenceView[];
   unread: number;
   last_read_seq: number;
   last_seq: number;
@@ -1013,7 +1021,7 @@ export interface TypingAck {
 
 export interface TypingPush {
   room_id: string;
-  user: PresenceEntry;
+  user: PresenceView;
 }
 
 export interface Unread {
@@ -1162,6 +1170,7 @@ export type ErrorCode =
   | "project.partners_required"
   | "member.not_found"
   | "member.exists"
+  | "member.not_yours"
   | "member.last_admin"
   | "member.role_not_allowed"
   | "space.limit_reached"
@@ -1245,6 +1254,10 @@ export const Limits = {
   /** a burst of quick replies; a script stands out at once */
   CHAT_RATE_MESSAGES_DEFAULT: 20,
   CHAT_RATE_WINDOW_SECS_DEFAULT: 10,
+  CHAT_EDIT_RATE_DEFAULT: 20,
+  CHAT_EDIT_RATE_WINDOW_SECS_DEFAULT: 60,
+  FORUM_RATE_POSTS_DEFAULT: 20,
+  FORUM_RATE_WINDOW_SECS_DEFAULT: 60,
   /** clients send typing on every key; others need it every few seconds at most */
   TYPING_THROTTLE_SECS: 2.0,
   /** ten years: beyond that, keep everything (no retention); every period's bound */
@@ -1269,6 +1282,10 @@ export const Limits = {
   MAIL_CONVERSATION_MAX: 500,
   /** a short class video; longer ones belong on a video platform */
   FILE_MAX_BYTES_DEFAULT: 104_857_600,
+  QUOTA_HOLD_FIRST_BYTES: 65_536,
+  QUOTA_HOLD_STEP_MAX_BYTES: 8_388_608,
+  /** a hold left by a process that died stops counting after this */
+  QUOTA_HOLD_SECS: 21_600,
   /** a school year of photos, slides and a few videos */
   PROJECT_QUOTA_BYTES_DEFAULT: 5_368_709_120,
   /** what file systems accept */

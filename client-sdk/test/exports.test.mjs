@@ -36,7 +36,7 @@ const TYPES = [
   "HistoryOptions", "JoinOptions", "KnownCode", "Listener", "Mail", "MailCopy", "MailDeleted", "MailEvents",
   "MailFolder", "MailListOptions", "MailPage", "MailSendPayload", "MailUnread", "Member", "MemberRole", "MemberView",
   "Message", "NewMail", "NewPost", "NewThread", "PageOptions", "PayloadOf", "PlatformRole", "Post", "PostPage",
-  "PresenceEntry", "PresenceUpdate", "Project", "ProjectStatus", "ProjectWithRole", "PushEvent", "Pushes",
+  "PresenceUpdate", "PresenceView", "Project", "ProjectStatus", "ProjectWithRole", "PushEvent", "Pushes",
   "RequestEvent", "Requests", "RoomEvents", "RoomJoined", "RoomLeft", "RoomState", "SendOptions", "Space", "Thread",
   "ThreadPage", "ThreadSummary", "TransportName", "TypingAck", "TypingPush", "Unread", "UploadData", "UploadOptions",
   "UploadProgress", "User", "Visibility",

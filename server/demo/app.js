@@ -608,7 +608,7 @@
     const room = await state.client.joinRoom(entry.space.id);
     entry.room = room;
     for (const message of room.recent) entry.messages.set(message.seq, message);
-    for (const person of room.online) entry.online.set(person.user_id, person);
+    for (const person of room.online) entry.online.set(person.key, person);
     entry.unread = room.unread;
     entry.hasMore = room.hasOlder;
     const id = entry.space.id;
@@ -696,7 +696,7 @@
     const entry = state.rooms.get(roomId);
     const user = push.user;
     if (!entry || user.user_id === state.session.user.id) return;
-    entry.typing.set(user.user_id, { name: user.name, until: Date.now() + 3500 });
+    entry.typing.set(user.key, { name: user.name, until: Date.now() + 3500 });
     if (roomId === state.roomId) renderTyping();
     setTimeout(() => { if (roomId === state.roomId) renderTyping(); }, 3600);
   }
@@ -704,7 +704,7 @@
   function onPresence(roomId, online) {
     const entry = state.rooms.get(roomId);
     if (!entry) return;
-    entry.online = new Map(online.map((person) => [person.user_id, person]));
+    entry.online = new Map(online.map((person) => [person.key, person]));
     if (roomId === state.roomId) renderPresence();
   }
 
@@ -820,7 +820,7 @@
     const entry = currentRoom();
     if (!entry || !state.session) { list.replaceChildren(); return; }
     const people = [...entry.online.values()].sort((a, b) => a.name.localeCompare(b.name));
-    list.replaceChildren(...people.map((person) => el("li", { "data-testid": "presence-user", "data-user-id": person.user_id },
+    list.replaceChildren(...people.map((person) => el("li", { "data-testid": "presence-user", "data-user-id": person.user_id ?? "" },
       person.user_id === state.session.user.id ? `${person.name} (${t("you")})` : person.name,
       el("span", { class: "visually-hidden", text: `, ${roleName(person.role) || person.role}` }))));
   }
