@@ -21,6 +21,7 @@ import hashlib
 from dataclasses import dataclass
 
 from rooms import audit, limits
+from rooms.audience import for_visitors, id_shown
 from rooms.chat_models import (
     ChatHistoryIn,
     ChatSendIn,
@@ -65,7 +66,8 @@ def presence_view(entry: PresenceEntry, room_id: str, *, guest: bool) -> Presenc
     """
     if not guest:
         return PresenceView(key=entry.user_id, user_id=entry.user_id, name=entry.name, role=entry.role)
-    return PresenceView(key=guest_key(room_id, entry.user_id), user_id=None if entry.role == "pupil" else entry.user_id,
+    return PresenceView(key=guest_key(room_id, entry.user_id),
+                        user_id=entry.user_id if id_shown("visitor", entry.role) else None,
                         name=entry.name, role=entry.role)
 
 
@@ -80,8 +82,12 @@ def redacted(message: Message) -> Message:
 
 
 def as_seen(messages: list[Message], access: Access) -> list[Message]:
-    """Messages as ``access`` may see them: staff see hidden ones whole (``hidden: true``), others redacted."""
-    return messages if access.is_staff else [redacted(m) for m in messages]
+    """Messages as ``access`` may see them: staff see hidden ones whole (``hidden: true``), others redacted,
+    and visitors with the authors as they see them (:mod:`rooms.audience`)."""
+    if access.is_staff:
+        return messages
+    seen = [redacted(m) for m in messages]
+    return for_visitors(seen) if access.role == "visitor" else seen
 
 
 @dataclass(frozen=True)
@@ -227,7 +233,7 @@ class ChatService:
         message = Message(
             id=new_id("msg"), room_id=room.id, project_id=room.project_id, seq=0, client_id=data.client_id,
             author_id=user.id, author_name=access.member.display_name if access.member else user.name,
-            text=data.text, reply_to=data.reply_to, attachments=files, created_at=utcnow())
+            author_role=access.role, text=data.text, reply_to=data.reply_to, attachments=files, created_at=utcnow())
         stored, created = await self._store.append_message(message)
         if not created:
             await self._limiter.refund(key)
@@ -253,7 +259,7 @@ class ChatService:
         if message is None or message.deleted:
             raise NotFound("message.not_found")
         record = None
-        if access.check_delete(message.author_id, room.visibility):  # someone else's: recorded
+        if access.check_delete(message.author, room.visibility):  # someone else's: recorded
             record = audit.entry(user, access, room.project_id, "message.delete", "message", message.id,
                                  note=f"room {room.id}, seq {message.seq}, by {message.author_id}")
         deleted = await self._store.delete_message(room_id, message_id, user.id, utcnow(), audit=record)

@@ -40,8 +40,9 @@ class Message(Model):
     project_id: str
     seq: int
     client_id: str
-    author_id: str
+    author_id: str | None  # null only in a visitor's view of a pupil's message (rooms.audience)
     author_name: str
+    author_role: str | None = None  # the role it was written with; absent on messages stored before
     text: str | None
     reply_to: str | None = None
     attachments: list[FileRef] = []
@@ -51,6 +52,12 @@ class Message(Model):
     deleted_by: str | None = None
     hidden: bool = False  # hidden by a moderator: members see it without text, moderators with
     hidden_by: str | None = None
+
+    @property
+    def author(self) -> str:
+        """The author's id, which every stored item has (only a visitor's view leaves it out)."""
+        assert self.author_id is not None, "a visitor's view is not a stored item"
+        return self.author_id
 
 
 class PresenceEntry(Model):

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rooms import audit, cursors, limits, policy
+from rooms.audience import for_role
 from rooms.audit_models import AuditEntry
 from rooms.clock import Clock, stamp, system_clock
 from rooms.errors import Conflict, InvalidRequest, NotFound
@@ -92,10 +93,11 @@ class ForumService:
             raise NotFound("forum.thread_not_found") from None
         return thread, space, access
 
-    async def audience(self, space: Space) -> list[str]:
-        """The members who may read a space: the recipients of its pushes."""
+    async def audience(self, space: Space) -> tuple[list[str], list[str]]:
+        """Who may read a space, the recipients of its pushes: members and staff, then visitors."""
         members = await self._store.list_members(space.project_id, limits.MEMBERS_PAGE_MAX)
-        return [m.user_id for m in members if policy.allowed(m.role, "space.read", space.visibility)]
+        readers = [m for m in members if policy.allowed(m.role, "space.read", space.visibility)]
+        return [m.user_id for m in readers if m.role != "visitor"], [m.user_id for m in readers if m.role == "visitor"]
 
     @staticmethod
     def _name(user: User, access: Access) -> str:
@@ -112,11 +114,12 @@ class ForumService:
         await self._count_write(user)
         thread = Thread(id=new_id("thr"), forum_id=space.id, project_id=space.project_id, title=data.title,
                         body=data.body, body_html=render(data.body), attachments=files, author_id=user.id,
-                        author_name=self._name(user, access), created_at=now, last_activity_at=now)
+                        author_name=self._name(user, access), author_role=access.role, created_at=now,
+                        last_activity_at=now)
         return await self._store.create_thread(thread), space
 
     async def list_threads(self, user: User, query: ThreadListIn) -> ThreadPage:
-        await self.forum(user, query.forum_id)
+        _, access = await self.forum(user, query.forum_id)
         after = cursors.decode(query.cursor, 2) if query.cursor else None
         rows = await self._store.list_threads(query.forum_id, after, query.limit + 1)  # type: ignore[arg-type]
         more = len(rows) > query.limit
@@ -125,7 +128,7 @@ class ForumService:
         summaries = [ThreadSummary(thread=t, last_read_seq=markers.get(t.id, 0),
                                    unread=max(0, t.post_count - markers.get(t.id, 0))) for t, _ in rows]
         cursor = cursors.encode(int(rows[-1][0].pinned), rows[-1][1]) if more else None
-        return ThreadPage(threads=summaries, next_cursor=cursor)
+        return for_role(access.role, ThreadPage(threads=summaries, next_cursor=cursor))
 
     async def edit_thread(self, user: User, data: ThreadEditIn) -> tuple[Thread, Space]:
         thread, space, access = await self._thread_in(user, data.thread_id)
@@ -179,7 +182,7 @@ class ForumService:
         await self._count_write(user)
         post = Post(id=new_id("pst"), thread_id=thread.id, forum_id=thread.forum_id, project_id=thread.project_id,
                     seq=0, body=data.body, body_html=render(data.body), reply_to=data.reply_to, attachments=files,
-                    author_id=user.id, author_name=self._name(user, access), created_at=utcnow())
+                    author_id=user.id, author_name=self._name(user, access), author_role=access.role, created_at=utcnow())
         stored = await self._store.add_post(post)
         if stored is None:  # locked or deleted between the check and the write
             raise Conflict("forum.thread_locked")
@@ -192,8 +195,8 @@ class ForumService:
         more = len(posts) > query.limit
         posts = posts[:query.limit] if access.is_staff else [redacted(p) for p in posts[:query.limit]]
         marker = (await self._store.thread_markers([thread.id], user.id)).get(thread.id, 0)
-        return PostPage(thread=thread, posts=posts, last_read_seq=marker,
-                        next_cursor=cursors.encode(posts[-1].seq) if more else None)
+        return for_role(access.role, PostPage(thread=thread, posts=posts, last_read_seq=marker,
+                                        next_cursor=cursors.encode(posts[-1].seq) if more else None))
 
     async def _post(self, user: User, post_id: str) -> tuple[Post, Thread, Access]:
         post = await self._store.get_post(post_id)
@@ -224,7 +227,7 @@ class ForumService:
         space = await self._store.get_space(thread.forum_id)
         assert space is not None
         record = None
-        if access.check_delete(post.author_id, space.visibility):  # someone else's: recorded
+        if access.check_delete(post.author, space.visibility):  # someone else's: recorded
             record = audit.entry(user, access, post.project_id, "post.delete", "post", post.id,
                                  note=f"thread {post.thread_id}, seq {post.seq}, by {post.author_id}",
                                  at=stamp(self._clock()))
@@ -251,9 +254,10 @@ class ForumService:
         return updated, space
 
     async def mark_read(self, user: User, thread_id: str, seq: int) -> ThreadSummary:
-        thread, _ = await self._thread(user, thread_id)
+        thread, access = await self._thread(user, thread_id)
         marker = await self._store.mark_thread_read(thread.id, user.id, min(seq, thread.post_count))
-        return ThreadSummary(thread=thread, last_read_seq=marker, unread=max(0, thread.post_count - marker))
+        return for_role(access.role, ThreadSummary(thread=thread, last_read_seq=marker,
+                                             unread=max(0, thread.post_count - marker)))
 
     async def locate(self, user: User, project_id: str, forum_id: str, thread_id: str | None = None,
                      post_id: str | None = None) -> None:

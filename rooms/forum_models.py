@@ -27,8 +27,9 @@ class Thread(Model):
     body: str
     body_html: str
     attachments: list[FileRef] = []
-    author_id: str
+    author_id: str | None  # null only in a visitor's view of a pupil's writing (rooms.audience)
     author_name: str
+    author_role: str | None = None  # the role it was written with; absent on items stored before
     created_at: str
     edited_at: str | None = None
     last_activity_at: str
@@ -36,6 +37,12 @@ class Thread(Model):
     pinned: bool = False
     locked: bool = False
     deleted: bool = False
+
+    @property
+    def author(self) -> str:
+        """The author's id, which every stored item has (only a visitor's view leaves it out)."""
+        assert self.author_id is not None, "a visitor's view is not a stored item"
+        return self.author_id
 
 
 class ThreadSummary(Model):
@@ -56,14 +63,21 @@ class Post(Model):
     body_html: str | None
     reply_to: str | None = None  # the id of a quoted earlier post
     attachments: list[FileRef] = []
-    author_id: str
+    author_id: str | None  # null only in a visitor's view of a pupil's writing (rooms.audience)
     author_name: str
+    author_role: str | None = None  # the role it was written with; absent on items stored before
     created_at: str
     edited_at: str | None = None
     deleted: bool = False
     deleted_by: str | None = None
     hidden: bool = False  # hidden by a moderator: members see it without text, moderators with
     hidden_by: str | None = None
+
+    @property
+    def author(self) -> str:
+        """The author's id, which every stored item has (only a visitor's view leaves it out)."""
+        assert self.author_id is not None, "a visitor's view is not a stored item"
+        return self.author_id
 
 
 class ThreadPage(Model):

@@ -98,8 +98,9 @@ class MailService:
         mail = Mail(id=new_id("mail"), project_id=project_id, attachments=files,
                     conversation_id=original.conversation_id if original else new_id("conv"),
                     reply_to=original.id if original else None,
-                    sender=Correspondent(user_id=user.id, name=sender_name),
-                    to=[Correspondent(user_id=uid, name=members[uid].display_name) for uid in to],
+                    sender=Correspondent(user_id=user.id, name=sender_name, role=access.role),
+                    to=[Correspondent(user_id=uid, name=members[uid].display_name, role=members[uid].role)
+                        for uid in to],
                     subject=subject[:limits.MAIL_SUBJECT_MAX_CHARS], body=data.body, body_html=render(data.body),
                     created_at=utcnow(), supervised=_supervised(access, recipients))
         copies = [MailCopy(mail=mail, owner_id=user.id, folder="sent", read=True)]
@@ -111,14 +112,18 @@ class MailService:
     def _reply_recipients(user: User, original: Mail | None, reply_all: bool) -> list[str]:
         assert original is not None
         if reply_all:
-            people = [original.sender.user_id, *(c.user_id for c in original.to)]
-        elif original.sender.user_id == user.id:
-            people = [c.user_id for c in original.to]  # replying to one's own mail: to the same people
+            people = [original.sender.id, *(c.id for c in original.to)]
+        elif original.sender.id == user.id:
+            people = [c.id for c in original.to]  # replying to one's own mail: to the same people
         else:
-            people = [original.sender.user_id]
+            people = [original.sender.id]
         return list(dict.fromkeys(p for p in people if p != user.id))
 
     async def copy(self, user: User, mail_id: str) -> MailCopy:
+        """The user's copy, as they see it (``MailCopy.as_owner_sees``)."""
+        return (await self._copy(user, mail_id)).as_owner_sees()
+
+    async def _copy(self, user: User, mail_id: str) -> MailCopy:
         copy = await self._store.get_copy(user.id, mail_id)
         if copy is None:
             raise NotFound("mail.not_found")
@@ -129,22 +134,22 @@ class MailService:
         rows = await self._store.list_copies(user.id, query.folder, query.project_id, before, query.limit + 1)
         more = len(rows) > query.limit
         rows = rows[:query.limit]
-        return MailPage(copies=[c for c, _ in rows], next_cursor=cursors.encode(rows[-1][1]) if more else None)
+        return MailPage(copies=[c.as_owner_sees() for c, _ in rows], next_cursor=cursors.encode(rows[-1][1]) if more else None)
 
     async def set_read(self, user: User, mail_id: str, read: bool) -> MailCopy:
-        await self.copy(user, mail_id)
+        await self._copy(user, mail_id)
         return await self._update(user, mail_id, {"read": read})
 
     async def move(self, user: User, mail_id: str, folder: str) -> MailCopy:
-        copy = await self.copy(user, mail_id)
-        is_sender = copy.mail.sender.user_id == user.id
+        copy = await self._copy(user, mail_id)
+        is_sender = copy.mail.sender.id == user.id
         if folder != "archived" and folder != ("sent" if is_sender else "inbox"):
             raise InvalidRequest("request.invalid",
                                  detail=f"folder: this copy goes back to {'sent' if is_sender else 'inbox'}")
         return await self._update(user, mail_id, {"folder": folder})
 
     async def delete(self, user: User, mail_id: str) -> None:
-        await self.copy(user, mail_id)
+        await self._copy(user, mail_id)
         if not await self._store.delete_copy(user.id, mail_id):
             raise NotFound("mail.not_found")
 
@@ -152,7 +157,7 @@ class MailService:
         updated = await self._store.update_copy(user.id, mail_id, changes)
         if updated is None:
             raise NotFound("mail.not_found")
-        return updated
+        return updated.as_owner_sees()
 
     async def unread(self, user_id: str) -> MailUnread:
         return MailUnread(unread=await self._store.unread_mail(user_id))
@@ -207,7 +212,7 @@ class MailService:
         removed = await self._store.remove_mail(mail.id, user.id, at, audit=audit)
         if removed is None:  # removed meanwhile by someone else: that removal told the owners
             return (await self._store.get_mail(mail.id) or mail.removed(user.id, at)), ()
-        owners = [removed.sender.user_id, *(c.user_id for c in removed.to)]
+        owners = [removed.sender.id, *(c.id for c in removed.to)]
         return removed, tuple(dict.fromkeys(owners))
 
 

@@ -13,6 +13,7 @@ from pydantic import (
 )
 
 from rooms import limits
+from rooms.audience import for_role
 from rooms.chat_models import AttachmentIds, plain_text
 from rooms.file_models import FileRef
 from rooms.models import Model, UserId
@@ -24,8 +25,15 @@ MailBody = Annotated[str, StringConstraints(max_length=limits.MAIL_BODY_MAX_CHAR
 
 
 class Correspondent(Model):
-    user_id: str
+    user_id: str | None  # null only in a visitor's copy, for a pupil (rooms.audience)
     name: str
+    role: str | None = None  # their role when it was sent; absent on mail stored before
+
+    @property
+    def id(self) -> str:
+        """Their id, which every stored mail has (only a visitor's view leaves it out)."""
+        assert self.user_id is not None, "a visitor's view is not a stored mail"
+        return self.user_id
 
 
 class Mail(Model):
@@ -60,6 +68,12 @@ class MailCopy(Model):
     owner_id: str
     folder: Folder
     read: bool
+
+    def as_owner_sees(self) -> MailCopy:
+        """The copy as its owner sees the correspondents: a visitor, as :mod:`rooms.audience` shows people."""
+        mail = self.mail
+        role = next((c.role for c in (mail.sender, *mail.to) if c.user_id == self.owner_id), None)
+        return for_role(role or "", self)
 
 
 class MailPage(Model):

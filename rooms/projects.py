@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from rooms import limits, policy
+from rooms.audience import id_shown
 from rooms.audit import changed, entry
 from rooms.clock import stamp
 from rooms.errors import Conflict, Forbidden, InvalidRequest, NotFound
@@ -300,7 +301,7 @@ def _kind(role: ProjectRole) -> str:
 
 
 def _view(member: Member, viewer: Role) -> MemberView:
-    if viewer == "visitor" and member.role == "pupil":
+    if not id_shown(viewer, member.role):
         return MemberView(role=member.role, display_name=member.display_name)
     staff = viewer in ("admin", "teacher")
     return MemberView(role=member.role, display_name=member.display_name, user_id=member.user_id,

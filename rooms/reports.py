@@ -87,7 +87,7 @@ def _post(p: Post) -> Snapshot:
 
 
 def _mail(m: Mail) -> Snapshot:
-    return Snapshot(kind="mail", id=m.id, author_id=m.sender.user_id, author_name=m.sender.name, title=m.subject,
+    return Snapshot(kind="mail", id=m.id, author_id=m.sender.id, author_name=m.sender.name, title=m.subject,
                     text=m.body, attachments=m.attachments, created_at=m.created_at)
 
 

@@ -594,8 +594,9 @@ export interface ChatHours {
 }
 
 export interface Correspondent {
-  user_id: string;
+  user_id: string | null;
   name: string;
+  role: string | null;
 }
 
 export interface ErasureDone {
@@ -747,8 +748,9 @@ export interface Message {
   project_id: string;
   seq: number;
   client_id: string;
-  author_id: string;
+  author_id: string | null;
   author_name: string;
+  author_role: string | null;
   text: string | null;
   reply_to: string | null;
   attachments: FileRef[];
@@ -802,8 +804,9 @@ export interface Post {
   body_html: string | null;
   reply_to: string | null;
   attachments: FileRef[];
-  author_id: string;
+  author_id: string | null;
   author_name: string;
+  author_role: string | null;
   created_at: string;
   edited_at: string | null;
   deleted: boolean;
@@ -993,8 +996,9 @@ export interface Thread {
   body: string;
   body_html: string;
   attachments: FileRef[];
-  author_id: string;
+  author_id: string | null;
   author_name: string;
+  author_role: string | null;
   created_at: string;
   edited_at: string | null;
   last_activity_at: string;

@@ -12,9 +12,10 @@ of recipients in the action, next to the policy decision that allows it.
 A push names its recipients explicitly:
 
 - :class:`ToRoom`: the connections that joined a chat room (which the
-  policy let in); ``guest_data``, when given, is what its visitors hear
-  instead (a person seen as the member list shows them to visitors);
-- :class:`ToUsers`: every connection of each named person;
+  policy let in); its visitors hear the visitors' view of ``data``
+  (``rooms.audience.for_visitors``) or, when given, ``guest_data``;
+- :class:`ToUsers`: every connection of each named person; those named in
+  ``guest_ids`` hear the visitors' view;
 - :class:`PresenceChanged`: someone came online or went offline in a room
   (batched per room by the fan-out);
 - :class:`Evicted`: connections that must stop hearing a room at once (a
@@ -90,7 +91,7 @@ class ToRoom:
     data: Any
     room_id: str
     skip_sid: str | None = None
-    guest_data: Any = None  # what the room's visitors hear instead of ``data`` (None: the same)
+    guest_data: Any = None  # what the room's visitors hear (None: the visitors' view of ``data``)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class ToUsers:
     data: Any
     user_ids: tuple[str, ...]
     skip_sid: str | None = None
+    guest_ids: tuple[str, ...] = ()  # visitors: they hear rooms.audience.for_visitors(data)
 
 
 @dataclass(frozen=True)

@@ -27,19 +27,20 @@ from rooms.models import Space
 from server.actions.base import Context, Later, Outcome, Push, ToUsers, action, answer
 
 
-def _to_readers(ctx: Context, event: str, data: Any, space: Space) -> Later:
+def to_readers(ctx: Context, event: str, data: Any, space: Space) -> Later:
     """``event`` to everyone who may read ``space``, looked up once the answer has left."""
     forum = ctx.services.forum
 
     async def make() -> Sequence[Push]:
-        return (ToUsers(event, data, tuple(await forum.audience(space))),)
+        members, visitors = await forum.audience(space)
+        return (ToUsers(event, data, tuple(members), guest_ids=tuple(visitors)),)
     return Later(make)
 
 
 @action(ThreadCreateIn, Thread)
 async def thread_create(ctx: Context, data: ThreadCreateIn) -> Outcome[Any]:
     thread, space = await ctx.services.forum.create_thread(ctx.user, data)
-    return answer(thread, _to_readers(ctx, "forum:thread_created", thread, space))
+    return answer(thread, to_readers(ctx, "forum:thread_created", thread, space))
 
 
 @action(ThreadListIn, ThreadPage)
@@ -50,19 +51,19 @@ async def thread_list(ctx: Context, data: ThreadListIn) -> Outcome[Any]:
 @action(ThreadEditIn, Thread)
 async def thread_edit(ctx: Context, data: ThreadEditIn) -> Outcome[Any]:
     thread, space = await ctx.services.forum.edit_thread(ctx.user, data)
-    return answer(thread, _to_readers(ctx, "forum:thread_updated", thread, space))
+    return answer(thread, to_readers(ctx, "forum:thread_updated", thread, space))
 
 
 @action(ThreadModerateIn, Thread)
 async def thread_moderate(ctx: Context, data: ThreadModerateIn) -> Outcome[Any]:
     thread, space = await ctx.services.forum.moderate_thread(ctx.user, data)
-    return answer(thread, _to_readers(ctx, "forum:thread_updated", thread, space))
+    return answer(thread, to_readers(ctx, "forum:thread_updated", thread, space))
 
 
 @action(ThreadRefIn, Thread)
 async def thread_delete(ctx: Context, data: ThreadRefIn) -> Outcome[Any]:
     thread, space = await ctx.services.forum.delete_thread(ctx.user, data.thread_id)
-    return answer(thread, _to_readers(ctx, "forum:thread_updated", thread, space))
+    return answer(thread, to_readers(ctx, "forum:thread_updated", thread, space))
 
 
 @action(ThreadReadIn, ThreadSummary)
@@ -73,7 +74,7 @@ async def thread_read(ctx: Context, data: ThreadReadIn) -> Outcome[Any]:
 @action(PostCreateIn, Post)
 async def post_create(ctx: Context, data: PostCreateIn) -> Outcome[Any]:
     post, space = await ctx.services.forum.create_post(ctx.user, data)
-    return answer(post, _to_readers(ctx, "forum:post_created", post, space))
+    return answer(post, to_readers(ctx, "forum:post_created", post, space))
 
 
 @action(PostListIn, PostPage)
@@ -84,13 +85,13 @@ async def post_list(ctx: Context, data: PostListIn) -> Outcome[Any]:
 @action(PostEditIn, Post)
 async def post_edit(ctx: Context, data: PostEditIn) -> Outcome[Any]:
     post, space = await ctx.services.forum.edit_post(ctx.user, data.post_id, data.body)
-    return answer(post, _to_readers(ctx, "forum:post_edited", redacted(post), space))  # hidden stays hidden
+    return answer(post, to_readers(ctx, "forum:post_edited", redacted(post), space))  # hidden stays hidden
 
 
 @action(PostRefIn, Post)
 async def post_delete(ctx: Context, data: PostRefIn) -> Outcome[Any]:
     post, space = await ctx.services.forum.delete_post(ctx.user, data.post_id)
-    return answer(post, _to_readers(ctx, "forum:post_deleted", redacted(post), space))
+    return answer(post, to_readers(ctx, "forum:post_deleted", redacted(post), space))
 
 
 ACTIONS = {

@@ -40,7 +40,8 @@ def _unread_of(ctx: Context, *user_ids: str) -> Later:
 async def send(ctx: Context, data: MailSendIn) -> Outcome[Any]:
     mail, recipients = await ctx.services.mail.send(ctx.user, data)
     # Each recipient is told about their own copy, on every instance.
-    received = [ToUsers("mail:received", MailCopy(mail=mail, owner_id=uid, folder="inbox", read=False), (uid,))
+    received = [ToUsers("mail:received",
+                        MailCopy(mail=mail, owner_id=uid, folder="inbox", read=False).as_owner_sees(), (uid,))
                 for uid in recipients]
     return answer(MailCopy(mail=mail, owner_id=ctx.user.id, folder="sent", read=True),
                   *received, _unread_of(ctx, *recipients))

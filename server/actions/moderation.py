@@ -30,6 +30,7 @@ from rooms.restriction_models import (
 )
 from rooms.safeguarding_models import Safeguarding
 from server.actions.base import Context, Later, Outcome, Push, ToRoom, ToUsers, action, answer
+from server.actions.forum import to_readers
 
 
 def _told(state: MuteState) -> ToUsers:
@@ -49,20 +50,12 @@ async def unmute(ctx: Context, data: UnmuteIn) -> Outcome[Any]:
     return answer(state, _told(state))
 
 
-def _to_forum_readers(ctx: Context, event: str, data: Any, space: Space) -> Later:
-    forum = ctx.services.forum
-
-    async def make() -> Sequence[Push]:
-        return (ToUsers(event, data, tuple(await forum.audience(space))),)
-    return Later(make)
-
-
 @action(RoomConfigureIn, Space)
 async def room_configure(ctx: Context, data: RoomConfigureIn) -> Outcome[Any]:
     space = await ctx.services.safeguarding.configure(ctx.user, data)
     if space.kind == "chat":
         return answer(space, ToRoom("room:updated", space, space.id))
-    return answer(space, _to_forum_readers(ctx, "room:updated", space, space))
+    return answer(space, to_readers(ctx, "room:updated", space, space))
 
 
 @action(SafeguardingRef, Safeguarding)
@@ -95,7 +88,7 @@ async def chat_hide(ctx: Context, data: ChatHideIn) -> Outcome[Any]:
 @action(PostHideIn, Post)
 async def post_hide(ctx: Context, data: PostHideIn) -> Outcome[Any]:
     post, space = await ctx.services.forum.hide_post(ctx.user, data.post_id, data.hidden)
-    return answer(post, _to_forum_readers(ctx, "forum:post_hidden", redacted_post(post), space))
+    return answer(post, to_readers(ctx, "forum:post_hidden", redacted_post(post), space))
 
 
 ACTIONS = {

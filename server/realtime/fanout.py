@@ -18,6 +18,7 @@ from typing import Any
 import socketio
 from pydantic import BaseModel
 
+from rooms.audience import for_visitors
 from rooms.chat import guest_key, presence_view
 from rooms.chat_models import Message, PresenceEntry, PresenceUpdate, TypingPush, Unread
 from rooms.forum_models import Post, Thread
@@ -103,15 +104,19 @@ class Fanout:
     async def _one(self, push: Push) -> None:
         if isinstance(push, ToRoom):
             channels = [room_channel(push.room_id), guest_channel(push.room_id)]
-            if push.guest_data is None:
+            guests = for_visitors(push.data) if push.guest_data is None else push.guest_data
+            if guests is push.data:
                 await self._emit(push.event, push.data, channels, push.skip_sid)
-            else:  # two views: the members' and the visitors'
+            else:  # two views: the members' and the visitors' (rooms.audience)
                 await self._emit(push.event, push.data, channels[0], push.skip_sid)
-                await self._emit(push.event, push.guest_data, channels[1], push.skip_sid)
+                await self._emit(push.event, guests, channels[1], push.skip_sid)
         elif isinstance(push, ToUsers):
             if push.user_ids:
                 await self._emit(push.event, push.data, [user_channel(u) for u in sorted(set(push.user_ids))],
                                  push.skip_sid)
+            if push.guest_ids:
+                await self._emit(push.event, for_visitors(push.data),
+                                 [user_channel(u) for u in sorted(set(push.guest_ids))], push.skip_sid)
         elif isinstance(push, PresenceChanged):
             self._presence_changed(push)
         elif isinstance(push, Evicted):

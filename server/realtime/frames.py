@@ -102,10 +102,15 @@ class ProtocolPacket(packet.Packet):  # type: ignore[misc]  # python-socketio sh
     def decode(self, encoded_packet: Any) -> int:
         if isinstance(encoded_packet, (bytes, bytearray, memoryview)):
             return self._refuse("binary", f"{len(encoded_packet)} bytes")
+        self.id = None
         try:
             attachments = int(super().decode(encoded_packet) or 0)
         except (ValueError, TypeError, IndexError, RecursionError):  # not JSON, a bad header, too deep
-            return self._refuse("malformed", f"{len(encoded_packet)} characters", keep_id=False)
+            # The header (type, ack id) is read before the JSON: an event whose payload does not decode
+            # (an integer past python-engineio's 100 digits, say) is still answered.
+            answer = "the payload is not JSON the server reads (integers have at most 100 digits)"
+            return self._refuse("malformed", f"{len(encoded_packet)} characters", keep_id=self.id is not None,
+                                answer=answer)
         if self.packet_type in (packet.BINARY_EVENT, packet.BINARY_ACK) or attachments:
             return self._refuse("binary", f"packet type {self.packet_type} with {attachments} attachments")
         if self.packet_type not in (packet.CONNECT, packet.DISCONNECT, packet.EVENT, packet.ACK):

@@ -55,15 +55,15 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
 
     @translated
     async def append_message(self, message: Message) -> tuple[Message, bool]:
-        earlier = await self.find_message(message.room_id, message.author_id, message.client_id)
+        earlier = await self.find_message(message.room_id, message.author, message.client_id)
         if earlier is not None:
             return earlier, False
         files = self._c("files")
         try:
-            claimed = await claim(files, message.attachments, message.author_id, _where(message),
+            claimed = await claim(files, message.attachments, message.author, _where(message),
                                   _send_key(message)) if message.attachments else []
         except NotAttachable:
-            winner = await self.find_message(message.room_id, message.author_id, message.client_id)
+            winner = await self.find_message(message.room_id, message.author, message.client_id)
             if winner is None:
                 raise
             return winner, False  # the first send of this retry stored its message (with these files) meanwhile
@@ -78,7 +78,7 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
             await insert_item(self._c("messages"), self._record(stored))
         except DuplicateKeyError:
             await self._fill(stored)
-            winner = await self.find_message(message.room_id, message.author_id, message.client_id)
+            winner = await self.find_message(message.room_id, message.author, message.client_id)
             assert winner is not None
             await self._hand_over(claimed, message.id, winner)
             return winner, False
@@ -88,7 +88,7 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
             finally:
                 await self._fill(stored)
             raise
-        await self._advance_read(stored.room_id, stored.author_id, stored.seq)
+        await self._advance_read(stored.room_id, stored.author, stored.seq)
         return stored, True
 
     async def _fill(self, drawn: Message) -> None:

@@ -29,7 +29,7 @@ class ForumCollections(AuditCollections):
     @translated
     async def create_thread(self, thread: Thread) -> Thread:
         where = Attachment(kind="thread", id=thread.id, space_id=thread.forum_id)
-        async with claiming(self._c("files"), thread.attachments, thread.author_id, where):
+        async with claiming(self._c("files"), thread.attachments, thread.author, where):
             activity = await self._next(f"forum:{thread.forum_id}")
             await insert_item(self._c("threads"), {"_id": thread.id, "forum_id": thread.forum_id,
                                                    "activity": activity, "doc": dump(thread),
@@ -67,7 +67,7 @@ class ForumCollections(AuditCollections):
     async def add_post(self, post: Post) -> Post | None:
         files = self._c("files")
         where = Attachment(kind="post", id=post.id, space_id=post.forum_id)
-        async with claiming(files, post.attachments, post.author_id, where) as claimed:
+        async with claiming(files, post.attachments, post.author, where) as claimed:
             record = await self._c("threads").find_one_and_update(
                 {"_id": post.thread_id, "deleted": 0, "locked": 0},
                 {"$inc": {"doc.post_count": 1}, "$set": {"doc.last_activity_at": post.created_at}},
@@ -81,7 +81,7 @@ class ForumCollections(AuditCollections):
                                                 {"$set": {"activity": activity}})
             await insert_item(self._c("posts"), {"_id": stored.id, "thread_id": stored.thread_id,
                                                  "seq": stored.seq, "deleted": False, "doc": dump(stored)})
-        await self._advance_thread(stored.thread_id, stored.author_id, stored.seq)
+        await self._advance_thread(stored.thread_id, stored.author, stored.seq)
         return stored
 
     @translated

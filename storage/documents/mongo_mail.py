@@ -31,7 +31,7 @@ class MailCollections(AuditCollections):  # the audit entries of its writes foll
     @translated
     async def store_mail(self, mail: Mail, copies: list[MailCopy]) -> None:
         files = self._c("files")
-        async with claiming(files, mail.attachments, mail.sender.user_id, Attachment(kind="mail", id=mail.id)):
+        async with claiming(files, mail.attachments, mail.sender.id, Attachment(kind="mail", id=mail.id)):
             await insert_item(self._c("mails"), {"_id": mail.id, "project_id": mail.project_id,
                                                  "conversation_id": mail.conversation_id,
                                                  "supervised": mail.supervised, "order": await self._next("mails"),

@@ -25,7 +25,7 @@ def _append(raw: sqlite3.Connection, message: Message) -> tuple[Message, bool]:
     if row is not None:
         return _load(Message, row[0]), False
     if message.attachments:  # most sends have none: build nothing for them
-        attach_each(raw, message.attachments, message.author_id,
+        attach_each(raw, message.attachments, message.author,
                     Attachment(kind="message", id=message.id, space_id=message.room_id))
     (seq,) = raw.execute("INSERT INTO room_counters (room_id, last_seq) VALUES (?, 1) "
                          "ON CONFLICT (room_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",

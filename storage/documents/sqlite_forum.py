@@ -27,7 +27,7 @@ class ForumTables(SqliteBase):
 
     async def create_thread(self, thread: Thread) -> Thread:
         async with self._transaction() as conn:
-            await attach_all(conn, thread.attachments, thread.author_id,
+            await attach_all(conn, thread.attachments, thread.author,
                              Attachment(kind="thread", id=thread.id, space_id=thread.forum_id))
             activity = await self._next_activity(conn, thread.forum_id)
             await conn.execute("INSERT INTO threads (id, forum_id, pinned, activity, deleted, locked, doc) "
@@ -69,7 +69,7 @@ class ForumTables(SqliteBase):
                                   (post.thread_id,))
             if row is None:
                 return None
-            await attach_all(conn, post.attachments, post.author_id,
+            await attach_all(conn, post.attachments, post.author,
                              Attachment(kind="post", id=post.id, space_id=post.forum_id))
             thread = _load(Thread, row[0])
             stored = post.model_copy(update={"seq": thread.post_count + 1})
@@ -79,7 +79,7 @@ class ForumTables(SqliteBase):
                                (activity, _dump(thread), thread.id))
             await conn.execute("INSERT INTO posts (thread_id, seq, id, doc) VALUES (?, ?, ?, ?)",
                                (stored.thread_id, stored.seq, stored.id, _dump(stored)))
-            await self._advance_thread_marker(conn, stored.thread_id, stored.author_id, stored.seq)
+            await self._advance_thread_marker(conn, stored.thread_id, stored.author, stored.seq)
         return stored
 
     async def get_post(self, post_id: str) -> Post | None:

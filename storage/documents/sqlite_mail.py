@@ -25,7 +25,7 @@ def _copy(doc: str, owner_id: str, folder: str, read: int) -> MailCopy:
 class MailTables(SqliteBase):
     async def store_mail(self, mail: Mail, copies: list[MailCopy]) -> None:
         async with self._transaction() as conn:
-            await attach_all(conn, mail.attachments, mail.sender.user_id, Attachment(kind="mail", id=mail.id))
+            await attach_all(conn, mail.attachments, mail.sender.id, Attachment(kind="mail", id=mail.id))
             await conn.execute("INSERT INTO mails (id, project_id, conversation_id, supervised, doc) "
                                "VALUES (?, ?, ?, ?, ?)",
                                (mail.id, mail.project_id, mail.conversation_id, int(mail.supervised), _dump(mail)))

@@ -202,3 +202,81 @@ async def test_uploads_started_at_once_store_at_most_the_quota(make_server: Call
         r = await api.request("POST", f"/projects/{project.id}/files", params={"name": "all.txt"},
                               content=b"c" * QUOTA)
         assert r.status_code == 201, r.text
+
+
+async def test_visitors_never_see_a_pupils_id_in_what_the_pupil_wrote(server: ServerProcess) -> None:
+    """A pupil's messages, posts and place on a mail reach visitors without the pupil's id, as in the member list;
+    members and staff keep the id; an erased pupil is announced to the adults who knew the id only."""
+    project = await make_project(server)
+    room = project.spaces["open"]
+    async with Api(server, project.admin.token) as api:
+        r = await api.post(f"/projects/{project.id}/spaces", {"name": "Parents' corner", "visibility": "visitors",
+                                                               "kind": "forum"})
+        assert r.status_code == 201, r.text
+        forum = r.json()["id"]
+    async with realtime(server, project.visitor.token) as visitor, \
+            realtime(server, project.pupil.token) as pupil, realtime(server, project.admin.token) as admin:
+        for c in (visitor, pupil, admin):
+            assert (await c.call("room:join", {"room_id": room}))["ok"]
+        sent = await pupil.call("chat:send", {"room_id": room, "client_id": "c1", "text": "our river is clean"})
+        assert sent["ok"], sent
+        (heard,) = await visitor.wait_for("chat:message")
+        assert heard["author_id"] is None and heard["author_role"] == "pupil" and heard["author_name"]
+        (staff_heard,) = await admin.wait_for("chat:message")
+        assert staff_heard["author_id"] == project.pupil.id
+        # The pupil deletes it: the visitor learns neither the author nor who deleted it.
+        assert (await pupil.call("chat:delete", {"room_id": room, "message_id": sent["data"]["id"]}))["ok"]
+        (gone,) = await visitor.wait_for("chat:message_deleted")
+        assert gone["author_id"] is None and gone["deleted_by"] is None
+        # A teacher's message keeps its author for everyone.
+        assert (await admin.call("chat:send", {"room_id": room, "client_id": "c2", "text": "well done"}))["ok"]
+        (teacher_msg,) = await visitor.wait_for("chat:message", lambda m: m["client_id"] == "c2")
+        assert teacher_msg["author_id"] == project.admin.id
+        history = await visitor.call("chat:history", {"room_id": room})
+        assert [m["author_id"] for m in history["data"]["messages"]] == [None, project.admin.id]
+        rejoined = await visitor.call("room:join", {"room_id": room})
+        assert [m["author_id"] for m in rejoined["data"]["messages"]] == [None, project.admin.id]
+        # The forum: a pupil's thread and post, pushed and listed.
+        thread = await pupil.call("forum:thread_create", {"forum_id": forum, "title": "Our survey", "body": "Results"})
+        assert thread["ok"], thread
+        (created,) = await visitor.wait_for("forum:thread_created")
+        assert created["author_id"] is None
+        thread_id = thread["data"]["id"]
+        assert (await pupil.call("forum:post_create", {"thread_id": thread_id, "body": "More results"}))["ok"]
+        (post,) = await visitor.wait_for("forum:post_created")
+        assert post["author_id"] is None and post["author_role"] == "pupil"
+        listed = await visitor.call("forum:thread_list", {"forum_id": forum})
+        assert listed["data"]["threads"][0]["thread"]["author_id"] is None
+        page = await visitor.call("forum:post_list", {"thread_id": thread_id})
+        assert page["data"]["thread"]["author_id"] is None and page["data"]["posts"][0]["author_id"] is None
+        assert (await admin.call("forum:post_list", {"thread_id": thread_id}))["data"]["posts"][0]["author_id"] \
+            == project.pupil.id
+        # A teacher's mail to the visitor and the pupil: the visitor's copy names the pupil without the id.
+        mail = await admin.call("mail:send", {"project_id": project.id, "to": [project.visitor.id, project.pupil.id],
+                                              "subject": "Trip", "body": "Tomorrow at nine"})
+        assert mail["ok"], mail
+        (received,) = await visitor.wait_for("mail:received")
+        roles = {c["role"]: c["user_id"] for c in received["mail"]["to"]}
+        assert roles == {"visitor": project.visitor.id, "pupil": None}
+        assert received["mail"]["sender"]["user_id"] == project.admin.id
+        inbox = await visitor.call("mail:list", {"folder": "inbox"})
+        assert {c["user_id"] for c in inbox["data"]["copies"][0]["mail"]["to"]} == {project.visitor.id, None}
+        (pupil_copy,) = await pupil.wait_for("mail:received")
+        assert {c["user_id"] for c in pupil_copy["mail"]["to"]} == {project.visitor.id, project.pupil.id}
+        heard_by_visitor = json.dumps([data for _, data in visitor.arrivals])
+        assert project.pupil.id not in heard_by_visitor, heard_by_visitor
+        # The pupil is erased: the admin hears member:erased, the visitor only the presence key leaving.
+    async with realtime(server, project.visitor.token) as visitor, \
+            realtime(server, project.pupil.token) as pupil, realtime(server, project.support.token) as support, \
+            realtime(server, project.admin.token) as admin:
+        assert (await pupil.call("room:join", {"room_id": room}))["ok"]
+        joined = await visitor.call("room:join", {"room_id": room})
+        (key,) = [p["key"] for p in joined["data"]["online"] if p["role"] == "pupil"]
+        asked = await support.call("member:erase_request", {"project_id": project.id, "user_id": project.pupil.id})
+        assert asked["ok"], asked
+        done = await support.call("member:erase_confirm", {"project_id": project.id, "user_id": project.pupil.id,
+                                                           "confirmation": asked["data"]["confirmation"]})
+        assert done["ok"], done
+        assert (await admin.wait_for("member:erased"))[0]["user_id"] == project.pupil.id
+        await visitor.wait_for("presence:update", lambda u: key in u["left"])
+        assert "member:erased" not in [event for event, _ in visitor.arrivals]

@@ -275,3 +275,15 @@ async def refused_post(server: ServerProcess, path: str) -> None:
         assert status.split()[1] == b"400", status
     finally:
         writer.close()
+
+
+async def test_an_integer_too_long_to_decode_is_answered_as_invalid(make_server: Any) -> None:
+    """python-engineio's JSON decoder stops at integers past 100 digits; the client still gets its answer."""
+    server = make_server().start()
+    project = await make_project(server)
+    async with raw(server, project.admin.token) as rt:
+        for digits in (101, 150, 4000):
+            answer = await rt.call("chat:history", {"room_id": project.spaces["general"], "before_seq": 10 ** digits})
+            assert answer["ok"] is False and answer["error"]["code"] == "request.invalid", answer
+        assert (await rt.call("me:get", {}))["ok"]
+    assert "Traceback" not in server.log()

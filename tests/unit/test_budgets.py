@@ -276,7 +276,7 @@ BUDGETS: dict[str, Budget] = {
     "member:erase_request": Budget(6, 1),  # access (project, membership), the erasure so far, the person's
     #                                        membership, the counts and the reports holding their text; the
     #                                        confirmation (hashed) stored
-    "member:erase_confirm": Budget(10, 12),  # access, the erasure, the counts again; then batches until each kind
+    "member:erase_confirm": Budget(11, 12),  # the member (their role), access, the erasure, the counts again; then batches until each kind
     #                                         answers 0 (here one item of most kinds), the files, the reports, the
     #                                         spaces (rate-limit keys, eviction) and the members to tell
 }
