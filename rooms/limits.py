@@ -100,6 +100,7 @@ EXPORTS_AT_ONCE = 2  # exports streaming at once per instance; others wait (each
 # client firing thousands without waiting delays every other member's. 16 at once is more than the
 # SDK ever has (it joins rooms and loads history a few at a time); 50 a second, with bursts of 100,
 # is far above a person's pace and a reconnecting client's catch-up. Above: rate.limited at once.
-CONNECTION_REQUESTS_IN_FLIGHT = 16
-CONNECTION_REQUESTS_PER_SEC = 50
-CONNECTION_REQUESTS_BURST = 100
+# Operators tune them with --connection-requests-* (server/settings.py).
+CONNECTION_REQUESTS_IN_FLIGHT_DEFAULT = 16
+CONNECTION_REQUESTS_PER_SEC_DEFAULT = 50
+CONNECTION_REQUESTS_BURST_DEFAULT = 100

@@ -99,7 +99,9 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     )
     opened, verifier, fanout, in_flight = Opened(), TokenVerifier(settings, secret), Fanout(sio), InFlight()
     sockets = SocketSessions(sio, opened, verifier.leeway_secs)
-    events.register(sio, opened, verifier, fanout, sockets, in_flight)
+    budgets = events.Budgets(settings.connection_requests_in_flight, settings.connection_requests_per_sec,
+                             settings.connection_requests_burst)
+    events.register(sio, opened, verifier, fanout, sockets, in_flight, budgets)
 
     document = openapi.build(ENDPOINTS, package_version())
 

@@ -213,6 +213,14 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_connections_per_user", _positive(10_000), 20,
            "Connections one person may have open at once, on all instances together (then "
            "auth.too_many_connections): several tabs and devices, not a flood from one token.", "N"),
+    Option("connection_requests_in_flight", _positive(1_000), limits.CONNECTION_REQUESTS_IN_FLIGHT_DEFAULT,
+           "Requests one Socket.IO connection may have running at once (then rate.limited at once): one client "
+           "firing thousands without waiting would delay every other member's; the SDK has a few at a time.", "N"),
+    Option("connection_requests_per_sec", _positive(10_000), limits.CONNECTION_REQUESTS_PER_SEC_DEFAULT,
+           "Requests one Socket.IO connection may make per second, on average (then rate.limited).", "N"),
+    Option("connection_requests_burst", _positive(100_000), limits.CONNECTION_REQUESTS_BURST_DEFAULT,
+           "Requests one Socket.IO connection may make at once above that average: a reconnecting client's "
+           "catch-up (rooms joined, history loaded).", "N"),
     Option("ws_compression", _bool, False,
            "Permessage-deflate on WebSockets. Off by default: it costs 2.7x in fan-out throughput.", "BOOL"),
     Option("chat_rate_messages", _positive(10_000), limits.CHAT_RATE_MESSAGES_DEFAULT,
@@ -297,6 +305,9 @@ class Settings:
     jwt_max_lifetime_secs: int
     admin_token: str | None = field(repr=False)
     max_connections_per_user: int
+    connection_requests_in_flight: int
+    connection_requests_per_sec: int
+    connection_requests_burst: int
     ws_compression: bool
     chat_rate_messages: int
     chat_rate_window_secs: int

@@ -1339,9 +1339,9 @@ export const Limits = {
   ERASURE_CONFIRM_SECS: 600,
   /** exports streaming at once per instance; others wait (each holds a worker thread per chunk) */
   EXPORTS_AT_ONCE: 2,
-  CONNECTION_REQUESTS_IN_FLIGHT: 16,
-  CONNECTION_REQUESTS_PER_SEC: 50,
-  CONNECTION_REQUESTS_BURST: 100,
+  CONNECTION_REQUESTS_IN_FLIGHT_DEFAULT: 16,
+  CONNECTION_REQUESTS_PER_SEC_DEFAULT: 50,
+  CONNECTION_REQUESTS_BURST_DEFAULT: 100,
   /** the largest legitimate payload (a 20,000-character forum post) is ~80 KB */
   EVENT_PAYLOAD_MAX_BYTES: 262_144,
   /** JSON bodies only; file uploads have their own limits */

@@ -20,7 +20,6 @@ from typing import Any
 
 import socketio
 
-from rooms import limits
 from rooms.errors import InvalidRequest, RateLimited, TwinspaceError, Unauthenticated
 from rooms.models import User
 from server import wire
@@ -56,11 +55,8 @@ def _lang_of(environ: dict[str, Any], auth: Any) -> str:
 
 
 def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier, fanout: Fanout,
-             sessions: SocketSessions | None = None, in_flight: InFlight | None = None) -> None:
+             sessions: SocketSessions, in_flight: InFlight, budgets: Budgets) -> None:
     """Attach connect/disconnect, every event of ``EVENTS`` and the catch-all to ``sio``."""
-    sessions = sessions or SocketSessions(sio, opened, verifier.leeway_secs)
-    in_flight = in_flight or InFlight()
-    budgets = Budgets()
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -118,9 +114,9 @@ class Budget:
 
     __slots__ = ("in_flight", "bucket")
 
-    def __init__(self) -> None:
+    def __init__(self, per_sec: float, burst: float) -> None:
         self.in_flight = 0
-        self.bucket = frames.TokenBucket(limits.CONNECTION_REQUESTS_PER_SEC, limits.CONNECTION_REQUESTS_BURST)
+        self.bucket = frames.TokenBucket(per_sec, burst)
 
 
 class Budgets:
@@ -128,16 +124,18 @@ class Budgets:
 
     Not queued: a queue would hold the flood's frames and delay the connection's own later
     requests just the same. Per instance and per connection (a connection lives on one instance).
+    The bounds are the operator's (``--connection-requests-*``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, in_flight: int, per_sec: float, burst: float) -> None:
+        self.in_flight, self.per_sec, self.burst = in_flight, per_sec, burst
         self.by_sid: dict[str, Budget] = {}
 
     def forget(self, sid: str) -> None:
         self.by_sid.pop(sid, None)
 
     def refusal(self, sid: str, budget: Budget) -> RateLimited | None:
-        if budget.in_flight >= limits.CONNECTION_REQUESTS_IN_FLIGHT:
+        if budget.in_flight >= self.in_flight:
             frames.refusals.refused("in_flight", f"sid={sid}")
             return RateLimited("rate.limited", retry_after_secs=1)
         if not budget.bucket.take():
@@ -154,7 +152,7 @@ class Budgets:
             if budget is None:
                 if not sio.manager.is_connected(sid, "/"):  # a late frame after the disconnect
                     return await handler(sid, *args)
-                budget = self.by_sid.setdefault(sid, Budget())
+                budget = self.by_sid.setdefault(sid, Budget(self.per_sec, self.burst))
             error = self.refusal(sid, budget)
             if error is not None:
                 user = await _user(sio, sid)

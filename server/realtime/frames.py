@@ -108,7 +108,7 @@ class ProtocolPacket(packet.Packet):  # type: ignore[misc]  # python-socketio sh
         except (ValueError, TypeError, IndexError, RecursionError):  # not JSON, a bad header, too deep
             # The header (type, ack id) is read before the JSON: an event whose payload does not decode
             # (an integer past python-engineio's 100 digits, say) is still answered.
-            answer = "the payload is not JSON the server reads (integers have at most 100 digits)"
+            answer = "malformed frame: the payload is not JSON the server reads (integers have at most 100 digits)"
             return self._refuse("malformed", f"{len(encoded_packet)} characters", keep_id=self.id is not None,
                                 answer=answer)
         if self.packet_type in (packet.BINARY_EVENT, packet.BINARY_ACK) or attachments:

@@ -236,7 +236,7 @@ async def test_one_connections_flood_is_refused_and_delays_no_one(server: Server
         assert refused and all(a["error"]["code"] == "rate.limited" for a in refused)
         assert all(a["error"]["data"]["retry_after_secs"] >= 1 for a in refused)
         served = flood_size - len(refused)
-        assert served <= limits.CONNECTION_REQUESTS_BURST + limits.CONNECTION_REQUESTS_PER_SEC * 10
+        assert served <= limits.CONNECTION_REQUESTS_BURST_DEFAULT + limits.CONNECTION_REQUESTS_PER_SEC_DEFAULT * 10
     assert max(latencies) < 1.0, latencies
 
 
@@ -287,3 +287,23 @@ async def test_an_integer_too_long_to_decode_is_answered_as_invalid(make_server:
             assert answer["ok"] is False and answer["error"]["code"] == "request.invalid", answer
         assert (await rt.call("me:get", {}))["ok"]
     assert "Traceback" not in server.log()
+
+
+async def test_the_per_connection_bounds_are_the_operators(make_server: Any) -> None:
+    """--connection-requests-*: a tighter budget refuses sooner, with the same clear error."""
+    server = make_server("--connection-requests-in-flight", "2", "--connection-requests-per-sec", "1",
+                         "--connection-requests-burst", "5").start()
+    project = await make_project(server)
+    async with raw(server, project.admin.token) as rt:
+        ids = {await rt.emit("me:get", {}) for _ in range(12)}
+        by_id: dict[int, dict[str, Any]] = {}
+        while len(by_id) < len(ids):  # in any order: refusals leave at once
+            text = await rt.text()
+            if text.startswith("43"):
+                ack_id, _, rest = text[2:].partition("[")
+                by_id[int(ack_id)] = json.loads("[" + rest)[0]
+        answers = list(by_id.values())
+    served = [a for a in answers if a["ok"]]
+    refused = [a for a in answers if not a["ok"]]
+    assert 1 <= len(served) <= 5 + 2, answers  # the burst, plus what the rate refilled meanwhile
+    assert refused and {a["error"]["code"] for a in refused} == {"rate.limited"}

@@ -22,7 +22,8 @@ from server.realtime.frames import REFUSED_EVENT, ProtocolPacket, RefusalLog, To
     (b"2", None, "binary"),
     ("", None, "malformed"),
     ("2not json", None, "malformed"),
-    ("21" + "[" * 100_000, None, "malformed"),
+    ("21" + "[" * 100_000, 1, "malformed"),  # the header was read: answered
+    ('25["me:get",{"x":' + "1" * 150 + "}]", 5, "integers have at most 100 digits"),
     ("9", None, "malformed"),
     ('4{"x":1}', None, "malformed"),
     ("2", None, "malformed"),
