@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from rooms import audit, limits
 from rooms.audience import for_visitors, id_shown
 from rooms.chat_models import (
+    ChangesPage,
     ChatHistoryIn,
     ChatSendIn,
     History,
@@ -32,6 +33,7 @@ from rooms.chat_models import (
     RoomJoined,
     Unread,
 )
+from rooms.classroom_models import ChatChangesIn, Mine, SeenCount
 from rooms.clock import Clock, stamp, system_clock
 from rooms.errors import InvalidRequest, NotFound, RateLimited, TwinspaceError
 from rooms.files import FileService
@@ -40,6 +42,7 @@ from rooms.models import Space, User
 from rooms.ports import DocumentStore, Presence, RateLimiter
 from rooms.projects import Access, ProjectService
 from rooms.safeguarding import admit_send, check_rate, check_write, write_state
+from rooms.seen import seen_counts, shows_counts
 from rooms.wordfilter import screen
 
 
@@ -115,11 +118,17 @@ class ChatService:
 
     # ---- joining and reading ----------------------------------------------
 
-    async def join(self, user: User, sid: str, room: Space, access: Access, since_seq: int | None) -> Joined:
+    async def join(self, user: User, sid: str, room: Space, access: Access, since_seq: int | None,
+                   since_rev: int | None = None) -> Joined:
         """Enter a room that :meth:`room` let ``user`` read: its latest page (or what came after
-        ``since_seq``), who is online, the unread state."""
+        ``since_seq``, or every change after ``since_rev``), who is online, the unread state, the
+        pins, and the page's counts and the joiner's own marks."""
         room_id = room.id
-        if since_seq is None:
+        if since_rev is not None:
+            page = await self._store.changes_after(room_id, since_rev, limits.CHANGES_PAGE_MAX + 1)
+            has_more = len(page) > limits.CHANGES_PAGE_MAX
+            messages = page[:limits.CHANGES_PAGE_MAX]
+        elif since_seq is None:
             page = await self._store.messages_before(room_id, None, limits.CHAT_PAGE_DEFAULT + 1)
             has_more = len(page) > limits.CHAT_PAGE_DEFAULT
             messages = page[1:] if has_more else page
@@ -130,12 +139,46 @@ class ChatService:
         who = PresenceEntry(user_id=user.id, name=access.member.display_name if access.member else user.name,
                             role=access.role)
         came_online = await self._presence.enter(room_id, sid, who)
-        unread = await self.unread(room_id, user.id)
+        markers = await self._markers(room_id, access, messages)
+        unread = await self.unread(room_id, user.id, markers)
         online = [presence_view(e, room_id, guest=is_guest(access)) for e in await self._presence.online(room_id)]
+        pinned = await self._store.pinned_messages(room_id)
+        seen, mine = await self._marks(room_id, user, messages, markers)
+        mentions = await self._store.mention_count(room_id, user.id, unread.last_read_seq) if access.member else 0
         return Joined(RoomJoined(room=room, online=online, unread=unread.unread,
                                  last_read_seq=unread.last_read_seq, last_seq=unread.last_seq,
                                  messages=as_seen(messages, access), has_more=has_more,
-                                 write_state=write_state(access, room, self._clock())), who, came_online)
+                                 write_state=write_state(access, room, self._clock()),
+                                 last_rev=await self._store.last_rev(room_id), pinned=as_seen(pinned, access),
+                                 seen=seen, mine=mine, mentions=mentions,
+                                 features=access.project.chat_features), who, came_online)
+
+    async def _markers(self, room_id: str, access: Access, messages: list[Message]) -> dict[str, int] | None:
+        """The room's read markers, when a page's "seen by" counts are shown (one read, whatever the size)."""
+        if not messages or not shows_counts(access.project.chat_features):
+            return None
+        return await self._store.read_markers(room_id)
+
+    async def _marks(self, room_id: str, user: User, messages: list[Message],
+                     markers: dict[str, int] | None) -> tuple[list[SeenCount], Mine]:
+        """A page's "seen by" counts (from ``markers``) and the reader's own reactions and votes (one read
+        each, only when the page has reactions or polls)."""
+        if not messages:
+            return [], Mine()
+        seen = seen_counts(markers, messages) if markers is not None else []
+        reacted = [m.id for m in messages if m.reactions]
+        polls = [m.id for m in messages if m.poll is not None]
+        return seen, Mine(reactions=await self._store.my_reactions(room_id, user.id, reacted) if reacted else {},
+                          votes=await self._store.my_votes(room_id, user.id, polls) if polls else {})
+
+    async def changes(self, user: User, query: ChatChangesIn) -> ChangesPage:
+        """The current state of every message changed after ``query.after_rev``, in ``rev`` order."""
+        _, access = await self.room(user, query.room_id)
+        page = await self._store.changes_after(query.room_id, query.after_rev, query.limit + 1)
+        messages = page[:query.limit]
+        seen, mine = await self._marks(query.room_id, user, messages, await self._markers(query.room_id, access, messages))
+        return ChangesPage(room_id=query.room_id, messages=as_seen(messages, access), has_more=len(page) > query.limit,
+                           last_rev=await self._store.last_rev(query.room_id), seen=seen, mine=mine)
 
     async def leave(self, room_id: str, sid: str) -> PresenceEntry | None:
         """Forget this connection in the room; the entry when the user is now offline there."""
@@ -165,14 +208,19 @@ class ChatService:
         _, access = await self.room(user, query.room_id)
         if query.after_seq is not None:
             page = await self._store.messages_after(query.room_id, query.after_seq, query.limit + 1)
-            return History(messages=as_seen(page[:query.limit], access), has_more=len(page) > query.limit)
-        page = await self._store.messages_before(query.room_id, query.before_seq, query.limit + 1)
-        has_more = len(page) > query.limit
-        return History(messages=as_seen(page[1:] if has_more else page, access), has_more=has_more)
+            messages, has_more = page[:query.limit], len(page) > query.limit
+        else:
+            page = await self._store.messages_before(query.room_id, query.before_seq, query.limit + 1)
+            has_more = len(page) > query.limit
+            messages = page[1:] if has_more else page
+        seen, mine = await self._marks(query.room_id, user, messages, await self._markers(query.room_id, access, messages))
+        return History(messages=as_seen(messages, access), has_more=has_more, seen=seen, mine=mine)
 
-    async def unread(self, room_id: str, user_id: str) -> Unread:
+    async def unread(self, room_id: str, user_id: str, markers: dict[str, int] | None = None) -> Unread:
+        """The unread state; ``markers``: the room's read markers when already read (one read fewer)."""
         last = await self._store.last_seq(room_id)
-        marker = min(await self._store.read_marker(room_id, user_id), last)
+        mark = markers.get(user_id, 0) if markers is not None else await self._store.read_marker(room_id, user_id)
+        marker = min(mark, last)
         return Unread(room_id=room_id, unread=last - marker, last_read_seq=marker, last_seq=last)
 
     @staticmethod

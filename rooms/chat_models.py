@@ -7,8 +7,9 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from rooms import limits
+from rooms.classroom_models import ChatFeatures, Mentioned, Mine, Poll, ReactionCount, SeenCount
 from rooms.file_models import FileRef
-from rooms.models import Model, Space
+from rooms.models import Model, Space, UserId
 from rooms.restriction_models import WriteState
 
 AttachmentIds = Annotated[list[str], Field(max_length=limits.ATTACHMENTS_MAX)]
@@ -52,6 +53,15 @@ class Message(Model):
     deleted_by: str | None = None
     hidden: bool = False  # hidden by a moderator: members see it without text, moderators with
     hidden_by: str | None = None
+    # Classroom features (rooms/classroom_models.py). ``rev``: the room's change number of this state.
+    rev: int = 0
+    reactions: list[ReactionCount] = []
+    pinned: bool = False
+    pinned_by: str | None = None
+    pinned_at: str | None = None
+    poll: Poll | None = None
+    mentions: list[Mentioned] = []
+    mentions_teachers: bool = False  # it says @teachers: every teacher who reads the room is mentioned
 
     @property
     def author(self) -> str:
@@ -88,14 +98,22 @@ class RoomJoined(Model):
     unread: int
     last_read_seq: int
     last_seq: int
-    messages: list[Message]
+    messages: list[Message]  # the latest page by seq; or, with since_rev, the changes after it by rev
     has_more: bool
     write_state: WriteState  # whether the member may write now, and why not (muted, read-only, closed...)
+    last_rev: int = 0  # the room's latest change: rejoin with since_rev to get every change after it
+    pinned: list[Message] = []  # the room's pinned messages, most recently pinned first
+    seen: list[SeenCount] = []  # how many have read each message of the page (none when the project turned counts off)
+    mine: Mine = Mine()  # the joiner's own reactions and votes on the page's messages
+    mentions: int = 0  # messages after the joiner's read marker that mention them (or @teachers, for staff)
+    features: ChatFeatures = ChatFeatures()  # the project's reactions and "seen by" choice
 
 
 class History(Model):
     messages: list[Message]
     has_more: bool
+    seen: list[SeenCount] = []
+    mine: Mine = Mine()
 
 
 class Unread(Model):
@@ -131,8 +149,18 @@ class PresenceUpdate(Model):
 
 
 class RoomJoinIn(Model):
+    """Join a room: its latest page; or what came after ``since_seq`` (new messages only); or, better,
+    every change after ``since_rev`` (new, edited, deleted, reacted to... in ``rev`` order)."""
+
     room_id: str
     since_seq: Seq | None = None
+    since_rev: Seq | None = None
+
+    @model_validator(mode="after")
+    def _one_cursor(self) -> RoomJoinIn:
+        if self.since_seq is not None and self.since_rev is not None:
+            raise ValueError("give since_seq or since_rev, not both")
+        return self
 
 
 class RoomRefIn(Model):
@@ -145,6 +173,8 @@ class ChatSendIn(Model):
     text: ChatText
     reply_to: str | None = None
     attachments: AttachmentIds = []  # ids of the sender's uploaded files
+    mentions: list[UserId] = Field(default=[], max_length=limits.MENTIONS_PER_MESSAGE_MAX)  # members named @name
+    mention_teachers: bool = False  # the text says @teachers
 
 
 class ChatHistoryIn(Model):
@@ -174,3 +204,32 @@ class ChatDeleteIn(Model):
 class ChatReadIn(Model):
     room_id: str
     seq: Seq
+
+
+# ---- classroom chat answers that carry messages (rooms/classroom_models.py) ----------------
+
+class PollVoted(Model):
+    """A vote's answer: the poll as it is now, and the voter's own choices."""
+
+    message: Message
+    choices: list[int]
+
+
+class MentionPush(Model):
+    """Pushed to each person a message mentions (by name, or as one of ``@teachers``)."""
+
+    room_id: str
+    project_id: str
+    message: Message
+
+
+class ChangesPage(Model):
+    """The current state of every message changed after ``after_rev``, in ``rev`` order: new ones,
+    edited, deleted, hidden, reacted to, pinned, voted in. ``last_rev`` is the room's latest."""
+
+    room_id: str
+    messages: list[Message]
+    has_more: bool
+    last_rev: int
+    seen: list[SeenCount] = []
+    mine: Mine = Mine()

@@ -39,6 +39,27 @@ FORUM_RATE_WINDOW_SECS_DEFAULT = 60
 TYPING_THROTTLE_SECS = 2.0  # clients send typing on every key; others need it every few seconds at most
 CHAT_RETENTION_DAYS_MAX = 3_650  # ten years: beyond that, keep everything (no retention); every period's bound
 
+# ---- classroom chat: changes, reactions, pins, polls, seen by, mentions ----
+CHANGES_PAGE_MAX = 200  # changed messages per page of a room's change feed (room:join since_rev, chat:changes)
+# The reactions a project may offer: a small fixed set suited to school (no faces that mock or hurt);
+# teachers choose which of them their project offers (ChatFeatures.reactions).
+REACTIONS = ("👍", "👏", "❤️", "😀", "😮", "🤔", "🎉", "✅", "❓")
+REACTIONS_DEFAULT = ("👍", "👏", "❤️", "😀", "😮", "🎉", "✅", "❓")
+# Reactions one person may add or take back per window: each is pushed to the whole room.
+REACTION_RATE_DEFAULT = 60
+REACTION_RATE_WINDOW_SECS_DEFAULT = 60
+PINS_PER_ROOM_MAX = 5  # "a few": a room's pins are shown on every join
+POLL_QUESTION_MAX_CHARS = 300
+POLL_OPTION_MAX_CHARS = 100
+POLL_OPTIONS_MIN = 2
+POLL_OPTIONS_MAX = 10
+POLL_OPEN_DAYS_MAX = 60  # a poll's closing time is at most this far ahead (a school term's half)
+POLL_CLOSE_SWEEP_SECS = 5.0  # how often each instance closes polls whose time has come
+MENTIONS_PER_MESSAGE_MAX = 20  # a few people, or @teachers; a whole class is a message to the room
+SEEN_BATCH_SECS = 1.0  # read markers moving in a room: one chat:seen push per room a second at most
+SEEN_COUNTS_MAX = 100  # chat:seen carries the counts of the room's latest messages, at most this many
+MENTION_NOTICE_EVERY_SECS = 3_600  # at most one e-mail notice of mentions per teacher and room an hour
+
 # ---- forum ----
 FORUM_TITLE_MAX_CHARS = 200  # one line in a thread list
 FORUM_BODY_MAX_CHARS = 20_000  # a long essay from a class; longer work is a shared file

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from rooms import limits
+from rooms.classroom_models import ChatFeatures
 from rooms.model_base import Model as Model  # re-exported: every model module builds on it
 from rooms.safeguarding_models import Mute, Safeguarding
 
@@ -73,6 +74,7 @@ class Project(Model):
     held: bool = False  # a support officer holds it: never deleted while held
     hold_reason: str | None = None
     safeguarding: Safeguarding = Safeguarding()
+    chat_features: ChatFeatures = ChatFeatures()
     created_by: str
     created_at: str
     updated_at: str

@@ -81,6 +81,16 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("space.configure", True, True, False, "make a room read-only (announcements) or set its slow mode"),
     Action("project.hold", False, False, False,  # not a write: it is for archived projects above all
            "hold a project so that it is not deleted after its grace period, or release it"),
+    Action("project.chat_features", True, False, False,
+           "choose the project's reactions and who sees who has read a message"),
+    Action("chat.react", True, True, False, "add or take back a reaction on a message"),
+    Action("chat.pin", True, True, False, "pin a message in a room, or unpin it"),
+    Action("chat.poll_create", True, True, False, "post a poll in a room"),
+    Action("chat.poll_vote", True, True, False, "vote in a poll, or change one's vote until it closes"),
+    Action("chat.poll_close", True, True, False, "close a poll before its time"),
+    Action("chat.poll_voters", False, True, False, "see who voted for what in a poll that is not anonymous"),
+    Action("chat.seen_by", False, True, False,
+           "see who has read a message (pupils only where the project shows them names)"),
 ]}
 
 _MEMBERS: frozenset[Role] = frozenset({"admin", "teacher", "pupil", "visitor"})
@@ -129,6 +139,16 @@ TABLE: dict[str, dict[str, frozenset[Role]]] = {
     "space.moderate": _STAFF_EVERYWHERE,
     "space.configure": _STAFF_EVERYWHERE,
     "project.hold": {NO_SPACE: frozenset({"support"})},
+    "project.chat_features": {NO_SPACE: _STAFF},
+    "chat.react": _WRITERS,  # visitors never react
+    "chat.pin": _STAFF_EVERYWHERE,
+    "chat.poll_create": _STAFF_EVERYWHERE,  # a teacher asks the class
+    "chat.poll_vote": _WRITERS,
+    "chat.poll_close": _STAFF_EVERYWHERE,
+    "chat.poll_voters": _STAFF_EVERYWHERE,  # and only when the poll is not anonymous (rooms/polls.py)
+    # Counts are shown to everyone who reads the room; names to staff, and to pupils where the project's
+    # chat features say so (rooms/seen.py). Visitors never see who read what.
+    "chat.seen_by": _WRITERS,
 }
 
 

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message, PresenceEntry
+from rooms.classroom_models import ChatFeatures
 from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail, MailCopy
@@ -101,12 +102,16 @@ class ProjectStore(Protocol):
                                audit: AuditEntry | None = None) -> Project | None:
         """Replace a project's safeguarding settings; None when there is no such project."""
 
+    async def set_chat_features(self, project_id: str, features: ChatFeatures, *,
+                                audit: AuditEntry | None = None) -> Project | None:
+        """Replace a project's chat features; None when there is no such project."""
+
 
 class ChatStore(Protocol):
     """Chat messages, numbered per room, and each member's read state."""
 
-    async def append_message(self, message: Message) -> tuple[Message, bool]:
-        """Store ``message`` with the room's next ``seq`` (its own ``seq`` is ignored), atomically.
+    async def append_message(self, message: Message, mention_ids: tuple[str, ...] = ()) -> tuple[Message, bool]:
+        """Store ``message`` with the room's next ``seq`` and ``rev`` (its own are ignored), atomically.
 
         When the author already sent a message with this ``client_id`` in this
         room, nothing is stored and that message comes back with False.
@@ -114,6 +119,12 @@ class ChatStore(Protocol):
         ``message.attachments`` become attached to it (``kind="message"``,
         ``space_id`` the room) in the same write; raises ``NotAttachable``, storing
         nothing and using no ``seq``, when one is attached elsewhere or not the author's.
+        ``mention_ids``: the people it mentions (named, and the teachers for ``@teachers``), counted
+        by :meth:`ClassroomStore.mention_count`.
+
+        Every later change to a stored message (``edit_message``, ``delete_message``,
+        ``hide_message``, the classroom features, retention, erasure) takes the room's next ``rev``
+        in the same write: :meth:`ClassroomStore.changes_after` lists them.
         """
 
     async def get_message(self, room_id: str, message_id: str) -> Message | None: ...
@@ -449,8 +460,78 @@ class PersonStore(Protocol):
         Raises ``Conflict("member.last_admin")`` when it would leave the project without an admin."""
 
 
+class ClassroomStore(Protocol):
+    """A room's change feed and the classroom chat features: reactions, pins, polls, seen by, mentions.
+
+    Every write here that changes a message stores it with the room's next ``rev`` in the same write
+    and returns it so (SQLite: one transaction; MongoDB: the ``rev`` is drawn, then the message
+    written; see ``storage/documents/mongo_classroom.py``).
+    """
+
+    async def changes_after(self, room_id: str, after_rev: int, limit: int) -> list[Message]:
+        """The current state of each message whose latest change is after ``after_rev``, in ``rev`` order."""
+
+    async def last_rev(self, room_id: str) -> int:
+        """The room's latest change number (0 before its first message)."""
+
+    # ---- reactions
+    async def react(self, room_id: str, message_id: str, user_id: str, emoji: str, on: bool,
+                    at: str) -> tuple[Message, bool] | None:
+        """Add (``on``) or take back one person's reaction on a live message, with its counts
+        (``Message.reactions``). Returns the message and whether anything changed (a repeat changes
+        nothing and takes no ``rev``); None when there is no such live message."""
+
+    async def reactions_of(self, room_id: str, message_id: str) -> list[tuple[str, str]]:
+        """(emoji, user id) of each reaction on a message, oldest first."""
+
+    async def my_reactions(self, room_id: str, user_id: str, message_ids: list[str]) -> dict[str, list[str]]:
+        """One person's reactions on these messages: message id -> emojis (messages without any left out)."""
+
+    async def erase_reactions(self, project_id: str, user_id: str, at: str, limit: int) -> int:
+        """Take back up to ``limit`` of a person's reactions in a project (their counts follow, each
+        message its next ``rev``); how many were taken back (0: none left)."""
+
+    # ---- pins
+    async def pin_message(self, room_id: str, message_id: str, pinned: bool, by: str, at: str,
+                          max_pins: int) -> Message | None:
+        """Pin or unpin a live message. Raises ``Conflict("chat.pins_full", max=...)`` when the room
+        has ``max_pins`` pinned already; pinning a pinned message (or unpinning one that is not)
+        changes nothing. None when there is no such live message."""
+
+    async def pinned_messages(self, room_id: str) -> list[Message]:
+        """The room's pinned messages, most recently pinned first."""
+
+    # ---- polls (a poll is a message whose ``poll`` is set; it is stored with append_message)
+    async def vote(self, room_id: str, message_id: str, user_id: str, choices: list[int],
+                   at: str) -> tuple[Message, list[int]] | None:
+        """Replace one person's vote (an empty list takes it back) and the poll's counts. Raises
+        ``Conflict("chat.poll_closed")`` when the poll is closed. None when there is no such live poll."""
+
+    async def close_poll(self, room_id: str, message_id: str, at: str) -> Message | None:
+        """Close an open poll; None when there is no such open poll."""
+
+    async def polls_due(self, at: str, limit: int) -> list[Message]:
+        """Open polls whose ``closes_at`` is at or before ``at``, soonest first."""
+
+    async def poll_votes(self, room_id: str, message_id: str) -> list[tuple[str, list[int]]]:
+        """(user id, choices) of each vote in a poll, oldest first."""
+
+    async def my_votes(self, room_id: str, user_id: str, message_ids: list[str]) -> dict[str, list[int]]:
+        """One person's choices in these polls: message id -> option indexes."""
+
+    async def erase_votes(self, project_id: str, user_id: str, at: str, limit: int) -> int:
+        """Take back up to ``limit`` of a person's votes in a project (counts follow); how many."""
+
+    # ---- seen by and mentions
+    async def read_markers(self, room_id: str) -> dict[str, int]:
+        """Every read marker of a room: user id -> the last seq they read (one query, whatever the size)."""
+
+    async def mention_count(self, room_id: str, user_id: str, after_seq: int) -> int:
+        """Messages after ``after_seq`` that mention ``user_id``."""
+
+
 class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, FileStore, AuditStore, ReportStore,
-                    ContactStore, RetentionStore, PersonStore, Protocol):
+                    ContactStore, RetentionStore, PersonStore, ClassroomStore, Protocol):
     """Everything kept as documents: one adapter serves both ports."""
 
 

@@ -19,6 +19,14 @@ export interface AuditListIn {
   limit?: number;
 }
 
+export interface ChatChangesIn {
+  room_id: string;
+  /** min 0 */
+  after_rev: number;
+  /** min 1, max 200, default `200` */
+  limit?: number;
+}
+
 export interface ChatDeleteIn {
   room_id: string;
   message_id: string;
@@ -64,6 +72,10 @@ export interface ChatSendIn {
   reply_to?: string | null;
   /** max items 10, default `[]` */
   attachments?: string[];
+  /** max items 20, default `[]` */
+  mentions?: string[];
+  /** default `false` */
+  mention_teachers?: boolean;
 }
 
 export interface DecisionBodyIn {
@@ -402,10 +414,16 @@ export interface RoomConfigureIn {
   room_id: string;
 }
 
+/**
+ * Join a room: its latest page; or what came after `since_seq` (new messages only); or, better,
+ * every change after `since_rev` (new, edited, deleted, reacted to... in `rev` order).
+ */
 export interface RoomJoinIn {
   room_id: string;
   /** min 0, default `null` */
   since_seq?: number | null;
+  /** min 0, default `null` */
+  since_rev?: number | null;
 }
 
 export interface RoomRefIn {
@@ -454,6 +472,21 @@ export interface SafeguardIn {
 
 export interface SafeguardingRef {
   project_id: string;
+}
+
+export interface SendBodyIn {
+  /** min length 1, max length 64, pattern `^[A-Za-z0-9_.:-]+$` */
+  client_id: string;
+  /** max length 4000 */
+  text: string;
+  /** default `null` */
+  reply_to?: string | null;
+  /** max items 10, default `[]` */
+  attachments?: string[];
+  /** max items 20, default `[]` */
+  mentions?: string[];
+  /** default `false` */
+  mention_teachers?: boolean;
 }
 
 export interface SpaceIn {
@@ -581,6 +614,32 @@ export interface AuditPage {
 }
 
 /**
+ * The current state of every message changed after `after_rev`, in `rev` order: new ones,
+ * edited, deleted, hidden, reacted to, pinned, voted in. `last_rev` is the room's latest.
+ */
+export interface ChangesPage {
+  room_id: string;
+  messages: Message[];
+  has_more: boolean;
+  last_rev: number;
+  seen: SeenCount[];
+  mine: Mine;
+}
+
+/**
+ * What a project's chat offers, chosen by its teachers.
+ *
+ * `reactions`: the reactions offered, from the fixed set :data:`rooms.limits.REACTIONS` (none: no
+ * reactions). `seen_by`: everyone who reads a room sees how many have read each message, and
+ * staff see who (`names_to_staff`, the default); pupils see who too (`names_to_members`); nobody
+ * sees who (`counts_only`); or no counts at all (`off`). Visitors never see who.
+ */
+export interface ChatFeatures {
+  reactions: string[];
+  seen_by: "names_to_staff" | "names_to_members" | "counts_only" | "off";
+}
+
+/**
  * When pupils may write in chat, in the project's time zone; teachers always may.
  *
  * `days` are ISO weekdays (1 Monday ... 7 Sunday); `start` is inclusive and
@@ -650,6 +709,8 @@ export interface FileRef {
 export interface History {
   messages: Message[];
   has_more: boolean;
+  seen: SeenCount[];
+  mine: Mine;
 }
 
 /**
@@ -741,6 +802,20 @@ export interface MemberView {
   joined_at: string | null;
 }
 
+/** Pushed to each person a message mentions (by name, or as one of `@teachers`). */
+export interface MentionPush {
+  room_id: string;
+  project_id: string;
+  message: Message;
+}
+
+/** A member a message mentions by name (`@name`), as an audience sees them. */
+export interface Mentioned {
+  user_id: string | null;
+  name: string;
+  role: string | null;
+}
+
 /** A chat message. A deleted message stays as a tombstone: same `seq`, no text. */
 export interface Message {
   id: string;
@@ -760,6 +835,20 @@ export interface Message {
   deleted_by: string | null;
   hidden: boolean;
   hidden_by: string | null;
+  rev: number;
+  reactions: ReactionCount[];
+  pinned: boolean;
+  pinned_by: string | null;
+  pinned_at: string | null;
+  poll: Poll | null;
+  mentions: Mentioned[];
+  mentions_teachers: boolean;
+}
+
+/** The asker's own marks on the messages of a page: their reactions and their poll choices. */
+export interface Mine {
+  reactions: Record<string, string[]>;
+  votes: Record<string, number[]>;
 }
 
 /** A member may read but not write until `until`, in one room or (`room_id` None) the whole project. */
@@ -791,6 +880,29 @@ export interface MyReport {
 export interface MyReportPage {
   reports: MyReport[];
   next_cursor: string | null;
+}
+
+/**
+ * A poll, as a message carries it: the question is also the message's `text`.
+ *
+ * `voters` is how many people voted; each option's `votes` how many chose it (with
+ * `multiple` one person may choose several). `closed` once a teacher closed it or
+ * `closes_at` passed; votes are refused from then on.
+ */
+export interface Poll {
+  question: string;
+  options: PollOption[];
+  multiple: boolean;
+  anonymous: boolean;
+  closes_at: string | null;
+  closed: boolean;
+  closed_at: string | null;
+  voters: number;
+}
+
+export interface PollOption {
+  text: string;
+  votes: number;
 }
 
 /** A reply in a thread. A deleted post stays as a tombstone: same seq, no text. */
@@ -867,9 +979,17 @@ export interface Project {
   held: boolean;
   hold_reason: string | null;
   safeguarding: Safeguarding;
+  chat_features: ChatFeatures;
   created_by: string;
   created_at: string;
   updated_at: string;
+}
+
+/** Pushed to a project's members when its teachers change its chat features. */
+export interface ProjectChatFeatures {
+  reactions: string[];
+  seen_by: "names_to_staff" | "names_to_members" | "counts_only" | "off";
+  project_id: string;
 }
 
 /** A project's new safeguarding settings, as pushed to its members (who may be in several projects). */
@@ -886,6 +1006,11 @@ export interface ProjectSafeguarding {
 export interface ProjectWithRole {
   project: Project;
   role: "admin" | "teacher" | "pupil" | "visitor" | "support";
+}
+
+export interface ReactionCount {
+  emoji: string;
+  count: number;
 }
 
 export interface ReportPage {
@@ -937,6 +1062,12 @@ export interface RoomJoined {
   messages: Message[];
   has_more: boolean;
   write_state: WriteState;
+  last_rev: number;
+  pinned: Message[];
+  seen: SeenCount[];
+  mine: Mine;
+  mentions: number;
+  features: ChatFeatures;
 }
 
 export interface RoomLeft {
@@ -950,6 +1081,17 @@ export interface Safeguarding {
   custom_words: string[];
   allowed_words: string[];
   mail_policy: "teachers_only" | "supervised";
+}
+
+export interface SeenCount {
+  seq: number;
+  seen: number;
+}
+
+/** How many have read each of a room's latest messages (pushed as `chat:seen`, batched). */
+export interface SeenCounts {
+  room_id: string;
+  counts: SeenCount[];
 }
 
 /** A reported item (or one around it) as it was when reported; kept whatever happens to it later. */
@@ -1079,6 +1221,7 @@ export interface Requests {
   "room:leave": { payload: RoomRefIn; ack: RoomLeft };
   "chat:send": { payload: ChatSendIn; ack: Message };
   "chat:history": { payload: ChatHistoryIn; ack: History };
+  "chat:changes": { payload: ChatChangesIn; ack: ChangesPage };
   "chat:edit": { payload: ChatEditIn; ack: Message };
   "chat:delete": { payload: ChatDeleteIn; ack: Message };
   "chat:typing": { payload: RoomRefIn; ack: TypingAck };
@@ -1147,6 +1290,12 @@ export interface Pushes {
   "report:handled": MyReport;
   "report:escalated": ReportView;
   "member:erased": MemberErased;
+  "chat:reactions_changed": Message;
+  "chat:pin_changed": Message;
+  "chat:poll_changed": Message;
+  "chat:seen": SeenCounts;
+  "chat:mention": MentionPush;
+  "project:chat_features": ProjectChatFeatures;
 }
 
 // ---- Errors and limits
@@ -1200,6 +1349,14 @@ export type ErrorCode =
   | "content.blocked"
   | "member.not_mutable"
   | "mail.recipient_not_allowed"
+  | "chat.reaction_not_offered"
+  | "chat.pins_full"
+  | "chat.not_a_poll"
+  | "chat.poll_closed"
+  | "chat.poll_choice_invalid"
+  | "chat.poll_anonymous"
+  | "chat.seen_by_hidden"
+  | "chat.mention_invalid"
   | "report.not_found"
   | "report.duplicate"
   | "report.bad_state"
@@ -1266,6 +1423,28 @@ export const Limits = {
   TYPING_THROTTLE_SECS: 2.0,
   /** ten years: beyond that, keep everything (no retention); every period's bound */
   CHAT_RETENTION_DAYS_MAX: 3_650,
+  /** changed messages per page of a room's change feed (room:join since_rev, chat:changes) */
+  CHANGES_PAGE_MAX: 200,
+  REACTION_RATE_DEFAULT: 60,
+  REACTION_RATE_WINDOW_SECS_DEFAULT: 60,
+  /** "a few": a room's pins are shown on every join */
+  PINS_PER_ROOM_MAX: 5,
+  POLL_QUESTION_MAX_CHARS: 300,
+  POLL_OPTION_MAX_CHARS: 100,
+  POLL_OPTIONS_MIN: 2,
+  POLL_OPTIONS_MAX: 10,
+  /** a poll's closing time is at most this far ahead (a school term's half) */
+  POLL_OPEN_DAYS_MAX: 60,
+  /** how often each instance closes polls whose time has come */
+  POLL_CLOSE_SWEEP_SECS: 5.0,
+  /** a few people, or @teachers; a whole class is a message to the room */
+  MENTIONS_PER_MESSAGE_MAX: 20,
+  /** read markers moving in a room: one chat:seen push per room a second at most */
+  SEEN_BATCH_SECS: 1.0,
+  /** chat:seen carries the counts of the room's latest messages, at most this many */
+  SEEN_COUNTS_MAX: 100,
+  /** at most one e-mail notice of mentions per teacher and room an hour */
+  MENTION_NOTICE_EVERY_SECS: 3_600,
   /** one line in a thread list */
   FORUM_TITLE_MAX_CHARS: 200,
   /** a long essay from a class; longer work is a shared file */

@@ -6,6 +6,7 @@ from typing import Any
 
 from rooms.chat import is_guest, presence_view, redacted
 from rooms.chat_models import (
+    ChangesPage,
     ChatDeleteIn,
     ChatEditIn,
     ChatHistoryIn,
@@ -21,6 +22,7 @@ from rooms.chat_models import (
     TypingPush,
     Unread,
 )
+from rooms.classroom_models import ChatChangesIn
 from server.actions.base import Context, Outcome, PresenceChanged, Push, ToRoom, ToUsers, action, answer
 from server.channels import guest_channel, room_channel
 
@@ -35,7 +37,7 @@ async def room_join(ctx: Context, data: RoomJoinIn) -> Outcome[Any]:
     channel = guest_channel(data.room_id) if is_guest(access) else room_channel(data.room_id)
     await conn.channels.subscribe(conn.sid, channel)
     try:
-        joined = await chat.join(ctx.user, conn.sid, room, access, data.since_seq)
+        joined = await chat.join(ctx.user, conn.sid, room, access, data.since_seq, data.since_rev)
     except BaseException:
         await conn.channels.unsubscribe(conn.sid, channel)
         raise
@@ -71,6 +73,12 @@ async def chat_send(ctx: Context, data: ChatSendIn) -> Outcome[Any]:
 @action(ChatHistoryIn, History)
 async def chat_history(ctx: Context, data: ChatHistoryIn) -> Outcome[Any]:
     return answer(await ctx.services.chat.history(ctx.user, data))
+
+
+@action(ChatChangesIn, ChangesPage)
+async def chat_changes(ctx: Context, data: ChatChangesIn) -> Outcome[Any]:
+    """Every change after a ``rev``: what a client that was away catches up with, page by page."""
+    return answer(await ctx.services.chat.changes(ctx.user, data))
 
 
 @action(ChatEditIn, Message)
@@ -114,6 +122,7 @@ ACTIONS = {
     "room:leave": room_leave,
     "chat:send": chat_send,
     "chat:history": chat_history,
+    "chat:changes": chat_changes,
     "chat:edit": chat_edit,
     "chat:delete": chat_delete,
     "chat:typing": chat_typing,

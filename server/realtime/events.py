@@ -23,7 +23,7 @@ import socketio
 from rooms.errors import InvalidRequest, RateLimited, TwinspaceError, Unauthenticated
 from rooms.models import User
 from server import wire
-from server.actions import audit, chat, forum, mail, moderation, privacy, projects, reports
+from server.actions import audit, chat, forum, mail, moderation, polls, privacy, projects, reactions, reports, seen
 from server.actions.base import Action, Connection, Context
 from server.auth import TokenVerifier
 from server.channels import user_channel
@@ -44,6 +44,9 @@ EVENTS: dict[str, Action] = {
     **reports.ACTIONS,
     **audit.ACTIONS,
     **privacy.ACTIONS,
+    **reactions.ACTIONS,
+    **polls.ACTIONS,
+    **seen.ACTIONS,
 }
 
 

@@ -20,7 +20,8 @@ from pydantic import BaseModel
 
 from rooms.audience import for_visitors
 from rooms.chat import guest_key, presence_view
-from rooms.chat_models import Message, PresenceEntry, PresenceUpdate, TypingPush, Unread
+from rooms.chat_models import MentionPush, Message, PresenceEntry, PresenceUpdate, TypingPush, Unread
+from rooms.classroom_models import ProjectChatFeatures, SeenCounts
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import MailCopy, MailRemoved, MailUnread
 from rooms.models import Space
@@ -59,6 +60,13 @@ PUSHES: dict[str, type[BaseModel]] = {
     "report:handled": MyReport,
     "report:escalated": ReportView,
     "member:erased": MemberErased,
+    # classroom chat (rooms/classroom_models.py): every one carries the message with its new rev
+    "chat:reactions_changed": Message,
+    "chat:pin_changed": Message,
+    "chat:poll_changed": Message,
+    "chat:seen": SeenCounts,
+    "chat:mention": MentionPush,
+    "project:chat_features": ProjectChatFeatures,
 }
 
 PRESENCE_BATCH_SECS = 0.2  # a class joining at once: one push per room, not one per pupil

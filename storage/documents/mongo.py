@@ -13,12 +13,14 @@ from storage.documents.mongo_files import FileCollections
 from storage.documents.mongo_forum import ForumCollections
 from storage.documents.mongo_mail import MailCollections
 from storage.documents.mongo_people import PersonCollections
+from storage.documents.mongo_polls import PollCollections
 from storage.documents.mongo_projects import ProjectCollections
+from storage.documents.mongo_reactions import ReactionCollections
 from storage.documents.mongo_reports import ReportCollections
 from storage.documents.mongo_retention import RetentionCollections
 
 
-class MongoDocumentStore(PersonCollections, ProjectCollections, ChatCollections, ForumCollections, MailCollections,
+class MongoDocumentStore(ReactionCollections, PollCollections, PersonCollections, ProjectCollections, ChatCollections, ForumCollections, MailCollections,
                          FileCollections, ReportCollections, RetentionCollections, AuditCollections,
                          ContactCollections):
     """:class:`rooms.ports.DocumentStore` on MongoDB."""

@@ -38,7 +38,11 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "spaces": [([("project_id", ASCENDING), ("order", ASCENDING)], False)],
     "messages": [([("room_id", ASCENDING), ("seq", ASCENDING)], True),
                  ([("room_id", ASCENDING), ("author_id", ASCENDING), ("client_id", ASCENDING)], True),
-                 ([("project_id", ASCENDING), ("created_at", ASCENDING)], False)],
+                 ([("project_id", ASCENDING), ("created_at", ASCENDING)], False),
+                 ([("room_id", ASCENDING), ("rev", ASCENDING)], False),  # the change feed
+                 ([("room_id", ASCENDING), ("mention_ids", ASCENDING), ("seq", ASCENDING)], False),
+                 ([("room_id", ASCENDING), ("pinned_at", DESCENDING)], False),
+                 ([("poll_closes_at", ASCENDING)], False)],
     "threads": [([("forum_id", ASCENDING), ("deleted", ASCENDING), ("pinned", DESCENDING),
                   ("activity", DESCENDING)], False)],
     "posts": [([("thread_id", ASCENDING), ("seq", ASCENDING)], True)],

@@ -18,11 +18,23 @@ index and hands the files it took back to that message. What remains:
 a retry that loses its claim to the first send while that one is between
 its claim and its insert is refused (``file.not_attachable``), and the next
 retry gets the stored message.
+
+Change numbers (``rev``) come from a second per-room counter. A change draws
+its ``rev``, then writes the message with it, on the condition that the
+message's ``rev`` is still below (a later change landed first: draw again),
+so a message's ``rev`` only grows. Unlike SQLite, drawing and writing are two
+operations: two changes to different messages of one room, on two instances
+at the same millisecond, may land in the other order, and a client fetching
+the change feed exactly between them would see the later one first and miss
+the earlier until that message changes again (the earlier one's push still
+reaches connected clients, which keep a message's state with the highest
+``rev``). The window is the time between the draw and the write.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -47,14 +59,47 @@ def _send_key(message: Message) -> str:
     return json.dumps([message.room_id, message.author_id, message.client_id])
 
 
+def rev_counter(room_id: str) -> str:
+    """The counter of a room's change numbers."""
+    return f"rev:{room_id}"
+
+
+def message_fields(message: Message) -> dict[str, Any]:
+    """The indexed fields that follow a message's document: rev, pinned_at, an open poll's closing time."""
+    poll = message.poll
+    closes = poll.closes_at if poll is not None and not poll.closed and not message.deleted else None
+    return {"rev": message.rev, "pinned_at": message.pinned_at if message.pinned else None, "poll_closes_at": closes,
+            "deleted": message.deleted}
+
+
 class ChatCollections(AuditCollections):  # the audit entries of its writes follow them
-    def _record(self, message: Message) -> dict[str, Any]:
+    def _record(self, message: Message, mention_ids: tuple[str, ...] = ()) -> dict[str, Any]:
         return {"_id": message.id, "room_id": message.room_id, "seq": message.seq, "project_id": message.project_id,
                 "author_id": message.author_id, "client_id": message.client_id, "created_at": message.created_at,
-                "deleted": message.deleted, "doc": dump(message)}
+                "mention_ids": list(mention_ids), **message_fields(message), "doc": dump(message)}
+
+    async def next_rev(self, room_id: str) -> int:
+        return await self._next(rev_counter(room_id))
+
+    async def save_change(self, message: Message, guard: dict[str, Any] | None = None,
+                          audit: AuditEntry | None = None) -> Message | None:
+        """Store ``message`` changed, with the room's next ``rev``; None when no live message matches ``guard``
+        (by default: the same id, not deleted). Drawn again when a later change landed first."""
+        messages = self._c("messages")
+        where = {"_id": message.id, "room_id": message.room_id, **(guard if guard is not None else {"deleted": False})}
+        for _ in range(8):
+            changed = message.model_copy(update={"rev": await self.next_rev(message.room_id)})
+            result = await messages.update_one({**where, "$or": [{"rev": {"$lt": changed.rev}}, {"rev": None}]},
+                                               {"$set": {**message_fields(changed), "doc": dump(changed)}})
+            if result.matched_count:
+                await self._insert_audit(audit)
+                return changed
+            if await messages.count_documents(where, limit=1) == 0:
+                return None
+        raise RuntimeError(f"message {message.id}: could not take a change number")  # pragma: no cover
 
     @translated
-    async def append_message(self, message: Message) -> tuple[Message, bool]:
+    async def append_message(self, message: Message, mention_ids: tuple[str, ...] = ()) -> tuple[Message, bool]:
         earlier = await self.find_message(message.room_id, message.author, message.client_id)
         if earlier is not None:
             return earlier, False
@@ -70,12 +115,13 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
         # From here, a failure releases the claims, but a cancelled send leaves them to its retry (which
         # takes them over): it may have been cancelled after its insert landed.
         try:
-            stored = message.model_copy(update={"seq": await self._next(f"room:{message.room_id}")})
+            stored = message.model_copy(update={"seq": await self._next(f"room:{message.room_id}"),
+                                                "rev": await self.next_rev(message.room_id)})
         except Exception:
             await release(files, claimed, message.id)
             raise
         try:
-            await insert_item(self._c("messages"), self._record(stored))
+            await insert_item(self._c("messages"), self._record(stored, mention_ids))
         except DuplicateKeyError:
             await self._fill(stored)
             winner = await self.find_message(message.room_id, message.author, message.client_id)
@@ -137,14 +183,37 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
 
     async def _update(self, room_id: str, message_id: str, changes: dict[str, Any],
                       audit: AuditEntry | None = None) -> Message | None:
-        top = {"deleted": changes["deleted"]} if "deleted" in changes else {}
-        record = await self._c("messages").find_one_and_update(
-            {"_id": message_id, "room_id": room_id, "deleted": False}, {"$set": {**top, **doc_set(changes)}},
-            return_document=ReturnDocument.AFTER)
-        if record is None:
-            return None
-        await self._insert_audit(audit)
-        return load(Message, record)
+        for _ in range(8):  # a change made meanwhile is kept: apply ours to the message as it is now
+            record = await self._c("messages").find_one({"_id": message_id, "room_id": room_id, "deleted": False})
+            if record is None:
+                return None
+            current = load(Message, record)
+            saved = await self.save_change(current.model_copy(update=changes),
+                                           {"deleted": False, "rev": current.rev} if "rev" in record else None, audit)
+            if saved is not None:
+                return saved
+        return None  # pragma: no cover - eight changes landed in between
+
+    @translated
+    async def changes_after(self, room_id: str, after_rev: int, limit: int) -> list[Message]:
+        records = await (self._c("messages").find({"room_id": room_id, "rev": {"$gt": after_rev}})
+                         .sort([("rev", ASCENDING)]).limit(limit).to_list(None))
+        return [load(Message, r) for r in records]
+
+    @translated
+    async def last_rev(self, room_id: str) -> int:
+        return await self._peek(rev_counter(room_id))
+
+    @translated
+    async def read_markers(self, room_id: str) -> dict[str, int]:
+        prefix = f"{room_id}:"
+        records = await self._c("read_markers").find({"_id": {"$regex": f"^{re.escape(prefix)}"}}).to_list(None)
+        return {r["_id"][len(prefix):]: int(r["seq"]) for r in records}
+
+    @translated
+    async def mention_count(self, room_id: str, user_id: str, after_seq: int) -> int:
+        return int(await self._c("messages").count_documents(
+            {"room_id": room_id, "mention_ids": user_id, "seq": {"$gt": after_seq}}))
 
     @translated
     async def edit_message(self, room_id: str, message_id: str, text: str, at: str) -> Message | None:

@@ -30,6 +30,7 @@ from rooms.privacy_models import (
     unnamed_recipient,
 )
 from storage.documents.mongo_base import dump, load, translated
+from storage.documents.mongo_chat import message_fields, rev_counter
 from storage.documents.mongo_projects import ProjectCollections
 
 M = TypeVar("M", bound=BaseModel)
@@ -125,8 +126,17 @@ class PersonCollections(ProjectCollections):  # begin_erasure removes a membersh
 
     @translated
     async def erase_messages(self, project_id: str, user_id: str, at: str, limit: int) -> int:
-        return await self._person_erase(Message, _MESSAGES, project_id, user_id, limit, lambda m: erased_message(m, at),
-                                        lambda m: {"author_id": m.author_id, "client_id": m.client_id, "deleted": True})
+        async def renumbered(m: Message) -> Message:  # each tombstone is its room's next change (rev)
+            return m.model_copy(update={"rev": await self._next(rev_counter(m.room_id))})
+        records = await self._c("messages").find(_by("author_id", user_id, "project_id", project_id, "")) \
+            .limit(limit).to_list(None)
+        for record in records:
+            item = await renumbered(erased_message(load(Message, record), at))
+            await self._c("messages").update_one(
+                {"_id": record["_id"], "author_id": user_id},
+                {"$set": {"doc": dump(item), "author_id": item.author_id, "client_id": item.client_id,
+                          **message_fields(item)}})
+        return len(records)
 
     @translated
     async def erase_threads(self, project_id: str, user_id: str, at: str, limit: int) -> int:

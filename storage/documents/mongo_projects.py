@@ -8,6 +8,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from rooms.audit_models import AuditEntry
+from rooms.classroom_models import ChatFeatures
 from rooms.errors import Conflict
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
 from rooms.safeguarding_models import Mute, Safeguarding
@@ -193,6 +194,16 @@ class ProjectCollections(AuditCollections):  # the audit entries of its writes f
                                audit: AuditEntry | None = None) -> Project | None:
         record = await self._c("projects").find_one_and_update(
             {"_id": project_id}, {"$set": doc_set({"safeguarding": rules})}, return_document=ReturnDocument.AFTER)
+        if record is None:
+            return None
+        await self._insert_audit(audit)
+        return load(Project, record)
+
+    @translated
+    async def set_chat_features(self, project_id: str, features: ChatFeatures, *,
+                                audit: AuditEntry | None = None) -> Project | None:
+        record = await self._c("projects").find_one_and_update(
+            {"_id": project_id}, {"$set": doc_set({"chat_features": features})}, return_document=ReturnDocument.AFTER)
         if record is None:
             return None
         await self._insert_audit(audit)

@@ -26,6 +26,7 @@ from rooms.file_models import FileRecord
 from rooms.models import RETENTION_FIELDS, Project
 from storage.documents.mongo_audit import AuditCollections
 from storage.documents.mongo_base import doc_set, load, translated
+from storage.documents.mongo_chat import rev_counter
 
 # Not expired by retention yet: live items, and tombstones a person made (they may still name their
 # author and list files): retention clears those too. For threads: a title not cleared yet.
@@ -77,17 +78,22 @@ class RetentionCollections(AuditCollections):
         messages = self._c("messages")
         while True:  # a batch another instance changed first is looked for again: 0 means none left
             batch = await (messages.find({"project_id": project_id, "created_at": {"$lt": created_before},
-                                          **_NOT_EXPIRED}, {"_id": 1, "doc.attachments": 1})
+                                          **_NOT_EXPIRED}, {"_id": 1, "room_id": 1, "doc.attachments": 1})
                            .limit(limit).to_list(None))
             if not batch:
                 return 0
             await self._mark([f["id"] for r in batch for f in r["doc"].get("attachments", [])], at)
-            result = await messages.update_many(
-                {"_id": {"$in": [r["_id"] for r in batch]}, **_NOT_EXPIRED},
-                {"$set": {"deleted": True, **doc_set({"text": None, "author_name": "", "attachments": [],
-                                                      "deleted": True, "deleted_by": "retention", "edited_at": at})}})
-            if result.modified_count:
-                return int(result.modified_count)
+            modified = 0
+            for r in batch:  # each tombstone is its room's next change (rev)
+                rev = await self._next(rev_counter(r["room_id"]))
+                result = await messages.update_one(
+                    {"_id": r["_id"], **_NOT_EXPIRED},
+                    {"$set": {"deleted": True, "rev": rev, "pinned_at": None, "poll_closes_at": None,
+                              **doc_set({"text": None, "author_name": "", "attachments": [], "deleted": True,
+                                         "deleted_by": "retention", "edited_at": at, "rev": rev})}})
+                modified += result.modified_count
+            if modified:
+                return modified
 
     @translated
     async def expire_posts(self, project_id: str, created_before: str, at: str, limit: int) -> int:

@@ -14,11 +14,13 @@ from storage.documents.sqlite_files import FileTables
 from storage.documents.sqlite_forum import ForumTables
 from storage.documents.sqlite_mail import MailTables
 from storage.documents.sqlite_people import PersonTables
+from storage.documents.sqlite_polls import PollTables
 from storage.documents.sqlite_projects import ProjectTables
+from storage.documents.sqlite_reactions import ReactionTables
 from storage.documents.sqlite_reports import ReportTables
 from storage.documents.sqlite_retention import RetentionTables
 
 
-class SqliteDocumentStore(PersonTables, ProjectTables, ChatTables, ForumTables, MailTables, FileTables, AuditTables,
+class SqliteDocumentStore(ReactionTables, PollTables, PersonTables, ProjectTables, ChatTables, ForumTables, MailTables, FileTables, AuditTables,
                           ReportTables, ContactTables, RetentionTables):
     """:class:`rooms.ports.DocumentStore` on SQLite."""

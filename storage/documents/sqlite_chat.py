@@ -1,4 +1,10 @@
-"""Chat messages, per-room sequences and read markers on SQLite."""
+"""Chat messages, per-room sequences, change numbers and read markers on SQLite.
+
+Each room has two counters in ``room_counters``: ``last_seq`` numbers its messages (gap-free), and
+``last_rev`` its changes: a new message, and every later change to one (an edit, a deletion, a
+moderator hiding it, a reaction, a pin, a vote, retention, erasure) takes the next ``rev`` in the
+transaction that makes the change, so the change feed (``changes_after``) misses nothing.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +23,34 @@ from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _
 from storage.documents.sqlite_files import attach_each
 
 
-def _append(raw: sqlite3.Connection, message: Message) -> tuple[Message, bool]:
-    """On the database thread, inside the send's savepoint: idempotency check, attachments, next seq,
-    insert, read marker. A file taken meanwhile raises ``NotAttachable``: the savepoint is rolled back."""
+def next_rev(raw: sqlite3.Connection, room_id: str) -> int:
+    """The room's next change number, inside the caller's transaction (on the database thread)."""
+    (rev,) = raw.execute("INSERT INTO room_counters (room_id, last_seq, last_rev) VALUES (?, 0, 1) "
+                         "ON CONFLICT (room_id) DO UPDATE SET last_rev = last_rev + 1 RETURNING last_rev",
+                         (room_id,)).fetchone()
+    return int(rev)
+
+
+async def next_rev_in(conn: WriteTransaction, room_id: str) -> int:
+    """:func:`next_rev` in a transaction fed from the event loop."""
+    async with conn.execute("INSERT INTO room_counters (room_id, last_seq, last_rev) VALUES (?, 0, 1) "
+                            "ON CONFLICT (room_id) DO UPDATE SET last_rev = last_rev + 1 RETURNING last_rev",
+                            (room_id,)) as cur:
+        (rev,) = await cur.fetchone()
+    return int(rev)
+
+
+def message_columns(message: Message) -> tuple[Any, ...]:
+    """The indexed columns that follow a message's document: rev, pinned_at, an open poll's closing time."""
+    poll = message.poll
+    closes = poll.closes_at if poll is not None and not poll.closed and not message.deleted else None
+    return message.rev, message.pinned_at if message.pinned else None, closes
+
+
+def _append(raw: sqlite3.Connection, message: Message, mention_ids: tuple[str, ...]) -> tuple[Message, bool]:
+    """On the database thread, inside the send's savepoint: idempotency check, attachments, next seq
+    and rev, insert, mentions, read marker. A file taken meanwhile raises ``NotAttachable``: the
+    savepoint is rolled back."""
     row = raw.execute("SELECT doc FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?",
                       (message.room_id, message.author_id, message.client_id)).fetchone()
     if row is not None:
@@ -27,28 +58,31 @@ def _append(raw: sqlite3.Connection, message: Message) -> tuple[Message, bool]:
     if message.attachments:  # most sends have none: build nothing for them
         attach_each(raw, message.attachments, message.author,
                     Attachment(kind="message", id=message.id, space_id=message.room_id))
-    (seq,) = raw.execute("INSERT INTO room_counters (room_id, last_seq) VALUES (?, 1) "
-                         "ON CONFLICT (room_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
-                         (message.room_id,)).fetchone()
-    stored = message.model_copy(update={"seq": int(seq)})
-    raw.execute("INSERT INTO messages (room_id, seq, id, project_id, author_id, client_id, created_at, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    seq, rev = raw.execute("INSERT INTO room_counters (room_id, last_seq, last_rev) VALUES (?, 1, 1) "
+                           "ON CONFLICT (room_id) DO UPDATE SET last_seq = last_seq + 1, last_rev = last_rev + 1 "
+                           "RETURNING last_seq, last_rev", (message.room_id,)).fetchone()
+    stored = message.model_copy(update={"seq": int(seq), "rev": int(rev)})
+    raw.execute("INSERT INTO messages (room_id, seq, id, project_id, author_id, client_id, created_at, doc, "
+                "rev, pinned_at, poll_closes_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (stored.room_id, stored.seq, stored.id, stored.project_id, stored.author_id, stored.client_id,
-                 stored.created_at, _dump(stored)))
+                 stored.created_at, _dump(stored), *message_columns(stored)))
+    if mention_ids:
+        raw.executemany("INSERT OR IGNORE INTO mentions (room_id, user_id, seq) VALUES (?, ?, ?)",
+                        [(stored.room_id, uid, stored.seq) for uid in mention_ids])
     raw.execute("INSERT INTO read_markers (room_id, user_id, seq) VALUES (?, ?, ?) "
                 "ON CONFLICT (room_id, user_id) DO UPDATE SET seq = MAX(seq, excluded.seq)",
                 (stored.room_id, stored.author_id, stored.seq))
     return stored, True
 
 
-def _append_each(raw: sqlite3.Connection,
-                 batch: list[Message]) -> list[tuple[Message, bool] | sqlite3.Error | NotAttachable]:
+def _append_each(raw: sqlite3.Connection, batch: list[tuple[Message, tuple[str, ...]]],
+                 ) -> list[tuple[Message, bool] | sqlite3.Error | NotAttachable]:
     """Several appends in one transaction, each in its own savepoint: one failing fails alone."""
     results: list[tuple[Message, bool] | sqlite3.Error | NotAttachable] = []
-    for message in batch:
+    for message, mention_ids in batch:
         raw.execute("SAVEPOINT append")
         try:
-            results.append(_append(raw, message))
+            results.append(_append(raw, message, mention_ids))
         except (sqlite3.Error, NotAttachable) as exc:
             raw.execute("ROLLBACK TO append")
             results.append(exc)
@@ -64,14 +98,14 @@ class ChatTables(SqliteBase):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
-        self._appends: list[tuple[Message, asyncio.Future[tuple[Message, bool]]]] = []
+        self._appends: list[tuple[Message, tuple[str, ...], asyncio.Future[tuple[Message, bool]]]] = []
         self._appender: asyncio.Task[None] | None = None
 
     # ---- chat ----------------------------------------------------------------------------
 
-    async def append_message(self, message: Message) -> tuple[Message, bool]:
+    async def append_message(self, message: Message, mention_ids: tuple[str, ...] = ()) -> tuple[Message, bool]:
         future: asyncio.Future[tuple[Message, bool]] = asyncio.get_running_loop().create_future()
-        self._appends.append((message, future))
+        self._appends.append((message, mention_ids, future))
         if self._appender is None or self._appender.done():
             self._appender = asyncio.create_task(self._commit_appends(), name="sqlite-appends")
         return await future
@@ -80,16 +114,16 @@ class ChatTables(SqliteBase):
         while self._appends:
             batch, self._appends = self._appends, []
             try:
-                results = await self._in_one_call(lambda raw: _append_each(raw, [m for m, _ in batch]))
+                results = await self._in_one_call(lambda raw: _append_each(raw, [(m, ids) for m, ids, _ in batch]))
             except BaseException as exc:  # the whole transaction failed (or we are shutting down)
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc if isinstance(exc, Exception) else Unavailable(
                             "backend.unavailable", backend="sqlite"))
                 if not isinstance(exc, Exception):
                     raise
                 continue
-            for (_, future), result in zip(batch, results, strict=True):
+            for (_, _, future), result in zip(batch, results, strict=True):
                 if future.done():
                     continue
                 if isinstance(result, sqlite3.Error):
@@ -128,10 +162,36 @@ class ChatTables(SqliteBase):
             if row is None:
                 return None
             message = _load(Message, row[0]).model_copy(update=update)
-            await conn.execute("UPDATE messages SET doc = ?, deleted = ? WHERE id = ?",
-                               (_dump(message), int(deleted), message_id))
+            message = await self.save_change(conn, message, deleted=deleted)
             await insert_audit(conn, audit)
         return message
+
+    @staticmethod
+    async def save_change(conn: WriteTransaction, message: Message, *, deleted: bool | None = None) -> Message:
+        """Store ``message`` changed, as the room's next change (its ``rev``), inside ``conn``."""
+        changed = message.model_copy(update={"rev": await next_rev_in(conn, message.room_id)})
+        await conn.execute("UPDATE messages SET doc = ?, deleted = ?, rev = ?, pinned_at = ?, poll_closes_at = ? "
+                           "WHERE id = ?", (_dump(changed), int(changed.deleted if deleted is None else deleted),
+                                            *message_columns(changed), changed.id))
+        return changed
+
+    async def changes_after(self, room_id: str, after_rev: int, limit: int) -> list[Message]:
+        sql = "SELECT doc FROM messages WHERE room_id = ? AND rev > ? ORDER BY rev LIMIT ?"
+        async with self._read(sql, (room_id, after_rev, limit)) as rows:
+            return [_load(Message, doc) for (doc,) in rows]
+
+    async def last_rev(self, room_id: str) -> int:
+        async with self._read("SELECT last_rev FROM room_counters WHERE room_id = ?", (room_id,)) as rows:
+            return int(rows[0][0]) if rows else 0
+
+    async def read_markers(self, room_id: str) -> dict[str, int]:
+        async with self._read("SELECT user_id, seq FROM read_markers WHERE room_id = ?", (room_id,)) as rows:
+            return {user_id: int(seq) for user_id, seq in rows}
+
+    async def mention_count(self, room_id: str, user_id: str, after_seq: int) -> int:
+        sql = "SELECT COUNT(*) FROM mentions WHERE room_id = ? AND user_id = ? AND seq > ?"
+        async with self._read(sql, (room_id, user_id, after_seq)) as rows:
+            return int(rows[0][0])
 
     async def edit_message(self, room_id: str, message_id: str, text: str, at: str) -> Message | None:
         return await self._update_message(room_id, message_id, {"text": text, "edited_at": at}, False)

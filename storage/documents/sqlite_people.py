@@ -30,6 +30,7 @@ from rooms.privacy_models import (
 )
 from storage.documents.sqlite_audit import insert_audit
 from storage.documents.sqlite_base import _dump, _load
+from storage.documents.sqlite_chat import message_columns, next_rev_in
 from storage.documents.sqlite_projects import ProjectTables
 
 M = TypeVar("M", bound=BaseModel)
@@ -105,10 +106,18 @@ class PersonTables(ProjectTables):  # begin_erasure removes a membership as remo
         return len(rows)
 
     async def erase_messages(self, project_id: str, user_id: str, at: str, limit: int) -> int:
-        return await self._person_erase("messages", Message, _MESSAGES, user_id, project_id, limit,
-                                        lambda m: erased_message(m, at),
-                                        "doc = ?, author_id = ?, client_id = ?, deleted = 1",
-                                        lambda m: (m.author_id, m.client_id))
+        async with self._transaction() as conn:  # each tombstone is its room's next change (rev)
+            async with conn.execute(f"SELECT doc {_MESSAGES} ORDER BY id LIMIT ?",
+                                    (user_id, project_id, "", limit)) as cur:
+                rows = list(await cur.fetchall())
+            for (doc,) in rows:
+                message = erased_message(_load(Message, doc), at)
+                message = message.model_copy(update={"rev": await next_rev_in(conn, message.room_id)})
+                await conn.execute("UPDATE messages SET doc = ?, author_id = ?, client_id = ?, deleted = 1, rev = ?, "
+                                   "pinned_at = ?, poll_closes_at = ? WHERE id = ?",
+                                   (_dump(message), message.author_id, message.client_id, *message_columns(message),
+                                    message.id))
+        return len(rows)
 
     async def erase_threads(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         return await self._person_erase("threads", Thread, _THREADS, user_id, project_id, limit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rooms.audit_models import AuditEntry
+from rooms.classroom_models import ChatFeatures
 from rooms.errors import Conflict
 from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Visibility
 from rooms.safeguarding_models import Mute, Safeguarding
@@ -193,6 +194,17 @@ class ProjectTables(SqliteBase):
             if row is None:
                 return None
             project = _load(Project, row[0]).model_copy(update={"safeguarding": rules})
+            await conn.execute("UPDATE projects SET doc = ? WHERE id = ?", (_dump(project), project_id))
+            await insert_audit(conn, audit)
+        return project
+
+    async def set_chat_features(self, project_id: str, features: ChatFeatures, *,
+                                audit: AuditEntry | None = None) -> Project | None:
+        async with self._transaction() as conn:
+            row = await self._one(conn, "SELECT doc FROM projects WHERE id = ?", (project_id,))
+            if row is None:
+                return None
+            project = _load(Project, row[0]).model_copy(update={"chat_features": features})
             await conn.execute("UPDATE projects SET doc = ? WHERE id = ?", (_dump(project), project_id))
             await insert_audit(conn, audit)
         return project

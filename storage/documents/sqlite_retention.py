@@ -22,6 +22,7 @@ from rooms.forum_models import Post, Thread
 from rooms.models import RETENTION_FIELDS, Project
 from storage.documents.sqlite_audit import insert_audit_now
 from storage.documents.sqlite_base import SqliteBase, _dump, _load
+from storage.documents.sqlite_chat import message_columns, next_rev
 
 _ANY_PERIOD = " OR ".join(f"json_extract(doc, '$.{f}') IS NOT NULL" for f in RETENTION_FIELDS)
 # Not expired by retention yet: live items, and tombstones a person made (they may still name their
@@ -72,8 +73,10 @@ class RetentionTables(SqliteBase):
                 message = _load(Message, doc)
                 _marks(conn, [f.id for f in message.attachments], at)
                 tomb = message.model_copy(update={"text": None, "author_name": "", "attachments": [],
-                                                  "deleted": True, "deleted_by": "retention", "edited_at": at})
-                conn.execute("UPDATE messages SET doc = ?, deleted = 1 WHERE id = ?", (_dump(tomb), message_id))
+                                                  "deleted": True, "deleted_by": "retention", "edited_at": at,
+                                                  "rev": next_rev(conn, message.room_id)})
+                conn.execute("UPDATE messages SET doc = ?, deleted = 1, rev = ?, pinned_at = ?, poll_closes_at = ? "
+                             "WHERE id = ?", (_dump(tomb), *message_columns(tomb), message_id))
             return len(rows)
         return await self._in_one_call(work)
 

@@ -205,4 +205,42 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX quota_reservations_by_project ON quota_reservations (project_id, expires_at);
     """,
+    # 9 -> 10: classroom chat. Every change to a message takes the room's next rev (messages.rev, the
+    # change feed's order); pins, open polls with a closing time, reactions, poll votes and mentions.
+    # Messages stored before count as changed when they were sent (rev = seq).
+    """
+    ALTER TABLE messages ADD COLUMN rev INTEGER;
+    UPDATE messages SET rev = seq, doc = json_set(doc, '$.rev', seq);
+    CREATE UNIQUE INDEX messages_by_rev ON messages (room_id, rev);
+    ALTER TABLE room_counters ADD COLUMN last_rev INTEGER NOT NULL DEFAULT 0;
+    UPDATE room_counters SET last_rev = last_seq;
+    ALTER TABLE messages ADD COLUMN pinned_at TEXT;
+    CREATE INDEX messages_pinned ON messages (room_id, pinned_at) WHERE pinned_at IS NOT NULL;
+    ALTER TABLE messages ADD COLUMN poll_closes_at TEXT;
+    CREATE INDEX polls_due ON messages (poll_closes_at) WHERE poll_closes_at IS NOT NULL;
+    CREATE TABLE reactions (
+        room_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        emoji TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (message_id, user_id, emoji)
+    );
+    CREATE INDEX reactions_by_user ON reactions (room_id, user_id);
+    CREATE TABLE poll_votes (
+        room_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        choices TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (message_id, user_id)
+    );
+    CREATE INDEX poll_votes_by_user ON poll_votes (room_id, user_id);
+    CREATE TABLE mentions (
+        room_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (room_id, user_id, seq)
+    );
+    """,
 ]

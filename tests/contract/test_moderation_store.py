@@ -79,12 +79,13 @@ async def test_a_hidden_message_keeps_its_text_and_seq(store: DocumentStore) -> 
     second, _ = await store.append_message(b.message("r1", project_id="prj_h", text="keep"))
     hidden = await store.hide_message("r1", first.id, True, "t1", utcnow(),
                                       audit=_entry("prj_h", "message.hide", first.id))
-    assert hidden == first.model_copy(update={"hidden": True, "hidden_by": "t1"})
+    assert hidden == first.model_copy(update={"hidden": True, "hidden_by": "t1", "rev": hidden.rev})
+    assert hidden.rev > second.rev  # the room's latest change
     assert await store.get_message("r1", first.id) == hidden
     assert [m.id for m in await store.messages_after("r1", 0, 10)] == [first.id, second.id]
     shown = await store.hide_message("r1", first.id, False, "t2", utcnow(),
                                      audit=_entry("prj_h", "message.unhide", first.id))
-    assert shown == first  # shown again: as it was
+    assert shown == first.model_copy(update={"rev": shown.rev}) and shown.rev > hidden.rev  # shown again: as it was
     await store.delete_message("r1", second.id, "t1", utcnow(), audit=_entry("prj_h", "message.delete", second.id))
     assert await store.hide_message("r1", second.id, True, "t1", utcnow(),
                                     audit=_entry("prj_h", "message.hide", second.id)) is None  # a tombstone

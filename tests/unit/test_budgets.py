@@ -40,6 +40,7 @@ from rooms.chat_models import (
     RoomJoinIn,
     RoomRefIn,
 )
+from rooms.classroom_models import ChatChangesIn
 from rooms.forum_models import (
     Post,
     PostCreateIn,
@@ -185,6 +186,24 @@ KINDS: dict[str, Kind] = {
     "projects_to_delete": "read",
     "delete_project_batch": "write",
     "set_hold": "write",
+    # ClassroomStore (the change feed, reactions, pins, polls, seen by, mentions) and the chat features
+    "set_chat_features": "write",
+    "changes_after": "read",
+    "last_rev": "read",
+    "react": "write",
+    "reactions_of": "read",
+    "my_reactions": "read",
+    "erase_reactions": "write",
+    "pin_message": "write",
+    "pinned_messages": "read",
+    "vote": "write",
+    "close_poll": "write",
+    "polls_due": "read",
+    "poll_votes": "read",
+    "my_votes": "read",
+    "erase_votes": "write",
+    "read_markers": "read",
+    "mention_count": "read",
     # PersonStore (export, erasure)
     "messages_by": "read",
     "threads_by": "read",
@@ -220,13 +239,18 @@ BUDGETS: dict[str, Budget] = {
     "member:list": Budget(3, 0),  # access (project, membership), then the members
     "space:list": Budget(3, 0),  # access (project, membership), then the visible spaces
     "space:get": Budget(1, 0),  # space access in one read (space, project, membership)
-    "room:join": Budget(4, 0),  # space access (checked before subscribing, then passed on), the last page,
-    #                             last seq and read marker for the unread count
+    "room:join": Budget(7, 0),  # space access (checked before subscribing, then passed on), the last page,
+    #                             last seq and read marker for the unread count, the pins, the mentions
+    #                             after the marker, the last rev (the page's "seen by" counts cost one
+    #                             read of the room's markers, the joiner's reactions and votes one each,
+    #                             when the page has messages, reactions, polls: see chat:history)
     "room:leave": Budget(0, 0),  # presence only
     "chat:send": Budget(1, 1),  # space access in one read (it carries the mutes, room rules and chat hours:
     #                             rooms/safeguarding.py reads nothing more); the append numbers, deduplicates,
     #                             moves the marker
-    "chat:history": Budget(2, 0),  # space access, one page
+    "chat:history": Budget(3, 0),  # space access, one page, the room's read markers (its "seen by" counts);
+    #                                the reader's reactions and votes, one read each, only for a page with some
+    "chat:changes": Budget(4, 0),  # space access, one page of changes, the read markers, the last rev
     "chat:edit": Budget(2, 1),  # space access, the message (is it the author's?)
     "chat:delete": Budget(2, 1),  # space access, the message (the author's, or moderation?)
     "chat:typing": Budget(1, 0),  # space access (may write here?); the throttle is the rate limiter's
@@ -378,6 +402,7 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
     "room:leave": lambda w: (PUPIL, RoomRefIn(room_id=w.general)),
     "chat:send": lambda w: (PUPIL, ChatSendIn(room_id=w.general, client_id="c-1", text="Bonjour")),
     "chat:history": lambda w: (PUPIL, ChatHistoryIn(room_id=w.general)),
+    "chat:changes": lambda w: (PUPIL, ChatChangesIn(room_id=w.general, after_rev=0)),
     "chat:edit": lambda w: (PUPIL, ChatEditIn(room_id=w.general, message_id=w.message.id, text="Bonjour !")),
     "chat:delete": lambda w: (PUPIL, ChatDeleteIn(room_id=w.general, message_id=w.message.id)),
     "chat:typing": lambda w: (PUPIL, RoomRefIn(room_id=w.general)),

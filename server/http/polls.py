@@ -1,0 +1,11 @@
+"""REST endpoints of polls in chat rooms (rooms/polls.py).
+
+They run the same actions as the Socket.IO events, so both give the same answers and the same pushes.
+"""
+
+from __future__ import annotations
+
+from server.http.routing import Endpoint
+
+ENDPOINTS: list[Endpoint] = [
+]
