@@ -161,9 +161,6 @@ class ChatStore(Protocol):
     async def mark_read(self, room_id: str, user_id: str, seq: int) -> int:
         """Move the read marker forward to ``seq`` (never back); return the marker."""
 
-    async def set_chat_retention(self, project_id: str, days: int | None, at: str,
-                                 audit: AuditEntry | None = None) -> Project | None:
-        """Set the project's chat retention (``audit`` with it); None, storing nothing, when there is no such project."""
 
     async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
         """Projects with any retention period (chat, forum, mail or files), or with files marked expired

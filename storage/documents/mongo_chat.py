@@ -44,7 +44,6 @@ from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message
 from rooms.errors import NotAttachable
 from rooms.file_models import Attachment
-from rooms.models import Project
 from storage.documents.mongo_audit import AuditCollections
 from storage.documents.mongo_base import doc_set, dump, load, translated
 from storage.documents.mongo_files import claim, insert_item, release
@@ -249,15 +248,3 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
     @translated
     async def mark_read(self, room_id: str, user_id: str, seq: int) -> int:
         return await self._advance_read(room_id, user_id, seq)
-
-    @translated
-    async def set_chat_retention(self, project_id: str, days: int | None, at: str,
-                                 audit: AuditEntry | None = None) -> Project | None:
-        record = await self._c("projects").find_one_and_update(
-            {"_id": project_id},
-            {"$set": {"chat_retention_days": days, **doc_set({"chat_retention_days": days, "updated_at": at})}},
-            return_document=ReturnDocument.AFTER)
-        if record is None:
-            return None
-        await self._insert_audit(audit)
-        return load(Project, record)

@@ -17,7 +17,6 @@ from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message
 from rooms.errors import NotAttachable, Unavailable
 from rooms.file_models import Attachment
-from rooms.models import Project
 from storage.documents.sqlite_audit import insert_audit
 from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load
 from storage.documents.sqlite_files import attach_each
@@ -228,15 +227,3 @@ class ChatTables(SqliteBase):
             row = await self._one(conn, "SELECT seq FROM read_markers WHERE room_id = ? AND user_id = ?",
                                   (room_id, user_id))
         return int(row[0])
-
-    async def set_chat_retention(self, project_id: str, days: int | None, at: str,
-                                 audit: AuditEntry | None = None) -> Project | None:
-        async with self._transaction() as conn:
-            row = await self._one(conn, "SELECT doc FROM projects WHERE id = ?", (project_id,))
-            if row is None:
-                return None
-            project = _load(Project, row[0]).model_copy(update={"chat_retention_days": days, "updated_at": at})
-            await conn.execute("UPDATE projects SET chat_retention_days = ?, doc = ? WHERE id = ?",
-                               (days, _dump(project), project_id))
-            await insert_audit(conn, audit)
-        return project

@@ -65,9 +65,10 @@ async def test_each_audited_write_stores_its_entry_and_a_refused_one_none(store:
     assert not await store.remove_member(pid, "p1", audit=_about(9, pid, "member.remove", "p1"))
     assert await store.add_space(space(pid), 10, audit=_about(5, pid, "space.create", "s"))
     assert not await store.add_space(space(pid), 2, audit=_about(9, pid, "space.create", "s"))  # full
-    assert await store.set_chat_retention(pid, 30, utcnow(), audit=_about(6, pid, "project.configure", pid))
-    assert await store.set_chat_retention("prj_none", 30, utcnow(), audit=_about(9, pid, "project.configure", pid)) \
-        is None
+    assert await store.set_retention(pid, {"chat_retention_days": 30}, utcnow(),
+                                     audit=_about(6, pid, "project.configure", pid))
+    assert await store.set_retention("prj_none", {"chat_retention_days": 30}, utcnow(),
+                                     audit=_about(9, pid, "project.configure", pid)) is None
     entries = [e for e, _ in await store.list_audit(pid, None, 50)]
     assert [e.id for e in entries] == [f"aud_w{n}" for n in range(6, -1, -1)]  # in order, none of the refused
     assert entries[-1] == _about(0, pid, "project.register", pid)

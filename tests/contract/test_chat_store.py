@@ -64,7 +64,7 @@ async def test_retention(store: DocumentStore) -> None:
     for p in (keep, old):
         await store.create_project(p, [])
     assert await store.projects_with_retention("", 10) == []
-    assert (await store.set_chat_retention(old.id, 30, utcnow())).chat_retention_days == 30  # type: ignore[union-attr]
+    assert (await store.set_retention(old.id, {"chat_retention_days": 30}, utcnow())).chat_retention_days == 30  # type: ignore[union-attr]
     assert [p.id for p in await store.projects_with_retention("", 10)] == [old.id]
     assert await store.projects_with_retention(old.id, 10) == []
     for i in range(3):
@@ -76,7 +76,7 @@ async def test_retention(store: DocumentStore) -> None:
     assert [m.deleted for m in await store.messages_after("r1", 0, 10)] == [True, True, True, False]
     assert not (await store.messages_after("r2", 0, 10))[0].deleted
     assert await store.expire_messages(old.id, "2021-01-01T00:00:00.000Z", utcnow(), 2) == 0
-    assert await store.set_chat_retention("prj_none", 3, utcnow()) is None
+    assert await store.set_retention("prj_none", {"chat_retention_days": 3}, utcnow()) is None
 
 
 async def test_chat_survives_reopening(opener: Opener) -> None:

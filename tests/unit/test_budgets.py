@@ -127,7 +127,6 @@ KINDS: dict[str, Kind] = {
     "last_seq": "read",
     "read_marker": "read",
     "mark_read": "write",
-    "set_chat_retention": "write",
     "projects_with_retention": "read",
     "expire_messages": "write",
     # ForumStore
