@@ -161,7 +161,6 @@ class ChatStore(Protocol):
     async def mark_read(self, room_id: str, user_id: str, seq: int) -> int:
         """Move the read marker forward to ``seq`` (never back); return the marker."""
 
-
     async def projects_with_retention(self, after_id: str, limit: int) -> list[Project]:
         """Projects with any retention period (chat, forum, mail or files), or with files marked expired
         still to delete (a sweep cut off before it ended them), by id, after ``after_id`` (a cursor)."""
