@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from rooms import audit, limits
 from rooms.audience import for_role
+from rooms.chat import as_seen
 from rooms.chat_models import Message
 from rooms.classroom_models import (
     ChatFeatures,
@@ -68,7 +69,8 @@ class ReactionService:
     # ---- reactions --------------------------------------------------------------------------
 
     async def react(self, user: User, data: ChatReactIn) -> tuple[Message, bool]:
-        """Add or take back a reaction: the message with its counts, and whether they changed."""
+        """Add or take back a reaction: the message with its counts (as the reactor may see it: a hidden
+        one without its text for a pupil), and whether they changed."""
         room, access = await self._room(user, data.room_id, "chat.react")
         now = self._clock()
         check_write(access, room, now)
@@ -78,7 +80,8 @@ class ReactionService:
         done = await self._store.react(room.id, data.message_id, user.id, data.emoji, data.on, stamp(now))
         if done is None:
             raise NotFound("message.not_found")
-        return done
+        message, changed = done
+        return as_seen([message], access)[0], changed
 
     async def who(self, user: User, data: ReactionsIn) -> ReactionList:
         """Who reacted to a message, per reaction in the order they came, as the asker may see them.
@@ -126,6 +129,10 @@ class ReactionService:
         access = await self._projects.access(user, project_id)
         access.check("project.view")
         return access.project.chat_features
+
+    async def members(self, project_id: str) -> list[str]:
+        """Everyone to tell of a change of the chat features (one read of the member list)."""
+        return [m.user_id for m in await self._store.list_members(project_id, limits.MEMBERS_PAGE_MAX)]
 
     async def set_features(self, user: User, data: ChatFeaturesIn) -> tuple[ChatFeatures, bool]:
         """Change what the project's chat offers (only the fields given); the features, and whether they
