@@ -139,3 +139,17 @@ async def test_a_persons_reactions_are_erased_and_the_counts_follow(store: Docum
     assert now_second is not None and now_second.reactions == []
     assert await store.reactions_of(foreign.id, kept.id) == [("✅", "p9")]  # another project's stay
     assert await store.my_reactions(room.id, "p9", [first.id]) == {}
+
+
+async def test_a_deleted_projects_reactions_go_with_it(store: DocumentStore) -> None:
+    p = b.project("validated")
+    await store.create_project(p, [b.member(p.id, "t1")])
+    room = b.space(p.id)
+    await store.add_space(room, 10)
+    sent, _ = await store.append_message(b.message(room.id, project_id=p.id))
+    await store.react(room.id, sent.id, "p1", "👍", True, T1)
+    while await store.delete_project_batch(p.id, 2):
+        pass
+    assert await store.get_project(p.id) is None
+    assert await store.reactions_of(room.id, sent.id) == []
+    assert await store.my_reactions(room.id, "p1", [sent.id]) == {}
