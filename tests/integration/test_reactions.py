@@ -181,3 +181,20 @@ async def test_a_hidden_message_stays_hidden_in_reactions_and_pins(server: Serve
         mine = await ok(pupil, "chat:react", _react(room, sent["id"], "🎉"))
         assert mine["text"] is None and _counts(mine) == [("👍", 1), ("🎉", 1)]
         assert (await ok(pupil, "room:join", {"room_id": room}))["pinned"][0]["text"] is None
+
+
+async def test_an_erased_pupils_reactions_are_taken_back(server: ServerProcess) -> None:
+    project = await make_project(server)
+    room = project.spaces["general"]
+    async with realtime(server, project.pupil.token) as pupil, realtime(server, project.admin.token) as admin:
+        sent = await _message(admin, room)
+        await ok(pupil, "chat:react", _react(room, sent["id"]))
+        await ok(admin, "chat:react", _react(room, sent["id"], "🎉"))
+        asked = await ok(admin, "member:erase_request", {"project_id": project.id, "user_id": project.pupil.id})
+        await ok(admin, "member:erase_confirm", {"project_id": project.id, "user_id": project.pupil.id,
+                                                 "confirmation": asked["confirmation"]})
+        changes = await ok(admin, "chat:changes", {"room_id": room, "after_rev": sent["rev"]})
+        now = next(m for m in changes["messages"] if m["id"] == sent["id"])
+        assert _counts(now) == [("🎉", 1)]
+        seen = await ok(admin, "chat:reactions", {"room_id": room, "message_id": sent["id"]})
+        assert [[p["user_id"] for p in r["people"]] for r in seen["reactions"]] == [[project.admin.id]]
