@@ -87,6 +87,13 @@ class ChatReactIn(Model):
     on: bool = True
 
 
+class ReactionsIn(Model):
+    """Who reacted to a message."""
+
+    room_id: str
+    message_id: str
+
+
 class ReactionPeople(Model):
     emoji: str
     people: list[Person]

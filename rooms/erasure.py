@@ -116,7 +116,8 @@ class ErasureService:
 
     async def _erase(self, project_id: str, user_id: str, at: str) -> None:
         store, batch = self._store, limits.ERASURE_BATCH
-        for step in (store.erase_messages, store.erase_threads, store.erase_posts, store.erase_mails):
+        for step in (store.erase_messages, store.erase_threads, store.erase_posts, store.erase_mails,
+                     store.erase_reactions):
             while await step(project_id, user_id, at, batch):
                 pass
         while await store.erase_mail_copies(project_id, user_id, batch):
@@ -128,7 +129,8 @@ class ErasureService:
         await self._scrub_reports(project_id, user_id)
         await store.forget_person(project_id, user_id)
         spaces = await store.list_spaces(project_id, ("members", "teachers", "visitors"))
-        keys = [f"chat:{user_id}", f"chat-edit:{user_id}", f"forum:{user_id}", f"mail:{user_id}", f"report:{user_id}"]
+        keys = [f"chat:{user_id}", f"chat-edit:{user_id}", f"forum:{user_id}", f"mail:{user_id}", f"report:{user_id}",
+                f"react:{user_id}"]
         keys += [k for s in spaces for k in (slow_key(s, user_id), f"typing:{s.id}:{user_id}")]
         for key in keys:
             await self._limiter.forget(key)

@@ -489,10 +489,10 @@ class ClassroomStore(Protocol):
 
     # ---- pins
     async def pin_message(self, room_id: str, message_id: str, pinned: bool, by: str, at: str,
-                          max_pins: int) -> Message | None:
-        """Pin or unpin a live message. Raises ``Conflict("chat.pins_full", max=...)`` when the room
-        has ``max_pins`` pinned already; pinning a pinned message (or unpinning one that is not)
-        changes nothing. None when there is no such live message."""
+                          max_pins: int, *, audit: AuditEntry | None = None) -> Message | None:
+        """Pin or unpin a live message (and record ``audit`` with it). Raises ``Conflict("chat.pins_full",
+        max=...)`` when the room has ``max_pins`` pinned already; pinning a pinned message (or unpinning
+        one that is not) changes nothing and records nothing. None when there is no such live message."""
 
     async def pinned_messages(self, room_id: str) -> list[Message]:
         """The room's pinned messages, most recently pinned first."""

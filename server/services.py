@@ -23,6 +23,7 @@ from rooms.mail import MailService
 from rooms.notices import ReportNotices
 from rooms.ports import DocumentStore, Notifier, ObjectStore, Presence, RateLimiter, Sessions
 from rooms.projects import ProjectService
+from rooms.reactions import ReactionRules, ReactionService
 from rooms.reports import ReportRules, ReportService
 from rooms.retention import RetentionService
 from rooms.safeguarding import SafeguardingService
@@ -58,6 +59,7 @@ class Services:
     retention: RetentionService
     export: ExportService
     erasure: ErasureService
+    reactions: ReactionService
     sessions: Sessions = field(default_factory=_memory_sessions)  # open connections, revoked sessions
 
     @classmethod
@@ -92,6 +94,10 @@ class Services:
                                               grace_days=settings.project_deletion_grace_days, clock=clock),
                    export=ExportService(documents, objects, projects, clock),
                    erasure=ErasureService(documents, objects, projects, limiter, clock),
+                   reactions=ReactionService(documents, projects, limiter,
+                                             ReactionRules(rate=settings.reaction_rate,
+                                                           rate_window_secs=settings.reaction_rate_window_secs),
+                                             clock=clock),
                    sessions=sessions or _memory_sessions())
 
 

@@ -232,6 +232,11 @@ OPTIONS: tuple[Option, ...] = (
            "pushed to the whole room, like a message.", "N"),
     Option("chat_edit_rate_window_secs", _positive(3_600), limits.CHAT_EDIT_RATE_WINDOW_SECS_DEFAULT,
            "The chat edit rate window, in seconds.", "SECS"),
+    Option("reaction_rate", _positive(10_000), limits.REACTION_RATE_DEFAULT,
+           "Chat reactions one user may add or take back per reaction window (then rate.limited): each "
+           "change of a message's counts is pushed to the whole room.", "N"),
+    Option("reaction_rate_window_secs", _positive(3_600), limits.REACTION_RATE_WINDOW_SECS_DEFAULT,
+           "The reaction rate window, in seconds.", "SECS"),
     Option("forum_rate_posts", _positive(10_000), limits.FORUM_RATE_POSTS_DEFAULT,
            "Forum threads, posts and edits of them one user may write per forum rate window (then "
            "rate.limited): each is pushed to everyone reading the forum.", "N"),
@@ -313,6 +318,8 @@ class Settings:
     chat_rate_window_secs: int
     chat_edit_rate: int
     chat_edit_rate_window_secs: int
+    reaction_rate: int
+    reaction_rate_window_secs: int
     forum_rate_posts: int
     forum_rate_window_secs: int
     mail_rate_messages: int

@@ -43,6 +43,11 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
                  ([("room_id", ASCENDING), ("mention_ids", ASCENDING), ("seq", ASCENDING)], False),
                  ([("room_id", ASCENDING), ("pinned_at", DESCENDING)], False),
                  ([("poll_closes_at", ASCENDING)], False)],
+    # Reactions: a message's (its counts, who reacted), a person's in a room (their own marks on a page)
+    # and in a project (erasure).
+    "reactions": [([("message_id", ASCENDING), ("at", ASCENDING)], False),
+                  ([("room_id", ASCENDING), ("user_id", ASCENDING), ("message_id", ASCENDING)], False),
+                  ([("user_id", ASCENDING), ("project_id", ASCENDING)], False)],
     "threads": [([("forum_id", ASCENDING), ("deleted", ASCENDING), ("pinned", DESCENDING),
                   ("activity", DESCENDING)], False)],
     "posts": [([("thread_id", ASCENDING), ("seq", ASCENDING)], True)],

@@ -156,6 +156,7 @@ class RetentionTables(SqliteBase):
         steps = [
             ("read_markers", f"room_id IN {spaces}"),
             ("room_counters", f"room_id IN {spaces}"),
+            ("reactions", f"room_id IN {spaces}"),
             ("thread_markers", f"thread_id IN {threads}"),
             ("posts", f"thread_id IN {threads}"),
             ("threads", f"forum_id IN {spaces}"),

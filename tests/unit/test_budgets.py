@@ -40,7 +40,7 @@ from rooms.chat_models import (
     RoomJoinIn,
     RoomRefIn,
 )
-from rooms.classroom_models import ChatChangesIn
+from rooms.classroom_models import ChatChangesIn, ChatFeaturesIn, ChatPinIn, ChatReactIn, ReactionsIn
 from rooms.forum_models import (
     Post,
     PostCreateIn,
@@ -296,11 +296,18 @@ BUDGETS: dict[str, Budget] = {
     "report:get": Budget(3, 0),  # the report, then access to its project (project, membership)
     "report:decide": Budget(3, 1, 1),  # as report:get; the write carries its audit entry; later: the staff
     "project:hold": Budget(2, 1),  # access (project, membership); the hold and its audit entry in one write
+    "chat:react": Budget(1, 1),  # space access (it carries what check_write needs and the project's reactions);
+    #                              the reaction, the recount and the message's next rev in one write
+    "chat:reactions": Budget(4, 0),  # space access, the message, its reactions, the members (their names: one
+    #                                  read, whatever the number of people who reacted)
+    "chat:pin": Budget(2, 1),  # space access, the message (already so?); pinned (capped) and audited in one write
+    "project:chat_features": Budget(2, 1, 1),  # access (project, membership); the features and audit entry in
+    #                                            one write; later: the members to tell
     "member:erase_request": Budget(6, 1),  # access (project, membership), the erasure so far, the person's
     #                                        membership, the counts and the reports holding their text; the
     #                                        confirmation (hashed) stored
-    "member:erase_confirm": Budget(11, 12),  # the member (their role), access, the erasure, the counts again; then batches until each kind
-    #                                         answers 0 (here one item of most kinds), the files, the reports, the
+    "member:erase_confirm": Budget(11, 13),  # the member (their role), access, the erasure, the counts again; then batches until each kind
+    #                                         answers 0 (here one item of most kinds; the reactions one batch), the files, the reports, the
     #                                         spaces (rate-limit keys, eviction) and the members to tell
 }
 
@@ -444,6 +451,10 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
     "report:get": lambda w: (TEACHER, ReportRefIn(report_id=w.report.id)),
     "report:decide": lambda w: (TEACHER, ReportDecideIn(report_id=w.report.id, state="resolved", action="hidden")),
     "project:hold": lambda w: (SUPPORT, HoldOf(project_id=w.project_id, held=True, reason="an inquiry")),
+    "chat:react": lambda w: (PUPIL_DE, ChatReactIn(room_id=w.general, message_id=w.message.id, emoji="👍")),
+    "chat:reactions": lambda w: (PUPIL, ReactionsIn(room_id=w.general, message_id=w.message.id)),
+    "chat:pin": lambda w: (TEACHER, ChatPinIn(room_id=w.general, message_id=w.message.id)),
+    "project:chat_features": lambda w: (TEACHER, ChatFeaturesIn(project_id=w.project_id, seen_by="counts_only")),
     "member:erase_request": lambda w: (TEACHER, MemberRef(project_id=w.project_id, user_id=PUPIL.id)),
     "member:erase_confirm": lambda w: (TEACHER, ErasureConfirmOf(project_id=w.project_id, user_id=PUPIL.id,
                                                                  confirmation=_CONFIRMATIONS[id(w)])),
@@ -460,6 +471,10 @@ HAPPY: dict[str, Callable[[World, Outcome[Any]], bool]] = {
     "audit:list": lambda w, o: len(o.result.entries) > 0,
     "moderation:mute": lambda w, o: len(o.result.mutes) == 1,
     "moderation:unmute": lambda w, o: o.result.mutes == [],  # the mute made by PREPARE has ended
+    "chat:react": lambda w, o: len(o.pushes) == 1 and o.result.reactions[0].count == 2,  # changed: the room hears
+    "chat:reactions": lambda w, o: [len(r.people) for r in o.result.reactions] == [1],
+    "chat:pin": lambda w, o: len(o.pushes) == 1 and o.result.pinned,
+    "project:chat_features": lambda w, o: len(o.pushes) == 1 and o.result.seen_by == "counts_only",
 }
 
 # What must have happened before an event's own call (not counted).
@@ -475,7 +490,13 @@ async def _erasure_asked(w: World) -> None:
     _CONFIRMATIONS[id(w)] = asked.confirmation
 
 
+async def _reacted(w: World) -> None:
+    await w.services.reactions.react(PUPIL, ChatReactIn(room_id=w.general, message_id=w.message.id, emoji="👍"))
+
+
 PREPARE: dict[str, Callable[[World], Any]] = {
+    "chat:react": _reacted,  # someone reacted before: the counts are recounted, not started
+    "chat:reactions": _reacted,
     "room:leave": _joined,
     "moderation:unmute": _muted,  # a mute to end
     "member:erase_confirm": _erasure_asked,
