@@ -160,12 +160,12 @@ class PollService:
         if message.poll.closed:
             raise Conflict("chat.poll_closed")
         at = stamp(self._clock())
-        closed_now = await self._store.close_poll(room.id, message.id, at)
+        record = audit.entry(user, access, room.project_id, "poll.close", "message", message.id,
+                             before={"closed": False}, after={"closed": True},
+                             note=f"room {room.id}, seq {message.seq}, by {message.author_id}", at=at)
+        closed_now = await self._store.close_poll(room.id, message.id, at, audit=record)
         if closed_now is None:
             raise Conflict("chat.poll_closed")  # closed meanwhile (by another teacher, or on time)
-        await self._store.append_audit(audit.entry(
-            user, access, room.project_id, "poll.close", "message", message.id, before={"closed": False},
-            after={"closed": True}, note=f"room {room.id}, seq {message.seq}, by {message.author_id}", at=at))
         return closed_now
 
     async def voters(self, user: User, data: ChatPollRefIn) -> PollVoters:

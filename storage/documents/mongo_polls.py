@@ -20,6 +20,7 @@ from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 
+from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message
 from rooms.errors import Conflict
 from rooms.polls import closed, tally
@@ -94,12 +95,13 @@ class PollCollections(ChatCollections):  # changes go through ChatCollections.sa
         return (counted, choices) if counted is not None else None
 
     @translated
-    async def close_poll(self, room_id: str, message_id: str, at: str) -> Message | None:
+    async def close_poll(self, room_id: str, message_id: str, at: str, *,
+                         audit: AuditEntry | None = None) -> Message | None:
         for _ in range(_RETRIES):
             message = await self._live_poll(room_id, message_id)
             if message is None or message.poll is None or message.poll.closed:
                 return None  # closed already (by hand, or by another instance's sweep)
-            saved = await self.save_change(closed(message, at), {"deleted": False, "rev": message.rev})
+            saved = await self.save_change(closed(message, at), {"deleted": False, "rev": message.rev}, audit)
             if saved is not None:
                 return saved
         raise RuntimeError(f"poll {message_id}: too many changes at once")  # pragma: no cover

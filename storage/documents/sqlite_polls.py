@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 
+from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message
 from rooms.errors import Conflict
 from rooms.polls import closed, tally
+from storage.documents.sqlite_audit import insert_audit
 from storage.documents.sqlite_base import WriteTransaction, _load
 from storage.documents.sqlite_chat import ChatTables
 
@@ -61,12 +63,15 @@ class PollTables(ChatTables):  # changes go through ChatTables.save_change
             message = await self.save_change(conn, tally(message, before, choices))
         return message, choices
 
-    async def close_poll(self, room_id: str, message_id: str, at: str) -> Message | None:
+    async def close_poll(self, room_id: str, message_id: str, at: str, *,
+                         audit: AuditEntry | None = None) -> Message | None:
         async with self._transaction() as conn:
             message = await self._live_poll(conn, room_id, message_id)
             if message is None or message.poll is None or message.poll.closed:
                 return None
-            return await self.save_change(conn, closed(message, at))
+            saved = await self.save_change(conn, closed(message, at))
+            await insert_audit(conn, audit)
+        return saved
 
     async def polls_due(self, at: str, limit: int) -> list[Message]:
         sql = ("SELECT doc FROM messages WHERE poll_closes_at IS NOT NULL AND poll_closes_at <= ? "

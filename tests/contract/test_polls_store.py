@@ -8,10 +8,11 @@ import asyncio
 
 import pytest
 
+from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message
 from rooms.classroom_models import Poll, PollOption
 from rooms.errors import Conflict
-from rooms.ids import utcnow
+from rooms.ids import new_id, utcnow
 from rooms.ports import DocumentStore
 from tests.contract import builders as b
 
@@ -126,3 +127,13 @@ async def test_an_erasure_takes_a_persons_votes_and_the_counts_follow(store: Doc
     assert closed is not None and counts(closed) == ([0, 0, 0], 0)  # a closed poll's counts follow too
     assert await store.poll_votes("r1", poll.id) == [("p2", [0])]
     assert await store.my_votes("r9", "p1", [elsewhere.id]) == {elsewhere.id: [2]}  # another project's stay
+
+
+async def test_a_teachers_closing_is_recorded_with_it(store: DocumentStore) -> None:
+    poll, _ = await store.append_message(poll_message("r1", project_id="prj_a"))
+    entry = AuditEntry(id=new_id("aud"), project_id="prj_a", actor_id="t1", actor_name="Teacher", actor_role="admin",
+                       action="poll.close", target_kind="message", target_id=poll.id, at=utcnow())
+    assert await store.close_poll("r1", poll.id, utcnow(), audit=entry) is not None
+    again = entry.model_copy(update={"id": new_id("aud")})
+    assert await store.close_poll("r1", poll.id, utcnow(), audit=again) is None  # nothing stored
+    assert [e.id for e, _ in await store.list_audit("prj_a", None, 10)] == [entry.id]

@@ -83,7 +83,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             PartnerIn(user_id=PARTNER.id, display_name=PARTNER.name, school=PARTNER.school, country="DE")]))
         await projects.review(SUPPORT, project.id, approve=True)
         for who in (PUPIL, PUPIL2, VISITOR):
-            await projects.add_member(TEACHER, project.id, MemberIn(role=who.role, user_id=who.id,  # type: ignore[arg-type]
+            await projects.add_member(TEACHER, project.id, MemberIn(role=who.role, user_id=who.id,
                                                                      display_name=who.name))
         open_day = await projects.create_space(TEACHER, project.id, SpaceIn(name="Open day", visibility="visitors"))
         yield World(services, clock, project.id, open_day.id)  # a room visitors read too
