@@ -137,3 +137,21 @@ async def test_a_teachers_closing_is_recorded_with_it(store: DocumentStore) -> N
     again = entry.model_copy(update={"id": new_id("aud")})
     assert await store.close_poll("r1", poll.id, utcnow(), audit=again) is None  # nothing stored
     assert [e.id for e, _ in await store.list_audit("prj_a", None, 10)] == [entry.id]
+
+
+async def test_a_polls_tombstone_keeps_no_question_and_expiry_takes_the_votes(store: DocumentStore) -> None:
+    deleted, _ = await store.append_message(poll_message("r1", project_id="prj_t"))
+    old = poll_message("r1", project_id="prj_t").model_copy(update={"created_at": "2020-01-01T00:00:00.000Z"})
+    expired, _ = await store.append_message(old)
+    erased, _ = await store.append_message(poll_message("r1", project_id="prj_t").model_copy(
+        update={"author_id": "t9"}))
+    await _vote(store, expired, "p1", [0])
+    gone = await store.delete_message("r1", deleted.id, "t1", utcnow())
+    assert gone is not None and gone.poll is None and gone.text is None
+    assert await store.expire_messages("prj_t", "2021-01-01T00:00:00.000Z", utcnow(), 10) == 1
+    assert await store.erase_messages("prj_t", "t9", utcnow(), 10) == 1
+    for message in (deleted, expired, erased):
+        found = await store.get_message("r1", message.id)
+        assert found is not None and found.deleted and found.poll is None
+    assert await store.poll_votes("r1", expired.id) == []
+    assert await store.polls_due("2100-01-01T00:00:00.000Z", 10) == []

@@ -225,3 +225,14 @@ async def test_an_erased_pupils_votes_go_and_the_counts_follow(world: World) -> 
     found = await world.services.documents.get_message(world.general, poll.id)
     assert found is not None and counts(found) == ([1, 0, 0], 1)
     assert await world.services.documents.poll_votes(world.general, poll.id) == [(PUPIL2.id, [0])]
+
+
+async def test_a_hidden_poll_is_shown_to_members_without_its_question(world: World) -> None:
+    poll = await world.poll()
+    await world.vote(PUPIL, poll, [0])
+    await world.services.chat.hide(TEACHER, world.general, poll.id, True)
+    page = await world.services.chat.history(PUPIL, ChatHistoryIn(room_id=world.general))
+    assert [(m.text, m.poll) for m in page.messages] == [(None, None)]
+    assert (await refused(world.vote(PUPIL, poll, [1]))).code == "message.not_found"
+    staff = await world.services.chat.history(TEACHER, ChatHistoryIn(room_id=world.general))
+    assert staff.messages[0].poll is not None and counts(staff.messages[0]) == ([1, 0, 0], 1)
