@@ -80,8 +80,8 @@ def is_guest(access: Access) -> bool:
 
 
 def redacted(message: Message) -> Message:
-    """A hidden message as members see it: in its place (same seq), without its text or files."""
-    return message.model_copy(update={"text": None, "attachments": []}) if message.hidden else message
+    """A hidden message as members see it: in its place (same seq), without its text, files or poll."""
+    return message.model_copy(update={"text": None, "attachments": [], "poll": None}) if message.hidden else message
 
 
 def as_seen(messages: list[Message], access: Access) -> list[Message]:

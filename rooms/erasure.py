@@ -122,6 +122,8 @@ class ErasureService:
                 pass
         while await store.erase_mail_copies(project_id, user_id, batch):
             pass
+        while await store.erase_votes(project_id, user_id, at, batch):  # their poll choices (counts follow)
+            pass
         while records := await store.files_of(project_id, user_id, "", batch):
             for record in records:  # the bytes first: a retry finds the record and deletes both
                 await self._objects.delete(key_of(record))

@@ -503,8 +503,10 @@ class ClassroomStore(Protocol):
         """Replace one person's vote (an empty list takes it back) and the poll's counts. Raises
         ``Conflict("chat.poll_closed")`` when the poll is closed. None when there is no such live poll."""
 
-    async def close_poll(self, room_id: str, message_id: str, at: str) -> Message | None:
-        """Close an open poll; None when there is no such open poll."""
+    async def close_poll(self, room_id: str, message_id: str, at: str, *,
+                         audit: AuditEntry | None = None) -> Message | None:
+        """Close an open poll (and store ``audit``, a teacher's closing, with it); None when there is no
+        such open poll (nothing is stored)."""
 
     async def polls_due(self, at: str, limit: int) -> list[Message]:
         """Open polls whose ``closes_at`` is at or before ``at``, soonest first."""

@@ -140,7 +140,7 @@ class ErasureConfirmIn(Model):
 
 def erased_message(message: Message, at: str) -> Message:
     """A tombstone: same id and seq; no text, name, files; the author and client id no longer theirs."""
-    return message.model_copy(update={"text": None, "author_id": ERASED, "author_name": "", "attachments": [],
+    return message.model_copy(update={"text": None, "poll": None, "author_id": ERASED, "author_name": "", "attachments": [],
                                       "client_id": f"{ERASED}:{message.id}", "deleted": True,
                                       "deleted_by": ERASED, "edited_at": at})
 

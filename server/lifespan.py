@@ -10,8 +10,10 @@ from typing import Any
 import socketio
 
 import storage
+from rooms import limits
 from rooms.errors import TwinspaceError
 from server import gc_tuning
+from server.actions.polls import changed
 from server.actions.reports import escalated_now
 from server.channels import room_channel
 from server.realtime.fanout import Fanout
@@ -59,6 +61,7 @@ def lifespan(settings: Settings, opened: Opened, sio: socketio.AsyncServer,
             background.every("retention", settings.retention_sweep_secs, _retention(services), first_now=True)
             background.every("escalation", settings.report_escalate_sweep_secs, escalation(services, fanout),
                              first_now=True)
+            background.every("polls", limits.POLL_CLOSE_SWEEP_SECS, polls_closing(services, fanout), first_now=True)
             stack.push_async_callback(sio.shutdown)
             log.info("documents: %s; objects: %s; fan-out: %s", _safe(settings.documents_url),
                      _safe(settings.objects_url), _safe(settings.fanout_url))
@@ -118,4 +121,14 @@ def escalation(services: Services, fanout: Fanout) -> Callable[[], Any]:
         if pushes:
             log.info("escalation: %d report(s) sent to the support officers", len(pushes))
             await fanout.deliver(pushes)
+    return sweep
+
+
+def polls_closing(services: Services, fanout: Fanout) -> Callable[[], Any]:
+    async def sweep() -> None:
+        """Close the polls whose time has come and tell their rooms (each poll once, whichever instance)."""
+        closed = await services.polls.close_due()
+        if closed:
+            log.info("polls: %d closed on time", len(closed))
+            await fanout.deliver([changed(m) for m in closed])
     return sweep

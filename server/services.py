@@ -21,6 +21,7 @@ from rooms.files import FileRules, FileService
 from rooms.forum import ForumRules, ForumService
 from rooms.mail import MailService
 from rooms.notices import ReportNotices
+from rooms.polls import PollService
 from rooms.ports import DocumentStore, Notifier, ObjectStore, Presence, RateLimiter, Sessions
 from rooms.projects import ProjectService
 from rooms.reactions import ReactionRules, ReactionService
@@ -60,6 +61,7 @@ class Services:
     export: ExportService
     erasure: ErasureService
     reactions: ReactionService
+    polls: PollService
     sessions: Sessions = field(default_factory=_memory_sessions)  # open connections, revoked sessions
 
     @classmethod
@@ -70,11 +72,10 @@ class Services:
         projects = ProjectService(documents, deletion_grace_days=settings.project_deletion_grace_days)
         files = FileService(documents, objects, projects,
                             FileRules(max_bytes=settings.file_max_bytes, quota_bytes=settings.project_quota_bytes))
-        chat = ChatService(documents, projects, presence, limiter,
-                           ChatRules(rate_messages=settings.chat_rate_messages,
-                                     rate_window_secs=settings.chat_rate_window_secs,
-                                     edit_rate=settings.chat_edit_rate,
-                                     edit_rate_window_secs=settings.chat_edit_rate_window_secs), files, clock=clock)
+        rules = ChatRules(rate_messages=settings.chat_rate_messages, rate_window_secs=settings.chat_rate_window_secs,
+                          edit_rate=settings.chat_edit_rate, edit_rate_window_secs=settings.chat_edit_rate_window_secs)
+        chat = ChatService(documents, projects, presence, limiter, rules, files, clock=clock)
+        polls = PollService(documents, projects, limiter, rules, clock=clock)  # polls count as messages
         mail = MailService(documents, projects, limiter, settings.mail_rate_messages,
                            settings.mail_rate_window_secs, files, clock=clock)
         return cls(settings=settings, documents=documents, objects=objects, limiter=limiter,
@@ -93,7 +94,7 @@ class Services:
                    retention=RetentionService(documents, objects, projects,
                                               grace_days=settings.project_deletion_grace_days, clock=clock),
                    export=ExportService(documents, objects, projects, clock),
-                   erasure=ErasureService(documents, objects, projects, limiter, clock),
+                   erasure=ErasureService(documents, objects, projects, limiter, clock), polls=polls,
                    reactions=ReactionService(documents, projects, limiter,
                                              ReactionRules(rate=settings.reaction_rate,
                                                            rate_window_secs=settings.reaction_rate_window_secs),

@@ -61,6 +61,8 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
                 ([("reporter_id", ASCENDING), ("order", DESCENDING)], False),
                 ([("state", ASCENDING), ("escalated", ASCENDING), ("created_at", ASCENDING)], False),
                 ([("escalated", ASCENDING), ("order", DESCENDING)], False)],
+    "poll_votes": [([("message_id", ASCENDING), ("at", ASCENDING)], False),  # a poll's voters, oldest first
+                   ([("project_id", ASCENDING), ("user_id", ASCENDING)], False)],  # a person's, for an erasure
     "mails": [([("project_id", ASCENDING), ("supervised", ASCENDING), ("order", DESCENDING)], False),
               ([("conversation_id", ASCENDING), ("order", ASCENDING)], False)],
 }

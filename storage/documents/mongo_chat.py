@@ -221,7 +221,7 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
     @translated
     async def delete_message(self, room_id: str, message_id: str, by: str, at: str, *,
                              audit: AuditEntry | None = None) -> Message | None:
-        return await self._update(room_id, message_id, {"text": None, "deleted": True, "deleted_by": by,
+        return await self._update(room_id, message_id, {"text": None, "poll": None, "deleted": True, "deleted_by": by,
                                                         "edited_at": at}, audit)
 
     @translated

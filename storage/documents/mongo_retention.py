@@ -89,9 +89,10 @@ class RetentionCollections(AuditCollections):
                 result = await messages.update_one(
                     {"_id": r["_id"], **_NOT_EXPIRED},
                     {"$set": {"deleted": True, "rev": rev, "pinned_at": None, "poll_closes_at": None,
-                              **doc_set({"text": None, "author_name": "", "attachments": [], "deleted": True,
+                              **doc_set({"text": None, "poll": None, "author_name": "", "attachments": [], "deleted": True,
                                          "deleted_by": "retention", "edited_at": at, "rev": rev})}})
                 modified += result.modified_count
+                await self._c("poll_votes").delete_many({"message_id": r["_id"]})  # a poll's choices go too
             if modified:
                 return modified
 

@@ -198,7 +198,8 @@ class ChatTables(SqliteBase):
     async def delete_message(self, room_id: str, message_id: str, by: str, at: str, *,
                              audit: AuditEntry | None = None) -> Message | None:
         return await self._update_message(
-            room_id, message_id, {"text": None, "deleted": True, "deleted_by": by, "edited_at": at}, True, audit)
+            room_id, message_id, {"text": None, "poll": None, "deleted": True, "deleted_by": by, "edited_at": at},
+            True, audit)
 
     async def hide_message(self, room_id: str, message_id: str, hidden: bool, by: str, at: str, *,
                            audit: AuditEntry | None = None) -> Message | None:

@@ -72,11 +72,12 @@ class RetentionTables(SqliteBase):
             for message_id, doc in rows:
                 message = _load(Message, doc)
                 _marks(conn, [f.id for f in message.attachments], at)
-                tomb = message.model_copy(update={"text": None, "author_name": "", "attachments": [],
+                tomb = message.model_copy(update={"text": None, "poll": None, "author_name": "", "attachments": [],
                                                   "deleted": True, "deleted_by": "retention", "edited_at": at,
                                                   "rev": next_rev(conn, message.room_id)})
                 conn.execute("UPDATE messages SET doc = ?, deleted = 1, rev = ?, pinned_at = ?, poll_closes_at = ? "
                              "WHERE id = ?", (_dump(tomb), *message_columns(tomb), message_id))
+                conn.execute("DELETE FROM poll_votes WHERE message_id = ?", (message_id,))  # a poll's choices go too
             return len(rows)
         return await self._in_one_call(work)
 

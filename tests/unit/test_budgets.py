@@ -40,7 +40,16 @@ from rooms.chat_models import (
     RoomJoinIn,
     RoomRefIn,
 )
-from rooms.classroom_models import ChatChangesIn, ChatFeaturesIn, ChatPinIn, ChatReactIn, ReactionsIn
+from rooms.classroom_models import (
+    ChatChangesIn,
+    ChatFeaturesIn,
+    ChatPinIn,
+    ChatPollCreateIn,
+    ChatPollRefIn,
+    ChatPollVoteIn,
+    ChatReactIn,
+    ReactionsIn,
+)
 from rooms.forum_models import (
     Post,
     PostCreateIn,
@@ -306,9 +315,16 @@ BUDGETS: dict[str, Budget] = {
     "member:erase_request": Budget(6, 1),  # access (project, membership), the erasure so far, the person's
     #                                        membership, the counts and the reports holding their text; the
     #                                        confirmation (hashed) stored
-    "member:erase_confirm": Budget(11, 13),  # the member (their role), access, the erasure, the counts again; then batches until each kind
-    #                                         answers 0 (here one item of most kinds; the reactions one batch), the files, the reports, the
+    "member:erase_confirm": Budget(11, 14),  # the member (their role), access, the erasure, the counts again; then batches until each kind
+    #                                         answers 0 (here one item of most kinds; the reactions and the votes
+    #                                         one batch each), the files, the reports, the
     #                                         spaces (rate-limit keys, eviction) and the members to tell
+    "chat:poll_create": Budget(1, 1),  # space access; the append numbers and deduplicates it, as chat:send
+    "chat:poll_vote": Budget(2, 1),  # space access, the poll (open? which choices fit?); the vote and counts
+    #                                  in one write
+    "chat:poll_close": Budget(2, 1),  # space access, the poll; closed and audited in one write
+    "chat:poll_voters": Budget(4, 0),  # space access, the poll, its votes, the members (their names), however
+    #                                    many voted
 }
 
 TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
@@ -458,6 +474,11 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
     "member:erase_request": lambda w: (TEACHER, MemberRef(project_id=w.project_id, user_id=PUPIL.id)),
     "member:erase_confirm": lambda w: (TEACHER, ErasureConfirmOf(project_id=w.project_id, user_id=PUPIL.id,
                                                                  confirmation=_CONFIRMATIONS[id(w)])),
+    "chat:poll_create": lambda w: (TEACHER, ChatPollCreateIn(room_id=w.general, client_id="p-1", question="Which?",
+                                                             options=["Rhône", "Rhine"])),
+    "chat:poll_vote": lambda w: (PUPIL, ChatPollVoteIn(room_id=w.general, message_id=_POLLS[id(w)], choices=[1])),
+    "chat:poll_close": lambda w: (TEACHER, ChatPollRefIn(room_id=w.general, message_id=_POLLS[id(w)])),
+    "chat:poll_voters": lambda w: (TEACHER, ChatPollRefIn(room_id=w.general, message_id=_POLLS[id(w)])),
 }
 
 # What shows that a call took its happy path, where the absence of an error does not say it.
@@ -475,6 +496,10 @@ HAPPY: dict[str, Callable[[World, Outcome[Any]], bool]] = {
     "chat:reactions": lambda w, o: [len(r.people) for r in o.result.reactions] == [1],
     "chat:pin": lambda w, o: len(o.pushes) == 1 and o.result.pinned,
     "project:chat_features": lambda w, o: len(o.pushes) == 1 and o.result.seen_by == "counts_only",
+    "chat:poll_create": lambda w, o: len(o.pushes) == 2,  # stored anew: the room and the author's tabs are told
+    "chat:poll_vote": lambda w, o: o.result.message.poll.voters == 2,  # counted with the vote PREPARE made
+    "chat:poll_close": lambda w, o: o.result.poll.closed,
+    "chat:poll_voters": lambda w, o: [len(v.people) for v in o.result.options] == [1, 0],
 }
 
 # What must have happened before an event's own call (not counted).
@@ -494,12 +519,25 @@ async def _reacted(w: World) -> None:
     await w.services.reactions.react(PUPIL, ChatReactIn(room_id=w.general, message_id=w.message.id, emoji="👍"))
 
 
+_POLLS: dict[int, str] = {}  # world -> the id of the poll it made
+
+
+async def _polled(w: World) -> None:
+    poll, _ = await w.services.polls.create(TEACHER, ChatPollCreateIn(room_id=w.general, client_id="p-setup",
+                                                                      question="Which?", options=["Rhône", "Rhine"]))
+    await w.services.polls.vote(PUPIL_DE, ChatPollVoteIn(room_id=w.general, message_id=poll.id, choices=[0]))
+    _POLLS[id(w)] = poll.id
+
+
 PREPARE: dict[str, Callable[[World], Any]] = {
     "chat:react": _reacted,  # someone reacted before: the counts are recounted, not started
     "chat:reactions": _reacted,
     "room:leave": _joined,
     "moderation:unmute": _muted,  # a mute to end
     "member:erase_confirm": _erasure_asked,
+    "chat:poll_vote": _polled,
+    "chat:poll_close": _polled,
+    "chat:poll_voters": _polled,
 }
 
 
