@@ -20,12 +20,14 @@ from rooms.export import ExportService
 from rooms.files import FileRules, FileService
 from rooms.forum import ForumRules, ForumService
 from rooms.mail import MailService
+from rooms.mentions import MentionNotices
 from rooms.notices import ReportNotices
 from rooms.ports import DocumentStore, Notifier, ObjectStore, Presence, RateLimiter, Sessions
 from rooms.projects import ProjectService
 from rooms.reports import ReportRules, ReportService
 from rooms.retention import RetentionService
 from rooms.safeguarding import SafeguardingService
+from rooms.seen import SeenService
 from server.settings import Settings
 
 
@@ -58,6 +60,8 @@ class Services:
     retention: RetentionService
     export: ExportService
     erasure: ErasureService
+    seen: SeenService  # "seen by": the counts pushed as markers move, who read a message
+    mention_notices: MentionNotices  # e-mail notices to mentioned teachers who are away
     sessions: Sessions = field(default_factory=_memory_sessions)  # open connections, revoked sessions
 
     @classmethod
@@ -92,6 +96,8 @@ class Services:
                                               grace_days=settings.project_deletion_grace_days, clock=clock),
                    export=ExportService(documents, objects, projects, clock),
                    erasure=ErasureService(documents, objects, projects, limiter, clock),
+                   seen=SeenService(documents, projects),
+                   mention_notices=MentionNotices(documents, presence, limiter, notifier, settings.public_url),
                    sessions=sessions or _memory_sessions())
 
 

@@ -172,6 +172,8 @@ class PersonCollections(ProjectCollections):  # begin_erasure removes a membersh
         await self._c("read_markers").delete_many({"_id": {"$in": rooms}})
         threads = await self._thread_markers(project_id, user_id, 2**31)
         await self._c("thread_markers").delete_many({"_id": {"$in": [m["_id"] for m in threads]}})
+        await self._c("messages").update_many({"project_id": project_id, "mention_ids": user_id},
+                                              {"$pull": {"mention_ids": user_id}})
         await self._c("contacts").delete_one({"_id": user_id})
 
     @translated

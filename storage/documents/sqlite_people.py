@@ -149,6 +149,8 @@ class PersonTables(ProjectTables):  # begin_erasure removes a membership as remo
             await conn.execute("DELETE FROM thread_markers WHERE user_id = ? AND thread_id IN "
                                "(SELECT t.id FROM threads t JOIN spaces s ON s.id = t.forum_id WHERE s.project_id = ?)",
                                (user_id, project_id))
+            await conn.execute("DELETE FROM mentions WHERE user_id = ? AND room_id IN "
+                               "(SELECT id FROM spaces WHERE project_id = ?)", (user_id, project_id))
             await conn.execute("DELETE FROM contacts WHERE user_id = ?", (user_id,))
 
     async def get_erasure(self, project_id: str, user_id: str) -> ErasureState | None:
