@@ -247,7 +247,8 @@ BUDGETS: dict[str, Budget] = {
     "room:leave": Budget(0, 0),  # presence only
     "chat:send": Budget(1, 1),  # space access in one read (it carries the mutes, room rules and chat hours:
     #                             rooms/safeguarding.py reads nothing more); the append numbers, deduplicates,
-    #                             moves the marker
+    #                             moves the marker (a message that mentions someone reads the members once more:
+    #                             tests/unit/test_seen_mentions.py)
     "chat:history": Budget(3, 0),  # space access, one page, the room's read markers (its "seen by" counts);
     #                                the reader's reactions and votes, one read each, only for a page with some
     "chat:changes": Budget(4, 0),  # space access, one page of changes, the read markers, the last rev
