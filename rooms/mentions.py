@@ -31,6 +31,7 @@ from rooms.classroom_models import Mentioned
 from rooms.errors import InvalidRequest, TwinspaceError
 from rooms.models import Member, Space
 from rooms.ports import DocumentStore, Notifier, Presence, RateLimiter
+from rooms.privacy_models import ERASED
 
 log = logging.getLogger("twinspace.notices")
 
@@ -47,6 +48,17 @@ class Mentions:
 
 
 NONE = Mentions([], (), ())
+
+
+def unmentioned(message: Message, user_id: str) -> Message:
+    """``message`` with an erased person's place in its ``mentions`` kept, their id and name gone
+    (``rooms.privacy_models.ERASED``, as on what they wrote)."""
+    return message.model_copy(update={"mentions": [
+        Mentioned(user_id=ERASED, name="", role=m.role) if m.user_id == user_id else m for m in message.mentions]})
+
+
+def names(message: Message, user_id: str) -> bool:
+    return any(m.user_id == user_id for m in message.mentions)
 
 
 def _reads(member: Member, room: Space) -> bool:

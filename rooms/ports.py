@@ -448,7 +448,8 @@ class PersonStore(Protocol):
 
     async def forget_person(self, project_id: str, user_id: str) -> None:
         """Remove their read markers in the project's rooms and threads, the mentions of them (counted by
-        ``mention_count``), and their remembered contact."""
+        ``mention_count``; each message that named them keeps its place in ``mentions`` with the id
+        ``ERASED`` and no name, as its next change), and their remembered contact."""
 
     async def get_erasure(self, project_id: str, user_id: str) -> ErasureState | None: ...
 

@@ -3,7 +3,9 @@ after a marker, and an erased person's mentions gone with their markers (``forge
 
 from __future__ import annotations
 
+from rooms.classroom_models import Mentioned
 from rooms.ports import DocumentStore
+from rooms.privacy_models import ERASED
 from tests.contract import builders as b
 
 
@@ -33,10 +35,16 @@ async def test_forgetting_a_person_forgets_the_mentions_of_them(store: DocumentS
     await store.add_space(room, 10)
     other = b.space(p.id, name="Other")
     await store.add_space(other, 10)
-    await store.append_message(b.message(room.id, author="a", project_id=p.id), ("pupil", "b"))
+    named = b.message(room.id, author="a", project_id=p.id).model_copy(update={"mentions": [
+        Mentioned(user_id="b", name="Bea", role="pupil"), Mentioned(user_id="pupil", name="Léa", role="pupil")]})
+    first, _ = await store.append_message(named, ("pupil", "b"))
     await store.append_message(b.message(other.id, author="a", project_id=p.id), ("pupil",))
     await store.append_message(b.message("r_elsewhere", author="a", project_id="prj_elsewhere"), ("pupil",))
     await store.forget_person(p.id, "pupil")
     assert await store.mention_count(room.id, "pupil", 0) == 0 and await store.mention_count(other.id, "pupil", 0) == 0
     assert await store.mention_count(room.id, "b", 0) == 1  # the others' stay
     assert await store.mention_count("r_elsewhere", "pupil", 0) == 1  # another project's stay
+    changed = await store.get_message(room.id, first.id)
+    assert changed is not None and changed.rev > first.rev  # a change clients catch up with
+    assert [(m.user_id, m.name) for m in changed.mentions] == [("b", "Bea"), (ERASED, "")]
+    assert [m.id for m in await store.changes_after(room.id, first.rev, 10)] == [first.id]
