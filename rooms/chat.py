@@ -307,7 +307,14 @@ class ChatService:
                 raise InvalidRequest("request.invalid", detail="reply_to: no such message in this room")
         files = await self._files.attachable(user, room.project_id, data.attachments)
         screen(access, data.text)  # the word filter: content.blocked, or flagged once stored
-        mentions = await resolve(self._store, room, user.id, data)  # chat.mention_invalid
+        try:
+            mentions = await resolve(self._store, room, user.id, data)  # chat.mention_invalid
+        except InvalidRequest:  # a retry is never refused: someone it named may have left since
+            earlier = await self._store.find_message(room.id, user.id, data.client_id)
+            if earlier is None:
+                raise
+            await self._limiter.refund(key)  # a retry is not counted
+            return earlier, False, NONE
         message = Message(
             id=new_id("msg"), room_id=room.id, project_id=room.project_id, seq=0, client_id=data.client_id,
             author_id=user.id, author_name=access.member.display_name if access.member else user.name,

@@ -254,6 +254,13 @@ async def test_mentions_are_checked_stored_and_told(build: Build) -> None:
     assert len([p for p in sent.pushes if isinstance(p, Notify)]) == 1  # staff were mentioned
     retry = await room.run(send, a, say("m1", [b.id, c.id], teachers=True))
     assert retry.result.id == message.id and retry.pushes == ()  # a retry mentions nobody again
+    await room.services.documents.remove_member(room.project_id, b.id)
+    retry = await room.run(send, a, say("m1", [b.id], teachers=True))  # b left since: a retry is not refused
+    assert retry.result.id == message.id and retry.pushes == ()
+    code, _ = await _code(room.run(send, a, say("m1-new", [b.id])))
+    assert code == "chat.mention_invalid"
+    await room.services.documents.add_member(Member(project_id=room.project_id, user_id=b.id, role="pupil",
+                                                    display_name=b.name, added_by=TEACHER.id, joined_at=utcnow()))
     await room.run(send, c, say("m2", [b.id]))
     nobody_staff = await room.run(send, c, say("m3", [b.id]))
     assert not [p for p in nobody_staff.pushes if isinstance(p, Notify)]
