@@ -33,11 +33,12 @@ from rooms.chat_models import (
     RoomJoined,
     Unread,
 )
-from rooms.classroom_models import ChatChangesIn, Mine, SeenCount
+from rooms.classroom_models import ChatChangesIn, ChatFeatures, Mine, SeenCount
 from rooms.clock import Clock, stamp, system_clock
 from rooms.errors import InvalidRequest, NotFound, RateLimited, TwinspaceError
 from rooms.files import FileService
 from rooms.ids import new_id, utcnow
+from rooms.mentions import NONE, Mentions, resolve
 from rooms.models import Space, User
 from rooms.ports import DocumentStore, Presence, RateLimiter
 from rooms.projects import Access, ProjectService
@@ -91,6 +92,18 @@ def as_seen(messages: list[Message], access: Access) -> list[Message]:
         return messages
     seen = [redacted(m) for m in messages]
     return for_visitors(seen) if access.role == "visitor" else seen
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A send's outcome: the message, whether it is new, who it mentions (none on a retry), and the
+    project's chat features and title (what the pushes and notices that follow need)."""
+
+    message: Message
+    created: bool
+    mentions: Mentions
+    features: ChatFeatures
+    title: str
 
 
 @dataclass(frozen=True)
@@ -229,16 +242,31 @@ class ChatService:
         return Unread(room_id=message.room_id, unread=0, last_read_seq=message.seq, last_seq=message.seq)
 
     async def mark_read(self, user: User, room_id: str, seq: int) -> Unread:
-        await self.room(user, room_id)
+        unread, _ = await self.read_to(user, room_id, seq)
+        return unread
+
+    async def read_to(self, user: User, room_id: str, seq: int) -> tuple[Unread, ChatFeatures]:
+        """:meth:`mark_read`, with the project's chat features (do the room's "seen by" counts move?)."""
+        _, access = await self.room(user, room_id)
         last = await self._store.last_seq(room_id)
         marker = await self._store.mark_read(room_id, user.id, min(seq, last))  # never moves back
-        return Unread(room_id=room_id, unread=last - marker, last_read_seq=marker, last_seq=last)
+        return (Unread(room_id=room_id, unread=last - marker, last_read_seq=marker, last_seq=last),
+                access.project.chat_features)
 
     # ---- writing -------------------------------------------------------------------
 
     async def send(self, user: User, data: ChatSendIn) -> tuple[Message, bool]:
         """Store a message; (message, True) when new, (the earlier one, False) on a retry."""
+        sent = await self.post(user, data)
+        return sent.message, sent.created
+
+    async def post(self, user: User, data: ChatSendIn) -> Sent:
+        """:meth:`send`, with who the message mentions (:mod:`rooms.mentions`) and the project's features."""
         room, access = await self.room(user, data.room_id, "space.write")
+
+        def sent(message: Message, created: bool, mentions: Mentions = NONE) -> Sent:
+            return Sent(message, created, mentions if created else NONE, access.project.chat_features,
+                        access.project.title)
         # A retry (same client_id) gets the stored message back and is not counted by the rate
         # limit. Plain text, the common case, is checked by the store as it appends (then the
         # count is refunded): one read fewer per send. Attachments are checked first, since
@@ -246,31 +274,32 @@ class ChatService:
         # the files in the same write as the message, so a send that failed left them free.
         earlier = await self._store.find_message(room.id, user.id, data.client_id) if data.attachments else None
         if earlier is not None:
-            return earlier, False
+            return sent(earlier, False)
         # Muted, read-only, closed hours, slow mode (rooms/safeguarding.py); a retry is never refused.
         try:
             slow = await admit_send(access, room, self._clock(), self._limiter)
         except TwinspaceError:
             earlier = await self._store.find_message(room.id, user.id, data.client_id)
             if earlier is not None:
-                return earlier, False
+                return sent(earlier, False)
             raise
         created = False
         try:
-            stored, created = await self._append(user, access, room, data)
-            return stored, created
+            stored, created, mentions = await self._append(user, access, room, data)
+            return sent(stored, created, mentions)
         finally:
             if slow is not None and not created:  # only a stored message counts for slow mode
                 await self._limiter.refund(slow)
 
-    async def _append(self, user: User, access: Access, room: Space, data: ChatSendIn) -> tuple[Message, bool]:
+    async def _append(self, user: User, access: Access, room: Space,
+                      data: ChatSendIn) -> tuple[Message, bool, Mentions]:
         """The rest of :meth:`send`, once the sender may write: the rate limit, the checks, the store."""
         key = f"chat:{user.id}"
         wait = await self._limiter.hit(key, self._rules.rate_messages, self._rules.rate_window_secs)
         if wait > 0:
             earlier = await self._store.find_message(room.id, user.id, data.client_id)
             if earlier is not None:
-                return earlier, False
+                return earlier, False, NONE
             raise RateLimited("rate.limited", retry_after_secs=max(1, round(wait + 0.5)))
         if data.reply_to is not None:
             target = await self._store.get_message(room.id, data.reply_to)
@@ -278,14 +307,23 @@ class ChatService:
                 raise InvalidRequest("request.invalid", detail="reply_to: no such message in this room")
         files = await self._files.attachable(user, room.project_id, data.attachments)
         screen(access, data.text)  # the word filter: content.blocked, or flagged once stored
+        try:
+            mentions = await resolve(self._store, room, user.id, data)  # chat.mention_invalid
+        except InvalidRequest:  # a retry is never refused: someone it named may have left since
+            earlier = await self._store.find_message(room.id, user.id, data.client_id)
+            if earlier is None:
+                raise
+            await self._limiter.refund(key)  # a retry is not counted
+            return earlier, False, NONE
         message = Message(
             id=new_id("msg"), room_id=room.id, project_id=room.project_id, seq=0, client_id=data.client_id,
             author_id=user.id, author_name=access.member.display_name if access.member else user.name,
-            author_role=access.role, text=data.text, reply_to=data.reply_to, attachments=files, created_at=utcnow())
-        stored, created = await self._store.append_message(message)
+            author_role=access.role, text=data.text, reply_to=data.reply_to, attachments=files, created_at=utcnow(),
+            mentions=mentions.named, mentions_teachers=data.mention_teachers)
+        stored, created = await self._store.append_message(message, mentions.user_ids)
         if not created:
             await self._limiter.refund(key)
-        return stored, created
+        return stored, created, mentions
 
     async def edit(self, user: User, room_id: str, message_id: str, text: str) -> Message:
         room, access = await self.room(user, room_id)

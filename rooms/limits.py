@@ -19,6 +19,9 @@ EMAIL_MAX_CHARS = 254  # RFC 5321 path limit
 SPACE_NAME_MAX_CHARS = 100
 SPACES_PER_PROJECT_MAX = 100  # keeps the room list one page
 MEMBERS_PAGE_MAX = 500  # a project with several classes stays one page
+# Members read at once to name who read a message or to check mentions: a room of 1,000 and its staff, in
+# one read (never a read per member).
+MEMBERS_READ_MAX = 2_000
 PROJECTS_PAGE_MAX = 200
 
 # ---- chat ----

@@ -443,7 +443,9 @@ class PersonStore(Protocol):
         """Delete their own copies of the project's mails, and their name in the ``to`` of mails they received."""
 
     async def forget_person(self, project_id: str, user_id: str) -> None:
-        """Remove their read markers in the project's rooms and threads, and their remembered contact."""
+        """Remove their read markers in the project's rooms and threads, the mentions of them (counted by
+        ``mention_count``; each message that named them keeps its place in ``mentions`` with the id
+        ``ERASED`` and no name, as its next change), and their remembered contact."""
 
     async def get_erasure(self, project_id: str, user_id: str) -> ErasureState | None: ...
 

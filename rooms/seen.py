@@ -5,6 +5,11 @@ Nothing is written per message or per reader: each member has one read marker pe
 past its ``seq``, its author's left out. A page of a room of 1,000 costs one read of the room's
 markers, whatever the number of members or messages.
 
+Live counts (``chat:seen``) are computed here and sent by the fan-out, which batches them per room
+(``server/realtime/fanout.py``): a class reading at once costs one count per room a second, two reads
+(the markers and one page), not one per reader. The list of names (``chat:seen_by``) costs one read of
+the markers and one of the members, whatever the size of the room.
+
 Who sees what is the policy's ``chat.seen_by`` row and the project's ``ChatFeatures.seen_by``:
 counts go to everyone who reads the room unless the project turned them ``off``; names to staff,
 and to pupils where the project chose ``names_to_members``; visitors never see names.
@@ -13,9 +18,16 @@ and to pupils where the project chose ``names_to_members``; visitors never see n
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Mapping
 
+from rooms import limits
+from rooms.audience import for_role
 from rooms.chat_models import Message
-from rooms.classroom_models import ChatFeatures, SeenCount
+from rooms.classroom_models import ChatFeatures, Person, SeenByIn, SeenByList, SeenCount, SeenCounts
+from rooms.errors import Forbidden, NotFound
+from rooms.models import User
+from rooms.ports import DocumentStore
+from rooms.projects import ProjectService
 
 
 def shows_counts(features: ChatFeatures) -> bool:
@@ -40,3 +52,42 @@ def seen_counts(markers: dict[str, int], messages: list[Message]) -> list[SeenCo
     """The count of each live message of ``messages`` (tombstones have none)."""
     ordered = sorted(markers.values())
     return [SeenCount(seq=m.seq, seen=seen_count(markers, ordered, m)) for m in messages if not m.deleted]
+
+
+def readers(markers: dict[str, int], message: Message, names: Mapping[str, tuple[str, str]]) -> list[Person]:
+    """Who read ``message`` (marker at or past its seq), its author left out, named from ``names``
+    (user id -> (display name, role)); readers no longer members are left out. Sorted by name."""
+    people = [Person(user_id=uid, name=names[uid][0], role=names[uid][1])
+              for uid, seq in markers.items()
+              if seq >= message.seq and uid != message.author_id and uid in names]
+    return sorted(people, key=lambda p: (p.name.casefold(), p.user_id or ""))
+
+
+class SeenService:
+    """The counts a room's connections are told as read markers move, and who read one message."""
+
+    def __init__(self, store: DocumentStore, projects: ProjectService) -> None:
+        self._store = store
+        self._projects = projects
+
+    async def counts(self, room_id: str) -> SeenCounts:
+        """The counts of the room's latest messages (at most ``SEEN_COUNTS_MAX``): two reads."""
+        markers = await self._store.read_markers(room_id)
+        page = await self._store.messages_before(room_id, None, limits.SEEN_COUNTS_MAX)
+        return SeenCounts(room_id=room_id, counts=seen_counts(markers, page))
+
+    async def seen_by(self, user: User, query: SeenByIn) -> SeenByList:
+        """Who read a message, for those the project shows names to (``chat.seen_by_hidden`` otherwise)."""
+        room, access = await self._projects.get_space(user, query.room_id, "chat.seen_by", kind="chat")
+        if not shows_names_to(access.role, access.project.chat_features):
+            raise Forbidden("chat.seen_by_hidden")
+        message = await self._store.get_message(room.id, query.message_id)
+        if message is None or message.deleted:
+            raise NotFound("message.not_found")
+        markers = await self._store.read_markers(room.id)
+        members = await self._store.list_members(room.project_id, limits.MEMBERS_READ_MAX)
+        names = {m.user_id: (m.display_name, m.role) for m in members}
+        ordered = sorted(markers.values())
+        return for_role(access.role, SeenByList(room_id=room.id, message_id=message.id,
+                                                seen=seen_count(markers, ordered, message),
+                                                readers=readers(markers, message, names)))

@@ -20,6 +20,7 @@ from rooms.export import ExportService
 from rooms.files import FileRules, FileService
 from rooms.forum import ForumRules, ForumService
 from rooms.mail import MailService
+from rooms.mentions import MentionNotices
 from rooms.notices import ReportNotices
 from rooms.polls import PollService
 from rooms.ports import DocumentStore, Notifier, ObjectStore, Presence, RateLimiter, Sessions
@@ -28,6 +29,7 @@ from rooms.reactions import ReactionRules, ReactionService
 from rooms.reports import ReportRules, ReportService
 from rooms.retention import RetentionService
 from rooms.safeguarding import SafeguardingService
+from rooms.seen import SeenService
 from server.settings import Settings
 
 
@@ -62,6 +64,8 @@ class Services:
     erasure: ErasureService
     reactions: ReactionService
     polls: PollService
+    seen: SeenService  # "seen by": the counts pushed as markers move, who read a message
+    mention_notices: MentionNotices  # e-mail notices to mentioned teachers who are away
     sessions: Sessions = field(default_factory=_memory_sessions)  # open connections, revoked sessions
 
     @classmethod
@@ -99,6 +103,8 @@ class Services:
                                              ReactionRules(rate=settings.reaction_rate,
                                                            rate_window_secs=settings.reaction_rate_window_secs),
                                              clock=clock),
+                   seen=SeenService(documents, projects),
+                   mention_notices=MentionNotices(documents, presence, limiter, notifier, settings.public_url),
                    sessions=sessions or _memory_sessions())
 
 

@@ -573,6 +573,11 @@ export interface SafeguardingRef {
   project_id: string;
 }
 
+export interface SeenByIn {
+  room_id: string;
+  message_id: string;
+}
+
 export interface SendBodyIn {
   /** min length 1, max length 64, pattern `^[A-Za-z0-9_.:-]+$` */
   client_id: string;
@@ -1224,6 +1229,14 @@ export interface Safeguarding {
   mail_policy: "teachers_only" | "supervised";
 }
 
+/** Who has read a message (its author left out), as the asker may see them. */
+export interface SeenByList {
+  room_id: string;
+  message_id: string;
+  seen: number;
+  readers: Person[];
+}
+
 export interface SeenCount {
   seq: number;
   seen: number;
@@ -1411,6 +1424,7 @@ export interface Requests {
   "chat:poll_vote": { payload: ChatPollVoteIn; ack: PollVoted };
   "chat:poll_close": { payload: ChatPollRefIn; ack: Message };
   "chat:poll_voters": { payload: ChatPollRefIn; ack: PollVoters };
+  "chat:seen_by": { payload: SeenByIn; ack: SeenByList };
 }
 
 /** Every push the server sends, with its data. */
@@ -1552,6 +1566,7 @@ export const Limits = {
   SPACES_PER_PROJECT_MAX: 100,
   /** a project with several classes stays one page */
   MEMBERS_PAGE_MAX: 500,
+  MEMBERS_READ_MAX: 2_000,
   PROJECTS_PAGE_MAX: 200,
   /** a long paragraph; longer work belongs in the forum */
   CHAT_TEXT_MAX_CHARS: 4_000,

@@ -18,6 +18,8 @@ A push names its recipients explicitly:
   ``guest_ids`` hear the visitors' view;
 - :class:`PresenceChanged`: someone came online or went offline in a room
   (batched per room by the fan-out);
+- :class:`SeenMoved`: read markers moved in a room, so its "seen by" counts did
+  (batched per room by the fan-out: one ``chat:seen`` a second, however many read);
 - :class:`Evicted`: connections that must stop hearing a room at once (a
   member removed from the project);
 - :class:`Later`: pushes whose data is read only after the answer has left
@@ -111,6 +113,14 @@ class PresenceChanged:
 
 
 @dataclass(frozen=True)
+class SeenMoved:
+    """Read markers moved in ``room_id``: ``count`` reads the room's counts when the batch is sent."""
+
+    room_id: str
+    count: Callable[[], Awaitable[Any]]  # -> rooms.classroom_models.SeenCounts
+
+
+@dataclass(frozen=True)
 class Evicted:
     room_id: str
     sids: tuple[str, ...]
@@ -132,7 +142,7 @@ class Notify:
     send: Callable[[], Awaitable[Any]]
 
 
-Push = ToRoom | ToUsers | PresenceChanged | Evicted | Later | ToSupport | Notify
+Push = ToRoom | ToUsers | PresenceChanged | SeenMoved | Evicted | Later | ToSupport | Notify
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from rooms.chat_models import (
     ChatReadIn,
     ChatSendIn,
     History,
+    MentionPush,
     Message,
     RoomJoined,
     RoomJoinIn,
@@ -22,8 +23,20 @@ from rooms.chat_models import (
     TypingPush,
     Unread,
 )
-from rooms.classroom_models import ChatChangesIn
-from server.actions.base import Context, Outcome, PresenceChanged, Push, ToRoom, ToUsers, action, answer
+from rooms.classroom_models import ChatChangesIn, ChatFeatures
+from rooms.seen import shows_counts
+from server.actions.base import (
+    Context,
+    Notify,
+    Outcome,
+    PresenceChanged,
+    Push,
+    SeenMoved,
+    ToRoom,
+    ToUsers,
+    action,
+    answer,
+)
 from server.channels import guest_channel, room_channel
 
 
@@ -60,14 +73,34 @@ def _own_unread(ctx: Context, unread: Unread) -> ToUsers:
     return ToUsers("room:unread", unread, (ctx.user.id,), skip_sid=ctx.sid)
 
 
+def seen_moved(ctx: Context, room_id: str, features: ChatFeatures) -> tuple[Push, ...]:
+    """A read marker moved in a room: its "seen by" counts are told (batched by the fan-out), unless the
+    project turned them off."""
+    if not shows_counts(features):
+        return ()
+    seen = ctx.services.seen
+    return (SeenMoved(room_id, lambda: seen.counts(room_id)),)
+
+
 @action(ChatSendIn, Message)
 async def chat_send(ctx: Context, data: ChatSendIn) -> Outcome[Any]:
-    chat = ctx.services.chat
-    message, created = await chat.send(ctx.user, data)
-    if not created:  # a retry: the room was told the first time
+    services = ctx.services
+    chat = services.chat
+    sent = await chat.post(ctx.user, data)
+    message = sent.message
+    if not sent.created:  # a retry: the room (and whoever it mentions) was told the first time
         return answer(message)
-    return answer(message, ToRoom("chat:message", message, message.room_id),
-                  _own_unread(ctx, chat.unread_after_send(message)))
+    pushes: list[Push] = [ToRoom("chat:message", message, message.room_id),
+                          _own_unread(ctx, chat.unread_after_send(message))]
+    pushes += seen_moved(ctx, message.room_id, sent.features)  # the author's marker moved to it
+    mentions = sent.mentions
+    if mentions.user_ids:  # members who read the room, never visitors (rooms/mentions.py)
+        pushes.append(ToUsers("chat:mention", MentionPush(room_id=message.room_id, project_id=message.project_id,
+                                                          message=redacted(message)), mentions.user_ids))
+        if mentions.staff and services.mention_notices.enabled:
+            notices, staff, title = services.mention_notices, mentions.staff, sent.title
+            pushes.append(Notify(lambda: notices.mentioned(message, title, staff)))
+    return answer(message, *pushes)
 
 
 @action(ChatHistoryIn, History)
@@ -106,8 +139,8 @@ async def chat_typing(ctx: Context, data: RoomRefIn) -> Outcome[Any]:
 
 @action(ChatReadIn, Unread)
 async def chat_read(ctx: Context, data: ChatReadIn) -> Outcome[Any]:
-    unread = await ctx.services.chat.mark_read(ctx.user, data.room_id, data.seq)
-    return answer(unread, _own_unread(ctx, unread))
+    unread, features = await ctx.services.chat.read_to(ctx.user, data.room_id, data.seq)
+    return answer(unread, _own_unread(ctx, unread), *seen_moved(ctx, data.room_id, features))
 
 
 async def disconnected(ctx: Context) -> tuple[Push, ...]:

@@ -18,6 +18,7 @@ from typing import Any
 import socketio
 from pydantic import BaseModel
 
+from rooms import limits
 from rooms.audience import for_visitors
 from rooms.chat import guest_key, presence_view
 from rooms.chat_models import MentionPush, Message, PresenceEntry, PresenceUpdate, TypingPush, Unread
@@ -28,7 +29,17 @@ from rooms.models import Space
 from rooms.privacy_models import MemberErased
 from rooms.report_models import MyReport, ReportView
 from rooms.restriction_models import MuteState, ProjectSafeguarding
-from server.actions.base import Evicted, Later, Notify, PresenceChanged, Push, ToRoom, ToSupport, ToUsers
+from server.actions.base import (
+    Evicted,
+    Later,
+    Notify,
+    PresenceChanged,
+    Push,
+    SeenMoved,
+    ToRoom,
+    ToSupport,
+    ToUsers,
+)
 from server.channels import guest_channel, room_channel, support_channel, user_channel
 from server.wire import jsonable
 
@@ -79,6 +90,7 @@ class Fanout:
         self._sio = sio
         self._presence: dict[str, tuple[dict[str, PresenceEntry], set[str]]] = {}  # room -> (joined, left)
         self._flushing: set[str] = set()
+        self._seen: dict[str, SeenMoved] = {}  # room -> the latest move of its markers, waiting for its batch
         self._tasks: set[asyncio.Task[None]] = set()  # owned here; awaited by aclose()
 
     # ---- subscriptions (the Channels of server/actions/base.py) -------------
@@ -127,6 +139,8 @@ class Fanout:
                                  [user_channel(u) for u in sorted(set(push.guest_ids))], push.skip_sid)
         elif isinstance(push, PresenceChanged):
             self._presence_changed(push)
+        elif isinstance(push, SeenMoved):
+            self._seen_moved(push)
         elif isinstance(push, Evicted):
             for sid in push.sids:
                 await self.unsubscribe(sid, room_channel(push.room_id))
@@ -179,6 +193,26 @@ class Fanout:
                                                              for e in joined.values()],
                                     left=sorted(guest_key(room_id, u) for u in left))
             await self.deliver([ToRoom("presence:update", update, room_id, guest_data=guests)])
+
+    def _seen_moved(self, moved: SeenMoved) -> None:
+        """Read markers moved in a room: its counts are read and told once the batch's time is up, so a
+        class reading at once costs one count and one push per room a second, not one per reader."""
+        waiting = moved.room_id in self._seen
+        self._seen[moved.room_id] = moved
+        if not waiting:
+            self._own(asyncio.create_task(self._flush_seen(moved.room_id), name=f"seen:{moved.room_id}"))
+
+    async def _flush_seen(self, room_id: str) -> None:
+        await asyncio.sleep(limits.SEEN_BATCH_SECS)
+        moved = self._seen.pop(room_id, None)
+        if moved is None:
+            return
+        try:
+            counts = await moved.count()
+        except Exception as exc:  # noqa: BLE001 - the next move of the markers tells the counts again
+            log.warning("seen counts of %s not read: %s", room_id, exc, exc_info=exc)
+            return
+        await self.deliver([ToRoom("chat:seen", counts, room_id)])  # counts only: visitors hear the same
 
     async def aclose(self) -> None:
         """Send the pushes still waiting, then stop; the lifespan calls it once."""

@@ -19,6 +19,7 @@ from rooms.chat_models import Message
 from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail
+from rooms.mentions import names, unmentioned
 from rooms.privacy_models import (
     ErasureState,
     ErasureSummary,
@@ -172,6 +173,16 @@ class PersonCollections(ProjectCollections):  # begin_erasure removes a membersh
         await self._c("read_markers").delete_many({"_id": {"$in": rooms}})
         threads = await self._thread_markers(project_id, user_id, 2**31)
         await self._c("thread_markers").delete_many({"_id": {"$in": [m["_id"] for m in threads]}})
+        messages = self._c("messages")
+        for record in await messages.find({"project_id": project_id, "mention_ids": user_id}).to_list(None):
+            message = load(Message, record)
+            if names(message, user_id):  # their id and name go from its mentions, as its next change
+                changed = unmentioned(message, user_id).model_copy(
+                    update={"rev": await self._next(rev_counter(message.room_id))})
+                await messages.update_one({"_id": record["_id"]},
+                                          {"$set": {"doc": dump(changed), **message_fields(changed)}})
+        await messages.update_many({"project_id": project_id, "mention_ids": user_id},
+                                   {"$pull": {"mention_ids": user_id}})
         await self._c("contacts").delete_one({"_id": user_id})
 
     @translated

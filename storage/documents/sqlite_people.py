@@ -18,6 +18,7 @@ from rooms.errors import Conflict
 from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail
+from rooms.mentions import names, unmentioned
 from rooms.privacy_models import (
     ErasureState,
     ErasureSummary,
@@ -149,6 +150,20 @@ class PersonTables(ProjectTables):  # begin_erasure removes a membership as remo
             await conn.execute("DELETE FROM thread_markers WHERE user_id = ? AND thread_id IN "
                                "(SELECT t.id FROM threads t JOIN spaces s ON s.id = t.forum_id WHERE s.project_id = ?)",
                                (user_id, project_id))
+            # Messages that name them: their id and name go from each one's mentions, as its next change.
+            async with conn.execute("SELECT m.doc FROM messages m JOIN mentions n ON n.room_id = m.room_id "
+                                    "AND n.seq = m.seq WHERE n.user_id = ? AND m.room_id IN "
+                                    "(SELECT id FROM spaces WHERE project_id = ?)", (user_id, project_id)) as cur:
+                rows = list(await cur.fetchall())
+            for (doc,) in rows:
+                message = _load(Message, doc)
+                if names(message, user_id):
+                    changed = unmentioned(message, user_id).model_copy(
+                        update={"rev": await next_rev_in(conn, message.room_id)})
+                    await conn.execute("UPDATE messages SET doc = ?, rev = ? WHERE id = ?",
+                                       (_dump(changed), changed.rev, changed.id))
+            await conn.execute("DELETE FROM mentions WHERE user_id = ? AND room_id IN "
+                               "(SELECT id FROM spaces WHERE project_id = ?)", (user_id, project_id))
             await conn.execute("DELETE FROM contacts WHERE user_id = ?", (user_id,))
 
     async def get_erasure(self, project_id: str, user_id: str) -> ErasureState | None:

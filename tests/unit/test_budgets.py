@@ -49,6 +49,7 @@ from rooms.classroom_models import (
     ChatPollVoteIn,
     ChatReactIn,
     ReactionsIn,
+    SeenByIn,
 )
 from rooms.forum_models import (
     Post,
@@ -255,7 +256,8 @@ BUDGETS: dict[str, Budget] = {
     "room:leave": Budget(0, 0),  # presence only
     "chat:send": Budget(1, 1),  # space access in one read (it carries the mutes, room rules and chat hours:
     #                             rooms/safeguarding.py reads nothing more); the append numbers, deduplicates,
-    #                             moves the marker
+    #                             moves the marker (a message that mentions someone reads the members once more:
+    #                             tests/unit/test_seen_mentions.py)
     "chat:history": Budget(3, 0),  # space access, one page, the room's read markers (its "seen by" counts);
     #                                the reader's reactions and votes, one read each, only for a page with some
     "chat:changes": Budget(4, 0),  # space access, one page of changes, the read markers, the last rev
@@ -263,6 +265,11 @@ BUDGETS: dict[str, Budget] = {
     "chat:delete": Budget(2, 1),  # space access, the message (the author's, or moderation?)
     "chat:typing": Budget(1, 0),  # space access (may write here?); the throttle is the rate limiter's
     "chat:read": Budget(2, 1),  # space access, last seq (to cap the marker); the write returns the marker
+    #                             (the room's "seen by" counts that follow, chat:send's too, are read by the
+    #                             fan-out once per room a second whoever read: two reads, the markers and
+    #                             one page; tests/unit/test_seen_mentions.py pins them)
+    "chat:seen_by": Budget(4, 0),  # space access, the message, the room's markers, the members (their names):
+    #                                the same for a room of 1,000 (tests/unit/test_seen_mentions.py)
     "forum:thread_create": Budget(1, 1, 1),  # space access; later: the members who may read (the audience)
     "forum:thread_list": Budget(3, 0),  # space access, one page, the reader's markers of its threads
     "forum:thread_edit": Budget(3, 1, 1),  # the thread, its space access, the space again for the push;
@@ -429,6 +436,7 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
     "chat:delete": lambda w: (PUPIL, ChatDeleteIn(room_id=w.general, message_id=w.message.id)),
     "chat:typing": lambda w: (PUPIL, RoomRefIn(room_id=w.general)),
     "chat:read": lambda w: (PUPIL, ChatReadIn(room_id=w.general, seq=2)),
+    "chat:seen_by": lambda w: (TEACHER, SeenByIn(room_id=w.general, message_id=w.message.id)),
     "forum:thread_create": lambda w: (PUPIL, ThreadCreateIn(forum_id=w.forum, title="Bridges", body="Pont")),
     "forum:thread_list": lambda w: (PUPIL, ThreadListIn(forum_id=w.forum)),
     "forum:thread_edit": lambda w: (PUPIL, ThreadEditIn(thread_id=w.thread.id, title="Our rivers")),
@@ -485,7 +493,9 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
 HAPPY: dict[str, Callable[[World, Outcome[Any]], bool]] = {
     "room:join": lambda w, o: w.channels.events[-1] == ("subscribe", SID, room_channel(w.general)),
     "room:leave": lambda w, o: w.channels.events[-1] == ("unsubscribe", SID, room_channel(w.general)),
-    "chat:send": lambda w, o: len(o.pushes) == 2,  # stored anew: the room and the author's tabs are told
+    "chat:send": lambda w, o: len(o.pushes) == 3,  # stored anew: the room and the author's tabs are told, and
+    #                                                the room's "seen by" counts moved (the author's marker)
+    "chat:seen_by": lambda w, o: o.result.seen == 1 and [p.user_id for p in o.result.readers] == [PUPIL_DE.id],
     "chat:typing": lambda w, o: o.result.sent,  # not throttled
     "mail:supervised": lambda w, o: [m.id for m in o.result.mails] == [w.mail.id],
     "mail:remove": lambda w, o: len(o.pushes) == 1 and o.result.removed_by == PARTNER.id,
