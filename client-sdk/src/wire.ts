@@ -39,6 +39,15 @@ export interface ChatEditIn {
   text: string;
 }
 
+/** Change a project's chat features; what is left out stays as it is. */
+export interface ChatFeaturesIn {
+  project_id: string;
+  /** max items 9, default `null` */
+  reactions?: string[] | null;
+  /** default `null` */
+  seen_by?: "names_to_staff" | "names_to_members" | "counts_only" | "off" | null;
+}
+
 /** Hide a chat message from the members (`hidden: false` shows it again). */
 export interface ChatHideIn {
   room_id: string;
@@ -54,6 +63,55 @@ export interface ChatHistoryIn {
   after_seq?: number | null;
   /** min 1, max 200, default `50` */
   limit?: number;
+}
+
+export interface ChatPinIn {
+  room_id: string;
+  message_id: string;
+  /** default `true` */
+  pinned?: boolean;
+}
+
+export interface ChatPollCreateIn {
+  room_id: string;
+  /** min length 1, max length 64, pattern `^[A-Za-z0-9_.:-]+$` */
+  client_id: string;
+  /** min length 1, max length 300 */
+  question: string;
+  /** min items 2, max items 10 */
+  options: string[];
+  /** default `false` */
+  multiple?: boolean;
+  /** default `false` */
+  anonymous?: boolean;
+  /** default `null` */
+  closes_at?: string | null;
+}
+
+export interface ChatPollRefIn {
+  room_id: string;
+  message_id: string;
+}
+
+/**
+ * Vote with the indexes of the chosen options (one, unless the poll is `multiple`); voting again
+ * replaces one's vote until the poll closes; an empty list takes one's vote back.
+ */
+export interface ChatPollVoteIn {
+  room_id: string;
+  message_id: string;
+  /** max items 10 */
+  choices: number[];
+}
+
+/** Add (`on` true) or take back one's reaction `emoji` on a message. */
+export interface ChatReactIn {
+  room_id: string;
+  message_id: string;
+  /** min length 1, max length 16 */
+  emoji: string;
+  /** default `true` */
+  on?: boolean;
 }
 
 export interface ChatReadIn {
@@ -474,6 +532,11 @@ export interface SafeguardingRef {
   project_id: string;
 }
 
+export interface SeenByIn {
+  room_id: string;
+  message_id: string;
+}
+
 export interface SendBodyIn {
   /** min length 1, max length 64, pattern `^[A-Za-z0-9_.:-]+$` */
   client_id: string;
@@ -882,6 +945,13 @@ export interface MyReportPage {
   next_cursor: string | null;
 }
 
+/** Someone as an audience sees them (`rooms.audience`): visitors get no pupil's `user_id`. */
+export interface Person {
+  user_id: string | null;
+  name: string;
+  role: string | null;
+}
+
 /**
  * A poll, as a message carries it: the question is also the message's `text`.
  *
@@ -903,6 +973,24 @@ export interface Poll {
 export interface PollOption {
   text: string;
   votes: number;
+}
+
+export interface PollOptionVoters {
+  index: number;
+  people: Person[];
+}
+
+/** A vote's answer: the poll as it is now, and the voter's own choices. */
+export interface PollVoted {
+  message: Message;
+  choices: number[];
+}
+
+/** Who chose each option of a poll that is not anonymous (staff only). */
+export interface PollVoters {
+  room_id: string;
+  message_id: string;
+  options: PollOptionVoters[];
 }
 
 /** A reply in a thread. A deleted post stays as a tombstone: same seq, no text. */
@@ -1013,6 +1101,18 @@ export interface ReactionCount {
   count: number;
 }
 
+/** Who reacted to a message, per reaction, in the order they reacted. */
+export interface ReactionList {
+  room_id: string;
+  message_id: string;
+  reactions: ReactionPeople[];
+}
+
+export interface ReactionPeople {
+  emoji: string;
+  people: Person[];
+}
+
 export interface ReportPage {
   reports: ReportView[];
   next_cursor: string | null;
@@ -1081,6 +1181,14 @@ export interface Safeguarding {
   custom_words: string[];
   allowed_words: string[];
   mail_policy: "teachers_only" | "supervised";
+}
+
+/** Who has read a message (its author left out), as the asker may see them. */
+export interface SeenByList {
+  room_id: string;
+  message_id: string;
+  seen: number;
+  readers: Person[];
 }
 
 export interface SeenCount {
@@ -1262,6 +1370,15 @@ export interface Requests {
   "audit:list": { payload: AuditListIn; ack: AuditPage };
   "member:erase_request": { payload: MemberRef; ack: ErasureRequest };
   "member:erase_confirm": { payload: ErasureConfirmOf; ack: ErasureDone };
+  "chat:react": { payload: ChatReactIn; ack: Message };
+  "chat:reactions": { payload: ChatPollRefIn; ack: ReactionList };
+  "chat:pin": { payload: ChatPinIn; ack: Message };
+  "project:chat_features": { payload: ChatFeaturesIn; ack: ChatFeatures };
+  "chat:poll_create": { payload: ChatPollCreateIn; ack: Message };
+  "chat:poll_vote": { payload: ChatPollVoteIn; ack: PollVoted };
+  "chat:poll_close": { payload: ChatPollRefIn; ack: Message };
+  "chat:poll_voters": { payload: ChatPollRefIn; ack: PollVoters };
+  "chat:seen_by": { payload: SeenByIn; ack: SeenByList };
 }
 
 /** Every push the server sends, with its data. */
