@@ -705,6 +705,16 @@ export class Room extends Emitter<RoomEvents> {
     this.revsAhead.add(rev);
     while (this.revsAhead.delete(this.contiguousRev + 1)) this.contiguousRev += 1;
     if (this.revsAhead.size > 0) this.catchUpUnlessLate();
+    else this.lateFilled();
+  }
+
+  /** The late pushes came: a later gap gets a wait of its own, not what is left of this one. */
+  private lateFilled(): void {
+    const sequence = this.sequence;
+    if (this.lateTimer === undefined || this.revsAhead.size > 0) return;
+    if (sequence && sequence.lastSeq < Math.max(this.serverSeq, sequence.highestKnown)) return;
+    clearTimeout(this.lateTimer);
+    this.lateTimer = undefined;
   }
 
   /** The server says every change up to `rev` was given (a join's or a feed page's `last_rev`). */
@@ -800,6 +810,7 @@ export class Room extends Emitter<RoomEvents> {
       else this.emit("message", message);
     }
     if (this.sequence.highestKnown > this.sequence.lastSeq) this.catchUpUnlessLate();
+    else this.lateFilled();
   }
 
   /** A gap while live: give the missing messages LATE_PUSH_WAIT_MS to arrive, then fetch what still misses. */
