@@ -1041,11 +1041,11 @@
 
   // ---- @mentions in the composer ----
 
-  /** Who may be mentioned in this room: those who can read it (staff only in the staff room), not oneself. */
+  /** Who may be mentioned in this room: those who can read it (teachers only in a teachers' room), not oneself. */
   function mentionable(entry) {
     const me = state.session.user.id;
     const visibility = entry.space.visibility;
-    const readers = state.members.filter((m) => m.user_id && m.user_id !== me && (visibility === "staff"
+    const readers = state.members.filter((m) => m.user_id && m.user_id !== me && (visibility === "teachers"
       ? m.role === "teacher" || m.role === "admin" : visibility === "visitors" || m.role !== "visitor"));
     return [
       { handle: `@${t("teachersHandle")}`, label: t("mentionTeachers"), userId: "teachers" },
