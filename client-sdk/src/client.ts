@@ -16,7 +16,10 @@ import { TokenSource, type GetToken } from "./token.js";
 import { Transport, type TransportName } from "./transport.js";
 import { uploadFile, type UploadData, type UploadOptions } from "./upload.js";
 import type {
+  ChatFeatures,
   ClientEvents,
+  MentionPush,
+  ProjectChatFeatures,
   FileRecord,
   MemberView,
   ProjectWithRole,
@@ -184,6 +187,23 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
     return this.transport.request("member:list", { project_id: projectId }, { repeatable: true });
   }
 
+  /** What a project's chat offers: the reactions offered, and who sees "seen by". */
+  chatFeatures(projectId: string): Promise<ChatFeatures> {
+    return this.transport.request("project:chat_features", { project_id: projectId }, { repeatable: true });
+  }
+
+  /**
+   * Change a project's chat features (teachers); what is left out stays as it
+   * is. The members get `chatFeatures`, and joined rooms a `features` event.
+   */
+  setChatFeatures(projectId: string, changes: Partial<ChatFeatures>): Promise<ChatFeatures> {
+    return this.transport.request("project:chat_features", {
+      project_id: projectId,
+      ...(changes.reactions !== undefined ? { reactions: changes.reactions } : {}),
+      ...(changes.seen_by !== undefined ? { seen_by: changes.seen_by } : {}),
+    }, { repeatable: true });
+  }
+
   /** The project's chat rooms and forums the user may read. */
   listSpaces(projectId: string): Promise<Space[]> {
     return this.transport.request("space:list", { project_id: projectId }, { repeatable: true });
@@ -273,6 +293,12 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
       for (const room of [...this.rooms.values()]) {
         if (room.projectId === projectId) room.handlePush(event, data);
       }
+    } else if (event === "project:chat_features") {
+      const features = data as ProjectChatFeatures;
+      this.emit("chatFeatures", features);
+      for (const room of [...this.rooms.values()]) {
+        if (room.projectId === features.project_id) room.handlePush(event, data);
+      }
     } else if (event === "room:updated") {
       const room = this.rooms.get((data as Space).id);
       if (room) room.handlePush(event, data);
@@ -280,6 +306,7 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
       const roomId = (data as { room_id?: unknown } | null)?.room_id;
       if (typeof roomId !== "string") return;
       const room = this.rooms.get(roomId);
+      if (event === "chat:mention") this.emit("mention", data as MentionPush);
       if (room) room.handlePush(event, data);
       else if (event === "room:unread") this.emit("unread", data as Unread);
     }

@@ -6,7 +6,7 @@
 export { createClient, TwinspaceClient } from "./client.js";
 export type { ClientOptions, ClientState } from "./client.js";
 export { Room } from "./room.js";
-export type { HistoryOptions, JoinOptions, RoomState, SendOptions } from "./room.js";
+export type { HistoryOptions, JoinOptions, NewPoll, RoomState, SendOptions } from "./room.js";
 export { Forum } from "./forum.js";
 export type { NewPost, NewThread, PageOptions } from "./forum.js";
 export { MailBox } from "./mail.js";

@@ -68,9 +68,13 @@ export class MessageSequence {
   }
 }
 
-/** The later state of one message: a deletion wins, then the latest edit. */
+/**
+ * The later state of one message: the one with the higher `rev` (every change
+ * takes the room's next one); without revs, a deletion wins, then the latest edit.
+ */
 export function newest(a: Message | undefined, b: Message): Message {
   if (!a) return b;
+  if (typeof a.rev === "number" && typeof b.rev === "number" && a.rev !== b.rev) return a.rev > b.rev ? a : b;
   if (a.deleted !== b.deleted) return a.deleted ? a : b;
   return (a.edited_at ?? "") > (b.edited_at ?? "") ? a : b;
 }

@@ -9,18 +9,22 @@
 import type { TwinspaceError } from "./errors.js";
 import type { PayloadOf, Pushes } from "./protocol.js";
 import type {
+  ChatFeatures,
   MailCopy,
+  MentionPush,
   MailRemoved,
   MemberView,
   Message,
   Post,
   PresenceUpdate,
   Project,
+  ProjectChatFeatures,
   ReportView,
   ProjectSafeguarding,
   Safeguarding,
   Space,
   Thread,
+  SeenCounts,
   TypingPush,
   Unread,
   User,
@@ -31,6 +35,8 @@ export type {
   Attachment,
   AuditEntry,
   AuditPage,
+  ChangesPage,
+  ChatFeatures,
   ChatHours,
   Correspondent,
   ErasureDone,
@@ -50,17 +56,30 @@ export type {
   Member,
   MemberErased,
   MemberView,
+  Mentioned,
+  MentionPush,
   Message,
+  Mine,
   Mute,
   MuteState,
   MyReport,
   MyReportPage,
+  Person,
+  Poll,
+  PollOption,
+  PollOptionVoters,
+  PollVoted,
+  PollVoters,
   Post,
   PostPage,
   PresenceView,
   PresenceUpdate,
   Project,
+  ProjectChatFeatures,
   ProjectWithRole,
+  ReactionCount,
+  ReactionList,
+  ReactionPeople,
   ReportPage,
   ReportView,
   Resolution,
@@ -68,6 +87,9 @@ export type {
   RoomLeft,
   ProjectSafeguarding,
   Safeguarding,
+  SeenByList,
+  SeenCount,
+  SeenCounts,
   Snapshot,
   Space,
   SupervisedMailPage,
@@ -107,6 +129,27 @@ export type MailPolicy = Safeguarding["mail_policy"];
 /** Why one may not write in a room now: the error code a send would get, or null when one may. */
 export type WriteReason = WriteState["reason"];
 
+// ---- classroom chat ----------------------------------------------------------
+
+/** Who sees who has read a message: staff only (default), members too, nobody (counts only), or no counts. */
+export type SeenByMode = ChatFeatures["seen_by"];
+
+/**
+ * What changed in a message one already has: `edited`, `deleted`, `hidden`
+ * (hidden or shown again), `reactions`, `pin` (pinned or unpinned), `poll`
+ * (a vote, a close). `changed` when it came from the change feed and the
+ * previous state is not known (a message older than what the room holds).
+ */
+export type ChangeKind = "edited" | "deleted" | "hidden" | "reactions" | "pin" | "poll" | "changed";
+
+/** A change to a message the room already delivered: its new state, and what the room held before. */
+export interface MessageChange {
+  kind: ChangeKind;
+  message: Message;
+  /** The state it replaces, when the room held the message. */
+  previous: Message | undefined;
+}
+
 // ---- privacy -----------------------------------------------------------------
 
 /**
@@ -139,6 +182,22 @@ export interface RoomEvents {
   updated: Space;
   /** Whether one may write here changed (a mute, the room's rules, chat hours); `room.writeState` is up to date. */
   writeState: WriteState;
+  /**
+   * Any change to a message already delivered (after a reconnection too: the
+   * room catches up from the change feed). Fires with `edited`, `deleted` and
+   * `hidden` too; `room.message(id)` holds the new state when it fires.
+   */
+  messageChanged: MessageChange;
+  /** The pinned messages changed; `room.pinned` is up to date, newest pin first. */
+  pinned: Message[];
+  /** "Seen by" counts changed for these messages; `room.seenCount(seq)` is up to date. */
+  seen: SeenCounts;
+  /** One's own reactions or votes on this message changed (`room.myReactions(id)`, `room.myVote(id)`). */
+  mine: { message_id: string };
+  /** Messages here that mention one and one has not read (`room.mentionCount`). */
+  mentions: number;
+  /** The project's chat features changed (offered reactions, who sees "seen by"); `room.features` is up to date. */
+  features: ChatFeatures;
   /** The room could not be joined again after a reconnection (access withdrawn, room gone); it is left. */
   error: TwinspaceError;
 }
@@ -155,6 +214,10 @@ export interface ClientEvents {
   closed: TwinspaceError;
   /** One's read marker moved in any room, joined or not (badges for a room list). */
   unread: Unread;
+  /** A message mentions one (by name, or one of `@teachers`), in any room of one's projects, joined or not. */
+  mention: MentionPush;
+  /** A project's teachers changed its chat features. */
+  chatFeatures: ProjectChatFeatures;
 }
 
 /** What `client.forum` emits, for every forum the user may read. */

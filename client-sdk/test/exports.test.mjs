@@ -30,6 +30,10 @@ const TYPES = [
   // privacy
   "DownloadExportOptions", "ErasureDone", "ErasureRequest", "ErasureSummary", "ExportOptions", "ExportStream",
   "MemberErased", "PrivacyEvents", "Retention", "RetentionChanges", "SavedExport",
+  // classroom chat
+  "ChangeKind", "ChangesPage", "ChatFeatures", "Mentioned", "MentionPush", "MessageChange", "Mine", "NewPoll", "Person",
+  "Poll", "PollOption", "PollOptionVoters", "PollVoted", "PollVoters", "ProjectChatFeatures", "ReactionCount",
+  "ReactionList", "ReactionPeople", "SeenByList", "SeenByMode", "SeenCount", "SeenCounts",
   // the rest
   "AckOf", "Attachment", "CauseOptions", "ChatSendPayload", "ClientCode", "ClientEvents", "ClientOptions", "ClientState",
   "CodeFamily", "Correspondent", "ErrorCode", "FileRecord", "FileRef", "ForumEvents", "GetToken", "History",

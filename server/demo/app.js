@@ -123,6 +123,27 @@
       summary_mails: "{n} mails they sent (emptied for every recipient)", summary_mail_copies: "{n} mails in their mailbox",
       summary_files: "{n} files", summary_reports: "{n} reports: their part (what they wrote, their name, their notes)",
       summary_other: "{kind}: {n}",
+      // classroom chat: seen by, reactions, mentions, polls, pins
+      seenBy: "Seen by {count}", seenByWho: "Seen by {count}: show who", seenByNobody: "Nobody has read it yet.",
+      seenByList: "Who has read this message",
+      reactionsLabel: "Reactions", reactionAdd: "Add a reaction", reactionPick: "Pick a reaction",
+      reactionCount: "{emoji} {count}: press to add yours", reactionMine: "{emoji} {count}: you chose it, press to take it back",
+      reactWith: "React with {emoji}",
+      teachersHandle: "teachers", mentionTeachers: "All the teachers of the project", mentionPick: "People you can mention",
+      mentionsYou: "This message mentions you",
+      mentionsOne: "1 message mentions you", mentionsMany: "{count} messages mention you",
+      newPoll: "New poll", pollQuestion: "Question", pollOptions: "Answers, one per line (2 to 10)",
+      pollMultiple: "Each person may choose more than one answer",
+      pollAnonymous: "Anonymous: nobody, teachers included, sees who chose what",
+      pollClosesAt: "Voting ends at (optional)", pollCreate: "Ask the room", pollCreated: "Your poll is in the room.",
+      pollLabel: "Poll", pollVote: "Vote", pollChange: "Change my vote", pollVoted: "Your vote is counted.",
+      votesOne: "1 vote", votesMany: "{count} votes", votersNone: "Nobody has voted yet.",
+      votersOne: "1 person voted", votersMany: "{count} people voted",
+      pollYours: "your choice", pollClosed: "Voting has ended.", pollCloses: "Voting ends {when}.",
+      pollAnonymousNote: "Anonymous poll: nobody sees who chose what.",
+      pollClose: "End the vote", pollSeeVoters: "See who voted", pollNoVoters: "nobody",
+      pollChooseOne: "Choose one answer.", pollChooseSome: "Choose one or more answers.",
+      pinnedTitle: "Pinned by the teachers", pin: "Pin", unpin: "Unpin",
     },
     fr: {
       skip: "Aller au contenu",
@@ -239,6 +260,28 @@
       summary_mails: "{n} courriels envoyés (vidés pour chaque destinataire)", summary_mail_copies: "{n} courriels dans sa boîte",
       summary_files: "{n} fichiers", summary_reports: "{n} signalements : sa part (ce qu'il ou elle a écrit, son nom, ses notes)",
       summary_other: "{kind} : {n}",
+      // classroom chat: seen by, reactions, mentions, polls, pins
+      seenBy: "Vu par {count}", seenByWho: "Vu par {count} : voir qui", seenByNobody: "Personne ne l'a encore lu.",
+      seenByList: "Qui a lu ce message",
+      reactionsLabel: "Réactions", reactionAdd: "Ajouter une réaction", reactionPick: "Choisir une réaction",
+      reactionCount: "{emoji} {count} : appuyez pour ajouter la vôtre",
+      reactionMine: "{emoji} {count} : vous l'avez choisie, appuyez pour la retirer",
+      reactWith: "Réagir avec {emoji}",
+      teachersHandle: "enseignants", mentionTeachers: "Tous les enseignants du projet", mentionPick: "Personnes que vous pouvez mentionner",
+      mentionsYou: "Ce message vous mentionne",
+      mentionsOne: "1 message vous mentionne", mentionsMany: "{count} messages vous mentionnent",
+      newPoll: "Nouveau sondage", pollQuestion: "Question", pollOptions: "Réponses, une par ligne (de 2 à 10)",
+      pollMultiple: "Chacun peut choisir plusieurs réponses",
+      pollAnonymous: "Anonyme : personne, pas même les enseignants, ne voit qui a choisi quoi",
+      pollClosesAt: "Fin du vote (facultatif)", pollCreate: "Poser la question", pollCreated: "Votre sondage est dans le salon.",
+      pollLabel: "Sondage", pollVote: "Voter", pollChange: "Changer mon vote", pollVoted: "Votre vote est compté.",
+      votesOne: "1 voix", votesMany: "{count} voix", votersNone: "Personne n'a encore voté.",
+      votersOne: "1 personne a voté", votersMany: "{count} personnes ont voté",
+      pollYours: "votre choix", pollClosed: "Le vote est terminé.", pollCloses: "Le vote se termine {when}.",
+      pollAnonymousNote: "Sondage anonyme : personne ne voit qui a choisi quoi.",
+      pollClose: "Terminer le vote", pollSeeVoters: "Voir qui a voté", pollNoVoters: "personne",
+      pollChooseOne: "Choisissez une réponse.", pollChooseSome: "Choisissez une ou plusieurs réponses.",
+      pinnedTitle: "Épinglés par les enseignants", pin: "Épingler", unpin: "Désépingler",
     },
   };
   const LANGS = Object.keys(STRINGS);
@@ -264,6 +307,8 @@
     retention: null, // the project's retention periods and hold (admins)
     lastTypingSent: 0,
     unsubscribers: [],
+    mentionPicks: new Map(), // "@Name" put in the composer -> user id (or "teachers")
+    mentionMatches: [], // what the @ list offers now: [{handle, label, userId}]
   };
 
   const $ = (id) => document.getElementById(id);
@@ -411,6 +456,8 @@
     renderMail();
     renderWriteState();
     renderRoomRules();
+    renderPins();
+    renderPollForm();
     renderModerationTab();
     renderReports();
     renderReportDetail();
@@ -527,6 +574,10 @@
     renderModerationTab();
     renderWriteState();
     renderRoomRules();
+    renderPins();
+    renderPollForm();
+    state.mentionPicks.clear();
+    closeMentions();
     renderReports();
     renderReportDetail();
     renderAudit();
@@ -594,7 +645,8 @@
     const spaces = await state.client.listSpaces(state.session.project_id);
     const chats = spaces.filter((space) => space.kind === "chat");
     for (const space of chats) {
-      const entry = { space, room: null, messages: new Map(), online: new Map(), typing: new Map(), unread: 0, hasMore: false };
+      const entry = { space, room: null, messages: new Map(), online: new Map(), typing: new Map(), unread: 0, hasMore: false,
+        seenWho: new Map(), voters: new Map() }; // message id -> who read it / who voted, once asked for
       state.rooms.set(space.id, entry);
     }
     await Promise.all(chats.map((space) => guard(() => joinRoom(state.rooms.get(space.id)))));
@@ -613,9 +665,16 @@
     entry.hasMore = room.hasOlder;
     const id = entry.space.id;
     listen(room, "message", (message) => onMessage(id, message));
-    listen(room, "edited", (message) => onChanged(id, message));
-    listen(room, "deleted", (message) => onChanged(id, message));
-    listen(room, "hidden", (message) => onChanged(id, message));
+    // Every change to a message: edited, deleted, hidden, reactions, pins, votes (after a reconnection too).
+    listen(room, "messageChanged", ({ message }) => onChanged(id, message));
+    listen(room, "pinned", () => { if (id === state.roomId) renderPins(); });
+    listen(room, "seen", (counts) => onSeen(id, counts));
+    listen(room, "mine", ({ message_id }) => {
+      const message = entry.room.message(message_id);
+      if (message) onChanged(id, message);
+    });
+    listen(room, "mentions", () => renderRooms());
+    listen(room, "features", () => { if (id === state.roomId) renderMessages(); });
     listen(room, "updated", (space) => {
       entry.space = space;
       if (id === state.roomId) { renderRoomRules(); renderWriteState(); }
@@ -640,6 +699,9 @@
     renderReplying();
     renderWriteState();
     renderRoomRules();
+    renderPins();
+    renderPollForm();
+    closeMentions();
     markRead();
   }
 
@@ -678,10 +740,30 @@
   function onChanged(roomId, message) {
     const entry = state.rooms.get(roomId);
     if (!entry) return;
-    entry.messages.set(message.seq, message);
+    if (entry.messages.has(message.seq)) entry.messages.set(message.seq, message); // older ones: not shown
+    if (entry.voters.has(message.id)) guard(() => loadVoters(entry, message)); // the list shown stays live
     if (roomId !== state.roomId) return;
+    refreshMessage(message);
+    renderPins();
+  }
+
+  /** Draw one message again where it is, keeping the keyboard focus on the same control. */
+  function refreshMessage(message) {
     const node = $("messages").querySelector(`[data-seq="${message.seq}"]`);
-    if (node) node.replaceWith(messageNode(message));
+    if (!node) return;
+    const focused = node.contains(document.activeElement) ? document.activeElement.dataset.focus : null;
+    const fresh = messageNode(message);
+    node.replaceWith(fresh);
+    if (focused) fresh.querySelector(`[data-focus="${CSS.escape(focused)}"]`)?.focus();
+  }
+
+  function onSeen(roomId, counts) {
+    const entry = state.rooms.get(roomId);
+    if (!entry || roomId !== state.roomId) return;
+    for (const { seq } of counts.counts) {
+      const message = entry.messages.get(seq);
+      if (message) refreshMessage(message);
+    }
   }
 
   function onUnread(roomId, unread) {
@@ -727,7 +809,15 @@
       el("span", { text: entry.space.name }),
       entry.unread > 0
         ? el("span", { class: "badge", "data-testid": "room-unread", "aria-label": t("unreadIn", { count: entry.unread }), text: entry.unread })
-        : null))));
+        : null,
+      mentionBadge(entry)))));
+  }
+
+  function mentionBadge(entry) {
+    const count = entry.room ? entry.room.mentionCount : 0;
+    if (!count || entry.space.id === state.roomId) return null;
+    const label = count === 1 ? t("mentionsOne") : t("mentionsMany", { count });
+    return el("span", { class: "badge mention", "data-testid": "room-mentions", "aria-label": label, title: label }, `@${count}`);
   }
 
   function findMessage(entry, id) {
@@ -744,11 +834,21 @@
     }, `${file.name} (${humanSize(file.size)})`)));
   }
 
+  /** Whether a message names the person (@name) or calls the teachers and the person is one. */
+  function mentionsMe(message) {
+    const me = state.session.user.id;
+    return (message.mentions || []).some((m) => m.user_id === me) || (Boolean(message.mentions_teachers) && isStaff());
+  }
+
   function messageNode(message) {
     const entry = currentRoom();
     const mine = message.author_id === state.session.user.id;
     const quoted = message.reply_to && entry ? findMessage(entry, message.reply_to) : null;
-    return el("li", { class: mine ? "message mine" : "message", "data-testid": "message", "data-seq": message.seq, "data-author": message.author_id },
+    const mentioned = !message.deleted && mentionsMe(message);
+    const classes = ["message", mine ? "mine" : "", mentioned ? "mentioned" : "", message.poll ? "has-poll" : ""];
+    return el("li", { class: classes.filter(Boolean).join(" "), "data-testid": "message", "data-seq": message.seq,
+      "data-author": message.author_id, "data-message-id": message.id, "data-mentioned": mentioned ? "true" : null },
+      mentioned ? el("span", { class: "visually-hidden", text: t("mentionsYou") }) : null,
       el("header", {},
         el("span", { class: "author", text: message.author_name }),
         el("time", { datetime: message.created_at, text: when(message.created_at) }),
@@ -760,8 +860,11 @@
         : message.hidden
           ? el("p", { class: "text deleted", "data-testid": "message-hidden" }, t("hiddenMessage"),
             isStaff() && message.text ? el("span", { class: "hidden-text", text: ` — ${message.text}` }) : null)
-          : el("p", { class: "text", "data-testid": "message-text", text: message.text }),
+          : message.poll ? null : el("p", { class: "text", "data-testid": "message-text", text: message.text }),
       message.deleted || message.hidden ? null : attachmentLinks(message.attachments),
+      message.deleted || message.hidden || !message.poll || !entry?.room ? null : pollNode(entry, message),
+      message.deleted || message.hidden || !entry?.room ? null : reactionsNode(entry, message),
+      message.deleted || !entry?.room ? null : seenNode(entry, message),
       message.deleted ? null : el("div", { class: "actions" },
         state.session.user.role === "visitor" || message.hidden ? null : el("button", {
           type: "button", class: "link", "data-testid": "reply-button",
@@ -771,12 +874,262 @@
           "aria-label": `${t("report")}: ${message.author_name}`,
           onclick: () => openReportDialog({ kind: "message", id: message.id, roomId: message.room_id },
             { kind: "message", name: message.author_name, text: message.text }) }, t("report")),
+        isStaff() && !message.hidden ? el("button", {
+          type: "button", class: "link", "data-testid": "pin-button", "data-focus": "pin",
+          onclick: () => guard(() => (message.pinned ? entry.room.unpin(message.id) : entry.room.pin(message.id))) },
+        message.pinned ? t("unpin") : t("pin")) : null,
         isStaff() ? el("button", {
           type: "button", class: "link", "data-testid": "hide-button",
           onclick: () => guard(() => entry.room.hide(message.id, !message.hidden)) }, message.hidden ? t("unhide") : t("hide")) : null,
         isStaff() ? el("button", {
           type: "button", class: "link danger", "data-testid": "delete-button",
           onclick: () => guard(() => entry.room.delete(message.id)) }, t("delete")) : null));
+  }
+
+  /** The room's features, or the defaults before the join answered. */
+  function features(entry) {
+    try { return entry.room.features; } catch { return { reactions: [], seen_by: "off" }; }
+  }
+
+  /** The reactions given, each a button with its count (one's own pressed), and the offered set to add one. */
+  function reactionsNode(entry, message) {
+    const offered = features(entry).reactions;
+    const counts = new Map((message.reactions || []).map((r) => [r.emoji, r.count]));
+    const mine = new Set(entry.room.myReactions(message.id));
+    const canReact = state.role !== "visitor" && state.role !== "support";
+    if (counts.size === 0 && (!canReact || offered.length === 0)) return null;
+    const toggle = (emoji) => guard(() => (mine.has(emoji) ? entry.room.unreact(message.id, emoji) : entry.room.react(message.id, emoji)));
+    const given = [...counts.entries()].filter(([, count]) => count > 0).map(([emoji, count]) => el("button", {
+      type: "button", class: mine.has(emoji) ? "reaction mine" : "reaction", "data-testid": "reaction",
+      "data-emoji": emoji, "data-focus": `reaction-${emoji}`, "aria-pressed": mine.has(emoji) ? "true" : "false",
+      disabled: !canReact || (!offered.includes(emoji) && !mine.has(emoji)),
+      "aria-label": t(mine.has(emoji) ? "reactionMine" : "reactionCount", { emoji, count }),
+      onclick: () => toggle(emoji),
+    }, el("span", { "aria-hidden": "true", text: emoji }), " ", el("span", { class: "count", text: count })));
+    const picker = canReact && offered.length > 0 ? el("details", { class: "reaction-picker", "data-testid": "reaction-picker" },
+      el("summary", { "aria-label": t("reactionAdd"), title: t("reactionAdd"), "data-focus": "reaction-picker" }, "☺+"),
+      el("div", { class: "reaction-choices", role: "group", "aria-label": t("reactionPick") },
+        offered.map((emoji) => el("button", {
+          type: "button", class: mine.has(emoji) ? "reaction-choice mine" : "reaction-choice", "data-testid": "reaction-choice",
+          "data-emoji": emoji, "aria-pressed": mine.has(emoji) ? "true" : "false", "aria-label": t("reactWith", { emoji }),
+          onclick: () => toggle(emoji),
+        }, emoji)))) : null;
+    return el("div", { class: "reactions", role: "group", "aria-label": t("reactionsLabel") }, given, picker);
+  }
+
+  /** "Seen by 3" under a message; those who may see names click it to see who. */
+  function seenNode(entry, message) {
+    const count = entry.room.seenCount(message.seq);
+    const mode = features(entry).seen_by;
+    if (count === undefined || mode === "off" || state.role === "visitor") return null;
+    const mayName = mode === "names_to_members" ? state.role !== "support" : mode === "names_to_staff" && isStaff();
+    const who = entry.seenWho.get(message.id);
+    if (!mayName || count === 0) {
+      return el("p", { class: "seen", "data-testid": "seen-count", "data-count": count },
+        count === 0 ? t("seenByNobody") : t("seenBy", { count }));
+    }
+    return el("div", { class: "seen" },
+      el("button", {
+        type: "button", class: "link", "data-testid": "seen-count", "data-count": count, "data-focus": "seen",
+        "aria-expanded": who ? "true" : "false",
+        onclick: () => guard(async () => {
+          if (entry.seenWho.has(message.id)) entry.seenWho.delete(message.id);
+          else entry.seenWho.set(message.id, await entry.room.seenBy(message.id));
+          refreshMessage(message);
+        }),
+      }, t("seenByWho", { count })),
+      who ? el("ul", { class: "seen-who", "data-testid": "seen-who", "aria-label": t("seenByList") },
+        who.readers.map((person) => el("li", { text: person.name }))) : null);
+  }
+
+  function plural(count, one, many) {
+    return count === 1 ? t(one) : t(many, { count });
+  }
+
+  /** A poll: its question, the results live, a vote for those who may, and the teachers' controls. */
+  function pollNode(entry, message) {
+    const poll = message.poll;
+    const chosen = new Set(entry.room.myVote(message.id));
+    const canVote = !poll.closed && state.role !== "visitor" && state.role !== "support";
+    const total = Math.max(1, poll.options.reduce((sum, option) => sum + option.votes, 0));
+    const name = `poll-${message.id}`;
+    const voters = entry.voters.get(message.id);
+    const form = el("form", {
+      class: "poll-vote", "data-testid": "poll-form-vote",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const picked = [...event.target.querySelectorAll("input:checked")].map((input) => Number(input.value));
+        guard(async () => {
+          await entry.room.vote(message.id, picked);
+          showNotice(t("pollVoted"), "poll-voted");
+        });
+      },
+    },
+    el("fieldset", {},
+      el("legend", { class: "poll-question", "data-testid": "poll-question-text", text: poll.question }),
+      canVote ? el("p", { class: "meta", text: poll.multiple ? t("pollChooseSome") : t("pollChooseOne") }) : null,
+      el("ol", { class: "poll-options" }, poll.options.map((option, index) => el("li", {
+        class: chosen.has(index) ? "poll-option chosen" : "poll-option", "data-testid": "poll-option", "data-index": index,
+        "data-votes": option.votes,
+      },
+      canVote
+        ? el("label", {}, el("input", { type: poll.multiple ? "checkbox" : "radio", name, value: index,
+          checked: chosen.has(index), "data-testid": "poll-choice", "data-focus": `choice-${index}` }), " ", option.text)
+        : el("span", { class: "poll-option-text", text: option.text }),
+      chosen.has(index) ? el("span", { class: "poll-yours", text: ` (${t("pollYours")})` }) : null,
+      el("meter", { min: 0, max: total, value: option.votes, "aria-hidden": "true" }),
+      el("span", { class: "poll-votes", "data-testid": "poll-votes", text: plural(option.votes, "votesOne", "votesMany") }),
+      voters ? el("span", { class: "poll-voters", "data-testid": "poll-voters",
+        text: `: ${(voters.options.find((o) => o.index === index)?.people || []).map((p) => p.name).join(", ") || t("pollNoVoters")}` })
+        : null)))),
+    el("p", { class: "meta", "data-testid": "poll-summary", "data-voters": poll.voters },
+      poll.voters === 0 ? t("votersNone") : plural(poll.voters, "votersOne", "votersMany"),
+      poll.anonymous ? ` · ${t("pollAnonymousNote")}` : "",
+      poll.closed ? ` · ${t("pollClosed")}` : poll.closes_at ? ` · ${t("pollCloses", { when: whenDay(poll.closes_at) })}` : ""),
+    el("div", { class: "row" },
+      canVote ? el("button", { type: "submit", "data-testid": "poll-vote", "data-focus": "vote" },
+        chosen.size ? t("pollChange") : t("pollVote")) : null,
+      isStaff() && !poll.closed ? el("button", { type: "button", class: "secondary", "data-testid": "poll-close",
+        "data-focus": "close", onclick: () => guard(() => entry.room.closePoll(message.id)) }, t("pollClose")) : null,
+      isStaff() && !poll.anonymous && !voters ? el("button", { type: "button", class: "secondary", "data-testid": "poll-see-voters",
+        onclick: () => guard(() => loadVoters(entry, message)) }, t("pollSeeVoters")) : null));
+    return el("section", { class: poll.closed ? "poll closed" : "poll", "data-testid": "poll", "aria-label": t("pollLabel") }, form);
+  }
+
+  async function loadVoters(entry, message) {
+    entry.voters.set(message.id, await entry.room.pollVoters(message.id));
+    if (entry.space.id === state.roomId) refreshMessage(entry.room.message(message.id) || message);
+  }
+
+  /** The pinned messages at the top of the room; teachers unpin them from there. */
+  function renderPins() {
+    const box = $("pins");
+    const entry = currentRoom();
+    const pins = entry && entry.room ? entry.room.pinned : [];
+    box.hidden = !state.session || pins.length === 0;
+    $("pin-list").replaceChildren(...pins.map((message) => el("li", { "data-testid": "pinned-message", "data-seq": message.seq },
+      el("span", { class: "author", text: message.author_name }), " ",
+      el("span", { class: "text", text: shorten(message.hidden ? t("hiddenMessage") : message.text, 120) }),
+      isStaff() ? el("button", { type: "button", class: "link", "data-testid": "unpin-button",
+        onclick: () => guard(() => entry.room.unpin(message.id)) }, t("unpin")) : null)));
+  }
+
+  // ---- polls: the teachers' form ----
+
+  function renderPollForm() {
+    $("new-poll").hidden = !state.session || !currentRoom() || !isStaff();
+  }
+
+  async function submitPoll(event) {
+    event.preventDefault();
+    const entry = currentRoom();
+    if (!entry || !entry.room) return;
+    const options = $("poll-options").value.split("\n").map((line) => line.trim()).filter(Boolean);
+    const closes = $("poll-closes").value;
+    const message = await entry.room.createPoll({
+      question: $("poll-question").value.trim(),
+      options,
+      multiple: $("poll-multiple").checked,
+      anonymous: $("poll-anonymous").checked,
+      ...(closes ? { closesAt: new Date(closes) } : {}),
+    });
+    $("poll-form").reset();
+    $("new-poll").open = false;
+    showNotice(t("pollCreated"), "poll-created");
+    if (message && message.seq) onMessage(entry.space.id, message);
+  }
+
+  // ---- @mentions in the composer ----
+
+  /** Who may be mentioned in this room: those who can read it (teachers only in a teachers' room), not oneself. */
+  function mentionable(entry) {
+    const me = state.session.user.id;
+    const visibility = entry.space.visibility;
+    const readers = state.members.filter((m) => m.user_id && m.user_id !== me && (visibility === "teachers"
+      ? m.role === "teacher" || m.role === "admin" : visibility === "visitors" || m.role !== "visitor"));
+    return [
+      { handle: `@${t("teachersHandle")}`, label: t("mentionTeachers"), userId: "teachers" },
+      ...readers.map((m) => ({ handle: `@${m.display_name}`, label: `${m.display_name} (${roleName(m.role)})`, userId: m.user_id })),
+    ];
+  }
+
+  /** The "@wor" being typed just before the caret, if any. */
+  function mentionQuery() {
+    const input = $("message-input");
+    const before = input.value.slice(0, input.selectionStart);
+    const match = /(^|\s)@([^\s@]*)$/u.exec(before);
+    return match ? { start: before.length - match[2].length - 1, text: match[2] } : null;
+  }
+
+  function offerMentions() {
+    const entry = currentRoom();
+    const query = entry && state.session ? mentionQuery() : null;
+    if (!query) { closeMentions(); return; }
+    const wanted = query.text.toLocaleLowerCase();
+    state.mentionMatches = mentionable(entry)
+      .filter((m) => m.handle.slice(1).toLocaleLowerCase().startsWith(wanted) || m.label.toLocaleLowerCase().includes(wanted))
+      .slice(0, 8);
+    const list = $("mention-list");
+    if (state.mentionMatches.length === 0) { closeMentions(); return; }
+    list.replaceChildren(...state.mentionMatches.map((m, index) => el("li", {
+      role: "option", id: `mention-${index}`, "data-testid": "mention-option", "data-user-id": m.userId,
+      "aria-selected": index === 0 ? "true" : "false",
+      onmousedown: (event) => { event.preventDefault(); pickMention(m); },
+    }, el("strong", { text: m.handle }), " ", el("span", { class: "meta", text: m.label }))));
+    list.hidden = false;
+    $("message-input").setAttribute("aria-expanded", "true");
+    $("message-input").setAttribute("aria-activedescendant", "mention-0");
+  }
+
+  function closeMentions() {
+    state.mentionMatches = [];
+    $("mention-list").hidden = true;
+    $("mention-list").replaceChildren();
+    $("message-input").setAttribute("aria-expanded", "false");
+    $("message-input").removeAttribute("aria-activedescendant");
+  }
+
+  function mentionKeys(event) {
+    const list = $("mention-list");
+    if (list.hidden || state.mentionMatches.length === 0) return;
+    const options = [...list.children];
+    let index = options.findIndex((node) => node.getAttribute("aria-selected") === "true");
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      index = (index + (event.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
+      options.forEach((node, i) => node.setAttribute("aria-selected", i === index ? "true" : "false"));
+      $("message-input").setAttribute("aria-activedescendant", `mention-${index}`);
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      event.preventDefault();
+      pickMention(state.mentionMatches[Math.max(0, index)]);
+    } else if (event.key === "Escape") {
+      closeMentions();
+    }
+  }
+
+  function pickMention(match) {
+    const input = $("message-input");
+    const query = mentionQuery();
+    if (!query) return;
+    const after = input.value.slice(input.selectionStart);
+    input.value = `${input.value.slice(0, query.start)}${match.handle} ${after}`;
+    const caret = query.start + match.handle.length + 1;
+    input.setSelectionRange(caret, caret);
+    state.mentionPicks.set(match.handle, match.userId);
+    closeMentions();
+    input.focus();
+  }
+
+  /** The mentions a text still holds: the people picked from the list, and whether it calls the teachers. */
+  function mentionsIn(text) {
+    const mentions = [];
+    let teachers = /(^|\s)@(teachers|enseignants)\b/iu.test(text);
+    for (const [handle, userId] of state.mentionPicks) {
+      if (!text.includes(handle)) continue;
+      if (userId === "teachers") teachers = true;
+      else if (!mentions.includes(userId)) mentions.push(userId);
+    }
+    return { mentions, teachers };
   }
 
   function renderMessages() {
@@ -946,6 +1299,9 @@
     const options = {};
     if (state.replyTo) options.replyTo = state.replyTo.id;
     if (state.pending.length) options.attachments = state.pending.map((file) => file.id);
+    const { mentions, teachers } = mentionsIn(text);
+    if (mentions.length) options.mentions = mentions;
+    if (teachers) options.mentionTeachers = true;
     $("send").disabled = true;
     try {
       const message = await entry.room.send(text, options);
@@ -956,6 +1312,8 @@
       input.value = "";
       state.replyTo = null;
       state.pending = [];
+      state.mentionPicks.clear();
+      closeMentions();
       renderReplying();
       renderPending();
       if (message && message.seq) onMessage(entry.space.id, message);
@@ -1773,8 +2131,11 @@
     $("logout").addEventListener("click", () => guard(signOut));
     for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
     $("composer").addEventListener("submit", sendMessage);
-    $("message-input").addEventListener("input", typing);
+    $("message-input").addEventListener("input", () => { typing(); offerMentions(); });
+    $("message-input").addEventListener("blur", () => closeMentions());
     $("message-input").addEventListener("keydown", (event) => {
+      mentionKeys(event);
+      if (event.defaultPrevented) return;
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         $("composer").requestSubmit();
@@ -1784,6 +2145,7 @@
     $("reply-cancel").addEventListener("click", () => { state.replyTo = null; renderReplying(); });
     $("older").addEventListener("click", () => guard(loadOlder));
     $("thread-form").addEventListener("submit", (event) => guard(() => submitThread(event)));
+    $("poll-form").addEventListener("submit", (event) => guard(() => submitPoll(event)));
     for (const button of document.querySelectorAll(".folder[data-folder]")) {
       button.addEventListener("click", () => guard(async () => {
         state.mail.folder = button.dataset.folder;

@@ -100,6 +100,8 @@ async function personAs(key, errors) {
   await page.getByTestId(`login-${key}`).click();
   await page.getByTestId("room").first().waitFor();
   await page.getByTestId("project-title").filter({ hasText: /\S/ }).waitFor();
+  // Signing in ends by focusing the page's main part: typing before then would lose keys.
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === "main", null, { timeout: WAIT_MS });
   return { context, page };
 }
 
@@ -212,6 +214,112 @@ test("a teacher and a pupil chat, share a file, and the page speaks French", { t
     await p.screenshot({ path: path.join(ARTIFACTS, "demo-failure-pupil.png"), fullPage: true }).catch(() => {});
     console.log(`page errors: ${JSON.stringify(errors, null, 2)}`);
     console.log(`server log (${server.logPath}):\n${fs.readFileSync(server.logPath, "utf8").slice(-4_000)}`);
+    throw error;
+  } finally {
+    await teacher.context.close();
+    await pupil.context.close();
+  }
+});
+
+/** Save both windows' screenshots and the server's log tail after a failure. */
+async function failed(name, windows, errors) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  for (const [who, page] of Object.entries(windows)) {
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-failure-${who}.png`), fullPage: true }).catch(() => {});
+  }
+  console.log(`page errors: ${JSON.stringify(errors, null, 2)}`);
+  console.log(`server log (${server.logPath}):\n${fs.readFileSync(server.logPath, "utf8").slice(-4_000)}`);
+}
+
+test("a teacher asks a poll, a pupil votes, and the teacher's window shows the result live", { timeout: TEST_TIMEOUT_MS }, async () => {
+  const errors = [];
+  const teacher = await personAs("teacher_fr", errors);
+  const pupil = await personAs("pupil_fr", errors);
+  const t = teacher.page;
+  const p = pupil.page;
+  try {
+    // Pupils have no poll form; the teacher's is under the composer.
+    assert.equal(await p.getByTestId("new-poll").isHidden(), true);
+    await t.locator("#new-poll summary").click();
+    const question = "Which river is the longest?";
+    await t.getByTestId("poll-question").fill(question);
+    await t.getByTestId("poll-options").fill("The Rhine\nThe Rhône\nThe Danube");
+    await t.getByTestId("poll-submit").click();
+    const teacherPoll = byText(t, "poll", question);
+    const pupilPoll = byText(p, "poll", question);
+    await teacherPoll.waitFor();
+    await pupilPoll.waitFor();
+    assert.equal(await teacherPoll.getByTestId("poll-summary").getAttribute("data-voters"), "0");
+
+    // The pupil picks the Danube and votes; the teacher's window counts it without a reload.
+    await pupilPoll.getByTestId("poll-choice").nth(2).check();
+    await pupilPoll.getByTestId("poll-vote").click();
+    await pupilPoll.locator('[data-testid="poll-option"][data-index="2"].chosen').waitFor();
+    await teacherPoll.locator('[data-testid="poll-option"][data-index="2"][data-votes="1"]').waitFor();
+    await teacherPoll.locator('[data-testid="poll-summary"][data-voters="1"]').waitFor();
+    assert.equal(await teacherPoll.locator('[data-testid="poll-option"][data-index="0"]').getAttribute("data-votes"), "0");
+
+    // Not anonymous: the teacher sees who voted; then ends the vote, and the pupil can vote no more.
+    await teacherPoll.getByTestId("poll-see-voters").click();
+    await teacherPoll.locator('[data-testid="poll-option"][data-index="2"] [data-testid="poll-voters"]', { hasText: "Léa" }).waitFor();
+    await teacherPoll.getByTestId("poll-close").click();
+    await byText(p, "poll-summary", "Voting has ended.").waitFor();
+    assert.equal(await pupilPoll.getByTestId("poll-vote").count(), 0, "a closed poll offers no vote");
+    await byText(t, "poll-summary", "Voting has ended.").waitFor();
+    assert.deepEqual(errors, [], "the page reported errors");
+  } catch (error) {
+    await failed("poll", { teacher: t, pupil: p }, errors);
+    throw error;
+  } finally {
+    await teacher.context.close();
+    await pupil.context.close();
+  }
+});
+
+test("seen-by counts, reactions, @mentions and pinned messages between a teacher and a pupil", { timeout: TEST_TIMEOUT_MS }, async () => {
+  const errors = [];
+  const teacher = await personAs("teacher_fr", errors);
+  const pupil = await personAs("pupil_fr", errors);
+  const t = teacher.page;
+  const p = pupil.page;
+  try {
+    // The pupil types @ and picks the teachers from the list; the teacher's window highlights the message.
+    await p.getByTestId("message-input").click();
+    await p.getByTestId("message-input").pressSequentially("Question for @tea", { delay: 10 });
+    await p.locator('[data-testid="mention-option"][data-user-id="teachers"]').click();
+    await p.getByTestId("message-input").pressSequentially("how long is the Rhône?", { delay: 5 });
+    await p.getByTestId("send").click();
+    const asked = "Question for @teachers how long is the Rhône?";
+    await byText(p, "message-text", asked).waitFor();
+    const onTeacher = t.locator('[data-testid="message"][data-mentioned="true"]', { hasText: asked });
+    await onTeacher.waitFor();
+
+    // The teacher's window has read it: the pupil sees "Seen by 1"; the teacher answers, the pupil reads it.
+    await byText(p, "message", asked).locator('[data-testid="seen-count"][data-count="1"]').waitFor();
+    await t.getByTestId("message-input").fill("812 km, Léa!");
+    await t.getByTestId("send").click();
+    await byText(p, "message-text", "812 km, Léa!").waitFor();
+    const answerOnTeacher = byText(t, "message", "812 km, Léa!");
+    await answerOnTeacher.locator('[data-testid="seen-count"][data-count="1"]').waitFor();
+    await answerOnTeacher.getByTestId("seen-count").click();
+    await answerOnTeacher.getByTestId("seen-who").filter({ hasText: "Léa" }).waitFor();
+
+    // The pupil reacts 👍 to the answer: her button is pressed, the teacher sees the count.
+    const answerOnPupil = byText(p, "message", "812 km, Léa!");
+    await answerOnPupil.locator("[data-testid=reaction-picker] summary").click();
+    await answerOnPupil.locator('[data-testid="reaction-choice"][data-emoji="👍"]').click();
+    await answerOnPupil.locator('[data-testid="reaction"][data-emoji="👍"][aria-pressed="true"]').waitFor();
+    await answerOnTeacher.locator('[data-testid="reaction"][data-emoji="👍"][aria-pressed="false"]', { hasText: "1" }).waitFor();
+
+    // The teacher pins the answer: it shows at the top of both windows, and is unpinned from there.
+    await answerOnTeacher.getByTestId("pin-button").click();
+    await byText(p, "pinned-message", "812 km").waitFor();
+    assert.equal(await p.getByTestId("unpin-button").count(), 0, "pupils do not unpin");
+    await byText(t, "pinned-message", "812 km").getByTestId("unpin-button").click();
+    await p.getByTestId("pins").waitFor({ state: "hidden" });
+    assert.deepEqual(errors, [], "the page reported errors");
+  } catch (error) {
+    await failed("classroom", { teacher: t, pupil: p }, errors);
     throw error;
   } finally {
     await teacher.context.close();
