@@ -915,8 +915,9 @@ export class Room extends Emitter<RoomEvents> {
       if (before !== undefined && before !== this.mentionCount) this.emit("mentions", this.mentionCount);
     }
     if (joined.pinned) {
-      // The server's list as it is now; a later push still updates it.
-      for (const message of joined.pinned) this.keep(message);
+      // The server's list as it is now; a later push still updates it. A message the room holds
+      // already is left to the changes (the page, or the next pages), which tell what changed.
+      for (const message of joined.pinned) if (!this.states.has(message.id)) this.keep(message);
       this.pins = [...joined.pinned].sort((a, b) => (b.pinned_at ?? "").localeCompare(a.pinned_at ?? ""));
       if (!this.starting) this.emit("pinned", this.pins);
     }

@@ -94,6 +94,7 @@ test("edits and a teacher's deletion made while a client was offline reach it wh
   assert.equal(shown.get(second.id).text, null, "the deleted text is never shown again");
   assert.equal(shown.get(third.id).text, "And yours?");
   await sameAsFresh(away, shown);
+  await within(away.leave(), "Léa leaving"); // the next test joins afresh and shows the whole room
 });
 
 test("a reaction and a vote made while a client was offline reach it when it rejoins", async () => {
