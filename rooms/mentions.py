@@ -30,6 +30,7 @@ from rooms.chat_models import ChatSendIn, Message
 from rooms.classroom_models import Mentioned
 from rooms.errors import InvalidRequest, TwinspaceError
 from rooms.models import Member, Space
+from rooms.notices import away_with_address
 from rooms.ports import DocumentStore, Notifier, Presence, RateLimiter
 from rooms.privacy_models import ERASED
 
@@ -122,22 +123,14 @@ class MentionNotices:
         this room lately; return how many were sent."""
         if self._notifier is None or not staff:
             return 0
-        online = await self._presence.connected([m.user_id for m in staff])
-        away = [m for m in staff if m.user_id not in online]
-        if not away:
-            return 0
-        contacts = await self._store.contacts([m.user_id for m in away])
+        away = await away_with_address(self._store, self._presence, list(staff))
         link = room_link(self._public_url, message.project_id, message.room_id)
         sent = 0
-        for member in away:
-            contact = contacts.get(member.user_id)
-            address = contact.email if contact else member.email
-            if not address:
-                continue
+        for member, address, lang in away:
             key = f"mention-notice:{member.user_id}:{message.room_id}"
             if await self._limiter.hit(key, 1, limits.MENTION_NOTICE_EVERY_SECS) > 0:
                 continue  # told about this room lately: the next sign-in shows the count
-            subject, body = notice(contact.lang if contact else "en", title, link)
+            subject, body = notice(lang, title, link)
             try:
                 await self._notifier.send(address, subject, body)
                 sent += 1

@@ -37,6 +37,24 @@ _TEXT = {
 }
 
 
+async def away_with_address(store: DocumentStore, presence: Presence,
+                            staff: list[Member]) -> list[tuple[Member, str, str]]:
+    """The staff connected nowhere who have a known address: (member, address, language). The address
+    is the one their token last carried (the contacts store), else their membership's."""
+    online = await presence.connected([m.user_id for m in staff])
+    away = [m for m in staff if m.user_id not in online]
+    if not away:
+        return []
+    contacts = await store.contacts([m.user_id for m in away])
+    found = []
+    for member in away:
+        contact = contacts.get(member.user_id)
+        address = contact.email if contact else member.email
+        if address:
+            found.append((member, address, contact.lang if contact else "en"))
+    return found
+
+
 def moderation_link(public_url: str, project_id: str) -> str:
     return f"{public_url.rstrip('/')}/demo/?project={project_id}#moderation"
 
@@ -74,22 +92,16 @@ class ReportNotices:
         """Mail each away staff member with a known address; return how many were sent."""
         if self._notifier is None:
             return 0
-        ids = [m.user_id for m in staff if m.user_id != report.reported_id]
-        online = await self._presence.connected(ids)
-        away = [m for m in staff if m.user_id in ids and m.user_id not in online]
+        away = await away_with_address(self._store, self._presence,
+                                       [m for m in staff if m.user_id != report.reported_id])
         if not away:
             return 0
-        contacts = await self._store.contacts([m.user_id for m in away])
         project = await self._store.get_project(report.project_id)
         title = project.title if project else ""
         link = moderation_link(self._public_url, report.project_id)
         sent = 0
-        for member in away:
-            contact = contacts.get(member.user_id)
-            address = contact.email if contact else member.email
-            if not address:
-                continue
-            subject, body = notice(contact.lang if contact else "en", title, link)
+        for member, address, lang in away:
+            subject, body = notice(lang, title, link)
             try:
                 await self._notifier.send(address, subject, body)
                 sent += 1

@@ -189,22 +189,22 @@ class ProjectCollections(AuditCollections):  # the audit entries of its writes f
         await self._insert_audit(audit)
         return load(Space, record)
 
-    @translated
-    async def set_safeguarding(self, project_id: str, rules: Safeguarding, *,
-                               audit: AuditEntry | None = None) -> Project | None:
+    async def _set_in_project(self, project_id: str, changes: dict[str, Any],
+                              audit: AuditEntry | None) -> Project | None:
+        """Change fields of a project's document (not of its indexed fields), then record ``audit``."""
         record = await self._c("projects").find_one_and_update(
-            {"_id": project_id}, {"$set": doc_set({"safeguarding": rules})}, return_document=ReturnDocument.AFTER)
+            {"_id": project_id}, {"$set": doc_set(changes)}, return_document=ReturnDocument.AFTER)
         if record is None:
             return None
         await self._insert_audit(audit)
         return load(Project, record)
 
     @translated
+    async def set_safeguarding(self, project_id: str, rules: Safeguarding, *,
+                               audit: AuditEntry | None = None) -> Project | None:
+        return await self._set_in_project(project_id, {"safeguarding": rules}, audit)
+
+    @translated
     async def set_chat_features(self, project_id: str, features: ChatFeatures, *,
                                 audit: AuditEntry | None = None) -> Project | None:
-        record = await self._c("projects").find_one_and_update(
-            {"_id": project_id}, {"$set": doc_set({"chat_features": features})}, return_document=ReturnDocument.AFTER)
-        if record is None:
-            return None
-        await self._insert_audit(audit)
-        return load(Project, record)
+        return await self._set_in_project(project_id, {"chat_features": features}, audit)

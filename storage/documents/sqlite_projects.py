@@ -187,24 +187,22 @@ class ProjectTables(SqliteBase):
             await insert_audit(conn, audit)
         return space
 
-    async def set_safeguarding(self, project_id: str, rules: Safeguarding, *,
-                               audit: AuditEntry | None = None) -> Project | None:
+    async def _set_in_project(self, project_id: str, changes: dict[str, Any],
+                              audit: AuditEntry | None) -> Project | None:
+        """Change fields of a project's document (not of its indexed columns), with ``audit``."""
         async with self._transaction() as conn:
             row = await self._one(conn, "SELECT doc FROM projects WHERE id = ?", (project_id,))
             if row is None:
                 return None
-            project = _load(Project, row[0]).model_copy(update={"safeguarding": rules})
+            project = _load(Project, row[0]).model_copy(update=changes)
             await conn.execute("UPDATE projects SET doc = ? WHERE id = ?", (_dump(project), project_id))
             await insert_audit(conn, audit)
         return project
 
+    async def set_safeguarding(self, project_id: str, rules: Safeguarding, *,
+                               audit: AuditEntry | None = None) -> Project | None:
+        return await self._set_in_project(project_id, {"safeguarding": rules}, audit)
+
     async def set_chat_features(self, project_id: str, features: ChatFeatures, *,
                                 audit: AuditEntry | None = None) -> Project | None:
-        async with self._transaction() as conn:
-            row = await self._one(conn, "SELECT doc FROM projects WHERE id = ?", (project_id,))
-            if row is None:
-                return None
-            project = _load(Project, row[0]).model_copy(update={"chat_features": features})
-            await conn.execute("UPDATE projects SET doc = ? WHERE id = ?", (_dump(project), project_id))
-            await insert_audit(conn, audit)
-        return project
+        return await self._set_in_project(project_id, {"chat_features": features}, audit)
