@@ -63,6 +63,15 @@ SEEN_BATCH_SECS = 1.0  # read markers moving in a room: one chat:seen push per r
 SEEN_COUNTS_MAX = 100  # chat:seen carries the counts of the room's latest messages, at most this many
 MENTION_NOTICE_EVERY_SECS = 3_600  # at most one e-mail notice of mentions per teacher and room an hour
 
+# ---- search ----
+SEARCH_QUERY_MAX_CHARS = 200  # a few words, or a pasted phrase
+SEARCH_TERMS_MAX = 8  # words of a query that count (all must match): more only slows the index down
+SEARCH_PAGE_DEFAULT = 20
+SEARCH_PAGE_MAX = 50
+SEARCH_SNIPPET_CHARS = 160  # about two lines around the first match
+SEARCH_BEST_MAX = 1_000  # "best match" ranks at most this many matches (newest first beyond)
+REINDEX_BATCH = 500  # items re-indexed per store call by `twinspace reindex`
+
 # ---- forum ----
 FORUM_TITLE_MAX_CHARS = 200  # one line in a thread list
 FORUM_BODY_MAX_CHARS = 20_000  # a long essay from a class; longer work is a shared file

@@ -89,6 +89,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("chat.poll_vote", True, True, False, "vote in a poll, or change one's vote until it closes"),
     Action("chat.poll_close", True, True, False, "close a poll before its time"),
     Action("chat.poll_voters", False, True, False, "see who voted for what in a poll that is not anonymous"),
+    Action("project.search", False, False, False,
+           "search the project: only what one may read (rooms, forums, one's own mail, files) is searched"),
     Action("chat.seen_by", False, True, False,
            "see who has read a message (pupils only where the project shows them names)"),
 ]}
@@ -149,6 +151,8 @@ TABLE: dict[str, dict[str, frozenset[Role]]] = {
     # Counts are shown to everyone who reads the room; names to staff, and to pupils where the project's
     # chat features say so (rooms/seen.py). Visitors never see who read what.
     "chat.seen_by": _WRITERS,
+    # Every member searches; the query itself is restricted to what the searcher may read (rooms/search.py).
+    "project.search": {NO_SPACE: _MEMBERS},
 }
 
 

@@ -28,6 +28,7 @@ from rooms.models import Member, Project, ProjectRole, ProjectStatus, Space, Vis
 from rooms.privacy_models import ErasureState, ErasureSummary, ReadMarker
 from rooms.report_models import Contact, Report, ReportState
 from rooms.safeguarding_models import Mute, Safeguarding
+from rooms.search_models import SearchHit, SearchQuery, SearchScope
 
 
 class ProjectStore(Protocol):
@@ -530,8 +531,37 @@ class ClassroomStore(Protocol):
         """Messages after ``after_seq`` that mention ``user_id``."""
 
 
+class SearchStore(Protocol):
+    """Full-text search over what the document store holds, kept in step with every write.
+
+    What is found: chat messages (their text), threads (title and body), posts (body), mails (subject
+    and body), files (name). Only live items: no tombstone (deleted, expired, erased), no hidden
+    message or post outside ``scope.moderated``, no post of a deleted thread, no mail removed by a
+    moderator or whose copy ``scope.mail_owner`` deleted, no expired file. The index follows each
+    write, edit, deletion, retention sweep and erasure (SQLite: in the same transaction; MongoDB:
+    right after the write, see ``storage/documents/mongo_search.py``).
+    """
+
+    async def search(self, scope: SearchScope, query: SearchQuery, limit: int) -> list[SearchHit]:
+        """Up to ``limit`` hits in ``scope`` matching ``query``, restricted to it by the query itself:
+        messages, threads and posts of ``scope.spaces`` (hidden ones only in ``scope.moderated``);
+        mails of which ``scope.mail_owner`` holds a copy; files uploaded by ``scope.files_of``, or
+        attached to a message, thread or post of ``scope.spaces``, or to a mail of which
+        ``scope.mail_owner`` holds a copy. All of ``query.words`` must match words of the item
+        (folded as rooms.search_text.terms; the last one as a prefix when ``query.prefix``).
+        ``newest``: by created_at then id, descending, after ``query.after``; ``best``: by relevance
+        (SQLite: bm25), skipping ``query.after`` hits, at most ``limits.SEARCH_BEST_MAX`` ranked."""
+
+    async def reindex(self, kind: str, after: str, limit: int) -> tuple[int, str]:
+        """Index again up to ``limit`` items of ``kind`` (``SEARCH_KINDS``) whose id is after
+        ``after``, in id order; (how many, the last id) — (0, after) once none is left."""
+
+    async def clear_search(self) -> None:
+        """Empty the index (``twinspace reindex`` then rebuilds it with :meth:`reindex`)."""
+
+
 class DocumentStore(ProjectStore, ChatStore, ForumStore, MailStore, FileStore, AuditStore, ReportStore,
-                    ContactStore, RetentionStore, PersonStore, ClassroomStore, Protocol):
+                    ContactStore, RetentionStore, PersonStore, ClassroomStore, SearchStore, Protocol):
     """Everything kept as documents: one adapter serves both ports."""
 
 

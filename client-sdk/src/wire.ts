@@ -1609,6 +1609,18 @@ export const Limits = {
   SEEN_COUNTS_MAX: 100,
   /** at most one e-mail notice of mentions per teacher and room an hour */
   MENTION_NOTICE_EVERY_SECS: 3_600,
+  /** a few words, or a pasted phrase */
+  SEARCH_QUERY_MAX_CHARS: 200,
+  /** words of a query that count (all must match): more only slows the index down */
+  SEARCH_TERMS_MAX: 8,
+  SEARCH_PAGE_DEFAULT: 20,
+  SEARCH_PAGE_MAX: 50,
+  /** about two lines around the first match */
+  SEARCH_SNIPPET_CHARS: 160,
+  /** "best match" ranks at most this many matches (newest first beyond) */
+  SEARCH_BEST_MAX: 1_000,
+  /** items re-indexed per store call by `twinspace reindex` */
+  REINDEX_BATCH: 500,
   /** one line in a thread list */
   FORUM_TITLE_MAX_CHARS: 200,
   /** a long essay from a class; longer work is a shared file */

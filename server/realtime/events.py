@@ -23,7 +23,20 @@ import socketio
 from rooms.errors import InvalidRequest, RateLimited, TwinspaceError, Unauthenticated
 from rooms.models import User
 from server import wire
-from server.actions import audit, chat, forum, mail, moderation, polls, privacy, projects, reactions, reports, seen
+from server.actions import (
+    audit,
+    chat,
+    forum,
+    mail,
+    moderation,
+    polls,
+    privacy,
+    projects,
+    reactions,
+    reports,
+    search,
+    seen,
+)
 from server.actions.base import Action, Connection, Context
 from server.auth import TokenVerifier
 from server.channels import user_channel
@@ -47,6 +60,7 @@ EVENTS: dict[str, Action] = {
     **reactions.ACTIONS,
     **polls.ACTIONS,
     **seen.ACTIONS,
+    **search.ACTIONS,
 }
 
 

@@ -18,9 +18,10 @@ from storage.documents.mongo_projects import ProjectCollections
 from storage.documents.mongo_reactions import ReactionCollections
 from storage.documents.mongo_reports import ReportCollections
 from storage.documents.mongo_retention import RetentionCollections
+from storage.documents.mongo_search import SearchCollections
 
 
-class MongoDocumentStore(ReactionCollections, PollCollections, PersonCollections, ProjectCollections, ChatCollections, ForumCollections, MailCollections,
+class MongoDocumentStore(SearchCollections, ReactionCollections, PollCollections, PersonCollections, ProjectCollections, ChatCollections, ForumCollections, MailCollections,
                          FileCollections, ReportCollections, RetentionCollections, AuditCollections,
                          ContactCollections):
     """:class:`rooms.ports.DocumentStore` on MongoDB."""

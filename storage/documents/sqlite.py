@@ -19,8 +19,9 @@ from storage.documents.sqlite_projects import ProjectTables
 from storage.documents.sqlite_reactions import ReactionTables
 from storage.documents.sqlite_reports import ReportTables
 from storage.documents.sqlite_retention import RetentionTables
+from storage.documents.sqlite_search import SearchTables
 
 
-class SqliteDocumentStore(ReactionTables, PollTables, PersonTables, ProjectTables, ChatTables, ForumTables, MailTables, FileTables, AuditTables,
+class SqliteDocumentStore(SearchTables, ReactionTables, PollTables, PersonTables, ProjectTables, ChatTables, ForumTables, MailTables, FileTables, AuditTables,
                           ReportTables, ContactTables, RetentionTables):
     """:class:`rooms.ports.DocumentStore` on SQLite."""

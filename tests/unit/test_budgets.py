@@ -213,6 +213,10 @@ KINDS: dict[str, Kind] = {
     "erase_votes": "write",
     "read_markers": "read",
     "mention_count": "read",
+    # SearchStore
+    "search": "read",
+    "reindex": "write",
+    "clear_search": "write",
     # PersonStore (export, erasure)
     "messages_by": "read",
     "threads_by": "read",
