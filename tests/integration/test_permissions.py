@@ -115,6 +115,25 @@ async def _report(server: ServerProcess, project: Project, token: str, visibilit
                                                            "room_id": project.spaces["open"], "reason": "spam"})
 
 
+async def _partners(server: ServerProcess, project: Project, visibility: str, poll: bool = False) -> tuple[str, str]:
+    """(room, message id): a message, or a poll, the partner teacher posted in the room of ``visibility``."""
+    room = project.spaces[SPACE_OF_VISIBILITY[visibility]]
+    async with realtime(server, project.partner.token) as rt:
+        if poll:
+            ack = await rt.call("chat:poll_create", {"room_id": room, "client_id": uid("c"), "question": "Which?",
+                                                     "options": ["Rhine", "Oder"]})
+        else:
+            ack = await rt.call("chat:send", {"room_id": room, "client_id": uid("c"), "text": "a message"})
+        assert ack["ok"], ack
+    return room, ack["data"]["id"]
+
+
+async def _on_message(server: ServerProcess, project: Project, token: str, visibility: str, method: str,
+                      what: str, body: dict[str, object] | None = None, poll: bool = False) -> str | None:
+    room, message_id = await _partners(server, project, visibility, poll)
+    return await _rest(server, token, method, f"/spaces/{room}/messages/{message_id}/{what}", body)
+
+
 def _p(project: Project) -> str:
     return f"/projects/{project.id}"
 
@@ -168,6 +187,19 @@ PROBES: dict[str, Probe] = {
     "member.export": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + f"/members/{_someone_else(p, t).id}/export"),
     "member.export_own": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + f"/members/{_whose(p, t).id}/export"),
     "member.erase": lambda s, p, t, v: _rest(s, t, "POST", _p(p) + f"/members/{_someone_else(p, t).id}/erasure"),
+    "project.chat_features": lambda s, p, t, v: _rest(s, t, "PATCH", _p(p) + "/chat-features",
+                                                      {"seen_by": "counts_only"}),
+    "chat.react": lambda s, p, t, v: _on_message(s, p, t, v, "POST", "reactions", {"emoji": "👍"}),
+    "chat.pin": lambda s, p, t, v: _on_message(s, p, t, v, "POST", "pin", {"pinned": True}),
+    "chat.poll_create": lambda s, p, t, v: _rest(s, t, "POST", f"/spaces/{p.spaces[SPACE_OF_VISIBILITY[v]]}/polls",
+                                                 {"client_id": uid("c"), "question": "Which?",
+                                                  "options": ["Rhine", "Oder"]}),
+    "chat.poll_vote": lambda s, p, t, v: _on_message(s, p, t, v, "POST", "vote", {"choices": [0]}, poll=True),
+    "chat.poll_close": lambda s, p, t, v: _on_message(s, p, t, v, "POST", "close", poll=True),
+    "chat.poll_voters": lambda s, p, t, v: _on_message(s, p, t, v, "GET", "voters", poll=True),
+    # Names need the project's chat features to show them (pupils: chat.seen_by_hidden): the policy lets them ask.
+    "chat.seen_by": lambda s, p, t, v: _on_message(s, p, t, v, "GET", "seen"),
+    "project.search": lambda s, p, t, v: _rest(s, t, "GET", _p(p) + "/search?q=river"),
 }
 
 # The same decisions over Socket.IO, for the actions that have an event.
@@ -179,6 +211,10 @@ EVENT_PROBES: dict[str, Callable[[Project, str], tuple[str, dict[str, str]]]] = 
     "audit.read": lambda p, v: ("audit:list", {"project_id": p.id}),
     "project.hold": lambda p, v: ("project:hold", {"project_id": p.id, "held": False}),
     "member.erase": lambda p, v: ("member:erase_request", {"project_id": p.id, "user_id": p.visitor.id}),
+    "project.chat_features": lambda p, v: ("project:chat_features", {"project_id": p.id, "seen_by": "counts_only"}),
+    "chat.poll_create": lambda p, v: ("chat:poll_create", {"room_id": p.spaces[SPACE_OF_VISIBILITY[v]],
+                                                           "client_id": uid("c"), "question": "Which?",
+                                                           "options": ["Rhine", "Oder"]}),
 }
 
 CASES = [(action, visibility, role) for action, by_visibility in policy.TABLE.items()
