@@ -75,6 +75,16 @@ LISTEN_RETRY_FIRST_SECS = 0.25
 LISTEN_RETRY_MAX_SECS = 1.0
 LISTEN_CONNECT_TIMEOUT_SECS = 2.0
 LISTENER_RESUME_SECS = LISTEN_RETRY_MAX_SECS + LISTEN_CONNECT_TIMEOUT_SECS
+# A Redis that stops answering without closing the connection (paused, a network cut without a
+# reset) never ends a wait for the next message: after LISTEN_PING_SECS of silence the listener pings,
+# and a Redis silent LISTEN_PONG_SECS more is down (the listener reconnects, /readyz says so).
+LISTEN_POLL_SECS = 0.5
+LISTEN_PING_SECS = 2.0
+LISTEN_PONG_SECS = 2.0
+LISTENER_DOWN_SECS = LISTEN_PING_SECS + LISTEN_PONG_SECS + LISTEN_POLL_SECS  # a paused Redis is seen within
+# Publishing waits at most this for Redis (python-socketio tries twice, then drops the push: clients fill
+# the gap by seq and rev), so that a paused Redis holds no push task for long.
+PUBLISH_TIMEOUT_SECS = 2.0
 
 
 class DirectEmitManager(socketio.AsyncManager):
@@ -139,9 +149,8 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
                     log.info("fan-out listener back on Redis after %.1f s", time.monotonic() - down_since)
                     down_since = None
                 retry = LISTEN_RETRY_FIRST_SECS
-                async for message in pubsub.listen():
-                    if message["channel"] == channel and message["type"] == "message" and "data" in message:
-                        yield message["data"]
+                async for data in _messages(pubsub, channel):
+                    yield data
             except Exception as exc:  # noqa: BLE001 - any failure of the connection: try again shortly
                 if down_since is None:
                     down_since = time.monotonic()
@@ -154,6 +163,24 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
                     await client.aclose()
             await asyncio.sleep(retry)
             retry = min(retry * 2, LISTEN_RETRY_MAX_SECS)
+
+
+async def _messages(pubsub: Any, channel: bytes) -> AsyncIterator[bytes]:
+    """The channel's messages, raising ``TimeoutError`` once Redis answers neither a message nor a ping."""
+    heard = time.monotonic()
+    pinged: float | None = None
+    while True:
+        message = await pubsub.get_message(timeout=LISTEN_POLL_SECS)
+        now = time.monotonic()
+        if message is not None:  # a message, or the answer to a ping: Redis is there
+            heard, pinged = now, None
+            if message["type"] == "message" and message["channel"] == channel and "data" in message:
+                yield message["data"]
+        elif pinged is None and now - heard >= LISTEN_PING_SECS:
+            await asyncio.wait_for(pubsub.ping(), LISTEN_PONG_SECS)
+            pinged = now
+        elif pinged is not None and now - pinged >= LISTEN_PONG_SECS:
+            raise TimeoutError(f"Redis answered no ping for {LISTEN_PONG_SECS} s")
 
 
 def listener_ready(manager: socketio.AsyncManager) -> bool:
@@ -223,13 +250,16 @@ def install_writer_wait() -> bool:
     return True
 
 
+_PUBLISH_OPTIONS = {"socket_timeout": PUBLISH_TIMEOUT_SECS, "socket_connect_timeout": PUBLISH_TIMEOUT_SECS}
+
+
 def client_manager(fanout_url: str, channel: str) -> socketio.AsyncManager:
     """In-process fan-out, or Redis pub/sub between every instance."""
     if fanout_url.startswith(("redis://", "rediss://")):
         if listener_replaceable():
-            return PromptListenerRedisManager(fanout_url, channel=channel)
+            return PromptListenerRedisManager(fanout_url, channel=channel, redis_options=dict(_PUBLISH_OPTIONS))
         log.warning("python-socketio's Redis listener is not the one server/realtime/managers.py was written "
                     "for; keeping it (pushes between instances may resume up to 60 s after a Redis outage, "
                     "and /readyz cannot see the listener)")
-        return DirectEmitRedisManager(fanout_url, channel=channel)
+        return DirectEmitRedisManager(fanout_url, channel=channel, redis_options=dict(_PUBLISH_OPTIONS))
     return DirectEmitManager()

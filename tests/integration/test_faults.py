@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from server.realtime.managers import LISTENER_RESUME_SECS
+from server.realtime.managers import LISTENER_DOWN_SECS, LISTENER_RESUME_SECS
 from storage.ephemeral.redis import HEARTBEAT_SECS
 from tests.integration.test_scale_out import pair
 from tests.support.chat import history
@@ -100,6 +100,42 @@ async def test_pushes_cross_instances_soon_after_a_redis_outage_and_readyz_says_
         ready = readyz(b)
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"]["fanout_listener"] == "ok"
+
+
+async def test_a_paused_redis_is_seen_by_readyz_and_sends_are_still_answered(
+        make_server: Callable[..., ServerProcess], redis_server: RedisServer, tmp_path: Path) -> None:
+    """Redis stopped without closing its connections (SIGSTOP): the listener's pings go unanswered, so
+    /readyz says so within seconds; sends are stored and answered meanwhile; all comes back after."""
+    a, b = pair(make_server, redis_server, tmp_path)
+    project = await make_project(a)
+    room = project.spaces["general"]
+    async with realtime(a, project.pupil.token) as sender, realtime(b, project.teacher.token) as reader:
+        await ok(reader, "room:join", {"room_id": room})
+        await ok(sender, "room:join", {"room_id": room})
+        redis_server.pause()
+        try:
+            deadline = time.monotonic() + LISTENER_DOWN_SECS + 3
+            while (down := readyz(b)).json()["checks"]["fanout_listener"] != "unavailable":
+                assert time.monotonic() < deadline, down.text
+                await asyncio.sleep(0.2)
+            assert down.status_code == 503
+            started = time.monotonic()
+            sent = await ok(sender, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "paused"})
+            assert time.monotonic() - started < 5 and sent["seq"] >= 1  # stored and answered; its push may be lost
+        finally:
+            redis_server.resume()
+        back = time.monotonic()
+        while True:
+            again = await ok(sender, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "back?"})
+            try:
+                await reader.wait_for("chat:message", lambda m, s=again["seq"]: m["seq"] == s, timeout=0.5)
+                break
+            except TimeoutError:
+                assert time.monotonic() - back < 20, "pushes did not resume after Redis answered again"
+        deadline = time.monotonic() + 10
+        while readyz(b).json()["checks"]["fanout_listener"] != "ok":
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.2)
 
 
 BURST = 32
