@@ -1,4 +1,4 @@
-"""The ``twinspace`` command: ``serve``, ``token`` and ``seed-demo``.
+"""The ``twinspace`` command: ``serve``, ``token``, ``seed-demo`` and ``reindex``.
 
 This is the only place that reads the environment.
 """
@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed-demo", help="create (or reuse) a demo project and print its users' tokens")
     seed.add_argument("--json", action="store_true", help="print JSON only")
     _add_setting_flags(seed)
+
+    reindex = sub.add_parser("reindex", help="rebuild the search index from the stored documents",
+                             description="Empty the search index and index every message, thread, post, "
+                             "mail and file again, printing progress to stderr. It opens the store the "
+                             "settings name, as serve does; it may run while the server serves.")
+    _add_setting_flags(reindex)
     return parser
 
 
@@ -191,6 +197,26 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"twinspace: seed-demo failed: {exc.code} {exc.data}", file=sys.stderr)
             sys.exit(1)
         _print_seed(result, as_json=args.json)
+    elif args.command == "reindex":
+        _reindex(settings)
+
+
+def _reindex(settings: config.Settings) -> None:
+    import storage
+    from server.reindex import rebuild
+
+    async def run() -> None:
+        async with storage.open_documents(settings.documents_url) as documents:
+            await rebuild(documents, sys.stderr)
+
+    try:
+        asyncio.run(run())
+    except TwinspaceError as exc:
+        print(f"twinspace: reindex failed: {exc.code} {exc.data}", file=sys.stderr)
+        sys.exit(1)
+    except ValueError as exc:  # an unsupported store URL
+        print(f"twinspace: bad setting: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
 
 
 def _print_seed(result: dict[str, Any], as_json: bool) -> None:

@@ -29,6 +29,7 @@ from rooms.reactions import ReactionRules, ReactionService
 from rooms.reports import ReportRules, ReportService
 from rooms.retention import RetentionService
 from rooms.safeguarding import SafeguardingService
+from rooms.search import SearchService
 from rooms.seen import SeenService
 from server.settings import Settings
 
@@ -66,6 +67,7 @@ class Services:
     polls: PollService
     seen: SeenService  # "seen by": the counts pushed as markers move, who read a message
     mention_notices: MentionNotices  # e-mail notices to mentioned teachers who are away
+    search: SearchService  # what one may read in a project, found by its words
     sessions: Sessions = field(default_factory=_memory_sessions)  # open connections, revoked sessions
 
     @classmethod
@@ -105,6 +107,7 @@ class Services:
                                              clock=clock),
                    seen=SeenService(documents, projects),
                    mention_notices=MentionNotices(documents, presence, limiter, notifier, settings.public_url),
+                   search=SearchService(documents, projects),
                    sessions=sessions or _memory_sessions())
 
 

@@ -97,6 +97,7 @@ from rooms.restriction_models import (
     SafeguardingRef,
     UnmuteIn,
 )
+from rooms.search_models import SearchIn
 from server import settings as config
 from server.actions.base import Connection, Context, Later, Outcome
 from server.actions.privacy import ErasureConfirmOf
@@ -336,6 +337,8 @@ BUDGETS: dict[str, Budget] = {
     "chat:poll_close": Budget(2, 1),  # space access, the poll; closed and audited in one write
     "chat:poll_voters": Budget(4, 0),  # space access, the poll, its votes, the members (their names), however
     #                                    many voted
+    "search:query": Budget(4, 0),  # access (project, membership), the project's spaces (the scope), one search;
+    #                                a file found through someone else's item reads its record and that item
 }
 
 TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
@@ -491,6 +494,7 @@ SCENARIOS: dict[str, Callable[[World], tuple[User, BaseModel]]] = {
     "chat:poll_vote": lambda w: (PUPIL, ChatPollVoteIn(room_id=w.general, message_id=_POLLS[id(w)], choices=[1])),
     "chat:poll_close": lambda w: (TEACHER, ChatPollRefIn(room_id=w.general, message_id=_POLLS[id(w)])),
     "chat:poll_voters": lambda w: (TEACHER, ChatPollRefIn(room_id=w.general, message_id=_POLLS[id(w)])),
+    "search:query": lambda w: (PUPIL, SearchIn(project_id=w.project_id, q="rhone")),
 }
 
 # What shows that a call took its happy path, where the absence of an error does not say it.
@@ -514,6 +518,7 @@ HAPPY: dict[str, Callable[[World, Outcome[Any]], bool]] = {
     "chat:poll_vote": lambda w, o: o.result.message.poll.voters == 2,  # counted with the vote PREPARE made
     "chat:poll_close": lambda w, o: o.result.poll.closed,
     "chat:poll_voters": lambda w, o: [len(v.people) for v in o.result.options] == [1, 0],
+    "search:query": lambda w, o: [r.kind for r in o.result.results] == ["thread"],  # "Our river", "The Rhône"
 }
 
 # What must have happened before an event's own call (not counted).
