@@ -101,7 +101,8 @@ class ChatCollections(SearchEntries):  # the audit entries of its writes follow 
     @translated
     async def append_message(self, message: Message, mention_ids: tuple[str, ...] = ()) -> tuple[Message, bool]:
         earlier = await self.find_message(message.room_id, message.author, message.client_id)
-        if earlier is not None:
+        if earlier is not None:  # a retry: index it again (its first send may have died before its entry)
+            await self._index("message", earlier.id, message_entry(earlier))
             return earlier, False
         files = self._c("files")
         try:

@@ -64,7 +64,7 @@ class ForumCollections(SearchEntries):
             return None
         thread = load(Thread, record)
         if thread.deleted:  # its entry and its posts' (they carry its id)
-            await self._c("search").delete_many({"thread_id": thread.id})
+            await self._unindex_where({"thread_id": thread.id})
         else:
             await self._index("thread", thread.id, thread_entry(thread))
         await self._insert_audit(audit)

@@ -88,7 +88,7 @@ class MailCollections(SearchEntries):  # the audit entries of its writes follow 
     async def delete_copy(self, owner_id: str, mail_id: str) -> bool:
         result = await self._c("mail_copies").delete_one({"_id": f"{owner_id}:{mail_id}"})
         # the mail's entry and its files' no longer list them (the search re-checks the copy meanwhile)
-        await self._c("search").update_many({"mail_id": mail_id}, {"$pull": {"owners": owner_id}})
+        await self._index_update({"mail_id": mail_id}, {"$pull": {"owners": owner_id}})
         return bool(result.deleted_count)
 
     @translated
@@ -131,6 +131,6 @@ class MailCollections(SearchEntries):  # the audit entries of its writes follow 
             return_document=ReturnDocument.AFTER)
         if record is None:
             return None
-        await self._c("search").delete_many({"mail_id": mail_id})  # removed with its files: no entry left
+        await self._unindex_where({"mail_id": mail_id})  # removed with its files: no entry left
         await self._insert_audit(audit)
         return load(Mail, record)

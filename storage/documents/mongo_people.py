@@ -126,8 +126,8 @@ class PersonCollections(ProjectCollections, SearchEntries):  # begin_erasure rem
                                            {"$set": {"doc": dump(item), **top(item)}})
         # an erased item has no text left to find (a thread keeps its place, not its title; a mail is emptied)
         ids = [r["_id"] for r in records]
-        await self._c("search").delete_many({"mail_id": {"$in": ids}} if kind == "mail"  # with the mail's files
-                                            else {"_id": {"$in": [entry_id(kind, i) for i in ids]}})
+        await self._unindex_where({"mail_id": {"$in": ids}} if kind == "mail"  # with the mail's files
+                                  else {"_id": {"$in": [entry_id(kind, i) for i in ids]}})
         return len(records)
 
     @translated
@@ -166,8 +166,7 @@ class PersonCollections(ProjectCollections, SearchEntries):  # begin_erasure rem
         records = await copies.find({"owner_id": user_id, "project_id": project_id}).limit(limit).to_list(None)
         if records:
             await copies.delete_many({"_id": {"$in": [r["_id"] for r in records]}})
-            await self._c("search").update_many({"project_id": project_id, "owners": user_id},
-                                                {"$pull": {"owners": user_id}})
+            await self._index_update({"project_id": project_id, "owners": user_id}, {"$pull": {"owners": user_id}})
         received = await (self._c("mails").find({"project_id": project_id, "doc.to.user_id": user_id})
                           .limit(limit).to_list(None))
         for record in received:

@@ -160,14 +160,14 @@ class RetentionCollections(SearchEntries):
         if every_file:
             await files.update_many({"project_id": project_id, "doc.expired_at": None},
                                     {"$set": {"attached": True, "doc.expired_at": at}})
-            await self._c("search").delete_many({"project_id": project_id, "kind": "file"})
+            await self._unindex_where({"project_id": project_id, "kind": "file"})
         elif unattached_before is not None:
             # attached: True as well: a claim by an item's write needs attached: False.
             await files.update_many({"project_id": project_id, "attached": False, "doc.expired_at": None,
                                      "doc.created_at": {"$lt": unattached_before}},
                                     {"$set": {"attached": True, "doc.expired_at": at}})
-            await self._c("search").delete_many({"project_id": project_id, "kind": "file", "attached_kind": None,
-                                                 "created_at": {"$lt": unattached_before}})
+            await self._unindex_where({"project_id": project_id, "kind": "file", "attached_kind": None,
+                                       "created_at": {"$lt": unattached_before}})
         records = await files.find({"project_id": project_id, "doc.expired_at": {"$ne": None}}).limit(limit).to_list(None)
         return [load(FileRecord, r) for r in records]
 
