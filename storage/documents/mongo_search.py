@@ -49,7 +49,7 @@ from pymongo.errors import PyMongoError
 
 from rooms import limits
 from rooms.chat_models import Message
-from rooms.file_models import FileRecord
+from rooms.file_models import Attachment, FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail
 from rooms.search_models import SEARCH_KINDS, SearchHit, SearchQuery, SearchScope
@@ -173,7 +173,8 @@ def _visible(entry: Entry, scope: SearchScope) -> bool:
     if kind == "mail":
         return mine
     return (mine or (scope.files_of is not None and entry["owner_id"] == scope.files_of)
-            or (entry["attached_kind"] in _IN_SPACES and space in scope.spaces))
+            or (entry["attached_kind"] in _IN_SPACES and space in scope.spaces
+                and (not entry["hidden"] or space in scope.moderated)))
 
 
 def _split(query: SearchQuery) -> tuple[list[str], str | None]:
@@ -324,10 +325,20 @@ class SearchCollections(SearchEntries):
                     if k == "file" and i.attached_to is not None and i.attached_to.kind == "mail"]
         held = await self._held_copies(scope.mail_owner, [i.id for (k, _), i in items.items() if k == "mail"]
                                        + await self._live_mails(in_mails))
+        through = await self._attached_items([i.attached_to for (k, _), i in items.items()
+                                              if k == "file" and i.attached_to is not None])
         hits = []
         for c in candidates:
             item = items.get((c["kind"], c["id"]))
-            current = None if item is None else _current(c["kind"], item, live_threads, held, scope.mail_owner)
+            if item is None:
+                continue
+            current = _current(c["kind"], item, live_threads, held, scope.mail_owner)
+            if current is not None and current["attached_kind"] in _IN_SPACES:  # read through its item, as files are
+                state = through.get((current["attached_kind"], item.attached_to.id))
+                if state is None:  # its item is gone: only its uploader finds it
+                    current.update(attached_kind=None, space_id=None)
+                else:
+                    current["hidden"] = state
             if current is not None and _visible(current, scope) and _matches(current, query):
                 hits.append(_hit(c["kind"], item, current))
         return hits
@@ -338,6 +349,26 @@ class SearchCollections(SearchEntries):
         records = await self._c("threads").find({"_id": {"$in": list(set(thread_ids))}, "deleted": 0},
                                                 {"_id": 1}).to_list(None)
         return {r["_id"] for r in records}
+
+    async def _attached_items(self, places: list[Attachment]) -> dict[tuple[str, str], bool]:
+        """Of the messages, threads and posts files are attached to, those live: whether each is hidden
+        (a file is read through its item: ``rooms.files.FileService.readable``)."""
+        by_kind: dict[str, list[str]] = {}
+        for at in places:
+            if at.kind in _IN_SPACES:
+                by_kind.setdefault(at.kind, []).append(at.id)
+        found: dict[tuple[str, str], bool] = {}
+        posts: list[Post] = []
+        for kind, ids in by_kind.items():
+            live = {"deleted": 0} if kind == "thread" else {"deleted": False}
+            for record in await self._c(_COLLECTION[kind]).find({"_id": {"$in": ids}, **live}).to_list(None):
+                if kind == "post":
+                    posts.append(load(Post, record))
+                else:
+                    found[(kind, record["_id"])] = bool(record["doc"].get("hidden", False))
+        threads = await self._live_threads([p.thread_id for p in posts])
+        found.update({("post", p.id): p.hidden for p in posts if p.thread_id in threads})
+        return found
 
     async def _live_mails(self, mail_ids: list[str]) -> list[str]:
         """Those of ``mail_ids`` not removed (a removed mail lists no files: they are not found through it)."""

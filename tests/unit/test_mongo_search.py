@@ -10,6 +10,7 @@ from typing import Any
 import mongomock
 import pytest
 
+from rooms.file_models import FileRef
 from rooms.ids import utcnow
 from rooms.search_models import SEARCH_KINDS, SearchQuery, SearchScope
 from rooms.search_text import terms
@@ -114,3 +115,20 @@ def test_best_ranks_the_rarer_word_and_the_shorter_item_first() -> None:
     ranked = rank(newest_first, SearchQuery(words=("bridge", "rh")))
     assert [e["id"] for e in ranked] == ["1", "3", "2", "4"]
     assert [e["id"] for e in rank(newest_first, SearchQuery(words=("bridge",)))] == ["2", "1", "4", "3"]
+
+
+async def test_a_file_is_found_through_its_item_as_it_is_read(store: MongoDocumentStore) -> None:
+    upload = b.file(P, owner="p2").model_copy(update={"name": "volcano.png"})
+    await store.add_file(upload)
+    ref = FileRef(id=upload.id, name=upload.name, size=upload.size, content_type=upload.content_type)
+    sent, _ = await store.append_message(b.message(ROOM, author="p2", text="look").model_copy(
+        update={"attachments": [ref]}))
+    teacher = PUPIL.model_copy(update={"moderated": (ROOM,), "mail_owner": "t1", "files_of": "t1"})
+    uploader = PUPIL.model_copy(update={"mail_owner": "p2", "files_of": "p2"})
+    assert await found(store, "volcano") == [upload.id]
+    await store.hide_message(ROOM, sent.id, True, "t1", utcnow())
+    assert await found(store, "volcano") == []  # hidden with its message
+    assert await found(store, "volcano", teacher) == [upload.id]
+    await store.delete_message(ROOM, sent.id, "p2", utcnow())
+    assert await found(store, "volcano", teacher) == []
+    assert await found(store, "volcano", uploader) == [upload.id]  # their own upload, whatever its item
