@@ -17,6 +17,9 @@ index and the query), unique, in a multikey index ``(project_id, words, created_
   mongomock scans every document and runs the pattern on each word; but they hold 75 index keys an
   item instead of 12 (6x the index, written on every edit). On a real server both are one index
   range scan, so the anchored regex and the smaller index win; the stand-in is for correctness.
+- **Order**: the words index narrows the scan to the items holding a word; MongoDB then sorts those
+  matches by (created_at, id) itself (a top-k sort bounded by the page, or by ``SEARCH_BEST_MAX``):
+  a multikey index cannot hand back one item's order across several words.
 - **One document per mail**, with ``owners``: those whose copy it is still in. Deleting a copy is one
   ``$pull`` on the mail's entry and its files' entries (they carry ``mail_id`` and ``owners`` too).
 - **Newest**: sorted by (created_at, id) descending, after the cursor. **Best**: the newest
