@@ -31,10 +31,12 @@ index and the query), unique, in a multikey index ``(project_id, words, created_
 entry (one write: an upsert of the entry rebuilt from the stored item, or a delete; a send,
 thread, post or mail with files adds one ``update_many`` of those files' entries). A crash between
 the two, or MongoDB failing the second, leaves an entry missing (the item is not found) or stale
-(it says what the item said before); ``twinspace reindex`` repairs both. **A stale entry never
+(it says what the item said before). A failed index write is logged, not raised (the item is
+stored; a chat retry indexes its message again); ``twinspace reindex`` repairs the rest. **A stale entry never
 reveals more than the item allows now**: the index only proposes candidates; each one is read
 again from its collection (one ``find`` by ids per kind, plus the searcher's mail copies and a
-post's thread), its entry rebuilt from what is stored, and kept only if that current entry is in
+post's thread, a file's message, thread or post, as a file is read through its item), its entry
+rebuilt from what is stored, and kept only if that current entry is in
 the scope and matches the query (:func:`_visible`, :func:`_matches`). The hit's text comes from
 the stored item, never from the index. A page is filled from further candidates when some fail.
 """
