@@ -85,6 +85,12 @@ INDEXES["mails"] = INDEXES["mails"] + [([("project_id", ASCENDING), ("doc.create
 INDEXES["files"] = INDEXES["files"] + [([("project_id", ASCENDING), ("doc.expired_at", ASCENDING)], False)]
 INDEXES["mail_copies"] = INDEXES["mail_copies"] + [([("project_id", ASCENDING)], False)]
 INDEXES["thread_markers"] = [([("thread_id", ASCENDING)], False)]
+# Search (storage/documents/mongo_search.py): the words (multikey) of a project's items, newest first;
+# a thread's entry and its posts' (a thread's deletion), a mail's and its files' (a copy's deletion).
+INDEXES["search"] = [([("project_id", ASCENDING), ("words", ASCENDING), ("created_at", DESCENDING)], False),
+                     ([("thread_id", ASCENDING)], False),
+                     ([("mail_id", ASCENDING)], False),
+                     ([("project_id", ASCENDING), ("owners", ASCENDING)], False)]
 
 
 def translated(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:

@@ -44,9 +44,9 @@ from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message
 from rooms.errors import NotAttachable
 from rooms.file_models import Attachment
-from storage.documents.mongo_audit import AuditCollections
 from storage.documents.mongo_base import doc_set, dump, load, translated
 from storage.documents.mongo_files import claim, insert_item, release
+from storage.documents.mongo_search import SearchEntries, attached_fields, message_entry
 
 
 def _where(message: Message) -> Attachment:
@@ -71,7 +71,7 @@ def message_fields(message: Message) -> dict[str, Any]:
             "deleted": message.deleted}
 
 
-class ChatCollections(AuditCollections):  # the audit entries of its writes follow them
+class ChatCollections(SearchEntries):  # the audit entries of its writes follow them
     def _record(self, message: Message, mention_ids: tuple[str, ...] = ()) -> dict[str, Any]:
         return {"_id": message.id, "room_id": message.room_id, "seq": message.seq, "project_id": message.project_id,
                 "author_id": message.author_id, "client_id": message.client_id, "created_at": message.created_at,
@@ -91,6 +91,7 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
             result = await messages.update_one({**where, "$or": [{"rev": {"$lt": changed.rev}}, {"rev": None}]},
                                                {"$set": {**message_fields(changed), "doc": dump(changed)}})
             if result.matched_count:
+                await self._index("message", changed.id, message_entry(changed))
                 await self._insert_audit(audit)
                 return changed
             if await messages.count_documents(where, limit=1) == 0:
@@ -100,7 +101,8 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
     @translated
     async def append_message(self, message: Message, mention_ids: tuple[str, ...] = ()) -> tuple[Message, bool]:
         earlier = await self.find_message(message.room_id, message.author, message.client_id)
-        if earlier is not None:
+        if earlier is not None:  # a retry: index it again (its first send may have died before its entry)
+            await self._index("message", earlier.id, message_entry(earlier))
             return earlier, False
         files = self._c("files")
         try:
@@ -133,6 +135,8 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
             finally:
                 await self._fill(stored)
             raise
+        await self._index("message", stored.id, message_entry(stored))
+        await self._index_claimed(claimed, attached_fields("message", stored.room_id))
         await self._advance_read(stored.room_id, stored.author, stored.seq)
         return stored, True
 
@@ -142,8 +146,11 @@ class ChatCollections(AuditCollections):  # the audit entries of its writes foll
                                           "text": None, "deleted": True, "deleted_by": "retry", "attachments": []})
         try:
             await self._c("messages").insert_one(self._record(filler))
-        except DuplicateKeyError:
-            pass  # the seq is taken after all: a failed insert that MongoDB applied late
+        except DuplicateKeyError:  # the seq is taken after all: a failed insert that MongoDB applied late
+            record = await self._c("messages").find_one({"room_id": drawn.room_id, "seq": drawn.seq})
+            if record is not None:  # index what holds the seq as it is (a tombstone has no entry)
+                held = load(Message, record)
+                await self._index("message", held.id, message_entry(held))
 
     async def _hand_over(self, claimed: list[str], loser_id: str, winner: Message) -> None:
         """A send lost to its own earlier copy: the files it claimed go to the stored message, or back."""

@@ -32,8 +32,8 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from rooms.audit_models import AuditEntry
 from rooms.errors import Conflict, NotAttachable
 from rooms.file_models import Attachment, FileRecord, FileRef
-from storage.documents.mongo_audit import AuditCollections
 from storage.documents.mongo_base import doc_set, dump, load, translated
+from storage.documents.mongo_search import SearchEntries, file_entry
 
 
 async def claim(files: Any, refs: list[FileRef], owner_id: str, attachment: Attachment,
@@ -94,7 +94,7 @@ async def insert_item(items: Any, record: dict[str, Any]) -> None:
             raise
 
 
-class FileCollections(AuditCollections):
+class FileCollections(SearchEntries):
     @translated
     async def add_file(self, record: FileRecord) -> None:
         try:
@@ -103,6 +103,7 @@ class FileCollections(AuditCollections):
                                                "attached": record.attached_to is not None, "doc": dump(record)})
         except DuplicateKeyError as exc:
             raise Conflict("file.exists", file_id=record.id) from exc
+        await self._index("file", record.id, file_entry(record))
 
     @translated
     async def get_file(self, file_id: str) -> FileRecord | None:
@@ -112,6 +113,7 @@ class FileCollections(AuditCollections):
     @translated
     async def delete_file(self, file_id: str, *, audit: AuditEntry | None = None) -> bool:
         result = await self._c("files").delete_one({"_id": file_id})
+        await self._unindex("file", [file_id])  # also when it was gone already: a crash may have left its entry
         if not result.deleted_count:
             return False
         await self._insert_audit(audit)

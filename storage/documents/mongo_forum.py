@@ -18,22 +18,24 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from rooms.audit_models import AuditEntry
 from rooms.file_models import Attachment
 from rooms.forum_models import Post, Thread
-from storage.documents.mongo_audit import AuditCollections
 from storage.documents.mongo_base import doc_set, dump, load, translated
 from storage.documents.mongo_files import claiming, insert_item, release
+from storage.documents.mongo_search import SearchEntries, attached_fields, post_entry, thread_entry
 
 _MIRRORED = ("pinned", "deleted", "locked")  # thread fields also kept top-level for the listing
 
 
-class ForumCollections(AuditCollections):
+class ForumCollections(SearchEntries):
     @translated
     async def create_thread(self, thread: Thread) -> Thread:
         where = Attachment(kind="thread", id=thread.id, space_id=thread.forum_id)
-        async with claiming(self._c("files"), thread.attachments, thread.author, where):
+        async with claiming(self._c("files"), thread.attachments, thread.author, where) as claimed:
             activity = await self._next(f"forum:{thread.forum_id}")
             await insert_item(self._c("threads"), {"_id": thread.id, "forum_id": thread.forum_id,
                                                    "activity": activity, "doc": dump(thread),
                                                    **{k: int(getattr(thread, k)) for k in _MIRRORED}})
+        await self._index("thread", thread.id, thread_entry(thread))
+        await self._index_claimed(claimed, attached_fields("thread", thread.forum_id))
         return thread
 
     @translated
@@ -60,8 +62,13 @@ class ForumCollections(AuditCollections):
             return_document=ReturnDocument.AFTER)
         if record is None:
             return None
+        thread = load(Thread, record)
+        if thread.deleted:  # its entry and its posts' (they carry its id)
+            await self._unindex_where({"thread_id": thread.id})
+        else:
+            await self._index("thread", thread.id, thread_entry(thread))
         await self._insert_audit(audit)
-        return load(Thread, record)
+        return thread
 
     @translated
     async def add_post(self, post: Post) -> Post | None:
@@ -81,6 +88,8 @@ class ForumCollections(AuditCollections):
                                                 {"$set": {"activity": activity}})
             await insert_item(self._c("posts"), {"_id": stored.id, "thread_id": stored.thread_id,
                                                  "seq": stored.seq, "deleted": False, "doc": dump(stored)})
+        await self._index("post", stored.id, post_entry(stored))
+        await self._index_claimed(claimed, attached_fields("post", stored.forum_id))
         await self._advance_thread(stored.thread_id, stored.author, stored.seq)
         return stored
 
@@ -104,8 +113,10 @@ class ForumCollections(AuditCollections):
             return_document=ReturnDocument.AFTER)
         if record is None:
             return None
+        post = load(Post, record)
+        await self._index("post", post.id, post_entry(post))
         await self._insert_audit(audit)
-        return load(Post, record)
+        return post
 
     @translated
     async def thread_markers(self, thread_ids: list[str], user_id: str) -> dict[str, int]:

@@ -22,16 +22,16 @@ from pymongo.errors import PyMongoError
 from rooms.audit_models import AuditEntry
 from rooms.file_models import Attachment
 from rooms.mail_models import Mail, MailCopy
-from storage.documents.mongo_audit import AuditCollections
 from storage.documents.mongo_base import doc_set, dump, load, translated
 from storage.documents.mongo_files import claiming, insert_item, release
+from storage.documents.mongo_search import SearchEntries, attached_fields, mail_entry
 
 
-class MailCollections(AuditCollections):  # the audit entries of its writes follow them
+class MailCollections(SearchEntries):  # the audit entries of its writes follow them
     @translated
     async def store_mail(self, mail: Mail, copies: list[MailCopy]) -> None:
         files = self._c("files")
-        async with claiming(files, mail.attachments, mail.sender.id, Attachment(kind="mail", id=mail.id)):
+        async with claiming(files, mail.attachments, mail.sender.id, Attachment(kind="mail", id=mail.id)) as claimed:
             await insert_item(self._c("mails"), {"_id": mail.id, "project_id": mail.project_id,
                                                  "conversation_id": mail.conversation_id,
                                                  "supervised": mail.supervised, "order": await self._next("mails"),
@@ -48,6 +48,9 @@ class MailCollections(AuditCollections):  # the audit entries of its writes foll
             await release(files, [f.id for f in mail.attachments], mail.id)
             await self._c("mails").delete_one({"_id": mail.id})
             raise
+        owners = [c.owner_id for c in copies]
+        await self._index("mail", mail.id, mail_entry(mail, owners))
+        await self._index_claimed(claimed, attached_fields("mail", None, mail.id, owners))
 
     async def _copies(self, records: list[dict[str, Any]]) -> list[MailCopy]:
         mails = await (self._c("mails").find({"_id": {"$in": [r["mail_id"] for r in records]}})
@@ -84,6 +87,8 @@ class MailCollections(AuditCollections):  # the audit entries of its writes foll
     @translated
     async def delete_copy(self, owner_id: str, mail_id: str) -> bool:
         result = await self._c("mail_copies").delete_one({"_id": f"{owner_id}:{mail_id}"})
+        # the mail's entry and its files' no longer list them (the search re-checks the copy meanwhile)
+        await self._index_update({"mail_id": mail_id}, {"$pull": {"owners": owner_id}})
         return bool(result.deleted_count)
 
     @translated
@@ -126,5 +131,6 @@ class MailCollections(AuditCollections):  # the audit entries of its writes foll
             return_document=ReturnDocument.AFTER)
         if record is None:
             return None
+        await self._unindex_where({"mail_id": mail_id})  # removed with its files: no entry left
         await self._insert_audit(audit)
         return load(Mail, record)

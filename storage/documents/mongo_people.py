@@ -33,6 +33,7 @@ from rooms.privacy_models import (
 from storage.documents.mongo_base import dump, load, translated
 from storage.documents.mongo_chat import message_fields, rev_counter
 from storage.documents.mongo_projects import ProjectCollections
+from storage.documents.mongo_search import SearchEntries, entry_id
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -51,7 +52,7 @@ _MAILS = ("mails", "doc.sender.user_id", "project_id")
 _FILES = ("files", "owner_id", "project_id")
 
 
-class PersonCollections(ProjectCollections):  # begin_erasure removes a membership with remove_member
+class PersonCollections(ProjectCollections, SearchEntries):  # begin_erasure removes a membership with remove_member
     async def _person_page(self, cls: type[M], where: tuple[str, str, str], project_id: str, user_id: str,
                            after_id: str, limit: int) -> list[M]:
         name, field, project_field = where
@@ -116,13 +117,17 @@ class PersonCollections(ProjectCollections):  # begin_erasure removes a membersh
             files=await self._person_count(_FILES, project_id, user_id))
 
     async def _person_erase(self, cls: type[M], where: tuple[str, str, str], project_id: str, user_id: str, limit: int,
-                            erased: Callable[[M], M], top: Callable[[M], dict[str, Any]]) -> int:
+                            erased: Callable[[M], M], top: Callable[[M], dict[str, Any]], kind: str) -> int:
         name, field, _ = where
         records = await self._c(name).find(_by(field, user_id, where[2], project_id, "")).limit(limit).to_list(None)
         for record in records:
             item = erased(load(cls, record))
             await self._c(name).update_one({"_id": record["_id"], field: user_id},
                                            {"$set": {"doc": dump(item), **top(item)}})
+        # an erased item has no text left to find (a thread keeps its place, not its title; a mail is emptied)
+        ids = [r["_id"] for r in records]
+        await self._unindex_where({"mail_id": {"$in": ids}} if kind == "mail"  # with the mail's files
+                                  else {"_id": {"$in": [entry_id(kind, i) for i in ids]}})
         return len(records)
 
     @translated
@@ -137,22 +142,23 @@ class PersonCollections(ProjectCollections):  # begin_erasure removes a membersh
                 {"_id": record["_id"], "author_id": user_id},
                 {"$set": {"doc": dump(item), "author_id": item.author_id, "client_id": item.client_id,
                           **message_fields(item)}})
+        await self._unindex("message", [r["_id"] for r in records])  # tombstones
         return len(records)
 
     @translated
     async def erase_threads(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         return await self._person_erase(Thread, _THREADS, project_id, user_id, limit, lambda t: erased_thread(t, at),
-                                        lambda _: {})
+                                        lambda _: {}, "thread")
 
     @translated
     async def erase_posts(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         return await self._person_erase(Post, _POSTS, project_id, user_id, limit, lambda p: erased_post(p, at),
-                                        lambda _: {"deleted": True})
+                                        lambda _: {"deleted": True}, "post")
 
     @translated
     async def erase_mails(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         return await self._person_erase(Mail, _MAILS, project_id, user_id, limit, lambda m: erased_mail(m, at),
-                                        lambda _: {})
+                                        lambda _: {}, "mail")
 
     @translated
     async def erase_mail_copies(self, project_id: str, user_id: str, limit: int) -> int:
@@ -160,6 +166,7 @@ class PersonCollections(ProjectCollections):  # begin_erasure removes a membersh
         records = await copies.find({"owner_id": user_id, "project_id": project_id}).limit(limit).to_list(None)
         if records:
             await copies.delete_many({"_id": {"$in": [r["_id"] for r in records]}})
+            await self._index_update({"project_id": project_id, "owners": user_id}, {"$pull": {"owners": user_id}})
         received = await (self._c("mails").find({"project_id": project_id, "doc.to.user_id": user_id})
                           .limit(limit).to_list(None))
         for record in received:

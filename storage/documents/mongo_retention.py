@@ -24,9 +24,9 @@ from pymongo import ASCENDING, ReturnDocument
 from rooms.audit_models import AuditEntry
 from rooms.file_models import FileRecord
 from rooms.models import RETENTION_FIELDS, Project
-from storage.documents.mongo_audit import AuditCollections
 from storage.documents.mongo_base import doc_set, load, translated
 from storage.documents.mongo_chat import rev_counter
+from storage.documents.mongo_search import SearchEntries
 
 # Not expired by retention yet: live items, and tombstones a person made (they may still name their
 # author and list files): retention clears those too. For threads: a title not cleared yet.
@@ -34,11 +34,12 @@ _NOT_EXPIRED: dict[str, Any] = {"doc.deleted_by": {"$ne": "retention"}}
 _SCAN_MAX = 100_000  # a bound on any listing of one project's threads or archived projects
 
 
-class RetentionCollections(AuditCollections):
+class RetentionCollections(SearchEntries):
     async def _mark(self, file_ids: list[str], at: str) -> None:
         if file_ids:
             await self._c("files").update_many({"_id": {"$in": file_ids}, "doc.expired_at": None},
                                                {"$set": {"attached": True, "doc.expired_at": at}})
+            await self._unindex("file", file_ids)
 
     async def _drop(self, name: str, query: dict[str, Any], limit: int) -> int:
         """Delete up to ``limit`` documents matching ``query``; how many this call deleted."""
@@ -93,6 +94,7 @@ class RetentionCollections(AuditCollections):
                                          "deleted_by": "retention", "edited_at": at, "rev": rev})}})
                 modified += result.modified_count
                 await self._c("poll_votes").delete_many({"message_id": r["_id"]})  # a poll's choices go too
+            await self._unindex("message", [r["_id"] for r in batch])
             if modified:
                 return modified
 
@@ -110,6 +112,7 @@ class RetentionCollections(AuditCollections):
                 {"$set": {"deleted": True, **doc_set({"body": None, "body_html": None, "author_name": "",
                                                       "attachments": [], "deleted": True, "deleted_by": "retention",
                                                       "edited_at": at})}})
+            await self._unindex("post", [r["_id"] for r in batch])
             if result.modified_count:
                 return int(result.modified_count)
 
@@ -130,6 +133,7 @@ class RetentionCollections(AuditCollections):
                 {"_id": record["_id"], "doc.title": {"$ne": ""}},
                 {"$set": {"deleted": 1, **doc_set({"title": "", "body": "", "body_html": "", "author_name": "",
                                                    "attachments": [], "deleted": True, "edited_at": at})}})
+            await self._unindex("thread", [record["_id"]])
             deleted += int(result.modified_count)
         return deleted
 
@@ -145,6 +149,7 @@ class RetentionCollections(AuditCollections):
             await self._mark([f["id"] for r in batch for f in r["doc"].get("attachments", [])], at)
             await self._c("mail_copies").delete_many({"mail_id": {"$in": ids}})
             result = await self._c("mails").delete_many({"_id": {"$in": ids}})
+            await self._unindex("mail", ids)
             if result.deleted_count:
                 return int(result.deleted_count)
 
@@ -155,11 +160,14 @@ class RetentionCollections(AuditCollections):
         if every_file:
             await files.update_many({"project_id": project_id, "doc.expired_at": None},
                                     {"$set": {"attached": True, "doc.expired_at": at}})
+            await self._unindex_where({"project_id": project_id, "kind": "file"})
         elif unattached_before is not None:
             # attached: True as well: a claim by an item's write needs attached: False.
             await files.update_many({"project_id": project_id, "attached": False, "doc.expired_at": None,
                                      "doc.created_at": {"$lt": unattached_before}},
                                     {"$set": {"attached": True, "doc.expired_at": at}})
+            await self._unindex_where({"project_id": project_id, "kind": "file", "attached_kind": None,
+                                       "created_at": {"$lt": unattached_before}})
         records = await files.find({"project_id": project_id, "doc.expired_at": {"$ne": None}}).limit(limit).to_list(None)
         return [load(FileRecord, r) for r in records]
 
@@ -201,7 +209,7 @@ class RetentionCollections(AuditCollections):
             left -= await self._drop("threads", {"forum_id": {"$in": spaces}}, left)
         by_project: list[tuple[str, dict[str, Any]]] = [
             (name, {"project_id": project_id}) for name in ("messages", "reactions", "mail_copies", "mails",
-                                                             "reports")]
+                                                             "reports", "search")]
         for name, query in [*by_project, ("erasures", {"_id": {"$regex": f"^{re.escape(project_id)}:"}})]:
             left -= await self._drop(name, query, left)
         if left <= 0:
@@ -216,7 +224,7 @@ class RetentionCollections(AuditCollections):
         if left <= 0:
             return limit
         rest = [(name, {"project_id": project_id}) for name in ("messages", "mail_copies", "mails", "reports",
-                                                                 "spaces", "members")]
+                                                                 "search", "spaces", "members")]
         if await self._any(rest):
             return max(limit - left, 1)
         if await self._c("files").find_one({"project_id": project_id}, {"_id": 1}) is not None:
