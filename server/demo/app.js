@@ -342,7 +342,8 @@
 
   function freshSearch() {
     // q: the words searched; pager: the SDK's pager of that search; results: every result shown; busy: a page is coming
-    return { q: "", pager: null, results: [], busy: false };
+    // openedId: the message opened from the results, marked in its room
+    return { q: "", pager: null, results: [], busy: false, openedId: null };
   }
 
   function isStaff() {
@@ -873,9 +874,12 @@
     const mine = message.author_id === state.session.user.id;
     const quoted = message.reply_to && entry ? findMessage(entry, message.reply_to) : null;
     const mentioned = !message.deleted && mentionsMe(message);
-    const classes = ["message", mine ? "mine" : "", mentioned ? "mentioned" : "", message.poll ? "has-poll" : ""];
+    const found = message.id === state.search.openedId; // the search result opened last stays marked
+    const classes = ["message", mine ? "mine" : "", mentioned ? "mentioned" : "", message.poll ? "has-poll" : "",
+      found ? "found" : ""];
     return el("li", { class: classes.filter(Boolean).join(" "), "data-testid": "message", "data-seq": message.seq,
-      "data-author": message.author_id, "data-message-id": message.id, "data-mentioned": mentioned ? "true" : null },
+      "data-author": message.author_id, "data-message-id": message.id, "data-mentioned": mentioned ? "true" : null,
+      "data-found": found ? "true" : null, tabindex: found ? "-1" : null },
       mentioned ? el("span", { class: "visually-hidden", text: t("mentionsYou") }) : null,
       el("header", {},
         el("span", { class: "author", text: message.author_name }),
@@ -1412,7 +1416,8 @@
     const q = $("search-input").value.trim();
     if (!q || !state.client) return;
     // A new search: the pager of the last one is dropped (its late pages are ignored below).
-    state.search = { q, pager: state.client.searchPager(state.session.project_id, q, { limit: 10 }), results: [], busy: false };
+    state.search = { q, pager: state.client.searchPager(state.session.project_id, q, { limit: 10 }), results: [], busy: false,
+      openedId: state.search.openedId };
     await moreResults();
   }
 
@@ -1521,6 +1526,7 @@
   async function openFoundMessage(result) {
     const entry = state.rooms.get(result.space_id);
     if (!entry) return;
+    state.search.openedId = result.id;
     showTab("chat");
     selectRoom(result.space_id);
     if (result.seq !== null && !entry.messages.has(result.seq)) {

@@ -460,9 +460,9 @@ test("a pupil searches a word a teacher wrote and opens it in its room; the staf
       await byText(t, "message-text", secret).waitFor();
 
       // Then 52 messages, so that the found one is no longer among the latest a room shows on joining.
-      await Promise.all(["teacher_de", "pupil_de", "teacher_fr"].map(async (key, n) => {
+      await Promise.all(["teacher_de", "pupil_fr", "teacher_fr"].map(async (key, n) => {
         const session = await sessionOf(key);
-        await sendMany(session, rooms.general, Array.from({ length: n === 2 ? 14 : 19 }, (_, i) => `${key} — ${i}`));
+        await sendMany(session, rooms.general, Array.from({ length: n === 2 ? 14 : 19 }, (_, i) => `Rivière ${i}, ${key}`));
       }));
 
       // The teacher finds the staff room's word: it is in the index, for those who may read it.
@@ -480,6 +480,17 @@ test("a pupil searches a word a teacher wrote and opens it in its room; the staf
       await byText(p, "search-title", "Nothing found").waitFor();
       assert.equal(await p.getByTestId("search-result").count(), 0);
       assert.equal(await p.getByTestId("search-more").isHidden(), true);
+
+      // A word in many messages, without its accent: ten results at a time, and more on asking.
+      await p.getByTestId("search-input").fill("riviere");
+      await p.getByTestId("search-submit").click();
+      await byText(p, "search-title", "What we found").waitFor();
+      await p.locator('[data-testid="search-result"]').nth(9).waitFor();
+      assert.equal(await p.getByTestId("search-result").count(), 10);
+      await p.getByTestId("search-more").click();
+      await p.locator('[data-testid="search-result"]').nth(19).waitFor();
+      assert.equal(await p.getByTestId("search-result").count(), 20);
+      await p.locator('[data-testid="search-snippet"] mark', { hasText: "Rivière" }).first().waitFor();
 
       // The pupil searches the teacher's word, in capitals: one message, its word marked.
       await p.getByTestId("search-input").fill(found.toUpperCase());
