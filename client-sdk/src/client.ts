@@ -12,6 +12,7 @@ import { Privacy, isPrivacyPush } from "./privacy.js";
 import type { PushEvent, Pushes } from "./protocol.js";
 import { Rest } from "./rest.js";
 import { Room, type JoinOptions } from "./room.js";
+import { search, searchPager, type SearchOptions, type SearchPager } from "./search.js";
 import { TokenSource, type GetToken } from "./token.js";
 import { Transport, type TransportName } from "./transport.js";
 import { uploadFile, type UploadData, type UploadOptions } from "./upload.js";
@@ -23,6 +24,7 @@ import type {
   FileRecord,
   MemberView,
   ProjectWithRole,
+  SearchPage,
   Space,
   Unread,
   User,
@@ -240,6 +242,23 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
   /** A room joined with `joinRoom`, if it still is. */
   room(roomId: string): Room | undefined {
     return this.joining.has(roomId) ? undefined : this.rooms.get(roomId);
+  }
+
+  // ---- search ----------------------------------------------------------------------
+
+  /**
+   * Search a project for `q` (every word must match, the last also as the
+   * start of a word; case and accents aside): messages, threads, posts, one's
+   * own mail and file names, only where one may read. Page on with
+   * `next_cursor` as `options.cursor`, or use `searchPager`.
+   */
+  search(projectId: string, q: string, options: SearchOptions = {}): Promise<SearchPage> {
+    return search(this.transport, projectId, q, options);
+  }
+
+  /** The same search, page after page: `await pager.next()` until it gives `null`. */
+  searchPager(projectId: string, q: string, options: SearchOptions = {}): SearchPager {
+    return searchPager(this.transport, projectId, q, options);
   }
 
   // ---- files -----------------------------------------------------------------------

@@ -25,6 +25,7 @@ export type {
 } from "./moderation.js";
 export { Privacy } from "./privacy.js";
 export type { DownloadExportOptions, ExportOptions, ExportStream, RetentionChanges, SavedExport } from "./privacy.js";
+export type { SearchKind, SearchOptions, SearchOrder, SearchPager } from "./search.js";
 export type { UploadData, UploadOptions, UploadProgress } from "./upload.js";
 export type { GetToken } from "./token.js";
 export type { AckOf, ChatSendPayload, MailSendPayload, PayloadOf, PushEvent, Pushes, RequestEvent, Requests } from "./protocol.js";

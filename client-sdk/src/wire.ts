@@ -573,6 +573,32 @@ export interface SafeguardingRef {
   project_id: string;
 }
 
+/**
+ * Search one project for `q`: every word must match (the last also as the start of a word),
+ * case and accents aside.
+ */
+export interface SearchIn {
+  project_id: string;
+  /** min length 1, max length 200 */
+  q: string;
+  /** min items 1, max items 5, default `["message", "thread", "post", "mail", "file"]` */
+  kinds?: ("message" | "thread" | "post" | "mail" | "file")[];
+  /** default `null` */
+  space_id?: string | null;
+  /** min length 1, max length 128, pattern `^[A-Za-z0-9_.@:-]+$`, default `null` */
+  author_id?: string | null;
+  /** default `null` */
+  since?: string | null;
+  /** default `null` */
+  until?: string | null;
+  /** default `"newest"` */
+  order?: "newest" | "best";
+  /** default `null` */
+  cursor?: string | null;
+  /** min 1, max 50, default `20` */
+  limit?: number;
+}
+
 export interface SeenByIn {
   room_id: string;
   message_id: string;
@@ -1229,6 +1255,34 @@ export interface Safeguarding {
   mail_policy: "teachers_only" | "supervised";
 }
 
+export interface SearchPage {
+  results: SearchResult[];
+  next_cursor: string | null;
+}
+
+/**
+ * One thing found, with what a client needs to open it where it is.
+ *
+ * `snippet_html` is the text around the first match, escaped, each match in `<mark>`: the only
+ * markup in it is the server's. `space_id`: the room or forum (null for mail and for files not
+ * attached in a space); `thread_id` for threads and posts; `seq` for messages and posts;
+ * `title`: a thread's title, a mail's subject, a file's name.
+ */
+export interface SearchResult {
+  kind: "message" | "thread" | "post" | "mail" | "file";
+  id: string;
+  project_id: string;
+  space_id: string | null;
+  thread_id: string | null;
+  seq: number | null;
+  title: string | null;
+  author_id: string | null;
+  author_name: string;
+  author_role: string | null;
+  created_at: string;
+  snippet_html: string;
+}
+
 /** Who has read a message (its author left out), as the asker may see them. */
 export interface SeenByList {
   room_id: string;
@@ -1425,6 +1479,7 @@ export interface Requests {
   "chat:poll_close": { payload: ChatPollRefIn; ack: Message };
   "chat:poll_voters": { payload: ChatPollRefIn; ack: PollVoters };
   "chat:seen_by": { payload: SeenByIn; ack: SeenByList };
+  "search:query": { payload: SearchIn; ack: SearchPage };
 }
 
 /** Every push the server sends, with its data. */

@@ -34,6 +34,8 @@ const TYPES = [
   "ChangeKind", "ChangesPage", "ChatFeatures", "Mentioned", "MentionPush", "MessageChange", "Mine", "NewPoll", "Person",
   "Poll", "PollOption", "PollOptionVoters", "PollVoted", "PollVoters", "ProjectChatFeatures", "ReactionCount",
   "ReactionList", "ReactionPeople", "SeenByList", "SeenByMode", "SeenCount", "SeenCounts",
+  // search
+  "SearchIn", "SearchKind", "SearchOptions", "SearchOrder", "SearchPage", "SearchPager", "SearchResult",
   // the rest
   "AckOf", "Attachment", "CauseOptions", "ChatSendPayload", "ClientCode", "ClientEvents", "ClientOptions", "ClientState",
   "CodeFamily", "Correspondent", "ErrorCode", "FileRecord", "FileRef", "ForumEvents", "GetToken", "History",

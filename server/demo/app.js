@@ -144,6 +144,14 @@
       pollClose: "End the vote", pollSeeVoters: "See who voted", pollNoVoters: "nobody",
       pollChooseOne: "Choose one answer.", pollChooseSome: "Choose one or more answers.",
       pinnedTitle: "Pinned by the teachers", pin: "Pin", unpin: "Unpin",
+      searchLabel: "Look for a word", searchPlaceholder: "For example: river, Rhein, exposé", searchButton: "Search",
+      searchClose: "Close the results", searchMore: "Show more results", searching: "Looking for “{q}”…",
+      searchFound: "What we found for “{q}”", searchNothing: "Nothing found for “{q}”. Try another word, or fewer words.",
+      searchOpen: "Open", searchBy: "by {name}",
+      kind_message: "Chat message", kind_thread: "Forum topic", kind_post: "Forum reply", kind_mail: "Mail", kind_file: "File",
+      whereRoom: "in the room “{name}”", whereForum: "in the forum, topic “{title}”", whereMail: "in your mail: “{title}”",
+      whereFile: "file “{title}”", whereSomewhere: "in this project",
+      searchGone: "This message is no longer in the room.",
     },
     fr: {
       skip: "Aller au contenu",
@@ -282,6 +290,16 @@
       pollClose: "Terminer le vote", pollSeeVoters: "Voir qui a voté", pollNoVoters: "personne",
       pollChooseOne: "Choisissez une réponse.", pollChooseSome: "Choisissez une ou plusieurs réponses.",
       pinnedTitle: "Épinglés par les enseignants", pin: "Épingler", unpin: "Désépingler",
+      searchLabel: "Chercher un mot", searchPlaceholder: "Par exemple : rivière, Rhein, exposé", searchButton: "Chercher",
+      searchClose: "Fermer les résultats", searchMore: "Voir plus de résultats", searching: "On cherche « {q} »…",
+      searchFound: "Ce qu'on a trouvé pour « {q} »",
+      searchNothing: "Rien trouvé pour « {q} ». Essaie un autre mot, ou moins de mots.",
+      searchOpen: "Ouvrir", searchBy: "par {name}",
+      kind_message: "Message du chat", kind_thread: "Sujet du forum", kind_post: "Réponse du forum", kind_mail: "Courrier",
+      kind_file: "Fichier",
+      whereRoom: "dans le salon « {name} »", whereForum: "dans le forum, sujet « {title} »",
+      whereMail: "dans ton courrier : « {title} »", whereFile: "fichier « {title} »", whereSomewhere: "dans ce projet",
+      searchGone: "Ce message n'est plus dans le salon.",
     },
   };
   const LANGS = Object.keys(STRINGS);
@@ -309,6 +327,7 @@
     unsubscribers: [],
     mentionPicks: new Map(), // "@Name" put in the composer -> user id (or "teachers")
     mentionMatches: [], // what the @ list offers now: [{handle, label, userId}]
+    search: freshSearch(),
   };
 
   const $ = (id) => document.getElementById(id);
@@ -319,6 +338,12 @@
     // actions: what was done to the current report's item (hidden, deleted, muted), told with the decision
     return { filter: "open", reports: [], open: new Map(), reportId: null, current: null, done: [], actions: [], safeguarding: null,
       audit: [], auditCursor: null };
+  }
+
+  function freshSearch() {
+    // q: the words searched; pager: the SDK's pager of that search; results: every result shown; busy: a page is coming
+    // openedId: the message opened from the results, marked in its room
+    return { q: "", pager: null, results: [], busy: false, openedId: null };
   }
 
   function isStaff() {
@@ -467,6 +492,7 @@
     renderMembers();
     renderRetention();
     renderEraseDialog();
+    renderSearch();
   }
 
   // ---- choosing a person --------------------------------------------------------------------------
@@ -557,7 +583,10 @@
       forum: { threads: [], threadId: null, page: null },
       mail: { folder: "inbox", copies: [], mailId: null, unread: 0, current: null },
       role: null, moderation: freshModeration(), reporting: null, erasing: null, retention: null,
+      search: freshSearch(),
     });
+    $("search-input").value = "";
+    renderSearch();
     if ($("report-dialog").open) $("report-dialog").close();
     if ($("erase-dialog").open) $("erase-dialog").close();
     $("notice").hidden = true;
@@ -845,9 +874,12 @@
     const mine = message.author_id === state.session.user.id;
     const quoted = message.reply_to && entry ? findMessage(entry, message.reply_to) : null;
     const mentioned = !message.deleted && mentionsMe(message);
-    const classes = ["message", mine ? "mine" : "", mentioned ? "mentioned" : "", message.poll ? "has-poll" : ""];
+    const found = message.id === state.search.openedId; // the search result opened last stays marked
+    const classes = ["message", mine ? "mine" : "", mentioned ? "mentioned" : "", message.poll ? "has-poll" : "",
+      found ? "found" : ""];
     return el("li", { class: classes.filter(Boolean).join(" "), "data-testid": "message", "data-seq": message.seq,
-      "data-author": message.author_id, "data-message-id": message.id, "data-mentioned": mentioned ? "true" : null },
+      "data-author": message.author_id, "data-message-id": message.id, "data-mentioned": mentioned ? "true" : null,
+      "data-found": found ? "true" : null, tabindex: found ? "-1" : null },
       mentioned ? el("span", { class: "visually-hidden", text: t("mentionsYou") }) : null,
       el("header", {},
         el("span", { class: "author", text: message.author_name }),
@@ -1377,6 +1409,154 @@
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
 
+  // ---- search -------------------------------------------------------------------------------------
+
+  async function startSearch(event) {
+    event.preventDefault();
+    const q = $("search-input").value.trim();
+    if (!q || !state.client) return;
+    // A new search: the pager of the last one is dropped (its late pages are ignored below).
+    state.search = { q, pager: state.client.searchPager(state.session.project_id, q, { limit: 10 }), results: [], busy: false,
+      openedId: state.search.openedId };
+    await moreResults();
+  }
+
+  async function moreResults() {
+    const search = state.search;
+    if (!search.pager || search.busy || search.pager.done) return;
+    search.busy = true;
+    renderSearch();
+    try {
+      const page = await search.pager.next();
+      if (state.search !== search) return; // another search started meanwhile
+      if (page) search.results.push(...page.results);
+    } finally {
+      search.busy = false;
+      if (state.search === search) renderSearch();
+    }
+  }
+
+  const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#x27;": "'", "&#39;": "'" };
+
+  /**
+   * The snippet as nodes: the server escapes the text and marks each match with <mark>. It is not put in the page
+   * as HTML: it is checked to hold no other tag, cut at the marks, and each piece is added as text.
+   */
+  function snippetNodes(snippet) {
+    const parts = String(snippet).split(/(<mark>|<\/mark>)/);
+    const onlyMarks = parts.every((part) => part === "<mark>" || part === "</mark>" || !/[<>]/.test(part));
+    if (!onlyMarks) return [document.createTextNode(String(snippet))]; // not what the server promises: shown as it is
+    const decode = (text) => text.replace(/&(?:amp|lt|gt|quot|#x27|#39);/g, (entity) => ENTITIES[entity]);
+    const nodes = [];
+    let marked = false;
+    for (const part of parts) {
+      if (part === "<mark>") marked = true;
+      else if (part === "</mark>") marked = false;
+      else if (part) nodes.push(marked ? el("mark", { text: decode(part) }) : document.createTextNode(decode(part)));
+    }
+    return nodes;
+  }
+
+  function whereFound(result) {
+    if (result.kind === "message") {
+      const entry = state.rooms.get(result.space_id);
+      return entry ? t("whereRoom", { name: entry.space.name }) : t("whereSomewhere");
+    }
+    if (result.kind === "thread" || result.kind === "post") return t("whereForum", { title: result.title || "…" });
+    if (result.kind === "mail") return t("whereMail", { title: result.title || "…" });
+    if (result.kind === "file") return t("whereFile", { title: result.title || "…" });
+    return t("whereSomewhere");
+  }
+
+  function resultNode(result) {
+    return el("li", { class: `search-result kind-${result.kind}`, "data-testid": "search-result", "data-kind": result.kind,
+      "data-id": result.id },
+      el("button", { type: "button", class: "search-open", "data-testid": "search-open",
+        "aria-label": `${t("searchOpen")}: ${t(`kind_${result.kind}`)}, ${whereFound(result)}`,
+        onclick: () => guard(() => openResult(result)) },
+        el("span", { class: "search-kind", "data-testid": "search-kind", text: t(`kind_${result.kind}`) }),
+        el("span", { class: "search-where", "data-testid": "search-where", text: whereFound(result) }),
+        el("span", { class: "search-meta" }, t("searchBy", { name: result.author_name }), " · ",
+          el("time", { datetime: result.created_at, text: when(result.created_at) })),
+        el("span", { class: "search-snippet", "data-testid": "search-snippet" }, snippetNodes(result.snippet_html))));
+  }
+
+  function renderSearch() {
+    const search = state.search;
+    const box = $("search-results");
+    box.hidden = !search.pager;
+    if (!search.pager) { $("search-list").replaceChildren(); return; }
+    const done = search.pager.done && !search.busy;
+    $("search-title").textContent = search.busy && search.results.length === 0 ? t("searching", { q: search.q })
+      : done && search.results.length === 0 ? t("searchNothing", { q: search.q }) : t("searchFound", { q: search.q });
+    $("search-list").replaceChildren(...search.results.map(resultNode));
+    $("search-more").hidden = search.pager.done;
+    $("search-more").disabled = search.busy;
+  }
+
+  async function openResult(result) {
+    if (result.kind === "message") await openFoundMessage(result);
+    else if (result.kind === "thread" || result.kind === "post") await openFoundPost(result);
+    else if (result.kind === "mail") await openFoundMail(result);
+    else if (result.kind === "file") await download({ id: result.id, name: result.title || result.id });
+  }
+
+  /** The room's history loaded back to `seq`, page by page (so what is shown has no hole), a few pages at most. */
+  async function loadBackTo(entry, seq) {
+    for (let pages = 0; pages < 20 && entry.room; pages += 1) {
+      const first = entry.messages.size ? Math.min(...entry.messages.keys()) : Infinity;
+      if (first <= seq) return;
+      const page = await entry.room.history(Number.isFinite(first) ? { beforeSeq: first, limit: 200 } : { limit: 200 });
+      for (const message of page.messages) entry.messages.set(message.seq, message);
+      entry.hasMore = Boolean(page.has_more);
+      if (page.messages.length === 0) return;
+    }
+  }
+
+  /** Scroll to an item of a list and show it as found: the class stays until another result is opened. */
+  function showFound(node) {
+    for (const old of document.querySelectorAll("[data-found]")) { old.removeAttribute("data-found"); old.classList.remove("found"); }
+    node.dataset.found = "true";
+    node.classList.add("found");
+    node.setAttribute("tabindex", "-1");
+    node.scrollIntoView({ block: "center" });
+    node.focus({ preventScroll: true });
+  }
+
+  async function openFoundMessage(result) {
+    const entry = state.rooms.get(result.space_id);
+    if (!entry) return;
+    state.search.openedId = result.id;
+    showTab("chat");
+    selectRoom(result.space_id);
+    if (result.seq !== null && !entry.messages.has(result.seq)) {
+      await loadBackTo(entry, result.seq);
+      if (state.roomId === result.space_id) renderMessages();
+    }
+    const node = $("messages").querySelector(`[data-message-id="${CSS.escape(result.id)}"]`);
+    if (node) showFound(node);
+    else showNotice(t("searchGone"));
+  }
+
+  async function openFoundPost(result) {
+    if (!result.thread_id) return;
+    showTab("forum");
+    await openThread(result.thread_id, true);
+    const node = result.kind === "post" && result.seq !== null
+      ? $("thread").querySelector(`[data-seq="${result.seq}"]`) : $("thread").querySelector('[data-testid="thread-heading"]');
+    if (node) showFound(node);
+  }
+
+  async function openFoundMail(result) {
+    showTab("mail");
+    if (state.mail.folder === "supervised") {
+      state.mail.folder = "inbox"; // a search finds one's own copies
+      await loadMails();
+    }
+    await openMail(result.id);
+    $("mail-read").focus();
+  }
+
   // ---- forum --------------------------------------------------------------------------------------
 
   function forumId() {
@@ -1456,7 +1636,8 @@
         type: "button", class: "link", "data-testid": "thread-report",
         onclick: () => openReportDialog({ kind: "thread", id: thread.id }, { kind: "thread", name: thread.author_name, text: thread.title }),
       }, t("report"))),
-      el("ol", { class: "posts", "data-testid": "posts" }, (page.posts || []).map((post) => el("li", { class: "post", "data-testid": "post", "data-post-id": post.id },
+      el("ol", { class: "posts", "data-testid": "posts" }, (page.posts || []).map((post) => el("li", { class: "post", "data-testid": "post", "data-post-id": post.id,
+        "data-seq": post.seq },
         el("header", {}, el("strong", { text: post.author_name }), " · ", el("time", { datetime: post.created_at, text: when(post.created_at) })),
         post.deleted ? el("p", { class: "deleted", text: t("deletedMessage") })
           : post.hidden ? el("p", { class: "deleted", "data-testid": "post-hidden", text: t("hiddenMessage") })
@@ -2144,6 +2325,13 @@
     $("file-input").addEventListener("change", () => uploadChosenFile());
     $("reply-cancel").addEventListener("click", () => { state.replyTo = null; renderReplying(); });
     $("older").addEventListener("click", () => guard(loadOlder));
+    $("search-form").addEventListener("submit", (event) => guard(() => startSearch(event)));
+    $("search-more").addEventListener("click", () => guard(moreResults));
+    $("search-close").addEventListener("click", () => {
+      state.search = freshSearch();
+      renderSearch();
+      $("search-input").focus();
+    });
     $("thread-form").addEventListener("submit", (event) => guard(() => submitThread(event)));
     $("poll-form").addEventListener("submit", (event) => guard(() => submitPoll(event)));
     for (const button of document.querySelectorAll(".folder[data-folder]")) {

@@ -417,6 +417,122 @@ test("a pupil reports a message, the teacher sees it live and mutes its author, 
     }
   });
 
+/** A demo session fetched by the test itself: a token and the demo project's rooms, for set-up through the API. */
+async function sessionOf(key) {
+  const answer = await fetch(`${server.url}/demo/api/session`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user: key }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  assert.equal(answer.status, 200, `a demo session for ${key}`);
+  return answer.json();
+}
+
+/** Chat messages sent through the REST API (under each person's rate limit: 20 in 10 s). */
+async function sendMany(session, roomId, texts) {
+  for (const [i, text] of texts.entries()) {
+    const answer = await fetch(`${server.url}/api/v1/spaces/${encodeURIComponent(roomId)}/messages`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${session.token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ client_id: `filler-${session.user.id}-${i}`, text }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(answer.status, 201, `message ${i} of ${session.user.id}: ${await answer.text()}`);
+  }
+}
+
+test("a pupil searches a word a teacher wrote and opens it in its room; the staff room's word is not found",
+  { timeout: TEST_TIMEOUT_MS }, async () => {
+    const errors = [];
+    const found = "loutrazibul"; // made-up words: found nowhere else
+    const secret = "plumbixatorque";
+    const teacher = await personAs("teacher_fr", errors);
+    const t = teacher.page;
+    let pupil;
+    try {
+      const { rooms } = await sessionOf("teacher_fr");
+      // In the general room, then in the staff room (teachers only).
+      await t.getByTestId("message-input").fill(`Les loutres de la Loire s'appellent des ${found} <b>!</b>`);
+      await t.getByTestId("send").click();
+      await byText(t, "message-text", found).waitFor();
+      await t.locator(`[data-testid="room"][data-room-id="${rooms.staff}"]`).click();
+      await t.getByTestId("message-input").fill(`Réunion des profs : ${secret}`);
+      await t.getByTestId("send").click();
+      await byText(t, "message-text", secret).waitFor();
+
+      // Then 52 messages, so that the found one is no longer among the latest a room shows on joining.
+      await Promise.all(["teacher_de", "pupil_fr", "teacher_fr"].map(async (key, n) => {
+        const session = await sessionOf(key);
+        await sendMany(session, rooms.general, Array.from({ length: n === 2 ? 14 : 19 }, (_, i) => `Rivière ${i}, ${key}`));
+      }));
+
+      // The teacher finds the staff room's word: it is in the index, for those who may read it.
+      await t.getByTestId("search-input").fill(secret);
+      await t.getByTestId("search-submit").click();
+      await t.locator('[data-testid="search-result"][data-kind="message"]', { hasText: secret }).waitFor();
+
+      pupil = await personAs("pupil_fr", errors);
+      const p = pupil.page;
+      assert.equal(await byText(p, "message-text", found).count(), 0, "not among the latest messages");
+
+      // The pupil searches the staff room's word: nothing, not even a count.
+      await p.getByTestId("search-input").fill(secret);
+      await p.getByTestId("search-submit").click();
+      await byText(p, "search-title", "Nothing found").waitFor();
+      assert.equal(await p.getByTestId("search-result").count(), 0);
+      assert.equal(await p.getByTestId("search-more").isHidden(), true);
+
+      // A word in many messages, without its accent: ten results at a time, and more on asking.
+      await p.getByTestId("search-input").fill("riviere");
+      await p.getByTestId("search-submit").click();
+      await byText(p, "search-title", "What we found").waitFor();
+      await p.locator('[data-testid="search-result"]').nth(9).waitFor();
+      assert.equal(await p.getByTestId("search-result").count(), 10);
+      await p.getByTestId("search-more").click();
+      await p.locator('[data-testid="search-result"]').nth(19).waitFor();
+      assert.equal(await p.getByTestId("search-result").count(), 20);
+      await p.locator('[data-testid="search-snippet"] mark', { hasText: "Rivière" }).first().waitFor();
+
+      // The pupil searches the teacher's word, in capitals: one message, its word marked.
+      await p.getByTestId("search-input").fill(found.toUpperCase());
+      await p.getByTestId("search-submit").click();
+      const result = p.locator('[data-testid="search-result"][data-kind="message"]');
+      await result.waitFor();
+      assert.equal(await p.getByTestId("search-result").count(), 1);
+      assert.equal(await result.getByTestId("search-kind").textContent(), "Chat message");
+      await result.getByTestId("search-where").filter({ hasText: "in the room" }).waitFor();
+      await result.filter({ hasText: "Claire Martin" }).waitFor();
+      assert.equal(await result.locator('[data-testid="search-snippet"] mark').textContent(), found);
+      assert.equal(await result.locator('[data-testid="search-snippet"] b').count(), 0, "the message's markup is text");
+      await result.getByTestId("search-snippet").filter({ hasText: "<b>!</b>" }).waitFor();
+
+      // Opening it shows the general room, scrolled back to the message.
+      await result.getByTestId("search-open").click();
+      await p.locator(`[data-testid="room"][data-room-id="${rooms.general}"][aria-current="true"]`).waitFor();
+      const shown = p.locator('[data-testid="message"][data-found="true"]', { hasText: found });
+      await shown.waitFor();
+      assert.ok(await shown.isVisible());
+      await shown.evaluate((node) => new Promise((resolve) => requestAnimationFrame(resolve)));
+      const [box, list] = [await shown.boundingBox(), await p.getByTestId("messages").boundingBox()];
+      assert.ok(box && list && box.y + box.height > list.y && box.y < list.y + list.height, "scrolled into view");
+
+      // The same page in French.
+      await p.getByTestId("lang-switch").selectOption("fr");
+      await result.getByTestId("search-kind").filter({ hasText: "Message du chat" }).waitFor();
+      await result.getByTestId("search-where").filter({ hasText: "dans le salon" }).waitFor();
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      const shot = path.join(ARTIFACTS, "search.png");
+      await p.screenshot({ path: shot, fullPage: true });
+      console.log(`screenshot: ${shot}`);
+      assert.deepEqual(errors, [], "the pages reported errors");
+    } catch (error) {
+      await failed("search", pupil ? { teacher: t, pupil: pupil.page } : { teacher: t }, errors);
+      throw error;
+    } finally {
+      await teacher.context.close();
+      if (pupil) await pupil.context.close();
+    }
+  });
+
 test("an admin exports a pupil's data and erases a pupil after a two-step confirmation; a pupil exports their own",
   { timeout: TEST_TIMEOUT_MS }, async () => {
     const errors = [];
