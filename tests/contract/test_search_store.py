@@ -47,7 +47,7 @@ async def test_words_are_found_case_and_accents_aside_in_every_script(store: Doc
 async def test_the_query_is_restricted_to_the_scope(store: DocumentStore) -> None:
     await store.append_message(b.message(STAFF, text="secretword in the staff room"))
     await store.append_message(b.message("spc_other_project", text="secretword elsewhere", project_id="prj_other"))
-    mail, copies = b.mail("t1", ["t2"])
+    mail, copies = b.mail("t2", ["t3"])  # not the teacher's: t1 holds no copy
     await store.store_mail(mail.model_copy(update={"body": "secretword between teachers"}),
                            [c.model_copy(update={"mail": c.mail.model_copy(update={"body": "secretword between teachers"})})
                             for c in copies])
