@@ -15,6 +15,7 @@ where the hop to a database thread and back costs about 100 µs
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -76,10 +77,18 @@ def search_pos(created_at: str) -> int:
     return ((parse(created_at) - _EPOCH) // timedelta(milliseconds=1)) << POS_TIES
 
 
+def search_tag(kind: str, project_id: str, key: str) -> str:
+    """A scope tag of the search index: ``kind`` (``v`` visible in a space, ``h`` hidden there, ``f`` a
+    file's uploader, ``m`` a project's mail) and 64 bits of a hash of what it names, in hex: short
+    and fixed whatever the ids (the query's scope is checked on ``search_items`` anyway)."""
+    return kind + hashlib.blake2b(f"{project_id}/{key}".encode(), digest_size=8).hexdigest()
+
+
 def register_search_functions(conn: sqlite3.Connection) -> None:
     """The functions the search triggers call (migration 11): every connection that writes needs them."""
     conn.create_function("search_terms", 1, search_terms, deterministic=True)
     conn.create_function("search_pos", 1, search_pos, deterministic=True)
+    conn.create_function("search_tag", 3, search_tag, deterministic=True)
 
 
 def _statements(script: str) -> list[str]:

@@ -253,7 +253,8 @@ MIGRATIONS: list[str] = [
 # whatever the write path (``search_terms`` and ``search_pos`` are registered on the writer's
 # connection: a connection without them cannot write these tables). An update that leaves the
 # document as it was (``SET doc = doc``) indexes the item again: that is how the migration backfills
-# and how ``reindex`` works.
+# and how ``reindex`` works. Each item's values are computed once, in a subquery that ``LIMIT 1``
+# keeps from being flattened (flattened, the Python functions ran once per use of their result).
 _SEARCH_POS = "COALESCE((SELECT MAX(pos) + 1 FROM search_items WHERE pos >= x.b AND pos < x.b + 1048576), x.b)"
 _SEARCH_INSERT = "INSERT INTO search_items (pos, kind, item_id, project_id, space_id, thread_id, ref, author_id, " \
                  "hidden, body, tags) SELECT " + _SEARCH_POS + ", "
@@ -261,52 +262,52 @@ _SEARCH_INSERT = "INSERT INTO search_items (pos, kind, item_id, project_id, spac
 
 def _search_message(new: str) -> str:
     return (_SEARCH_INSERT + f"'message', {new}.id, {new}.project_id, {new}.room_id, NULL, NULL, {new}.author_id, "
-            f"x.hidden, x.body, (CASE WHEN x.hidden THEN 'h' ELSE 'v' END) || hex({new}.project_id || '/' || "
+            f"x.hidden, x.body, search_tag(CASE WHEN x.hidden THEN 'h' ELSE 'v' END, {new}.project_id, "
             f"{new}.room_id) FROM (SELECT search_pos({new}.created_at) AS b, "
             f"search_terms(json_extract({new}.doc, '$.text')) AS body, "
-            f"COALESCE(json_extract({new}.doc, '$.hidden'), 0) AS hidden) AS x "
+            f"COALESCE(json_extract({new}.doc, '$.hidden'), 0) AS hidden LIMIT 1) AS x "
             f"WHERE {new}.deleted = 0 AND x.body != '';")
 
 
 def _search_thread(new: str) -> str:
     return (_SEARCH_INSERT + f"'thread', {new}.id, x.project_id, {new}.forum_id, {new}.id, NULL, x.author_id, 0, "
-            f"x.body, 'v' || hex(x.project_id || '/' || {new}.forum_id) FROM (SELECT "
+            f"x.body, search_tag('v', x.project_id, {new}.forum_id) FROM (SELECT "
             f"search_pos(json_extract({new}.doc, '$.created_at')) AS b, json_extract({new}.doc, '$.project_id') "
             f"AS project_id, json_extract({new}.doc, '$.author_id') AS author_id, "
-            f"search_terms(json_extract({new}.doc, '$.title') || ' ' || json_extract({new}.doc, '$.body')) AS body) "
+            f"search_terms(json_extract({new}.doc, '$.title') || ' ' || json_extract({new}.doc, '$.body')) AS body LIMIT 1) "
             f"AS x WHERE {new}.deleted = 0 AND x.body != '';")
 
 
 def _search_post(new: str) -> str:
     return (_SEARCH_INSERT + f"'post', {new}.id, x.project_id, x.forum_id, {new}.thread_id, NULL, x.author_id, "
-            f"x.hidden, x.body, (CASE WHEN x.hidden THEN 'h' ELSE 'v' END) || hex(x.project_id || '/' || x.forum_id) "
+            f"x.hidden, x.body, search_tag(CASE WHEN x.hidden THEN 'h' ELSE 'v' END, x.project_id, x.forum_id) "
             f"FROM (SELECT search_pos(json_extract({new}.doc, '$.created_at')) AS b, "
             f"json_extract({new}.doc, '$.project_id') AS project_id, json_extract({new}.doc, '$.forum_id') AS forum_id, "
             f"json_extract({new}.doc, '$.author_id') AS author_id, "
             f"COALESCE(json_extract({new}.doc, '$.hidden'), 0) AS hidden, "
-            f"search_terms(json_extract({new}.doc, '$.body')) AS body) AS x "
+            f"search_terms(json_extract({new}.doc, '$.body')) AS body LIMIT 1) AS x "
             f"WHERE {new}.deleted = 0 AND x.body != '' "
             f"AND EXISTS (SELECT 1 FROM threads t WHERE t.id = {new}.thread_id AND t.deleted = 0);")
 
 
 def _search_mail(new: str) -> str:
     return (_SEARCH_INSERT + f"'mail', {new}.id, {new}.project_id, NULL, NULL, NULL, "
-            f"json_extract({new}.doc, '$.sender.user_id'), 0, x.body, 'm' || hex({new}.project_id) FROM (SELECT "
+            f"json_extract({new}.doc, '$.sender.user_id'), 0, x.body, search_tag('m', {new}.project_id, '') FROM (SELECT "
             f"search_pos(json_extract({new}.doc, '$.created_at')) AS b, search_terms(json_extract({new}.doc, "
-            f"'$.subject') || ' ' || json_extract({new}.doc, '$.body')) AS body) AS x "
+            f"'$.subject') || ' ' || json_extract({new}.doc, '$.body')) AS body LIMIT 1) AS x "
             f"WHERE json_extract({new}.doc, '$.removed_by') IS NULL AND x.body != '';")
 
 
 def _search_file(new: str) -> str:
     return (_SEARCH_INSERT + f"'file', {new}.id, {new}.project_id, x.space_id, NULL, x.ref, {new}.owner_id, 0, "
-            f"x.body, 'f' || hex({new}.project_id || '/' || {new}.owner_id) "
-            f"|| CASE WHEN x.space_id IS NOT NULL THEN ' v' || hex({new}.project_id || '/' || x.space_id) ELSE '' END "
-            f"|| CASE WHEN x.ref IS NOT NULL THEN ' m' || hex({new}.project_id) ELSE '' END "
+            f"x.body, search_tag('f', {new}.project_id, {new}.owner_id) "
+            f"|| CASE WHEN x.space_id IS NOT NULL THEN ' ' || search_tag('v', {new}.project_id, x.space_id) ELSE '' END "
+            f"|| CASE WHEN x.ref IS NOT NULL THEN ' ' || search_tag('m', {new}.project_id, '') ELSE '' END "
             f"FROM (SELECT search_pos(json_extract({new}.doc, '$.created_at')) AS b, "
             f"json_extract({new}.doc, '$.attached_to.space_id') AS space_id, "
             f"CASE WHEN json_extract({new}.doc, '$.attached_to.kind') = 'mail' "
             f"THEN json_extract({new}.doc, '$.attached_to.id') END AS ref, "
-            f"search_terms(json_extract({new}.doc, '$.name')) AS body) AS x "
+            f"search_terms(json_extract({new}.doc, '$.name')) AS body LIMIT 1) AS x "
             f"WHERE json_extract({new}.doc, '$.expired_at') IS NULL AND x.body != '';")
 
 

@@ -8,9 +8,9 @@ item, and ``search_fts`` (FTS5, external content) over its ``body`` and ``tags``
   character): FTS5 sees exactly the words the domain folds queries with, in every script. Letting
   ``unicode61`` fold would disagree with Python in places (Greek final sigma: casefold makes ς σ,
   unicode61 keeps ς; letters newer than Unicode 6.1; combining marks it keeps in words).
-- ``tags`` says who may find the row: ``v``/``h`` + hex(project/space) for visible/hidden items of a
-  space (and files attached there), ``f`` + hex(project/owner) for a file's uploader, ``m`` +
-  hex(project) for mails and files attached to mail. The query ANDs the words with the scope's tags,
+- ``tags`` says who may find the row (``search_tag``: a letter and a hash): ``v``/``h`` + the
+  project's space for visible/hidden items of a space (and files attached there), ``f`` + the
+  project's uploader for a file, ``m`` + the project for mails and files attached to mail. The query ANDs the words with the scope's tags,
   so FTS5 skips what the searcher may not read without visiting it; the same scope is checked again
   on ``search_items`` (project, space, hidden, the mail copy), which alone decides.
 - ``pos`` (the rowid) is created_at in milliseconds << 20 plus a tie-breaker: ``ORDER BY rowid DESC``
@@ -32,7 +32,7 @@ from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail
 from rooms.search_models import SEARCH_KINDS, SearchHit, SearchQuery, SearchScope
-from storage.documents.sqlite_base import POS_TIES, SqliteBase, _load, search_pos
+from storage.documents.sqlite_base import POS_TIES, SqliteBase, _load, search_pos, search_tag
 
 _TABLES = {"message": "messages", "thread": "threads", "post": "posts", "mail": "mails", "file": "files"}
 _SPACE_KINDS = ("message", "thread", "post")
@@ -40,10 +40,6 @@ _SPACE_KINDS = ("message", "thread", "post")
 # hundreds of doclists costs more than it saves).
 _MAX_TAGS = 64
 _LAST_POS = 2**63 - 1
-
-
-def _tag(prefix: str, *parts: str) -> str:
-    return prefix + "/".join(parts).encode().hex()
 
 
 def _phrase(word: str) -> str:
@@ -62,13 +58,13 @@ def _match(scope: SearchScope, query: SearchQuery, spaces: tuple[str, ...]) -> s
     p = scope.project_id
     tags: list[str] = []
     if set(query.kinds) & {"message", "thread", "post", "file"}:
-        tags += [_tag("v", p, s) for s in spaces]
+        tags += [search_tag("v", p, s) for s in spaces]
     if set(query.kinds) & set(_SPACE_KINDS):
-        tags += [_tag("h", p, s) for s in spaces if s in scope.moderated]
+        tags += [search_tag("h", p, s) for s in spaces if s in scope.moderated]
     if scope.mail_owner is not None and set(query.kinds) & {"mail", "file"} and query.space_id is None:
-        tags.append(_tag("m", p))
+        tags.append(search_tag("m", p, ""))
     if scope.files_of is not None and "file" in query.kinds:
-        tags.append(_tag("f", p, scope.files_of))
+        tags.append(search_tag("f", p, scope.files_of))
     if len(tags) <= _MAX_TAGS:
         match += " AND tags : (" + " OR ".join(_phrase(t) for t in tags) + ")"
     return match

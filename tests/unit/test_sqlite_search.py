@@ -123,3 +123,15 @@ async def test_pages_of_equal_times_resume_where_they_stopped(tmp_path: Path) ->
         assert sorted(seen) == sorted(sent) and len(seen) == 5
     finally:
         await store.aclose()
+
+
+async def test_a_scope_of_many_spaces_is_checked_on_the_side_table_alone(tmp_path: Path) -> None:
+    store = SqliteDocumentStore(tmp_path / "docs.sqlite3")
+    await store.open()
+    try:
+        sent, _ = await store.append_message(b.message("spc_room", text="needle"))
+        await store.append_message(b.message("spc_elsewhere", text="needle"))
+        many = SCOPE.model_copy(update={"spaces": tuple(f"spc_{k}" for k in range(100)) + ("spc_room",)})
+        assert await ids(store, "needle", many) == {sent.id}
+    finally:
+        await store.aclose()
