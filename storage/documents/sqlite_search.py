@@ -24,15 +24,19 @@ item, and ``search_fts`` (FTS5, external content) over its ``body`` and ``tags``
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from rooms import limits
 from rooms.chat_models import Message
+from rooms.errors import Unavailable
 from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail
 from rooms.search_models import SEARCH_KINDS, SearchHit, SearchQuery, SearchScope
-from storage.documents.sqlite_base import POS_TIES, SqliteBase, _load, search_pos, search_tag
+from storage.documents.sqlite_base import READER_BUSY_TIMEOUT_MS, SqliteBase, _load, search_pos, search_tag
 
 _TABLES = {"message": "messages", "thread": "threads", "post": "posts", "mail": "mails", "file": "files"}
 _SPACE_KINDS = ("message", "thread", "post")
@@ -142,6 +146,40 @@ def _hit(kind: str, doc: str) -> SearchHit:
 
 
 class SearchTables(SqliteBase):
+    """A query can take tens of milliseconds at a million items: it runs on a reader connection of its
+    own in a worker thread, one at a time, never on the event loop's (whose reads are point lookups)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._search_reader: sqlite3.Connection | None = None
+        self._search_lock = asyncio.Lock()
+
+    async def aclose(self) -> None:
+        async with self._search_lock:
+            if self._search_reader is not None:
+                self._search_reader.close()
+                self._search_reader = None
+        await super().aclose()
+
+    async def _search_read(self, sql: str, params: list[Any]) -> list[Any]:
+        if self._reader is None:  # not open
+            raise Unavailable("backend.unavailable", backend="sqlite")
+        async with self._search_lock:
+            if self._search_reader is None:
+                conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+                conn.execute(f"PRAGMA busy_timeout={READER_BUSY_TIMEOUT_MS}")
+                conn.execute("PRAGMA query_only=ON")
+                self._search_reader = conn
+            reader = self._search_reader
+            running = asyncio.ensure_future(asyncio.to_thread(lambda: reader.execute(sql, params).fetchall()))
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                await asyncio.wait([running])  # the connection is free again before the lock is
+                raise
+            except sqlite3.Error as exc:
+                raise Unavailable("backend.unavailable", backend="sqlite") from exc
+
     async def search(self, scope: SearchScope, query: SearchQuery, limit: int) -> list[SearchHit]:
         if not query.words or limit <= 0:
             return []
@@ -169,8 +207,7 @@ class SearchTables(SqliteBase):
             sql = (f"SELECT kind, item_id FROM (SELECT s.kind, s.item_id, f.rowid AS pos, "
                    f"bm25(search_fts, 1.0, 0.0) AS score {core} LIMIT ?) ORDER BY score, pos DESC LIMIT ? OFFSET ?")
             args += [limits.SEARCH_BEST_MAX, limit, skip]
-        async with self._read(sql, args) as rows:
-            found: list[tuple[str, str]] = [(k, i) for k, i in rows]
+        found: list[tuple[str, str]] = [(k, i) for k, i in await self._search_read(sql, args)]
         return await self._hits(found)
 
     async def _position(self, created_at: str, item_id: str) -> int:
@@ -207,4 +244,4 @@ class SearchTables(SqliteBase):
         await self._in_one_call(lambda raw: raw.execute("DELETE FROM search_items"))
 
 
-__all__ = ["POS_TIES", "SearchTables"]
+__all__ = ["SearchTables"]
