@@ -15,16 +15,20 @@ where the hop to a database thread and back costs about 100 µs
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from rooms.clock import parse
 from rooms.errors import Unavailable
+from rooms.search_text import terms
 from storage.documents.sqlite_schema import MIGRATIONS
 from storage.documents.sqlite_writer import SqliteWriter, WriteTransaction
 
@@ -56,6 +60,35 @@ def _load_cached(cls: type[M], doc: str) -> M:
     Keyed by the stored text itself, so a changed document is parsed afresh; the models are frozen.
     """
     return cls.model_validate_json(doc)
+
+
+def search_terms(text: str | None) -> str:
+    """What search indexes of a text: its folded words (rooms.search_text.terms), space-joined."""
+    return " ".join(terms(text)) if text else ""
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+POS_TIES = 20  # bits of a search position for the items of one millisecond
+
+
+def search_pos(created_at: str) -> int:
+    """The first search position of the millisecond ``created_at`` (a stamp): newest first is
+    position descending (storage/documents/sqlite_search.py)."""
+    return ((parse(created_at) - _EPOCH) // timedelta(milliseconds=1)) << POS_TIES
+
+
+def search_tag(kind: str, project_id: str, key: str) -> str:
+    """A scope tag of the search index: ``kind`` (``v`` visible in a space, ``h`` hidden there, ``f`` a
+    file's uploader, ``m`` a project's mail) and 64 bits of a hash of what it names, in hex: short
+    and fixed whatever the ids (the query's scope is checked on ``search_items`` anyway)."""
+    return kind + hashlib.blake2b(f"{project_id}/{key}".encode(), digest_size=8).hexdigest()
+
+
+def register_search_functions(conn: sqlite3.Connection) -> None:
+    """The functions the search triggers call (migration 11): every connection that writes needs them."""
+    conn.create_function("search_terms", 1, search_terms, deterministic=True)
+    conn.create_function("search_pos", 1, search_pos, deterministic=True)
+    conn.create_function("search_tag", 3, search_tag, deterministic=True)
 
 
 def _statements(script: str) -> list[str]:
@@ -103,6 +136,7 @@ class SqliteBase:
             # Deleted and rewritten content is overwritten in the file, not left in free pages: what
             # retention and erasure remove is gone from the database file, not only from its rows.
             conn.execute("PRAGMA secure_delete=ON")
+            register_search_functions(conn)
         except BaseException:
             conn.close()
             raise

@@ -244,3 +244,131 @@ MIGRATIONS: list[str] = [
     );
     """,
 ]
+
+# 10 -> 11: full-text search (storage/documents/sqlite_search.py). ``search_items`` holds one row per
+# live item, keyed by ``pos`` (its created_at in milliseconds << 20, plus a tie-breaker: newest first
+# is ``pos`` descending), with its folded words (``body``: rooms.search_text.terms joined by spaces,
+# so the ``ascii`` tokenizer only splits on spaces) and its scope tags; ``search_fts`` indexes both
+# (external content). Triggers on every indexed table keep it in step in the writer's own transaction,
+# whatever the write path (``search_terms`` and ``search_pos`` are registered on the writer's
+# connection: a connection without them cannot write these tables). An update that leaves the
+# document as it was (``SET doc = doc``) indexes the item again: that is how the migration backfills
+# and how ``reindex`` works. Each item's values are computed once, in a subquery that ``LIMIT 1``
+# keeps from being flattened (flattened, the Python functions ran once per use of their result).
+_SEARCH_POS = "COALESCE((SELECT MAX(pos) + 1 FROM search_items WHERE pos >= x.b AND pos < x.b + 1048576), x.b)"
+_SEARCH_INSERT = "INSERT INTO search_items (pos, kind, item_id, project_id, space_id, thread_id, ref, author_id, " \
+                 "hidden, body, tags) SELECT " + _SEARCH_POS + ", "
+
+
+def _search_message(new: str) -> str:
+    return (_SEARCH_INSERT + f"'message', {new}.id, {new}.project_id, {new}.room_id, NULL, NULL, {new}.author_id, "
+            f"x.hidden, x.body, search_tag(CASE WHEN x.hidden THEN 'h' ELSE 'v' END, {new}.project_id, "
+            f"{new}.room_id) FROM (SELECT search_pos({new}.created_at) AS b, "
+            f"search_terms(json_extract({new}.doc, '$.text')) AS body, "
+            f"COALESCE(json_extract({new}.doc, '$.hidden'), 0) AS hidden LIMIT 1) AS x "
+            f"WHERE {new}.deleted = 0 AND x.body != '';")
+
+
+def _search_thread(new: str) -> str:
+    return (_SEARCH_INSERT + f"'thread', {new}.id, x.project_id, {new}.forum_id, {new}.id, NULL, x.author_id, 0, "
+            f"x.body, search_tag('v', x.project_id, {new}.forum_id) FROM (SELECT "
+            f"search_pos(json_extract({new}.doc, '$.created_at')) AS b, json_extract({new}.doc, '$.project_id') "
+            f"AS project_id, json_extract({new}.doc, '$.author_id') AS author_id, "
+            f"search_terms(json_extract({new}.doc, '$.title') || ' ' || json_extract({new}.doc, '$.body')) AS body LIMIT 1) "
+            f"AS x WHERE {new}.deleted = 0 AND x.body != '';")
+
+
+def _search_post(new: str) -> str:
+    return (_SEARCH_INSERT + f"'post', {new}.id, x.project_id, x.forum_id, {new}.thread_id, NULL, x.author_id, "
+            f"x.hidden, x.body, search_tag(CASE WHEN x.hidden THEN 'h' ELSE 'v' END, x.project_id, x.forum_id) "
+            f"FROM (SELECT search_pos(json_extract({new}.doc, '$.created_at')) AS b, "
+            f"json_extract({new}.doc, '$.project_id') AS project_id, json_extract({new}.doc, '$.forum_id') AS forum_id, "
+            f"json_extract({new}.doc, '$.author_id') AS author_id, "
+            f"COALESCE(json_extract({new}.doc, '$.hidden'), 0) AS hidden, "
+            f"search_terms(json_extract({new}.doc, '$.body')) AS body LIMIT 1) AS x "
+            f"WHERE {new}.deleted = 0 AND x.body != '' "
+            f"AND EXISTS (SELECT 1 FROM threads t WHERE t.id = {new}.thread_id AND t.deleted = 0);")
+
+
+def _search_mail(new: str) -> str:
+    return (_SEARCH_INSERT + f"'mail', {new}.id, {new}.project_id, NULL, NULL, NULL, "
+            f"json_extract({new}.doc, '$.sender.user_id'), 0, x.body, search_tag('m', {new}.project_id, '') FROM (SELECT "
+            f"search_pos(json_extract({new}.doc, '$.created_at')) AS b, search_terms(json_extract({new}.doc, "
+            f"'$.subject') || ' ' || json_extract({new}.doc, '$.body')) AS body LIMIT 1) AS x "
+            f"WHERE json_extract({new}.doc, '$.removed_by') IS NULL AND x.body != '';")
+
+
+def _search_file(new: str) -> str:
+    return (_SEARCH_INSERT + f"'file', {new}.id, {new}.project_id, x.space_id, NULL, x.ref, {new}.owner_id, 0, "
+            f"x.body, search_tag('f', {new}.project_id, {new}.owner_id) "
+            f"|| CASE WHEN x.space_id IS NOT NULL THEN ' ' || search_tag('v', {new}.project_id, x.space_id) ELSE '' END "
+            f"|| CASE WHEN x.ref IS NOT NULL THEN ' ' || search_tag('m', {new}.project_id, '') ELSE '' END "
+            f"FROM (SELECT search_pos(json_extract({new}.doc, '$.created_at')) AS b, "
+            f"json_extract({new}.doc, '$.attached_to.space_id') AS space_id, "
+            f"CASE WHEN json_extract({new}.doc, '$.attached_to.kind') = 'mail' "
+            f"THEN json_extract({new}.doc, '$.attached_to.id') END AS ref, "
+            f"search_terms(json_extract({new}.doc, '$.name')) AS body LIMIT 1) AS x "
+            f"WHERE json_extract({new}.doc, '$.expired_at') IS NULL AND x.body != '';")
+
+
+def _search_forget(kind: str, old: str) -> str:
+    return f"DELETE FROM search_items WHERE item_id = {old}.id AND kind = '{kind}';"
+
+
+def _search_triggers(table: str, kind: str, insert: str, changed: str, extra: str = "") -> str:
+    """Insert, update (when what is indexed changed, or the document was rewritten as it was) and delete.
+    ``created_at`` never changes, so an item keeps its position."""
+    columns = "doc, deleted" if "OLD.deleted" in changed else "doc"
+    return (f"CREATE TRIGGER search_{table}_insert AFTER INSERT ON {table} BEGIN {insert} END;\n"
+            f"CREATE TRIGGER search_{table}_update AFTER UPDATE OF {columns} ON {table} "
+            f"WHEN OLD.doc = NEW.doc OR {changed} "
+            f"BEGIN {_search_forget(kind, 'OLD')} {extra} {insert} END;\n"
+            f"CREATE TRIGGER search_{table}_delete AFTER DELETE ON {table} BEGIN {_search_forget(kind, 'OLD')} "
+            f"{extra.replace('NEW.', 'OLD.')} END;\n")
+
+
+def _json_changed(*paths: str) -> str:
+    return " OR ".join(f"json_extract(OLD.doc, '{p}') IS NOT json_extract(NEW.doc, '{p}')" for p in paths)
+
+
+MIGRATIONS.append(
+    """
+    CREATE TABLE search_items (
+        pos INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        project_id TEXT NOT NULL,
+        space_id TEXT,
+        thread_id TEXT,
+        ref TEXT,
+        author_id TEXT NOT NULL,
+        hidden INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        UNIQUE (item_id, kind)
+    );
+    CREATE INDEX search_items_by_thread ON search_items (thread_id) WHERE kind = 'post';
+    CREATE VIRTUAL TABLE search_fts USING fts5(body, tags, content = 'search_items', content_rowid = 'pos',
+        tokenize = 'ascii', detail = 'column');
+    CREATE TRIGGER search_items_insert AFTER INSERT ON search_items BEGIN
+        INSERT INTO search_fts (rowid, body, tags) VALUES (NEW.pos, NEW.body, NEW.tags); END;
+    CREATE TRIGGER search_items_delete AFTER DELETE ON search_items BEGIN
+        INSERT INTO search_fts (search_fts, rowid, body, tags) VALUES ('delete', OLD.pos, OLD.body, OLD.tags); END;
+    """
+    + _search_triggers("messages", "message", _search_message("NEW"),
+                       "OLD.deleted != NEW.deleted OR " + _json_changed("$.text", "$.hidden"))
+    + _search_triggers("threads", "thread", _search_thread("NEW"),
+                       "OLD.deleted != NEW.deleted OR " + _json_changed("$.title", "$.body"),
+                       "DELETE FROM search_items WHERE thread_id = NEW.id AND kind = 'post' AND NEW.deleted = 1;")
+    + _search_triggers("posts", "post", _search_post("NEW"),
+                       "OLD.deleted != NEW.deleted OR " + _json_changed("$.body", "$.hidden"))
+    + _search_triggers("mails", "mail", _search_mail("NEW"), _json_changed("$.removed_by", "$.subject", "$.body"))
+    + _search_triggers("files", "file", _search_file("NEW"), _json_changed("$.name", "$.attached_to", "$.expired_at"))
+    + """
+    UPDATE messages SET doc = doc;
+    UPDATE threads SET doc = doc;
+    UPDATE posts SET doc = doc;
+    UPDATE mails SET doc = doc;
+    UPDATE files SET doc = doc;
+    """
+)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from storage.documents.sqlite_base import register_search_functions
 from tests.integration.test_files import download, objects_of, upload
 from tests.support.clients import Api, Project, make_project, realtime
 from tests.support.s3 import with_bucket
@@ -52,6 +53,7 @@ def _db(server: ServerProcess) -> Path:
 def _age(server: ServerProcess, table: str, where: str, days: int) -> None:
     shift = f"strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(doc, '$.created_at'), '-{days} days')"
     with sqlite3.connect(_db(server), timeout=10) as db:
+        register_search_functions(db)  # the search triggers of these tables call them
         db.execute(f"UPDATE {table} SET doc = json_set(doc, '$.created_at', {shift}) WHERE {where}")  # noqa: S608
         if table == "messages":
             db.execute(f"UPDATE messages SET created_at = json_extract(doc, '$.created_at') WHERE {where}")  # noqa: S608

@@ -33,6 +33,7 @@ from rooms.projects import ProjectService
 from rooms.retention import RetentionService
 from server import settings as config
 from server.services import Services
+from storage.documents.sqlite_base import register_search_functions
 from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter
 from tests.support.s3 import with_bucket
 
@@ -86,6 +87,7 @@ class World:
         """Make everything written so far ``days`` older (another connection, as an operator's tool would)."""
         shift = f"strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(doc, '$.created_at'), '-{days} days')"
         with sqlite3.connect(self.db) as conn:
+            register_search_functions(conn)  # the search triggers of these tables call them
             for table in ("messages", "posts", "threads", "mails", "files"):
                 conn.execute(f"UPDATE {table} SET doc = json_set(doc, '$.created_at', {shift})")  # noqa: S608
             conn.execute("UPDATE messages SET created_at = json_extract(doc, '$.created_at')")
