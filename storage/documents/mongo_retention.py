@@ -208,8 +208,8 @@ class RetentionCollections(SearchEntries):
         if spaces:
             left -= await self._drop("threads", {"forum_id": {"$in": spaces}}, left)
         by_project: list[tuple[str, dict[str, Any]]] = [
-            (name, {"project_id": project_id}) for name in ("messages", "reactions", "mail_copies", "mails",
-                                                             "reports", "search")]
+            (name, {"project_id": project_id}) for name in ("messages", "reactions", "poll_votes", "mail_copies",
+                                                             "mails", "reports", "search")]
         for name, query in [*by_project, ("erasures", {"_id": {"$regex": f"^{re.escape(project_id)}:"}})]:
             left -= await self._drop(name, query, left)
         if left <= 0:

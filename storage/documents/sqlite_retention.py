@@ -158,6 +158,8 @@ class RetentionTables(SqliteBase):
             ("read_markers", f"room_id IN {spaces}"),
             ("room_counters", f"room_id IN {spaces}"),
             ("reactions", f"room_id IN {spaces}"),
+            ("poll_votes", f"room_id IN {spaces}"),
+            ("mentions", f"room_id IN {spaces}"),
             ("thread_markers", f"thread_id IN {threads}"),
             ("posts", f"thread_id IN {threads}"),
             ("threads", f"forum_id IN {spaces}"),

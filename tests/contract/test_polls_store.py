@@ -155,3 +155,21 @@ async def test_a_polls_tombstone_keeps_no_question_and_expiry_takes_the_votes(st
         assert found is not None and found.deleted and found.poll is None
     assert await store.poll_votes("r1", expired.id) == []
     assert await store.polls_due("2100-01-01T00:00:00.000Z", 10) == []
+
+
+async def test_a_deleted_projects_votes_and_mentions_go_with_it(store: DocumentStore) -> None:
+    p = b.project("validated")
+    await store.create_project(p, [b.member(p.id, "t1")])
+    room = b.space(p.id)
+    await store.add_space(room, 10)
+    poll = b.message(room.id, author="t1", project_id=p.id).model_copy(
+        update={"poll": Poll(question="Which?", options=[PollOption(text="A"), PollOption(text="B")])})
+    stored, _ = await store.append_message(poll, ("p1",))
+    await store.vote(room.id, stored.id, "p1", [0], utcnow())
+    assert await store.mention_count(room.id, "p1", 0) == 1
+    while await store.delete_project_batch(p.id, 2):
+        pass
+    assert await store.get_project(p.id) is None
+    assert await store.poll_votes(room.id, stored.id) == []
+    assert await store.my_votes(room.id, "p1", [stored.id]) == {}
+    assert await store.mention_count(room.id, "p1", 0) == 0
