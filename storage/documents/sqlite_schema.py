@@ -372,3 +372,17 @@ MIGRATIONS.append(
     UPDATE files SET doc = doc;
     """
 )
+
+# 11 -> 12: chat messages are indexed in batches after their send, not in its transaction: a send only
+# notes its message in ``search_backlog`` (one small row), and ``SearchTables`` indexes the backlog
+# within a second, and before every search (so a search still finds every message stored before it).
+# Indexed in the send's transaction, a message cost the store twice its CPU (docs/performance.md).
+# Edits, deletions, hiding, retention and erasure of messages stay indexed in their own transaction.
+MIGRATIONS.append(
+    """
+    DROP TRIGGER search_messages_insert;
+    CREATE TABLE search_backlog (message_id TEXT PRIMARY KEY) WITHOUT ROWID;
+    CREATE TRIGGER search_messages_noted AFTER INSERT ON messages BEGIN
+        INSERT OR IGNORE INTO search_backlog (message_id) VALUES (NEW.id); END;
+    """
+)

@@ -17,9 +17,14 @@ item, and ``search_fts`` (FTS5, external content) over its ``body`` and ``tags``
   walks the matches newest first and stops at the page. Within one millisecond, the order is the
   order of indexing (not the id): the cursor is turned into the position of its item.
 - Triggers on messages, threads, posts, mails and files keep the index in step in the same
-  transaction as every write, whatever the path (sends, edits, moderation, retention, erasure, a
+  transaction as every write, whatever the path (edits, moderation, retention, erasure, a
   project's deletion); ``reindex`` rewrites documents as they were (``SET doc = doc``), which the
   triggers index again.
+- New chat messages are the exception (migration 12): a send notes its message in ``search_backlog``,
+  and :meth:`SearchTables.index_backlog` indexes the backlog in one transaction (one FTS5 segment for
+  the whole batch), within ``BACKLOG_SECS`` of a send and before every search, so a search finds
+  every message stored before it. A message edited or deleted before its turn is indexed by that
+  change's trigger; its turn then indexes it again as it now is (never twice).
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail
 from rooms.search_models import SEARCH_KINDS, SearchHit, SearchQuery, SearchScope
-from storage.documents.sqlite_base import READER_BUSY_TIMEOUT_MS, SqliteBase, _load, search_pos, search_tag
+from storage.documents.sqlite_base import READER_BUSY_TIMEOUT_MS, _load, search_pos, search_tag
+from storage.documents.sqlite_chat import ChatTables
 
 _TABLES = {"message": "messages", "thread": "threads", "post": "posts", "mail": "mails", "file": "files"}
 _SPACE_KINDS = ("message", "thread", "post")
@@ -44,6 +50,21 @@ _SPACE_KINDS = ("message", "thread", "post")
 # hundreds of doclists costs more than it saves).
 _MAX_TAGS = 64
 _LAST_POS = 2**63 - 1
+BACKLOG_SECS = 1.0  # new chat messages are searchable within this, and at once by a search that follows
+BACKLOG_BATCH = 2_000  # messages indexed per statement
+
+
+def _index_backlog(raw: sqlite3.Connection) -> int:
+    """Index the messages the sends noted, on the writer's thread, in its transaction; how many."""
+    done = 0
+    while True:
+        ids = [i for (i,) in raw.execute("SELECT message_id FROM search_backlog LIMIT ?", (BACKLOG_BATCH,))]
+        if not ids:
+            return done
+        marks = _marks(ids)
+        raw.execute(f"UPDATE messages SET doc = doc WHERE id IN ({marks})", ids)  # noqa: S608 - placeholders
+        raw.execute(f"DELETE FROM search_backlog WHERE message_id IN ({marks})", ids)  # noqa: S608
+        done += len(ids)
 
 
 def _phrase(word: str) -> str:
@@ -145,7 +166,7 @@ def _hit(kind: str, doc: str) -> SearchHit:
                      text=f.name, author_id=f.owner_id, author_name=f.owner_name, created_at=f.created_at)
 
 
-class SearchTables(SqliteBase):
+class SearchTables(ChatTables):  # sends go through it: their messages are noted for the backlog
     """A query can take tens of milliseconds at a million items: it runs on a reader connection of its
     own in a worker thread, one at a time, never on the event loop's (whose reads are point lookups)."""
 
@@ -153,8 +174,34 @@ class SearchTables(SqliteBase):
         super().__init__(path)
         self._search_reader: sqlite3.Connection | None = None
         self._search_lock = asyncio.Lock()
+        self._backlog: asyncio.Task[None] | None = None
+
+    async def append_message(self, message: Message, mention_ids: tuple[str, ...] = ()) -> tuple[Message, bool]:
+        stored = await super().append_message(message, mention_ids)
+        if self._backlog is None or self._backlog.done():
+            self._backlog = asyncio.create_task(self._index_soon(), name="sqlite-search-backlog")
+        return stored
+
+    async def _index_soon(self) -> None:
+        await asyncio.sleep(BACKLOG_SECS)
+        try:
+            await self.index_backlog()
+        except Unavailable:
+            pass  # the next send or search tries again; the backlog is kept
+
+    async def index_backlog(self) -> int:
+        """Index the new chat messages waiting (migration 12); how many."""
+        return await self._in_one_call(_index_backlog)
 
     async def aclose(self) -> None:
+        if self._backlog is not None and not self._backlog.done():
+            self._backlog.cancel()
+            await asyncio.gather(self._backlog, return_exceptions=True)
+        if self._reader is not None:
+            try:  # what is left is indexed by the next start's first send or search
+                await self.index_backlog()
+            except Unavailable:
+                pass
         async with self._search_lock:
             if self._search_reader is not None:
                 self._search_reader.close()
@@ -189,6 +236,8 @@ class SearchTables(SqliteBase):
         where, params = _filter(scope, query, spaces)
         if where == "0":
             return []
+        if "message" in query.kinds:
+            await self.index_backlog()  # every message stored before the search is found
         low, high = 0, _LAST_POS
         if query.since is not None:
             low = search_pos(query.since)

@@ -78,12 +78,15 @@ async def test_a_write_outside_the_store_cannot_skip_the_index(tmp_path: Path) -
         row = (message.room_id, message.id, message.project_id, message.author_id, message.client_id,
                message.created_at, message.model_dump_json())
         other = sqlite3.connect(path, isolation_level=None)
+        other.execute(insert, row)  # a new message is only noted (migration 12): the store indexes it
+        assert await ids(store, "hand") == {message.id}  # before the search answers
+        edited = message.model_copy(update={"text": "rewritten by hand"}).model_dump_json()
         with pytest.raises(sqlite3.OperationalError, match="no such function"):  # refused, not written unindexed
-            other.execute(insert, row)
+            other.execute("UPDATE messages SET doc = ? WHERE id = ?", (edited, message.id))
         register_search_functions(other)  # what every writing connection of the store does
-        other.execute(insert, row)
+        other.execute("UPDATE messages SET doc = ? WHERE id = ?", (edited, message.id))
         other.close()
-        assert await ids(store, "hand") == {message.id}
+        assert await ids(store, "rewritten") == {message.id}
     finally:
         await store.aclose()
 
