@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from rooms.errors import InvalidRequest, NotFound
+from server import observe
 from server.auth import TokenVerifier
 from server.http import demo, health, openapi, sessions
 from server.http.api import ENDPOINTS
@@ -101,7 +102,8 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     sockets = SocketSessions(sio, opened, verifier.leeway_secs)
     budgets = events.Budgets(settings.connection_requests_in_flight, settings.connection_requests_per_sec,
                              settings.connection_requests_burst)
-    events.register(sio, opened, verifier, fanout, sockets, in_flight, budgets)
+    observer = observe.Observer()  # the metrics and the log listen here (server/observe.py)
+    events.register(sio, opened, verifier, fanout, sockets, in_flight, budgets, observer)
 
     document = openapi.build(ENDPOINTS, package_version())
 
@@ -120,8 +122,8 @@ def create_app(settings: Settings, secret: str | None) -> Any:
         Route(f"{API_PREFIX}/openapi.json", openapi_json),
         Route(API_PREFIX + sessions.PATH, sessions.revoke(opened, sockets, settings.jwt_leeway_secs), methods=["POST"]),
     ]
-    routes += [Route(API_PREFIX + ep.path, handle(ep, opened, verifier, fanout), methods=[ep.method])
-               for ep in ENDPOINTS]
+    routes += [Route(API_PREFIX + ep.path, handle(ep, opened, verifier, fanout, observer, API_PREFIX),
+                     methods=[ep.method]) for ep in ENDPOINTS]
     if settings.demo:  # the demo portal page hands out tokens: never on unless asked for
         routes += demo.routes(opened, settings, secret)
 
@@ -148,6 +150,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     app.router.default = slash_redirect(app.router)
     app.state.services = opened
     app.state.sio = sio
+    app.state.observer = observer
     served = TwinspaceApp(sio, app, in_flight, settings.shutdown_drain_secs)
     # Outermost, so that they cover Socket.IO and the answers of Starlette's own error handler too.
     return Stoppable(SecurityHeaders(TrustedHosts(logging_oversized_frames(served), settings.allowed_hosts),

@@ -12,6 +12,7 @@ action, answers, and sends the action's pushes once the response has gone
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 
 from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
 from rooms.models import User
-from server import wire
+from server import observe, wire
 from server.actions.base import Action, Context
 from server.auth import TokenVerifier
 from server.realtime.fanout import Fanout
@@ -115,10 +116,15 @@ def _payload(endpoint: Endpoint, request: Request, body: BaseModel | None) -> An
     return wire.parse(schema, data)
 
 
-def handle(endpoint: Endpoint, opened: Opened, verifier: TokenVerifier,
-           fanout: Fanout) -> Callable[[Request], Awaitable[Response]]:
+def handle(endpoint: Endpoint, opened: Opened, verifier: TokenVerifier, fanout: Fanout,
+           observer: observe.Observer, prefix: str = "") -> Callable[[Request], Awaitable[Response]]:
+    name = f"{endpoint.method} {prefix}{endpoint.path}"  # the template: no id of a concrete path
+
     async def route(request: Request) -> Response:
+        started = time.perf_counter()
+        request_id = observe.begin()
         user: User | None = None
+        outcome_code = "ok"
         try:
             user = await authenticate(request, verifier)
             ctx = Context(user, opened.get())
@@ -138,11 +144,17 @@ def handle(endpoint: Endpoint, opened: Opened, verifier: TokenVerifier,
             else:
                 response = JSONResponse(wire.jsonable(result), status_code=endpoint.status)
         except TwinspaceError as exc:
+            outcome_code = exc.code
             log.warning("rejected %s %s user=%s code=%s %s", request.method, request.url.path,
                         user.id if user else None, exc.code, exc.data.get("detail", ""))
             return error_response(request, exc, user)
         except Exception as exc:  # noqa: BLE001 - the client gets internal.error, the log the traceback
-            return error_response(request, wire.unexpected(exc, f"{request.method} {request.url.path}"), user)
+            error = wire.unexpected(exc, f"{request.method} {request.url.path}")
+            outcome_code = error.code
+            return error_response(request, error, user)
+        finally:
+            observer.finished(observe.Finished("route", name, outcome_code, time.perf_counter() - started,
+                                               request_id, user.id if user else None))
         if outcome.pushes:  # answered, then told
             response.background = BackgroundTask(fanout.deliver, outcome.pushes)
         return response

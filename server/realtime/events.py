@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ import socketio
 
 from rooms.errors import InvalidRequest, RateLimited, TwinspaceError, Unauthenticated
 from rooms.models import User
-from server import wire
+from server import observe, wire
 from server.actions import (
     audit,
     chat,
@@ -72,7 +73,7 @@ def _lang_of(environ: dict[str, Any], auth: Any) -> str:
 
 
 def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier, fanout: Fanout,
-             sessions: SocketSessions, in_flight: InFlight, budgets: Budgets) -> None:
+             sessions: SocketSessions, in_flight: InFlight, budgets: Budgets, observer: observe.Observer) -> None:
     """Attach connect/disconnect, every event of ``EVENTS`` and the catch-all to ``sio``."""
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
@@ -108,7 +109,7 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
     sio.on("disconnect", handler=disconnect)
 
     for name, act in EVENTS.items():
-        sio.on(name, handler=budgets.limited(sio, _dispatcher(sio, opened, fanout, name, act, sessions, in_flight)))
+        sio.on(name, handler=budgets.limited(sio, _dispatcher(sio, opened, fanout, name, act, sessions, in_flight, observer)))
 
     async def refused(sid: str, reason: Any = None, *_: Any) -> dict[str, Any]:
         # Logged (briefly, rate-limited) where the frame was decoded: server/realtime/frames.py.
@@ -192,8 +193,9 @@ async def _user(sio: socketio.AsyncServer, sid: str) -> User | None:
     return user if isinstance(user, User) else None
 
 
-def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name: str,
-                act: Action, sessions: SocketSessions, in_flight: InFlight) -> Callable[..., Awaitable[dict[str, Any]]]:
+def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name: str, act: Action,
+                sessions: SocketSessions, in_flight: InFlight,
+                observer: observe.Observer) -> Callable[..., Awaitable[dict[str, Any]]]:
     schema = act.payload
     assert schema is not None, f"{name}: a Socket.IO event needs a payload schema"
 
@@ -202,8 +204,11 @@ def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name:
             return await handle(sid, *args)
 
     async def handle(sid: str, *args: Any) -> dict[str, Any]:
+        started = time.perf_counter()
+        request_id = observe.begin()
         user = await _user(sio, sid)
         lang = user.lang if user else None
+        outcome_code = "ok"
         try:
             if user is None:
                 raise Unauthenticated("auth.missing")
@@ -217,11 +222,17 @@ def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name:
             data = wire.parse(schema, payload)
             outcome = await act.run(Context(user, opened.get(), Connection(sid, fanout)), data)
         except TwinspaceError as exc:
+            outcome_code = exc.code
             log.warning("rejected event=%s user=%s code=%s %s", name, user.id if user else None,
                         exc.code, exc.data.get("detail", ""))
             return wire.failed(exc, lang)
         except Exception as exc:  # noqa: BLE001 - the client gets internal.error, the log the traceback
-            return wire.failed(wire.unexpected(exc, name), lang)
+            error = wire.unexpected(exc, name)
+            outcome_code = error.code
+            return wire.failed(error, lang)
+        finally:
+            observer.finished(observe.Finished("event", name, outcome_code, time.perf_counter() - started,
+                                               request_id, user.id if user else None))
         ack = wire.ok(outcome.result)
         # Answered (when this returns, python-socketio queues the ack before any task runs), then told.
         fanout.after_answer(outcome.pushes)
