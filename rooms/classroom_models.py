@@ -12,7 +12,7 @@ that was away receives the current state of every message changed since the ``re
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
@@ -194,6 +194,14 @@ class PollVoters(Model):
 
 
 # ---- seen by ------------------------------------------------------------------------------------
+
+class Written(NamedTuple):
+    """What a seen count needs of a message, without decoding it (``ChatStore.latest_written``)."""
+
+    seq: int
+    author_id: str
+    deleted: bool
+
 
 class SeenCount(Model):
     seq: int

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message, PresenceEntry
-from rooms.classroom_models import ChatFeatures
+from rooms.classroom_models import ChatFeatures, Written
 from rooms.file_models import FileRecord
 from rooms.forum_models import Post, Thread
 from rooms.mail_models import Mail, MailCopy
@@ -526,6 +526,10 @@ class ClassroomStore(Protocol):
     # ---- seen by and mentions
     async def read_markers(self, room_id: str) -> dict[str, int]:
         """Every read marker of a room: user id -> the last seq they read (one query, whatever the size)."""
+
+    async def latest_written(self, room_id: str, limit: int) -> list[Written]:
+        """(seq, author, deleted) of the room's ``limit`` latest messages, tombstones too, in ascending
+        order: what the live seen counts need, read without loading the messages themselves."""
 
     async def mention_count(self, room_id: str, user_id: str, after_seq: int) -> int:
         """Messages after ``after_seq`` that mention ``user_id``."""

@@ -7,7 +7,7 @@ markers, whatever the number of members or messages.
 
 Live counts (``chat:seen``) are computed here and sent by the fan-out, which batches them per room
 (``server/realtime/fanout.py``): a class reading at once costs one count per room a second, two reads
-(the markers and one page), not one per reader. The list of names (``chat:seen_by``) costs one read of
+(the markers and the latest messages' seqs and authors), not one per reader. The list of names (``chat:seen_by``) costs one read of
 the markers and one of the members, whatever the size of the room.
 
 Who sees what is the policy's ``chat.seen_by`` row and the project's ``ChatFeatures.seen_by``:
@@ -18,12 +18,12 @@ and to pupils where the project chose ``names_to_members``; visitors never see n
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rooms import limits
 from rooms.audience import for_role
 from rooms.chat_models import Message
-from rooms.classroom_models import ChatFeatures, Person, SeenByIn, SeenByList, SeenCount, SeenCounts
+from rooms.classroom_models import ChatFeatures, Person, SeenByIn, SeenByList, SeenCount, SeenCounts, Written
 from rooms.errors import Forbidden, NotFound
 from rooms.models import User
 from rooms.ports import DocumentStore
@@ -41,14 +41,14 @@ def shows_names_to(role: str, features: ChatFeatures) -> bool:
     return role in ("admin", "teacher") or features.seen_by == "names_to_members"
 
 
-def seen_count(markers: dict[str, int], ordered: list[int], message: Message) -> int:
+def seen_count(markers: dict[str, int], ordered: list[int], message: Message | Written) -> int:
     """Readers of ``message`` but its author; ``ordered`` is ``sorted(markers.values())``."""
     at_or_past = len(ordered) - bisect_left(ordered, message.seq)
     author = markers.get(message.author_id or "", 0)
     return at_or_past - (1 if author >= message.seq else 0)
 
 
-def seen_counts(markers: dict[str, int], messages: list[Message]) -> list[SeenCount]:
+def seen_counts(markers: dict[str, int], messages: Sequence[Message | Written]) -> list[SeenCount]:
     """The count of each live message of ``messages`` (tombstones have none)."""
     ordered = sorted(markers.values())
     return [SeenCount(seq=m.seq, seen=seen_count(markers, ordered, m)) for m in messages if not m.deleted]
@@ -71,10 +71,11 @@ class SeenService:
         self._projects = projects
 
     async def counts(self, room_id: str) -> SeenCounts:
-        """The counts of the room's latest messages (at most ``SEEN_COUNTS_MAX``): two reads."""
+        """The counts of the room's latest messages (at most ``SEEN_COUNTS_MAX``): two reads, and
+        neither loads a message (a busy room is counted once a second while its members read)."""
         markers = await self._store.read_markers(room_id)
-        page = await self._store.messages_before(room_id, None, limits.SEEN_COUNTS_MAX)
-        return SeenCounts(room_id=room_id, counts=seen_counts(markers, page))
+        written = await self._store.latest_written(room_id, limits.SEEN_COUNTS_MAX)
+        return SeenCounts(room_id=room_id, counts=seen_counts(markers, written))
 
     async def seen_by(self, user: User, query: SeenByIn) -> SeenByList:
         """Who read a message, for those the project shows names to (``chat.seen_by_hidden`` otherwise)."""

@@ -42,6 +42,7 @@ from pymongo.errors import DuplicateKeyError
 
 from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message
+from rooms.classroom_models import Written
 from rooms.errors import NotAttachable
 from rooms.file_models import Attachment
 from storage.documents.mongo_base import doc_set, dump, load, translated
@@ -215,6 +216,13 @@ class ChatCollections(SearchEntries):  # the audit entries of its writes follow 
         prefix = f"{room_id}:"
         records = await self._c("read_markers").find({"_id": {"$regex": f"^{re.escape(prefix)}"}}).to_list(None)
         return {r["_id"][len(prefix):]: int(r["seq"]) for r in records}
+
+    @translated
+    async def latest_written(self, room_id: str, limit: int) -> list[Written]:
+        records = await (self._c("messages").find({"room_id": room_id}, {"seq": 1, "author_id": 1, "deleted": 1})
+                         .sort([("seq", DESCENDING)]).limit(limit).to_list(None))
+        return [Written(int(r["seq"]), str(r.get("author_id") or ""), bool(r.get("deleted")))
+                for r in reversed(records)]
 
     @translated
     async def mention_count(self, room_id: str, user_id: str, after_seq: int) -> int:

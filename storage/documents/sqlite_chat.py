@@ -15,6 +15,7 @@ from typing import Any
 
 from rooms.audit_models import AuditEntry
 from rooms.chat_models import Message
+from rooms.classroom_models import Written
 from rooms.errors import NotAttachable, Unavailable
 from rooms.file_models import Attachment
 from storage.documents.sqlite_audit import insert_audit
@@ -186,6 +187,12 @@ class ChatTables(SqliteBase):
     async def read_markers(self, room_id: str) -> dict[str, int]:
         async with self._read("SELECT user_id, seq FROM read_markers WHERE room_id = ?", (room_id,)) as rows:
             return {user_id: int(seq) for user_id, seq in rows}
+
+    async def latest_written(self, room_id: str, limit: int) -> list[Written]:
+        # The primary key (room_id, seq) orders it; the columns are kept with every write of the doc.
+        sql = "SELECT seq, author_id, deleted FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT ?"
+        async with self._read(sql, (room_id, limit)) as rows:
+            return [Written(int(seq), str(author), bool(deleted)) for seq, author, deleted in reversed(rows)]
 
     async def mention_count(self, room_id: str, user_id: str, after_seq: int) -> int:
         sql = "SELECT COUNT(*) FROM mentions WHERE room_id = ? AND user_id = ? AND seq > ?"

@@ -50,6 +50,16 @@ async def test_pages_and_tombstones(store: DocumentStore) -> None:
     assert (await store.messages_after("r1", 0, 1))[0].deleted
 
 
+async def test_latest_written_lists_seq_author_and_tombstones_without_the_messages(store: DocumentStore) -> None:
+    stored = [(await store.append_message(message("r1", author=f"u{i % 2}", text=f"m{i}")))[0] for i in range(5)]
+    await store.append_message(message("r2", author="u9"))
+    await store.delete_message("r1", stored[3].id, "u1", utcnow())
+    written = await store.latest_written("r1", 3)
+    assert [(w.seq, w.author_id, w.deleted) for w in written] == [(3, "u0", False), (4, "u1", True), (5, "u0", False)]
+    assert [w.seq for w in await store.latest_written("r1", 10)] == [1, 2, 3, 4, 5]
+    assert await store.latest_written("nowhere", 10) == []
+
+
 async def test_read_markers_only_move_forward(store: DocumentStore) -> None:
     await store.append_message(message("r1", author="u1"))
     assert await store.read_marker("r1", "u1") == 1  # one's own message is read

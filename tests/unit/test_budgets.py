@@ -213,6 +213,7 @@ KINDS: dict[str, Kind] = {
     "my_votes": "read",
     "erase_votes": "write",
     "read_markers": "read",
+    "latest_written": "read",
     "mention_count": "read",
     # SearchStore
     "search": "read",
