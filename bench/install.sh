@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the load generator's Node dependencies (socket.io-client) into bench/node_modules.
+# Installs the load generator's and the Node server's dependencies (socket.io-client, socket.io) into
+# bench/node_modules.
 # Safe to run again: from the committed lock file when there is one (npm ci), else npm install.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,7 +11,7 @@ fi
 if [ -f package-lock.json ]; then
   # Skip when node_modules already matches the lock file (npm writes its own copy there).
   if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
-     && [ -d node_modules/socket.io-client ]; then
+     && [ -d node_modules/socket.io-client ] && [ -d node_modules/socket.io ]; then
     exit 0
   fi
   npm ci --no-audit --no-fund

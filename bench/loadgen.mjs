@@ -61,9 +61,11 @@ const stats = {
   planned_sends: 0, sent: 0, acked: 0, ack_errors: 0, ack_timeouts: 0, ack_failed: 0, first_ack_error: null,
   expected_deliveries: 0, received_deliveries: 0, lost: 0, delivered_unacked: 0, duplicates: 0, out_of_order: 0,
   foreign_pushes: 0, deliveries_per_s: 0, setup_s: 0, send_s: 0, send_started_at: null, send_ended_at: null,
+  last_delivery_at: null,
   p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null, mean_ms: null, ack_p50_ms: null, ack_p99_ms: null,
   timed_out: false,
 };
+let lastDeliveryMs = null; // wall clock of the last delivery: the end of the window whose server CPU is counted
 const latencies = []; // ms, one per unique delivery of a message sent in this run
 const ackLatencies = [];
 const roomSize = new Map(); // room id -> clients that joined it
@@ -97,6 +99,7 @@ function finish(code) {
   stats.mean_ms = round(latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : null);
   stats.ack_p50_ms = round(percentile(ackLatencies, 0.5));
   stats.ack_p99_ms = round(percentile(ackLatencies, 0.99));
+  stats.last_delivery_at = lastDeliveryMs == null ? null : lastDeliveryMs / 1000;
   const text = JSON.stringify(stats);
   if (opt.out) writeFileSync(opt.out, text + "\n");
   console.log(text);
@@ -121,6 +124,7 @@ function onMessage(state, m) {
   if (m.seq < seen.max) stats.out_of_order += 1; else seen.max = m.seq;
   latencies.push(now - body.t);
   deliveriesOf.set(m.client_id, (deliveriesOf.get(m.client_id) ?? 0) + 1);
+  lastDeliveryMs = Date.now();
 }
 
 function connect(client, i) {

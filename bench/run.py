@@ -1,4 +1,4 @@
-"""Runs the chat benchmark against Twinspace and against the bare python-socketio server.
+"""Runs the chat benchmark against Twinspace, the bare python-socketio server and the Node socket.io server.
 
 For each run it starts a fresh server pinned to CPU 0 (``taskset -c 0``): Twinspace with a new
 temporary data folder (SQLite, every message stored) and the chat rate limit out of the way
@@ -180,6 +180,21 @@ def bare(workdir: Path) -> Iterator[Running]:
 
 
 @contextlib.contextmanager
+def node(workdir: Path) -> Iterator[Running]:
+    """``bench/node_server.mjs``: the official socket.io server of the same shape as bare_server.py."""
+    port = free_port()
+    log = workdir / f"node-{port}.log"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(["taskset", "-c", SERVER_CPU, "node", str(BENCH / "node_server.mjs"), str(port)],
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling", proc, log)
+        yield Running([f"http://127.0.0.1:{port}"], [proc.pid])
+    finally:
+        stop([proc])
+
+
+@contextlib.contextmanager
 def local_redis(workdir: Path) -> Iterator[tuple[str, int]]:
     """A throwaway redis-server on loopback (no persistence), pinned to the servers' CPU."""
     binary = shutil.which("redis-server")
@@ -279,6 +294,16 @@ def window_pct(samples: list[tuple[float, float]], start: float | None, end: flo
     return round(100 * (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0]), 1)
 
 
+def cpu_between(samples: list[tuple[float, float]], start: float | None, end: float | None) -> float | None:
+    """CPU seconds spent between two wall-clock times, from (time, cumulative CPU seconds) samples
+    taken every SAMPLE_SECS: the sample at or before ``start`` to the first at or after ``end``."""
+    if start is None or end is None or not samples:
+        return None
+    before = [s for s in samples if s[0] <= start] or samples[:1]
+    after = [s for s in samples if s[0] >= end] or samples[-1:]
+    return max(0.0, after[0][1] - before[-1][1])
+
+
 def run_load(running: Running, clients: list[dict[str, Any]], scenario: Scenario, workdir: Path) -> dict[str, Any]:
     clients_file = workdir / "clients.json"
     clients_file.write_text(json.dumps(clients))
@@ -311,6 +336,11 @@ def run_load(running: Running, clients: list[dict[str, Any]], scenario: Scenario
         result["loadgen_exit"] = proc.returncode
     start, end = result.get("send_started_at"), result.get("send_ended_at")
     result["server_cpu_pct"] = window_pct(server, start, end)
+    # The server's CPU from the first send to the last delivery, over the deliveries made: what one
+    # more recipient costs, everything included (the message's own path, acks, background tasks).
+    spent = cpu_between(server, start, result.get("last_delivery_at"))
+    received = result.get("received_deliveries") or 0
+    result["server_cpu_us_per_delivery"] = round(1e6 * spent / received, 1) if spent is not None and received else None
     result["server_rss_mib"] = round(peak_rss, 1)
     result["loadgen_cpu_pct"] = window_pct(loadgen, start, end)
     if running.extra_pids:
@@ -325,8 +355,8 @@ def measure(kind: str, scenario: Scenario, redis_url: str | None = None) -> dict
     with tempfile.TemporaryDirectory(prefix="twinspace-bench-") as tmp:
         workdir = Path(tmp)
         try:
-            if kind == "bare":
-                with bare(workdir) as running:
+            if kind in ("bare", "node"):
+                with (bare if kind == "bare" else node)(workdir) as running:
                     result = run_load(running, bare_clients(scenario), scenario, workdir)
             else:
                 with contextlib.ExitStack() as stack:
@@ -349,21 +379,40 @@ def measure(kind: str, scenario: Scenario, redis_url: str | None = None) -> dict
     return {"server": label, "scenario": scenario.name, **result}
 
 
+KINDS = ("twinspace", "bare", "node")
+
+
+def ratios_to_node(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | None]]:
+    """Each server's CPU per delivery and p99 as a ratio to node's in the same run of a scenario."""
+    base = runs.get("node")
+    if base is None:
+        return {}
+
+    def ratio(r: dict[str, Any], key: str) -> float | None:
+        ours, theirs = r.get(key), base.get(key)
+        return round(ours / theirs, 2) if ours is not None and theirs else None
+
+    return {kind: {"cpu_per_delivery": ratio(r, "server_cpu_us_per_delivery"), "p99": ratio(r, "p99_ms")}
+            for kind, r in runs.items() if kind != "node"}
+
+
 def passed(r: dict[str, Any]) -> bool:
     return (r["lost"] == 0 and r["ack_failed"] == 0 and r["connect_failures"] == 0 and r["join_failures"] == 0
             and not r["timed_out"] and r["p99_ms"] is not None and r["p99_ms"] <= SATURATION_P99_MS)
 
 
 HEADER = ("| scenario | server | msg/s sent | sent | acks failed | deliveries expected | received | lost "
-          "| deliveries/s | p50 ms | p95 ms | p99 ms | max ms | server CPU % | server RSS MiB | loadgen CPU % |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| deliveries/s | p50 ms | p95 ms | p99 ms | max ms | server CPU % | server CPU µs per delivery "
+          "| server RSS MiB | loadgen CPU % |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def row(r: dict[str, Any]) -> str:
     rate = r["senders"] * r["rate_per_sender"]
     cells = [r["scenario"], r["server"], f"{rate:g}", r["sent"], r["ack_failed"], r["expected_deliveries"],
              r["received_deliveries"], r["lost"], r["deliveries_per_s"], r["p50_ms"], r["p95_ms"], r["p99_ms"],
-             r["max_ms"], r["server_cpu_pct"], r["server_rss_mib"], r["loadgen_cpu_pct"]]
+             r["max_ms"], r["server_cpu_pct"], r.get("server_cpu_us_per_delivery"), r["server_rss_mib"],
+             r["loadgen_cpu_pct"]]
     return "| " + " | ".join("–" if c is None else str(c) for c in cells) + " |"
 
 
@@ -408,19 +457,25 @@ def main() -> None:
     parser.add_argument("--refine", type=int, default=SATURATION_REFINE_STEPS,
                         help="halvings of the saturation search between the last rate that passed and the "
                              f"first that failed (default {SATURATION_REFINE_STEPS})")
+    parser.add_argument("--servers", default=",".join(KINDS),
+                        help=f"comma-separated servers to run, of {', '.join(KINDS)} (default: all; every ratio "
+                             "is to node's run of the same scenario)")
     parser.add_argument("--json", type=Path, help="also write every run's raw figures here")
     parser.add_argument("--gc-stats", action="store_true",
                         help="log the servers' garbage collections (bench/gcprobe) and report their full-collection "
                              "pauses while sending")
     args = parser.parse_args()
+    kinds = [k.strip() for k in args.servers.split(",") if k.strip()]
+    if not kinds or any(k not in KINDS for k in kinds):
+        parser.error(f"--servers: give some of {', '.join(KINDS)}")
     GC_PROBE.update(stats=args.gc_stats)
     if args.scenario == "C" and not args.redis_url:
         parser.error("scenario C needs --redis-url (redis://HOST:PORT/DB, or 'local')")
     for tool in ("taskset", "node"):
         if shutil.which(tool) is None:
             parser.error(f"{tool} not found")
-    if not (BENCH / "node_modules" / "socket.io-client").is_dir():
-        parser.error("the load generator's dependencies are missing: run bench/install.sh")
+    if not all((BENCH / "node_modules" / package).is_dir() for package in ("socket.io-client", "socket.io")):
+        parser.error("the load generator's and the Node server's dependencies are missing: run bench/install.sh")
 
     quick = args.quick
     duration = args.duration or (3.0 if quick else 20.0)
@@ -435,14 +490,13 @@ def main() -> None:
     results: list[dict[str, Any]] = []
     summary: dict[str, Any] = {}
     print(HEADER, flush=True)
-    if "A" in chosen:
-        for kind in ("twinspace", "bare"):
-            results.append(measure(kind, a))
-            print(row(results[-1]), flush=True)
-    if "B" in chosen:
-        for kind in ("twinspace", "bare"):
-            results.append(measure(kind, b))
-            print(row(results[-1]), flush=True)
+    for scenario in [s for s in (a, b) if s.name[0] in chosen]:
+        runs = {}
+        for kind in kinds:
+            runs[kind] = measure(kind, scenario)
+            results.append(runs[kind])
+            print(row(runs[kind]), flush=True)
+        summary.setdefault("ratios_to_node", {})[scenario.name] = ratios_to_node(runs)
     if "C" in chosen:
         if args.redis_url:
             results.append(measure("twinspace", c, args.redis_url))
@@ -453,13 +507,13 @@ def main() -> None:
         base = replace(a, duration=step)
         rates = SATURATION_RATES[:2] if quick else SATURATION_RATES
         refine = 0 if quick else args.refine
-        ours = saturate("twinspace", base, rates, refine, results)
-        theirs = saturate("bare", base, rates, refine, results)
-        ratio = ours / theirs if theirs else None
-        summary = {"twinspace_msgs_per_sender": ours, "bare_msgs_per_sender": theirs, "ratio": ratio}
-        print(f"\nSaturation of {base.name} ({base.senders} senders, p99 <= {SATURATION_P99_MS:g} ms, no loss): "
-              f"twinspace {ours:g} msg/s per sender, bare {theirs:g}, ratio "
-              f"{'–' if ratio is None else f'{ratio:.0%}'}", flush=True)
+        best = {kind: saturate(kind, base, rates, refine, results) for kind in kinds}
+        summary["saturation_msgs_per_sender"] = best
+        print(f"\nSaturation of {base.name} ({base.senders} senders, p99 <= {SATURATION_P99_MS:g} ms, no loss), "
+              "msg/s per sender: " + ", ".join(f"{kind} {rate:g}" for kind, rate in best.items()), flush=True)
+        if best.get("node"):
+            print("  as a ratio to node: " + ", ".join(f"{kind} {rate / best['node']:.2f}"
+                                                     for kind, rate in best.items() if kind != "node"), flush=True)
         busy = [r for r in results if r["scenario"].startswith("A@") and (r["loadgen_cpu_pct"] or 0) > 90]
         if busy:
             print("(warning: the load generator was above 90 % CPU in "
@@ -471,8 +525,13 @@ def main() -> None:
             g = r.get("server_gc") or {}
             print(f"- {r['scenario']} {r['server']}: {g.get('full_collections')}, {g.get('max_ms')} ms, "
                   f"{g.get('total_ms')} ms", flush=True)
+    for name, ratios in summary.get("ratios_to_node", {}).items():
+        if ratios:
+            print(f"\n{name}, as a ratio to node in this run: " + "; ".join(
+                f"{kind}: CPU per delivery {r['cpu_per_delivery']}, p99 {r['p99']}" for kind, r in ratios.items()),
+                flush=True)
     if args.json:
-        args.json.write_text(json.dumps({"runs": results, "saturation": summary}, indent=2))
+        args.json.write_text(json.dumps({"runs": results, "summary": summary}, indent=2))
 
 
 if __name__ == "__main__":
