@@ -1,13 +1,16 @@
 """The AsyncAPI document a running server serves: valid, complete, and true to what travels.
 
-Validated against the official AsyncAPI 3.0.0 JSON Schema (npm ``@asyncapi/specs``, installed by
-``tests/asyncapi/install.sh``) with ``jsonschema``; what the schema cannot see (references that
-resolve, messages of an operation that belong to its channel) is checked here.
+Validated against the official AsyncAPI 3.0.0 JSON Schema (npm ``@asyncapi/specs``) with
+``jsonschema``, and parsed by the official parser (npm ``@asyncapi/parser``, which also applies the
+specification's rules: references that resolve, an operation's messages from its own channel), both
+installed by ``tests/asyncapi/install.sh``.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +28,9 @@ from server.realtime.fanout import PUSHES
 from tests.support.clients import CALL_TIMEOUT_SECS, Project, make_project, realtime
 from tests.support.server import ServerProcess
 
-SPECS_DIR = Path(__file__).resolve().parents[1] / "asyncapi" / "node_modules" / "@asyncapi" / "specs" / "schemas"
+TOOLS = Path(__file__).resolve().parents[1] / "asyncapi"
+SPECS_DIR = TOOLS / "node_modules" / "@asyncapi" / "specs" / "schemas"
+PARSER_TIMEOUT_SECS = 120  # the parser takes a few seconds; a shared, busy machine more
 DOC_URI = "urn:twinspace:asyncapi-under-test"
 
 
@@ -104,6 +109,22 @@ def test_the_document_is_valid_asyncapi_3(server: ServerProcess, document: dict[
     assert f"{server_entry['protocol']}://{server_entry['host']}" == server.url.replace("http", "ws", 1)
     index = httpx.get(server.url + "/", timeout=CALL_TIMEOUT_SECS).json()
     assert index["asyncapi"] == "/api/v1/asyncapi.json" and index["openapi"] == "/api/v1/openapi.json"
+
+
+def test_the_official_parser_accepts_it(document: dict[str, Any], tmp_path: Path) -> None:
+    node = shutil.which("node")
+    assert node is not None, "node not found: install Node.js 20 or later"
+    assert (TOOLS / "node_modules" / "@asyncapi" / "parser").is_dir(), "run tests/asyncapi/install.sh"
+    path = tmp_path / "asyncapi.json"
+    path.write_text(json.dumps(document))
+    run = subprocess.run([node, str(TOOLS / "validate.mjs"), str(path)], capture_output=True, text=True,
+                         timeout=PARSER_TIMEOUT_SECS, check=False)
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout)
+    # Errors (0) and warnings (1) fail; information (2, e.g. "3.1.0 is out") and hints (3) do not.
+    assert [d for d in found["diagnostics"] if d["severity"] < 2] == []
+    assert found["parsed"] and found["operations"] == len(EVENTS) + len(PUSHES)
+    assert found["channels"] == len(set(EVENTS) | set(PUSHES))
 
 
 def test_it_lists_exactly_the_events_and_the_pushes(document: dict[str, Any]) -> None:
