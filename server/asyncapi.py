@@ -90,7 +90,7 @@ def build(version: str, public_url: str) -> dict[str, Any]:
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {
         ACK_ERROR: {"name": "error ack", "title": "Refused",
-                    "summary": "The acknowledgement of a refused request: nothing was changed.",
+                    "summary": "The acknowledgement of a request that was refused or failed: its error code and message.",
                     "payload": {"$ref": _SCHEMA.format(model=ACK_ERROR)}},
     }
 
