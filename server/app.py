@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from rooms.errors import InvalidRequest, NotFound
-from server import observe
+from server import asyncapi, observe
 from server.auth import TokenVerifier
 from server.http import demo, health, openapi, sessions
 from server.http.api import ENDPOINTS
@@ -106,20 +106,25 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     events.register(sio, opened, verifier, fanout, sockets, in_flight, budgets, observer)
 
     document = openapi.build(ENDPOINTS, package_version())
+    events_document = asyncapi.build(package_version(), settings.public_url)
 
     async def openapi_json(_: Request) -> JSONResponse:
         return JSONResponse(document)
 
+    async def asyncapi_json(_: Request) -> JSONResponse:
+        return JSONResponse(events_document)
+
     async def index(_: Request) -> JSONResponse:
         return JSONResponse({"name": "twinspace", "version": package_version(),
                              "api": API_PREFIX, "openapi": f"{API_PREFIX}/openapi.json",
-                             "socketio": "/socket.io/"})
+                             "asyncapi": asyncapi.PATH, "socketio": "/socket.io/"})
 
     routes: list[BaseRoute] = [
         Route("/", index),
         Route("/healthz", health.healthz),
         Route("/readyz", health.readyz(opened)),
         Route(f"{API_PREFIX}/openapi.json", openapi_json),
+        Route(asyncapi.PATH, asyncapi_json),
         Route(API_PREFIX + sessions.PATH, sessions.revoke(opened, sockets, settings.jwt_leeway_secs), methods=["POST"]),
     ]
     routes += [Route(API_PREFIX + ep.path, handle(ep, opened, verifier, fanout, observer, API_PREFIX),
