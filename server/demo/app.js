@@ -305,7 +305,7 @@
       language: "Sprache",
       switchUser: "Person wechseln",
       loginTitle: "Wer bist du heute?",
-      loginIntro: "Diese Seite spielt ein Schulportal: Wähle eine Person aus dem Demo-Projekt und nutze Twinspace so "
+      loginIntro: "Diese Seite tut so, als wäre sie ein Schulportal: Wähle eine Person aus dem Demo-Projekt und nutze Twinspace so "
         + "wie sie. Öffne ein zweites Fenster als jemand anderes, dann siehst du die Nachrichten live ankommen.",
       loginAs: "Weiter als {name}",
       role_teacher: "Lehrkraft", role_pupil: "Schülerin/Schüler", role_visitor: "Gast", role_support: "Support-Team",
@@ -345,7 +345,7 @@
       // safeguarding
       moderation: "Moderation", report: "Melden", reportTitle: "Das den Lehrkräften melden",
       reportReason: "Warum?", reportNote: "Möchtest du noch etwas dazu sagen? (freiwillig)",
-      reportSerious: "Das ist ernst: Sag es auch dem nationalen Support-Team",
+      reportSerious: "Das ist ernst: auch dem nationalen Support-Team Bescheid geben",
       reportPrivacy: "Die Person, die du meldest, sieht deinen Namen nie.", reportSend: "Meldung abschicken",
       reportWhat: "{kind} von {name}: {text}",
       reason_bullying: "Mobbing oder Drohungen", reason_inappropriate: "Unpassender Inhalt",
@@ -374,7 +374,7 @@
       hoursOn: "Schülerinnen und Schüler schreiben nur zu diesen Zeiten (Lehrkräfte immer)", hoursStart: "Von",
       hoursEnd: "Bis",
       hoursZone: "Zeitzone", wordFilter: "Wortfilter", filter_off: "Aus", filter_block: "Die Nachricht blockieren",
-      filter_flag: "Sie senden und den Lehrkräften melden", customWords: "Eigene Wörter, eins pro Zeile",
+      filter_flag: "Senden und den Lehrkräften melden", customWords: "Eigene Wörter, eins pro Zeile",
       allowedWords: "Alltagswörter, die nicht gefiltert werden sollen, eins pro Zeile",
       mailPolicy: "Mails der Schülerinnen und Schüler",
       policy_teachers_only: "Schülerinnen und Schüler schreiben nur Lehrkräften Mails",
@@ -401,13 +401,13 @@
       memberExport: "Daten exportieren", memberExportLabel: "Daten von {name} exportieren",
       memberErase: "Diese Person löschen", memberEraseLabel: "{name} löschen", noMembers: "Keine Mitglieder.",
       retentionTitle: "Projekteinstellungen: Wie lange wird etwas aufbewahrt?",
-      retentionIntro: "In Tagen, von 1 bis 3.650. Lass ein Feld leer, um diese Art bis zum Projektende aufzubewahren; "
-        + "ist das Projekt archiviert, wird es nach seiner Schonfrist gelöscht.",
+      retentionIntro: "In Tagen, von 1 bis 3.650. Lass ein Feld leer, um diese Art von Inhalten bis zum "
+        + "Projektende aufzubewahren; ist das Projekt archiviert, werden sie nach seiner Schonfrist gelöscht.",
       retentionChat: "Chatnachrichten", retentionForum: "Forumsthemen und Antworten", retentionMail: "Mails",
       retentionFiles: "Dateien, die nie an eine Nachricht, eine Antwort oder eine Mail angehängt wurden (eine angehängte "
         + "Datei geht zusammen mit ihrem Beitrag)",
       retentionKept: "Bis zum Projektende aufbewahrt",
-      retentionHeld: "Vom nationalen Support-Team festgehalten ({reason}): Solange das gilt, wird nichts gelöscht.",
+      retentionHeld: "Vom nationalen Support-Team aufbewahrt ({reason}): Solange das gilt, wird nichts gelöscht.",
       retentionDeleteAfter: "Archiviert: Alles wird am {when} gelöscht.",
       eraseTitle: "{name} löschen?", eraseWhat: "Das verschwindet für immer aus allen Speichern der Plattform:",
       eraseStays: "Was andere geschrieben haben, bleibt; der Name der Person wird dort zu „ehemaliges Mitglied“. Ihr "
@@ -439,14 +439,14 @@
       pollAnonymous: "Anonym: Niemand, auch keine Lehrkraft, sieht, wer was gewählt hat",
       pollClosesAt: "Abstimmung endet um (freiwillig)", pollCreate: "Den Raum fragen",
       pollCreated: "Deine Umfrage ist im Raum.",
-      pollLabel: "Umfrage", pollVote: "Abstimmen", pollChange: "Meine Stimme ändern", pollVoted: "Deine Stimme zählt.",
+      pollLabel: "Umfrage", pollVote: "Abstimmen", pollChange: "Meine Stimme ändern", pollVoted: "Deine Stimme wurde gezählt.",
       votesOne: "1 Stimme", votesMany: "{count} Stimmen", votersNone: "Noch hat niemand abgestimmt.",
       votersOne: "1 Person hat abgestimmt", votersMany: "{count} Personen haben abgestimmt",
       pollYours: "deine Wahl", pollClosed: "Die Abstimmung ist vorbei.", pollCloses: "Die Abstimmung endet: {when}.",
       pollAnonymousNote: "Anonyme Umfrage: Niemand sieht, wer was gewählt hat.",
       pollClose: "Abstimmung beenden", pollSeeVoters: "Sehen, wer abgestimmt hat", pollNoVoters: "niemand",
       pollChooseOne: "Wähle eine Antwort.", pollChooseSome: "Wähle eine oder mehrere Antworten.",
-      pinnedTitle: "Von den Lehrkräften angeheftet", pin: "Anheften", unpin: "Lösen",
+      pinnedTitle: "Von den Lehrkräften angeheftet", pin: "Anheften", unpin: "Nicht mehr anheften",
       searchLabel: "Nach einem Wort suchen", searchPlaceholder: "Zum Beispiel: Fluss, Rhein, exposé", searchButton: "Suchen",
       searchClose: "Ergebnisse schließen", searchMore: "Mehr Ergebnisse anzeigen", searching: "Suche nach „{q}“…",
       searchFound: "Das haben wir für „{q}“ gefunden",
@@ -852,7 +852,7 @@
       hoursOn: "Uczniowie piszą tylko w tych godzinach (nauczyciele zawsze)", hoursStart: "Od", hoursEnd: "Do",
       hoursZone: "Strefa czasowa", wordFilter: "Filtr słów", filter_off: "Wyłączony", filter_block: "Zablokuj wiadomość",
       filter_flag: "Wyślij ją i zgłoś nauczycielom", customWords: "Twoje własne słowa, jedno w wierszu",
-      allowedWords: "Codzienne słowa, których nie filtrować, jedno w wierszu",
+      allowedWords: "Codzienne słowa, których nie należy filtrować, jedno w wierszu",
       mailPolicy: "Poczta uczniów", policy_teachers_only: "Uczniowie piszą e-maile tylko do nauczycieli",
       policy_supervised: "Uczniowie piszą e-maile do członków projektu; nauczyciele je czytają",
       write_muted: "Masz wyciszenie do {until}: możesz czytać, ale nie możesz pisać.",
@@ -879,7 +879,7 @@
         + "po zarchiwizowaniu projektu treści są usuwane po upływie okresu karencji.",
       retentionChat: "Wiadomości na czacie", retentionForum: "Wątki i odpowiedzi na forum", retentionMail: "E-maile",
       retentionFiles: "Pliki, które nigdy nie zostały załączone do wiadomości, odpowiedzi ani e-maila (załączony plik "
-        + "podlega zasadom swojej treści)",
+        + "jest przechowywany tak jak treść, do której go załączono)",
       retentionKept: "Przechowywane do końca projektu",
       retentionHeld: "Zatrzymane przez krajowy zespół wsparcia ({reason}): dopóki zatrzymanie trwa, nic nie zostanie "
         + "usunięte.",
@@ -914,7 +914,7 @@
       newPoll: "Nowa ankieta", pollQuestion: "Pytanie", pollOptions: "Odpowiedzi, jedna w wierszu (od 2 do 10)",
       pollMultiple: "Każdy może wybrać więcej niż jedną odpowiedź",
       pollAnonymous: "Anonimowa: nikt, nawet nauczyciele, nie widzi, kto co wybrał",
-      pollClosesAt: "Głosowanie kończy się o (nieobowiązkowe)", pollCreate: "Zapytaj pokój",
+      pollClosesAt: "Głosowanie kończy się o (nieobowiązkowe)", pollCreate: "Zapytaj osoby w pokoju",
       pollCreated: "Twoja ankieta jest w pokoju.",
       pollLabel: "Ankieta", pollVote: "Zagłosuj", pollChange: "Zmień mój głos", pollVoted: "Twój głos został policzony.",
       votesOne: "Głosy: 1", votesMany: "Głosy: {count}", votersNone: "Nikt jeszcze nie zagłosował.",
