@@ -24,9 +24,9 @@ DEMO_TOKEN_TTL = timedelta(hours=12)  # a school day of trying things out
 TEACHER_FR = User(id="teacher_fr", name="Claire Martin", role="teacher", school="Collège Jean Moulin, Lyon",
                   country="FR", lang="fr")
 TEACHER_DE = User(id="teacher_de", name="Jonas Becker", role="teacher", school="Gymnasium am Stadtpark, Köln",
-                  country="DE", lang="en")
+                  country="DE", lang="de")
 PUPIL_FR = User(id="pupil_fr", name="Léa", role="pupil", school=TEACHER_FR.school, country="FR", lang="fr")
-PUPIL_DE = User(id="pupil_de", name="Mats", role="pupil", school=TEACHER_DE.school, country="DE", lang="en")
+PUPIL_DE = User(id="pupil_de", name="Mats", role="pupil", school=TEACHER_DE.school, country="DE", lang="de")
 VISITOR = User(id="visitor_parent", name="Parent (visitor)", role="visitor", country="FR", lang="fr")
 SUPPORT = User(id="support_demo", name="National support officer", role="support", country="FR", lang="en")
 

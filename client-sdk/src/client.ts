@@ -5,6 +5,7 @@
 
 import { Emitter } from "./emitter.js";
 import { closedError, type TwinspaceError } from "./errors.js";
+import { pickLanguage } from "./messages.js";
 import { Forum } from "./forum.js";
 import { MailBox } from "./mail.js";
 import { Moderation, isModerationPush } from "./moderation.js";
@@ -41,7 +42,12 @@ interface BaseOptions {
    * when the server is mounted there: `https://portal.example.org/twinspace`).
    */
   url: string;
-  /** The language of error messages: `en` (default) or `fr`. */
+  /**
+   * The language of the SDK's own error messages (`client.*`): `en`, `fr`, `de`, `it`, `es` or `pl` (a
+   * regional tag such as `de-AT` counts as its language; any other, English). Without it, the browser's
+   * `navigator.language`; English outside a browser. It is sent to the server too, whose messages follow
+   * the token's `lang`, then this.
+   */
   lang?: string;
   /** How long a request waits for its answer, connecting included (10 s). */
   requestTimeoutMs?: number;
@@ -100,6 +106,7 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
       token: options.token,
       getToken: options.getToken,
       onRefreshError: (error) => this.emit("error", error),
+      language: pickLanguage(options.lang),
     });
     this.transport = new Transport({
       origin,
@@ -166,7 +173,7 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
 
   /** Disconnect for good. Waiting requests and sends reject with `client.closed`. */
   close(): void {
-    this.transport.close(closedError());
+    this.transport.close(closedError(this.transport.language));
   }
 
   // ---- people, projects, spaces ----------------------------------------------------------
@@ -225,7 +232,7 @@ export class TwinspaceClient extends Emitter<ClientEvents> {
   joinRoom(roomId: string, options: JoinOptions = {}): Promise<Room> {
     const joined = this.rooms.get(roomId);
     if (joined) return this.joining.get(roomId) ?? Promise.resolve(joined);
-    if (this.transport.closed) return Promise.reject(closedError());
+    if (this.transport.closed) return Promise.reject(closedError(this.transport.language));
     const room = this.newRoom(roomId);
     this.rooms.set(roomId, room);
     const started = room.start(options, this.requestTimeoutMs).then(

@@ -26,6 +26,7 @@
  *     └── TimeoutError      client.timeout
  */
 
+import { clientMessage, type Language } from "./messages.js";
 import type { WireError } from "./protocol.js";
 import type { ErrorCode } from "./wire.js";
 
@@ -272,10 +273,19 @@ export function makeError(code: string, message: string, details: Record<string,
   return new Class(code, message, details, status, options);
 }
 
+/**
+ * The error for one of the SDK's own codes: its message in `lang` (messages.ts),
+ * the technical detail (event, REST request, status) in `details`.
+ */
+export function clientError(lang: Language | undefined, code: ClientCode, details: Record<string, unknown> = {},
+  status?: number, options?: CauseOptions): TwinspaceError {
+  return makeError(code, clientMessage(lang, code, details), details, status, options);
+}
+
 /** The error for a server's `{code, message, data}`. */
-export function fromWire(error: unknown, status?: number): TwinspaceError {
+export function fromWire(error: unknown, status?: number, lang?: Language): TwinspaceError {
   if (!isWireError(error)) {
-    return makeError(ClientCodes.badResponse, "The server answered with an error the client does not understand.", {}, status);
+    return clientError(lang, ClientCodes.badResponse, status === undefined ? {} : { status }, status);
   }
   return makeError(error.code, error.message, error.data ?? {}, status);
 }
@@ -309,15 +319,20 @@ export function isRefreshable(error: TwinspaceError): boolean {
   return error.code.startsWith("auth.") && error.code !== "auth.origin_denied";
 }
 
-export function timeoutError(what: string): TimeoutError {
-  return new TimeoutError(ClientCodes.timeout, `No answer to ${what} in time.`);
+/** `client.timeout`: `what` (an event, a REST request) got no answer in time; `details.request` names it. */
+export function timeoutError(lang: Language | undefined, what: string): TimeoutError {
+  const details = { request: what };
+  return new TimeoutError(ClientCodes.timeout, clientMessage(lang, ClientCodes.timeout, details), details);
 }
 
-export function closedError(what = "The client was closed"): ConnectionError {
-  return new ConnectionError(ClientCodes.closed, `${what} before the request completed.`);
+/** `client.closed`, by the client's `close()` or because the room was left (`details.reason`). */
+export function closedError(lang: Language | undefined, reason: "client_closed" | "room_left" = "client_closed"): ConnectionError {
+  const details = { reason };
+  return new ConnectionError(ClientCodes.closed, clientMessage(lang, ClientCodes.closed, details), details);
 }
 
-export function disconnectedError(what: string): ConnectionError {
-  return new ConnectionError(ClientCodes.disconnected,
-    `The connection dropped before ${what} was answered; it may or may not have been done.`);
+/** `client.disconnected`: the connection dropped before `what` was answered; `details.request` names it. */
+export function disconnectedError(lang: Language | undefined, what: string): ConnectionError {
+  const details = { request: what };
+  return new ConnectionError(ClientCodes.disconnected, clientMessage(lang, ClientCodes.disconnected, details), details);
 }

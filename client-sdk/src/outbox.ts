@@ -12,7 +12,7 @@ import {
   ServerError,
   TimeoutError,
   TwinspaceError,
-  makeError,
+  clientError,
   ClientCodes,
 } from "./errors.js";
 import type { ChatSendPayload } from "./protocol.js";
@@ -99,7 +99,8 @@ export class Outbox {
           if (this.queue[0] !== item) continue; // settled meanwhile (room left, client closed)
           const error = caught instanceof TwinspaceError
             ? caught
-            : makeError(ClientCodes.badResponse, String(caught), {}, undefined, { cause: caught });
+            : clientError(this.transport.language, ClientCodes.badResponse, { reason: String(caught) }, undefined,
+              { cause: caught });
           if (error instanceof TimeoutError) continue; // no ack yet: same client_id again
           if (error instanceof ConnectionError) return; // the room pumps again once rejoined
           const delay = this.retryDelay(item, error);

@@ -13,7 +13,7 @@
  */
 
 import { Emitter } from "./emitter.js";
-import { ClientCodes, makeError } from "./errors.js";
+import { ClientCodes, clientError } from "./errors.js";
 import type { PushEvent, Pushes } from "./protocol.js";
 import type { Rest, RestRequest } from "./rest.js";
 import type { Transport } from "./transport.js";
@@ -102,7 +102,10 @@ export class Privacy extends Emitter<PrivacyEvents> {
   async exportStream(projectId: string, userId?: string, options: ExportOptions = {}): Promise<ExportStream> {
     const user = userId ?? await this.myId();
     const { response } = await this.exportResponse(projectId, user, options);
-    if (!response.body) throw makeError(ClientCodes.badResponse, "The export came without a body.", {}, response.status);
+    if (!response.body) {
+      throw clientError(this.rest.language, ClientCodes.badResponse, { request: "export", status: response.status },
+        response.status);
+    }
     const length = Number(response.headers.get("Content-Length"));
     return { stream: response.body, filename: filenameOf(response, user),
       size: Number.isFinite(length) && length > 0 ? length : null };

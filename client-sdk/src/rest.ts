@@ -5,20 +5,21 @@
 
 import {
   ClientCodes,
-  ConnectionError,
   TwinspaceError,
+  clientError,
   closedError,
   fromWire,
   isRefreshable,
-  makeError,
   timeoutError,
 } from "./errors.js";
+import { pickLanguage, type Language } from "./messages.js";
 import type { TokenSource } from "./token.js";
 
 export interface RestOptions {
   /** The API's base URL, e.g. `https://twinspace.example.org/api/v1`. */
   base: string;
   tokens: TokenSource;
+  /** The `lang` option, sent as Accept-Language for the server's messages. */
   lang: string | undefined;
   timeoutMs: number;
 }
@@ -34,11 +35,14 @@ export interface RestRequest {
 }
 
 export class Rest {
+  /** The language of the SDK's own error messages (from the `lang` option, else the browser's). */
+  readonly language: Language;
   private readonly options: RestOptions;
   private closedBy: TwinspaceError | undefined;
 
   constructor(options: RestOptions) {
     this.options = options;
+    this.language = pickLanguage(options.lang);
   }
 
   url(path: string): string {
@@ -77,7 +81,7 @@ export class Rest {
   fetch(request: RestRequest): Promise<Response> {
     return this.withToken(async (headers) => {
       if (request.signal?.aborted) {
-        throw new ConnectionError(ClientCodes.aborted, `${request.method} ${request.path} was cancelled.`);
+        throw clientError(this.language, ClientCodes.aborted, { request: described(request) });
       }
       const controller = new AbortController();
       const cancel = (): void => controller.abort();
@@ -93,12 +97,11 @@ export class Rest {
         });
       } catch (cause) {
         if (request.signal?.aborted) {
-          throw new ConnectionError(ClientCodes.aborted, `${request.method} ${request.path} was cancelled.`);
+          throw clientError(this.language, ClientCodes.aborted, { request: described(request) });
         }
-        if (controller.signal.aborted) throw timeoutError(`${request.method} ${request.path}`);
-        throw new ConnectionError(ClientCodes.network,
-          `${request.method} ${request.path} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
-          {}, undefined, { cause });
+        if (controller.signal.aborted) throw timeoutError(this.language, described(request));
+        throw clientError(this.language, ClientCodes.network, { request: described(request), reason: reasonOf(cause) },
+          undefined, { cause });
       } finally {
         if (timer !== undefined) clearTimeout(timer);
         // An unbounded call's body (a download) may still be arriving: the signal can still cancel it.
@@ -106,7 +109,7 @@ export class Rest {
       }
       if (response.ok) return response;
       request.signal?.removeEventListener("abort", cancel);
-      return new HttpFailure(errorFromBody(response.status, await response.text().catch(() => "")));
+      return new HttpFailure(errorFromBody(response.status, await response.text().catch(() => ""), this.language));
     });
   }
 
@@ -119,11 +122,10 @@ export class Rest {
       return await response.blob();
     } catch (cause) {
       if (request.signal?.aborted) {
-        throw new ConnectionError(ClientCodes.aborted, `${request.method} ${request.path} was cancelled.`);
+        throw clientError(this.language, ClientCodes.aborted, { request: described(request) });
       }
-      throw new ConnectionError(ClientCodes.network,
-        `${request.method} ${request.path} broke off: ${cause instanceof Error ? cause.message : String(cause)}`,
-        {}, undefined, { cause });
+      throw clientError(this.language, ClientCodes.network, { request: described(request), reason: reasonOf(cause) },
+        undefined, { cause });
     }
   }
 
@@ -133,13 +135,13 @@ export class Rest {
     try {
       return (await response.json()) as T;
     } catch {
-      throw makeError(ClientCodes.badResponse, `${request.method} ${request.path} did not answer with JSON.`,
-        {}, response.status);
+      throw clientError(this.language, ClientCodes.badResponse,
+        { request: described(request), status: response.status }, response.status);
     }
   }
 
   /** Refuse every later call with `error`. */
-  close(error: TwinspaceError = closedError()): void {
+  close(error: TwinspaceError = closedError(this.language)): void {
     this.closedBy ??= error;
   }
 }
@@ -149,15 +151,28 @@ export class HttpFailure {
   constructor(readonly error: TwinspaceError) {}
 }
 
-/** The TwinspaceError for a refused call's status and body (`{"error": {code, message, data?}}`). */
-export function errorFromBody(status: number, body: string): TwinspaceError {
+/**
+ * The TwinspaceError for a refused call's status and body (`{"error": {code, message, data?}}`);
+ * `lang` is for the SDK's own message when the body is not one.
+ */
+export function errorFromBody(status: number, body: string, lang?: Language): TwinspaceError {
   try {
     const parsed: unknown = JSON.parse(body);
     if (typeof parsed === "object" && parsed !== null && "error" in parsed) {
-      return fromWire((parsed as { error: unknown }).error, status);
+      return fromWire((parsed as { error: unknown }).error, status, lang);
     }
   } catch {
     // not JSON: a proxy's page, say
   }
-  return makeError(ClientCodes.badResponse, `The server answered ${status}.`, {}, status);
+  return clientError(lang, ClientCodes.badResponse, { status }, status);
+}
+
+/** A request as the details of an error name it: `GET /files/f_1/meta`. */
+function described(request: RestRequest): string {
+  return `${request.method} ${request.path}`;
+}
+
+/** What a failed fetch said, for the details (the cause keeps the error itself). */
+function reasonOf(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
 }

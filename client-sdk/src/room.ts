@@ -350,7 +350,7 @@ export class Room extends Emitter<RoomEvents> {
    * is joined again; resolves once with the stored message.
    */
   send(text: string, options: SendOptions = {}): Promise<Message> {
-    if (this.roomState === "left") return Promise.reject(closedError("The room was left"));
+    if (this.roomState === "left") return Promise.reject(closedError(this.host.transport.language, "room_left"));
     return this.outbox.add({
       room_id: this.id,
       client_id: options.clientId ?? randomId(),
@@ -515,7 +515,7 @@ export class Room extends Emitter<RoomEvents> {
   /** Stop following the room. Sends still waiting reject with `client.closed`. */
   async leave(): Promise<void> {
     if (this.roomState === "left") return;
-    this.shutdown(closedError("The room was left"));
+    this.shutdown(closedError(this.host.transport.language, "room_left"));
     const { transport } = this.host;
     if (transport.connected) {
       try {
@@ -537,12 +537,12 @@ export class Room extends Emitter<RoomEvents> {
       try {
         await this.join(transport.epoch, options.sinceSeq);
       } catch (error) {
-        if (this.isLeft) throw closedError("The room was left");
+        if (this.isLeft) throw closedError(this.host.transport.language, "room_left");
         const dropped = error instanceof ConnectionError && error.code === ClientCodes.disconnected;
         if (!dropped || Date.now() >= deadline) throw error;
         continue;
       }
-      if (this.isLeft) throw closedError("The room was left");
+      if (this.isLeft) throw closedError(this.host.transport.language, "room_left");
       this.starting = false;
       return;
     }

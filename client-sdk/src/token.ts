@@ -4,7 +4,8 @@
  * the server refuses it.
  */
 
-import { AuthError, ClientCodes } from "./errors.js";
+import { AuthError, ClientCodes, type CauseOptions } from "./errors.js";
+import { clientMessage, type Language } from "./messages.js";
 
 export type GetToken = () => Promise<string>;
 
@@ -57,6 +58,8 @@ export interface TokenSourceOptions {
   getToken?: GetToken | undefined;
   /** Told when a refresh ahead of expiry fails; the next connection attempt asks again. */
   onRefreshError: (error: AuthError) => void;
+  /** The language of the `client.token_unavailable` message (English by default). */
+  language?: Language | undefined;
 }
 
 export class TokenSource {
@@ -68,10 +71,12 @@ export class TokenSource {
   private closed = false;
   private readonly getToken: GetToken | undefined;
   private readonly onRefreshError: (error: AuthError) => void;
+  private readonly language: Language | undefined;
 
   constructor(options: TokenSourceOptions) {
     this.getToken = options.getToken;
     this.onRefreshError = options.onRefreshError;
+    this.language = options.language;
     if (options.token !== undefined) this.token = options.token;
   }
 
@@ -102,7 +107,7 @@ export class TokenSource {
   private fetch(): Promise<string> {
     const getToken = this.getToken;
     if (!getToken) {
-      return Promise.reject(new AuthError(ClientCodes.tokenUnavailable, "No token was given."));
+      return Promise.reject(this.unavailable({ reason: "No token was given." }));
     }
     if (this.inFlight) return this.inFlight; // one question at a time, however many ask
     const asked = this.ask(getToken).finally(() => {
@@ -118,14 +123,20 @@ export class TokenSource {
       answer = await getToken();
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
-      throw new AuthError(ClientCodes.tokenUnavailable, `getToken() failed: ${reason}`, {}, undefined, { cause });
+      throw this.unavailable({ reason: `getToken() failed: ${reason}` }, { cause });
     }
     if (typeof answer !== "string" || answer.trim() === "") {
-      throw new AuthError(ClientCodes.tokenUnavailable, "getToken() did not return a token.");
+      throw this.unavailable({ reason: "getToken() did not return a token." });
     }
     const token = answer.trim();
     this.accept(token);
     return token;
+  }
+
+  /** `client.token_unavailable`, in the client's language; `details.reason` says what went wrong. */
+  private unavailable(details: { reason: string }, options?: CauseOptions): AuthError {
+    return new AuthError(ClientCodes.tokenUnavailable, clientMessage(this.language, ClientCodes.tokenUnavailable, details),
+      details, undefined, options);
   }
 
   private accept(token: string): void {

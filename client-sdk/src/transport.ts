@@ -10,15 +10,16 @@ import { io, type Socket } from "socket.io-client";
 import { Emitter } from "./emitter.js";
 import {
   ClientCodes,
+  clientError,
   closedError,
   disconnectedError,
   fromWire,
   isRefreshable,
   isWireError,
-  makeError,
   timeoutError,
   type TwinspaceError,
 } from "./errors.js";
+import { pickLanguage, type Language } from "./messages.js";
 import type { AckOf, PayloadOf, RequestEvent } from "./protocol.js";
 import type { TokenSource } from "./token.js";
 
@@ -29,6 +30,7 @@ export interface TransportOptions {
   origin: string;
   path: string;
   tokens: TokenSource;
+  /** The `lang` option, sent with the token for the server's messages. */
   lang: string | undefined;
   transports: TransportName[] | undefined;
   requestTimeoutMs: number;
@@ -60,6 +62,8 @@ export interface RequestOptions {
 }
 
 export class Transport extends Emitter<TransportEvents> {
+  /** The language of the SDK's own error messages (from the `lang` option, else the browser's). */
+  readonly language: Language;
   private readonly socket: Socket;
   private readonly options: TransportOptions;
   private connectionEpoch = 0;
@@ -71,6 +75,7 @@ export class Transport extends Emitter<TransportEvents> {
   constructor(options: TransportOptions) {
     super();
     this.options = options;
+    this.language = pickLanguage(options.lang);
     this.socket = io(options.origin, {
       path: options.path,
       autoConnect: false,
@@ -110,7 +115,7 @@ export class Transport extends Emitter<TransportEvents> {
     this.scheduleReconnect();
   }
 
-  close(error: TwinspaceError = closedError()): void {
+  close(error: TwinspaceError = closedError(this.language)): void {
     if (this.closedBy) return;
     this.closedBy = error;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
@@ -135,7 +140,7 @@ export class Transport extends Emitter<TransportEvents> {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(done);
-        reject(timeoutError(what));
+        reject(timeoutError(this.language, what));
       }, Math.max(0, deadline - Date.now()));
       this.waiters.add(done);
     });
@@ -147,7 +152,7 @@ export class Transport extends Emitter<TransportEvents> {
     let refreshedToken = false;
     for (;;) {
       if (options.epoch !== undefined && (options.epoch !== this.connectionEpoch || !this.socket.connected)) {
-        throw disconnectedError(event);
+        throw disconnectedError(this.language, event);
       }
       await this.whenConnected(deadline, event);
       const epoch = this.connectionEpoch;
@@ -157,15 +162,15 @@ export class Transport extends Emitter<TransportEvents> {
       } catch {
         if (this.closedBy) throw this.closedBy;
         const dropped = epoch !== this.connectionEpoch || !this.socket.connected;
-        if (!dropped) throw timeoutError(event);
+        if (!dropped) throw timeoutError(this.language, event);
         if (options.repeatable && options.epoch === undefined && Date.now() < deadline) continue;
-        throw disconnectedError(event);
+        throw disconnectedError(this.language, event);
       }
       if (!isAck(ack)) {
-        throw makeError(ClientCodes.badResponse, `The answer to ${event} is not an ack the protocol describes.`);
+        throw clientError(this.language, ClientCodes.badResponse, { request: event });
       }
       if (ack.ok) return ack.data as AckOf<E>;
-      const error = fromWire(ack.error);
+      const error = fromWire(ack.error, undefined, this.language);
       if (isRefreshable(error) && this.options.tokens.canRefresh && !refreshedToken) {
         // Refused before anything was done, so sending again after a new handshake is safe.
         refreshedToken = true;
@@ -211,7 +216,7 @@ export class Transport extends Emitter<TransportEvents> {
       if (!this.socket.active) this.scheduleReconnect();
       return;
     }
-    const refused = fromWire(refusal);
+    const refused = fromWire(refusal, undefined, this.language);
     const curable = isRefreshable(refused) && this.options.tokens.canRefresh;
     // A first refusal (an expired token, typically) is cured quietly with a new token;
     // the application hears of refusals that go on.

@@ -5,7 +5,8 @@
  * and at the end.
  */
 
-import { ClientCodes, ConnectionError, makeError, timeoutError } from "./errors.js";
+import { ClientCodes, clientError, timeoutError } from "./errors.js";
+import type { Language } from "./messages.js";
 import { HttpFailure, errorFromBody, type Rest } from "./rest.js";
 import type { FileRecord } from "./types.js";
 
@@ -59,7 +60,7 @@ export async function uploadFile(rest: Rest, projectId: string, data: UploadData
 
   if (Xhr) {
     return rest.withToken((headers) => sendWithXhr(Xhr, rest.url(path), body, total,
-      { ...headers, "Content-Type": contentType }, progress, options.signal));
+      { ...headers, "Content-Type": contentType }, progress, options.signal, rest.language));
   }
   progress({ loaded: 0, total });
   const response = await rest.fetch({
@@ -85,6 +86,7 @@ function sendWithXhr(
   headers: Record<string, string>,
   progress: (progress: UploadProgress) => void,
   signal: AbortSignal | undefined,
+  lang: Language,
 ): Promise<FileRecord | HttpFailure> {
   return new Promise((resolve, reject) => {
     const xhr = new Xhr();
@@ -98,7 +100,7 @@ function sendWithXhr(
     xhr.onload = () => {
       finish();
       if (xhr.status < 200 || xhr.status >= 300) {
-        resolve(new HttpFailure(errorFromBody(xhr.status, xhr.responseText)));
+        resolve(new HttpFailure(errorFromBody(xhr.status, xhr.responseText, lang)));
         return;
       }
       try {
@@ -106,23 +108,23 @@ function sendWithXhr(
         progress({ loaded: total, total });
         resolve(record);
       } catch {
-        reject(makeError(ClientCodes.badResponse, "The upload's answer is not JSON.", {}, xhr.status));
+        reject(clientError(lang, ClientCodes.badResponse, { request: "upload", status: xhr.status }, xhr.status));
       }
     };
     xhr.onerror = () => {
       finish();
-      reject(new ConnectionError(ClientCodes.network, "The upload failed: the server could not be reached."));
+      reject(clientError(lang, ClientCodes.network, { request: "upload" }));
     };
     xhr.onabort = () => {
       finish();
-      reject(new ConnectionError(ClientCodes.aborted, "The upload was cancelled."));
+      reject(clientError(lang, ClientCodes.aborted, { request: "upload" }));
     };
     xhr.ontimeout = () => {
       finish();
-      reject(timeoutError("the upload"));
+      reject(timeoutError(lang, "upload"));
     };
     if (signal?.aborted) {
-      reject(new ConnectionError(ClientCodes.aborted, "The upload was cancelled."));
+      reject(clientError(lang, ClientCodes.aborted, { request: "upload" }));
       return;
     }
     signal?.addEventListener("abort", cancel);

@@ -204,6 +204,14 @@ test("a teacher and a pupil chat, share a file, and the page speaks French", { t
     assert.equal(await t.getAttribute("html", "lang"), "fr");
     assert.equal(await t.getByTestId("message-input").getAttribute("placeholder"), "Écrire un message…");
     await byText(t, "reply-button", "Répondre").first().waitFor();
+    // German, Italian, Spanish, Polish likewise.
+    for (const [lang, send, placeholder] of [["de", "Senden", "Schreib eine Nachricht…"],
+      ["it", "Invia", "Scrivi un messaggio…"], ["es", "Enviar", "Escribe un mensaje…"], ["pl", "Wyślij", "Napisz wiadomość…"]]) {
+      await t.getByTestId("lang-switch").selectOption(lang);
+      await byText(t, "send", send).waitFor();
+      assert.equal(await t.getAttribute("html", "lang"), lang);
+      assert.equal(await t.getByTestId("message-input").getAttribute("placeholder"), placeholder);
+    }
     await t.getByTestId("lang-switch").selectOption("en");
     await byText(t, "tab-chat", "Chat").waitFor();
 
