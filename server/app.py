@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from rooms.errors import InvalidRequest, NotFound
 from server import observe
 from server.auth import TokenVerifier
-from server.http import demo, health, openapi, sessions
+from server.http import demo, health, openapi, sdk, sessions
 from server.http.api import ENDPOINTS
 from server.http.headers import SecurityHeaders, TrustedHosts, slash_redirect
 from server.http.routing import API_PREFIX, error_response, handle
@@ -106,6 +106,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     events.register(sio, opened, verifier, fanout, sockets, in_flight, budgets, observer)
 
     document = openapi.build(ENDPOINTS, package_version())
+    sdk_file = sdk.load()  # the SDK's browser file, for portals (every server serves it)
 
     async def openapi_json(_: Request) -> JSONResponse:
         return JSONResponse(document)
@@ -113,7 +114,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     async def index(_: Request) -> JSONResponse:
         return JSONResponse({"name": "twinspace", "version": package_version(),
                              "api": API_PREFIX, "openapi": f"{API_PREFIX}/openapi.json",
-                             "socketio": "/socket.io/"})
+                             "socketio": "/socket.io/", "sdk": sdk_file.path})
 
     routes: list[BaseRoute] = [
         Route("/", index),
@@ -122,6 +123,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
         Route(f"{API_PREFIX}/openapi.json", openapi_json),
         Route(API_PREFIX + sessions.PATH, sessions.revoke(opened, sockets, settings.jwt_leeway_secs), methods=["POST"]),
     ]
+    routes += sdk.routes(sdk_file)
     routes += [Route(API_PREFIX + ep.path, handle(ep, opened, verifier, fanout, observer, API_PREFIX),
                      methods=[ep.method]) for ep in ENDPOINTS]
     if settings.demo:  # the demo portal page hands out tokens: never on unless asked for
