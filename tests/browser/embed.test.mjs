@@ -1,6 +1,7 @@
 // The README's embedding snippet, verbatim, in a portal page on another origin: a real server on a
 // production configuration (--demo false, the portal's origin in --allowed-origins), a tiny portal
-// server on another loopback address, Debian's Chromium driven by playwright-core. Loopback only.
+// server on other loopback addresses (127.0.0.2 and .3: Linux answers the whole 127/8), Debian's
+// Chromium driven by playwright-core. Loopback only.
 //
 //   tests/browser/install.sh && (cd tests/browser && npm test)
 
@@ -26,11 +27,13 @@ const STOP_TIMEOUT_MS = 10_000;
 const WAIT_MS = 15_000; // any one thing the page should do
 const TEST_TIMEOUT_MS = 90_000;
 const PORTAL_HOST = "127.0.0.2"; // another loopback address: another origin than the server's 127.0.0.1
+const OTHER_HOST = "127.0.0.3"; // a portal the server does not list in --allowed-origins
 const README_ADDRESS = "https://twinspace.example.org"; // what the README says to replace by the server's address
 const SDK_VERSION = JSON.parse(fs.readFileSync(path.join(REPO, "client-sdk/package.json"), "utf8")).version;
 
 let server; // {proc, url, dataDir, logPath}
 let portal; // {server, url}
+let other; // the same portal on an origin the server does not admit
 let browser;
 let demo; // `seed-demo --json`: the project, its rooms and people
 
@@ -138,6 +141,10 @@ before(async () => {
   portalServer.listen(portalPort, PORTAL_HOST);
   await once(portalServer, "listening");
   portal = { server: portalServer, url: portalUrl };
+  const otherServer = http.createServer(portalHandler);
+  otherServer.listen(0, OTHER_HOST);
+  await once(otherServer, "listening");
+  other = { server: otherServer, url: `http://${OTHER_HOST}:${otherServer.address().port}` };
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -147,9 +154,9 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  if (portal) {
-    portal.server.closeAllConnections();
-    portal.server.close();
+  for (const { server: portalServer } of [portal, other].filter(Boolean)) {
+    portalServer.closeAllConnections();
+    portalServer.close();
   }
   await stopServer();
 });
@@ -188,14 +195,37 @@ test("the README's snippet chats from a portal on another origin, the SDK compre
       const sent = await sdk.request().allHeaders();
       assert.match(sent["accept-encoding"] ?? "", /gzip/);
 
-      // The snippet joined the room, sent, and logged its own message as the server pushed it back,
-      // numbered: stored.
+      // The snippet joined the room, sent, and logged its own message once stored (numbered by the server).
       const line = await within(bonjour, () => `the snippet's message logged; console: ${JSON.stringify(logged)}; `
         + `errors: ${JSON.stringify(errors)}`);
       assert.equal(line, `${line.split(" ")[0]} ${demo.users.teacher_fr.name} Bonjour !`);
       assert.match(line, /^[1-9]\d* /);
       assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
 
+test("a portal on an origin the server does not list loads the SDK but may not connect",
+  { timeout: TEST_TIMEOUT_MS }, async () => {
+    const context = await browser.newContext();
+    context.setDefaultTimeout(WAIT_MS);
+    const page = await context.newPage();
+    try {
+      const sdk = page.waitForResponse(`${server.url}/sdk/${SDK_VERSION}/twinspace.min.js`, { timeout: WAIT_MS });
+      const handshake = page.waitForRequest((request) => request.url().startsWith(`${server.url}/socket.io/`),
+        { timeout: WAIT_MS });
+      await page.goto(`${other.url}/`, { timeout: WAIT_MS });
+      assert.equal((await sdk).status(), 200, "the file is public");
+      const request = await handshake;
+      assert.equal(await request.response(), null, "the browser gets no answer to read");
+      assert.equal(request.failure()?.errorText, "net::ERR_FAILED");
+      // Because the server refused it: the same handshake from that origin, outside a browser.
+      const refused = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`,
+        { headers: { Origin: other.url }, signal: AbortSignal.timeout(5_000) });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.headers.get("access-control-allow-origin"), null);
+      await refused.arrayBuffer();
     } finally {
       await context.close();
     }
