@@ -39,7 +39,9 @@ SDK_FILE = Path(__file__).resolve().parent.parent / "demo" / "twinspace.js"
 PREFIX = "/sdk"
 FILE_NAME = "twinspace.min.js"
 MEDIA_TYPE = "text/javascript; charset=utf-8"
-IMMUTABLE = "public, max-age=31536000, immutable"  # a year, the longest RFC 9111 asks caches to honour
+# A year: the longest freshness HTTP/1.1 let a server give (RFC 2616, 14.21), and what caches expect of
+# an address whose bytes never change; ``immutable`` spares even the revalidation of a page reload.
+IMMUTABLE = "public, max-age=31536000, immutable"
 # How long a browser or proxy may keep following the unversioned address to the old version after an
 # upgrade: short, so that a new SDK reaches portals within minutes; long enough to spare a round trip
 # for every page of a pupil's session.
