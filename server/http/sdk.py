@@ -7,9 +7,10 @@
   a strong ``ETag`` (the SHA-256 of the bytes; ``-gzip`` added for the compressed form, a
   representation of its own) and a matching ``If-None-Match`` gets 304. Compressed by
   Starlette's ``GZipMiddleware``, wrapped around this route alone: Socket.IO and file
-  downloads stay as they are. ``Access-Control-Allow-Origin: *`` (``server/http/headers.py``
-  adds ``Cross-Origin-Resource-Policy: cross-origin``): the file is public, and a portal
-  may load it with ``crossorigin`` and ``integrity``.
+  downloads stay as they are. ``Access-Control-Allow-Origin: *`` (the CORS middleware
+  puts a listed origin in its place; ``server/http/headers.py`` adds
+  ``Cross-Origin-Resource-Policy: cross-origin``): the file is public, and a portal may
+  load it with ``crossorigin`` and ``integrity``.
 - ``GET /sdk/twinspace.min.js``: a redirect (307, relative) to the current version, cached
   five minutes, for a page that always wants the newest file and accepts a round trip.
   Another version's address is not found: a server serves the SDK it was shipped with.

@@ -52,6 +52,9 @@ async def test_the_file_arrives_compressed_and_cached_for_good(production: Serve
     assert r.headers["cross-origin-resource-policy"] == "cross-origin"
     assert r.headers["x-content-type-options"] == "nosniff"
     assert BYTES.startswith(f"/*! @twinspace/client {VERSION} ".encode())
+    async with http(production) as client:
+        listed = await client.get(PATH, headers={"Origin": production.url})
+    assert listed.headers["access-control-allow-origin"] == production.url  # the CORS middleware's answer
 
 
 async def test_without_gzip_the_same_bytes_under_their_own_tag(production: ServerProcess) -> None:
