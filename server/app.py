@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from rooms.errors import InvalidRequest, NotFound
 from server import asyncapi, observe
 from server.auth import TokenVerifier
-from server.http import demo, health, openapi, sessions
+from server.http import demo, health, openapi, sdk, sessions
 from server.http.api import ENDPOINTS
 from server.http.headers import SecurityHeaders, TrustedHosts, slash_redirect
 from server.http.routing import API_PREFIX, error_response, handle
@@ -107,6 +107,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
 
     document = openapi.build(ENDPOINTS, package_version())
     events_document = asyncapi.build(package_version(), settings.public_url)
+    sdk_file = sdk.load()  # the SDK's browser file, for portals (every server serves it)
 
     async def openapi_json(_: Request) -> JSONResponse:
         return JSONResponse(document)
@@ -117,7 +118,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     async def index(_: Request) -> JSONResponse:
         return JSONResponse({"name": "twinspace", "version": package_version(),
                              "api": API_PREFIX, "openapi": f"{API_PREFIX}/openapi.json",
-                             "asyncapi": asyncapi.PATH, "socketio": "/socket.io/"})
+                             "asyncapi": asyncapi.PATH, "socketio": "/socket.io/", "sdk": sdk_file.path})
 
     routes: list[BaseRoute] = [
         Route("/", index),
@@ -127,6 +128,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
         Route(asyncapi.PATH, asyncapi_json),
         Route(API_PREFIX + sessions.PATH, sessions.revoke(opened, sockets, settings.jwt_leeway_secs), methods=["POST"]),
     ]
+    routes += sdk.routes(sdk_file)
     routes += [Route(API_PREFIX + ep.path, handle(ep, opened, verifier, fanout, observer, API_PREFIX),
                      methods=[ep.method]) for ep in ENDPOINTS]
     if settings.demo:  # the demo portal page hands out tokens: never on unless asked for

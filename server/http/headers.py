@@ -16,6 +16,9 @@
     file opened in the browser runs in an opaque origin, without scripts, forms or plugins,
     so an HTML-like or scripted file (a PDF with JavaScript) cannot reach the API as its
     viewer;
+  - the SDK's browser file (``/sdk/``, ``server/http/sdk.py``): ``Cross-Origin-Resource-Policy:
+    cross-origin``, so that a portal isolated with ``Cross-Origin-Embedder-Policy`` may load it;
+    the file sets its own long ``Cache-Control``;
   - the demo page: a CSP allowing only its own scripts, styles and the server (no inline
     scripts: ``body_html`` shown in it could never run), and no framing by other sites.
 
@@ -42,6 +45,7 @@ log = logging.getLogger("twinspace.http")
 
 FILES_PREFIX = API_PREFIX + "/files/"
 DEMO_PREFIX = "/demo"
+SDK_PREFIX = "/sdk/"
 NOSNIFF = ("x-content-type-options", "nosniff")
 NO_FRAMES = ("x-frame-options", "DENY")  # for browsers without CSP frame-ancestors
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -67,6 +71,8 @@ def headers_for(path: str, demo_policy: str) -> list[tuple[str, str]]:
     """The security headers an answer to ``path`` gets (unless it set them itself)."""
     if path.startswith(FILES_PREFIX) and "/" not in path[len(FILES_PREFIX):]:
         return [NOSNIFF, ("content-security-policy", DOWNLOAD_CSP)]
+    if path.startswith(SDK_PREFIX):
+        return [NOSNIFF, ("cross-origin-resource-policy", "cross-origin"), ("cache-control", "no-store")]
     if path == DEMO_PREFIX or path.startswith(DEMO_PREFIX + "/"):
         extra = [("cache-control", "no-store")] if path.startswith(DEMO_PREFIX + "/api/") else []
         return [NOSNIFF, NO_FRAMES, ("content-security-policy", demo_policy), *extra]
