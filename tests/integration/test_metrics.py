@@ -1,0 +1,120 @@
+"""``GET /metrics`` on a running server: the series after some chat traffic, and who may scrape them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.clients import CALL_TIMEOUT_SECS, Api, make_project, realtime, until
+from tests.support.server import ServerProcess
+
+TOKEN = "metrics-" + "s3cret-" * 5  # --metrics-token takes at least 32 bytes
+CHAT_RATE = 3  # sends per window: the fourth is refused with rate.limited
+
+Samples = list[tuple[str, dict[str, str], float]]
+
+
+def scrape(server: ServerProcess, token: str | None = TOKEN) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return httpx.get(server.url + "/metrics", headers=headers, timeout=CALL_TIMEOUT_SECS)
+
+
+def samples(server: ServerProcess) -> Samples:
+    r = scrape(server)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/plain")
+    return [(s.name, s.labels, s.value) for family in text_string_to_metric_families(r.text)
+            for s in family.samples]
+
+
+def value(found: Samples, name: str, **labels: str) -> float:
+    """The one sample named ``name`` with these labels (0 when there is none: a counter not counted yet)."""
+    matching = [v for n, got, v in found if n == name and all(got.get(k) == w for k, w in labels.items())]
+    assert len(matching) <= 1, (name, labels, matching)
+    return matching[0] if matching else 0.0
+
+
+async def test_the_series_count_chat_traffic_and_hold_no_personal_data(
+        make_server: Callable[..., ServerProcess]) -> None:
+    server = make_server("--metrics-token", TOKEN, "--chat-rate-messages", str(CHAT_RATE),
+                         "--chat-rate-window-secs", "3600").start()
+    project = await make_project(server)
+    room = project.spaces["general"]
+    async with Api(server, project.admin.token) as api:
+        r = await api.get(f"/projects/{project.id}")
+        assert r.status_code == 200, r.text
+        spaces = (await api.get(f"/projects/{project.id}/spaces")).json()
+    async with realtime(server, project.pupil.token) as pupil, realtime(server, project.teacher.token) as teacher:
+        for rt in (pupil, teacher):
+            assert (await rt.call("room:join", {"room_id": room}))["ok"]
+        for n in range(CHAT_RATE):
+            ack = await pupil.call("chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": f"hi {n}"})
+            assert ack["ok"], ack
+        refused = await pupil.call("chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "one more"})
+        assert refused["error"]["code"] == "rate.limited", refused
+        await teacher.wait_for("chat:message", count=CHAT_RATE)
+        found = samples(server)
+
+        assert value(found, "twinspace_connected_sockets") == 2
+        assert value(found, "twinspace_rooms_with_members") == 1
+        assert value(found, "twinspace_events_total", event="chat:send", outcome="ok") == CHAT_RATE
+        assert value(found, "twinspace_events_total", event="chat:send", outcome="rate.limited") == 1
+        assert value(found, "twinspace_event_seconds_count", event="chat:send") == CHAT_RATE + 1
+        assert value(found, "twinspace_event_seconds_bucket", event="chat:send", le="+Inf") == CHAT_RATE + 1
+        assert value(found, "twinspace_event_seconds_sum", event="chat:send") > 0
+        assert value(found, "twinspace_events_total", event="room:join", outcome="ok") == 2
+        assert value(found, "twinspace_rate_limited_total", limit="chat") == 1
+        route = "GET /api/v1/projects/{project_id}"
+        assert value(found, "twinspace_http_requests_total", route=route, outcome="ok") == 1
+        assert value(found, "twinspace_http_request_seconds_count", route=route) == 1
+        assert value(found, "twinspace_http_requests_total", route="POST /api/v1/projects", outcome="ok") == 1
+        # Every stored send is one append_message; the refused one never reached the store.
+        assert value(found, "twinspace_store_seconds_count", store="documents", method="append_message",
+                     outcome="ok") == CHAT_RATE
+        assert value(found, "twinspace_store_seconds_count", store="documents", method="get_project",
+                     outcome="ok") >= 1
+        assert value(found, "twinspace_fanout_publishes_total", event="chat:message") >= CHAT_RATE
+        assert value(found, "twinspace_task_runs_total", task="retention", outcome="ok") >= 1
+        assert value(found, "twinspace_task_runs_total", task="retention", outcome="failed") == 0
+        assert value(found, "twinspace_fanout_listener_silence_seconds") == 0  # no Redis here
+
+        people = [project.admin, project.partner, project.teacher, project.pupil, project.visitor,
+                  project.support, project.outsider]
+        private = {project.id, *(p.id for p in people), *(p.name for p in people),
+                   *(s["id"] for s in spaces), *(s["name"] for s in spaces)}
+        leaked = {(n, k, v) for n, labels, _ in found for k, v in labels.items()
+                  for word in private if word and word in v}
+        assert leaked == set()
+
+    found_after: list[Samples] = []
+
+    def gone() -> bool:
+        found_after[:] = [samples(server)]
+        return value(found_after[0], "twinspace_connected_sockets") == 0
+
+    await until(gone)
+    assert value(found_after[0], "twinspace_rooms_with_members") == 0
+
+
+def test_metrics_are_refused_without_the_token(make_server: Callable[..., ServerProcess]) -> None:
+    server = make_server("--metrics-token", TOKEN).start()
+    for token in (None, "not-the-token", TOKEN + "x"):
+        r = scrape(server, token)
+        assert r.status_code == 401, (token, r.text)
+        assert r.json()["error"]["code"] == "auth.missing"
+        assert r.headers["www-authenticate"] == "Bearer"
+        assert "twinspace_" not in r.text
+    r = httpx.get(server.url + "/metrics", headers={"Authorization": f"Basic {TOKEN}"}, timeout=CALL_TIMEOUT_SECS)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "auth.malformed"
+    assert scrape(server).status_code == 200
+
+
+def test_there_are_no_metrics_unless_asked_for(server: ServerProcess) -> None:
+    r = scrape(server)
+    assert r.status_code == 404
+    body: dict[str, Any] = r.json()
+    assert body["error"]["code"] == "request.not_found"
