@@ -9,7 +9,9 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from server.realtime.managers import LISTEN_PING_SECS, LISTENER_DOWN_SECS, LISTENER_RESUME_SECS
 from tests.support.clients import CALL_TIMEOUT_SECS, Api, make_project, realtime, until
+from tests.support.redis import RedisServer
 from tests.support.server import ServerProcess
 
 TOKEN = "metrics-" + "s3cret-" * 5  # --metrics-token takes at least 32 bytes
@@ -118,3 +120,21 @@ def test_there_are_no_metrics_unless_asked_for(server: ServerProcess) -> None:
     assert r.status_code == 404
     body: dict[str, Any] = r.json()
     assert body["error"]["code"] == "request.not_found"
+
+
+async def test_the_redis_listener_reports_its_silence_and_its_reconnects(
+        make_server: Callable[..., ServerProcess], redis_server: RedisServer) -> None:
+    server = make_server("--metrics-token", TOKEN, "--fanout-url", redis_server.url).start()
+
+    def silence() -> float:
+        return value(samples(server), "twinspace_fanout_listener_silence_seconds")
+
+    def reconnects() -> float:
+        return value(samples(server), "twinspace_fanout_listener_reconnects_total")
+
+    assert silence() < LISTENER_DOWN_SECS and reconnects() == 0
+    redis_server.stop()
+    await until(lambda: silence() > LISTEN_PING_SECS)  # nothing heard: not even its ping answered
+    redis_server.start()
+    await until(lambda: reconnects() == 1, timeout=LISTENER_RESUME_SECS + CALL_TIMEOUT_SECS)
+    assert silence() < LISTENER_DOWN_SECS
