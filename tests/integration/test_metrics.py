@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -138,3 +139,16 @@ async def test_the_redis_listener_reports_its_silence_and_its_reconnects(
     redis_server.start()
     await until(lambda: reconnects() == 1, timeout=LISTENER_RESUME_SECS + CALL_TIMEOUT_SECS)
     assert silence() < LISTENER_DOWN_SECS
+
+
+async def test_a_connection_over_its_budget_is_counted_once_per_refusal(
+        make_server: Callable[..., ServerProcess]) -> None:
+    server = make_server("--metrics-token", TOKEN, "--connection-requests-per-sec", "1",
+                         "--connection-requests-burst", "2").start()
+    async with realtime(server, server.token("u_budget", "teacher")) as rt:
+        acks = await asyncio.gather(*(rt.call("me:get", {}) for _ in range(6)))
+    refused = [a for a in acks if not a["ok"]]
+    assert refused and all(a["error"]["code"] == "rate.limited" for a in refused)
+    found = samples(server)
+    assert value(found, "twinspace_rate_limited_total", limit="connection_rate") == len(refused)
+    assert value(found, "twinspace_rate_limited_total", limit="connection_in_flight") == 0
