@@ -201,6 +201,8 @@ class _Timed:
         self._inner, self._store, self._methods, self._metrics = inner, store, methods, metrics
 
     def __getattr__(self, name: str) -> Any:
+        if name in ("_inner", "_store", "_methods", "_metrics"):  # not set yet (a copy being made)
+            raise AttributeError(name)
         target = getattr(self._inner, name)
         if name not in self._methods or not callable(target):
             return target
