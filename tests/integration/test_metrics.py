@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -152,3 +153,31 @@ async def test_a_connection_over_its_budget_is_counted_once_per_refusal(
     found = samples(server)
     assert value(found, "twinspace_rate_limited_total", limit="connection_rate") == len(refused)
     assert value(found, "twinspace_rate_limited_total", limit="connection_in_flight") == 0
+
+
+async def test_each_instance_counts_only_what_it_handled(make_server: Callable[..., ServerProcess],
+                                                         redis_server: RedisServer, tmp_path: Path) -> None:
+    flags = ("--metrics-token", TOKEN, "--fanout-url", redis_server.url)
+    a = make_server(*flags, data_dir=tmp_path / "shared").start()  # makes the signing secret, migrates
+    b = make_server(*flags, data_dir=tmp_path / "shared").start()
+    project = await make_project(a)
+    room = project.spaces["general"]
+    async with realtime(a, project.pupil.token) as on_a, realtime(b, project.teacher.token) as on_b:
+        for rt in (on_a, on_b):
+            assert (await rt.call("room:join", {"room_id": room}))["ok"]
+        ack = await on_a.call("chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "Hallo!"})
+        assert ack["ok"], ack
+        await on_b.wait_for("chat:message")
+        on_a_found, on_b_found = samples(a), samples(b)
+    assert value(on_a_found, "twinspace_events_total", event="chat:send", outcome="ok") == 1
+    assert value(on_b_found, "twinspace_events_total", event="chat:send", outcome="ok") == 0
+    assert value(on_a_found, "twinspace_store_seconds_count", store="documents", method="append_message",
+                 outcome="ok") == 1
+    assert value(on_b_found, "twinspace_store_seconds_count", store="documents", method="append_message",
+                 outcome="ok") == 0
+    assert value(on_a_found, "twinspace_fanout_publishes_total", event="chat:message") >= 1
+    assert value(on_b_found, "twinspace_fanout_publishes_total", event="chat:message") == 0
+    for found in (on_a_found, on_b_found):  # one connection each, in the same room
+        assert value(found, "twinspace_connected_sockets") == 1
+        assert value(found, "twinspace_rooms_with_members") == 1
+        assert value(found, "twinspace_fanout_listener_silence_seconds") < LISTENER_DOWN_SECS
