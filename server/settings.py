@@ -192,7 +192,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("allowed_hosts", _hosts, None,
            "Host names this server answers for (comma-separated; *.example.org for subdomains, * for any); "
            "other Host headers get 400 request.host_not_allowed, so that no answer is built from a forged "
-           "host name (/healthz and /readyz answer any). Default: the public URL's host and the loopback "
+           "host name (/healthz, /readyz and /metrics answer any). Default: the public URL's host and the loopback "
            "names: behind a proxy or on 0.0.0.0, set --public-url or this.", "HOSTS"),
     Option("jwt_secret", _secret, None,
            "HS256 secret shared with the portal. Default: generated on first start into "

@@ -181,3 +181,12 @@ async def test_each_instance_counts_only_what_it_handled(make_server: Callable[.
         assert value(found, "twinspace_connected_sockets") == 1
         assert value(found, "twinspace_rooms_with_members") == 1
         assert value(found, "twinspace_fanout_listener_silence_seconds") < LISTENER_DOWN_SECS
+
+
+def test_an_instance_is_scraped_by_its_own_address(make_server: Callable[..., ServerProcess]) -> None:
+    """Prometheus names each instance by its address, not by the public host name --allowed-hosts lists."""
+    server = make_server("--metrics-token", TOKEN, "--public-url", "https://twinspace.example.org").start()
+    headers = {"Authorization": f"Bearer {TOKEN}", "Host": "twinspace-1.internal:8000"}
+    assert httpx.get(server.url + "/metrics", headers=headers, timeout=CALL_TIMEOUT_SECS).status_code == 200
+    r = httpx.get(server.url + "/api/v1/openapi.json", headers=headers, timeout=CALL_TIMEOUT_SECS)
+    assert r.json()["error"]["code"] == "request.host_not_allowed"  # the API still checks the host
