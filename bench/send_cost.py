@@ -6,7 +6,10 @@ bodies), in one process, and reports CPU microseconds per send (``time.process_t
 thread, the database's included) for sends one at a time and several at once, then stage by stage.
 Pin it to one core like the servers in ``run.py``:
 
-    taskset -c 0 .venv/bin/python bench/send_cost.py [--sends N]
+    taskset -c 0 .venv/bin/python bench/send_cost.py [--sends N] [--metrics]
+
+``--metrics`` runs the same sends as a server with ``--metrics-token`` does: the store and the rate
+limiter behind the proxies of ``server/metrics.py`` and each send reported to the metrics' listener.
 """
 
 from __future__ import annotations
@@ -28,8 +31,11 @@ from rooms.chat_models import ChatSendIn, Message  # noqa: E402
 from rooms.files import FileRules, FileService  # noqa: E402
 from rooms.ids import new_id, utcnow  # noqa: E402
 from rooms.models import Member, Project, Space, User  # noqa: E402
+from rooms.ports import DocumentStore, RateLimiter  # noqa: E402
 from rooms.projects import ProjectService  # noqa: E402
 from server import wire  # noqa: E402
+from server.metrics import Metrics, counting_refusals, timed_documents  # noqa: E402
+from server.observe import Finished  # noqa: E402
 from storage.documents.sqlite import SqliteDocumentStore  # noqa: E402
 from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter  # noqa: E402
 from storage.objects.localfs import LocalObjectStore  # noqa: E402
@@ -51,10 +57,12 @@ async def cpu_per_call(n: int, call: Callable[[int], Awaitable[object]], at_once
     return (time.process_time() - started) / n * 1e6
 
 
-async def main(sends: int) -> None:
+async def main(sends: int, with_metrics: bool) -> None:
     folder = Path(tempfile.mkdtemp(prefix="twinspace-send-cost-"))
-    store = SqliteDocumentStore(folder / "twinspace.db")
-    await store.open()
+    sqlite = SqliteDocumentStore(folder / "twinspace.db")
+    await sqlite.open()
+    metrics = Metrics() if with_metrics else None
+    store: DocumentStore = timed_documents(sqlite, metrics) if metrics else sqlite
     now = utcnow()
     project = Project(id=new_id("prj"), title="Bench", description="", subject="Languages", age_min=10,
                       age_max=12, languages=["en", "fr"], status="validated", created_by="t1", created_at=now,
@@ -68,7 +76,9 @@ async def main(sends: int) -> None:
     await store.add_space(room, 10)
     projects = ProjectService(store)
     files = FileService(store, LocalObjectStore(folder / "files"), projects, FileRules(max_bytes=1, quota_bytes=1))
-    limiter = MemoryRateLimiter()
+    limiter: RateLimiter = MemoryRateLimiter()
+    if metrics is not None:
+        limiter = counting_refusals(limiter, metrics)
     chat = ChatService(store, projects, MemoryPresence(), limiter,
                        ChatRules(rate_messages=10**9, rate_window_secs=1), files)
     pupil = User(id="p1", name="Pupil", role="pupil")
@@ -77,14 +87,17 @@ async def main(sends: int) -> None:
         return {"room_id": room.id, "client_id": uuid.uuid4().hex, "text": f"message {i} of the benchmark"}
 
     async def whole_send(i: int) -> None:  # what server/realtime handles for one chat:send
+        started = time.perf_counter()
         body = payload(i)
         wire.payload_size(body)
         message, _ = await chat.send(pupil, wire.parse(ChatSendIn, body))
         wire.ok(message)
         wire.jsonable(message)
         chat.unread_after_send(message)
+        if metrics is not None:
+            metrics.finished(Finished("event", "chat:send", "ok", time.perf_counter() - started, "0", pupil.id))
 
-    print(f"{sends} sends on SQLite; CPU µs per send (every thread):")
+    print(f"{sends} sends on SQLite{' with metrics' if metrics else ''}; CPU µs per send (every thread):")
     for at_once in (1, 2, 10):
         print(f"  whole send, {at_once:2d} at once: {await cpu_per_call(sends, whole_send, at_once):7.1f}")
 
@@ -131,11 +144,13 @@ async def main(sends: int) -> None:
                         ("ack and push bodies", bodies)):
         print(f"    {name:44s} {await cpu_per_call(sends, stage):7.1f}")
     print(f"  stored, 10 at once (one commit for the group): {await cpu_per_call(sends, append, 10):7.1f}")
-    await store.aclose()
+    await sqlite.aclose()
     shutil.rmtree(folder)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sends", type=int, default=2000)
-    asyncio.run(main(parser.parse_args().sends))
+    parser.add_argument("--metrics", action="store_true", help="the store and limiter behind server/metrics.py")
+    args = parser.parse_args()
+    asyncio.run(main(args.sends, args.metrics))

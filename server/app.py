@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from rooms.errors import InvalidRequest, NotFound
 from server import asyncapi, observe
+from server import metrics as metering
 from server.auth import TokenVerifier
 from server.http import demo, health, openapi, sdk, sessions
 from server.http.api import ENDPOINTS
@@ -98,11 +99,21 @@ def create_app(settings: Settings, secret: str | None) -> Any:
         logger=False,
         engineio_logger=False,
     )
-    opened, verifier, fanout, in_flight = Opened(), TokenVerifier(settings, secret), Fanout(sio), InFlight()
+    # Off unless an operator gives --metrics-token: then this app's own series (server/metrics.py)
+    metrics = metering.Metrics() if settings.metrics_token else None
+    opened, verifier, in_flight = Opened(), TokenVerifier(settings, secret), InFlight()
+    fanout = Fanout(sio, metrics.publish if metrics else None)
     sockets = SocketSessions(sio, opened, verifier.leeway_secs)
     budgets = events.Budgets(settings.connection_requests_in_flight, settings.connection_requests_per_sec,
-                             settings.connection_requests_burst)
+                             settings.connection_requests_burst, metrics.refused if metrics else None)
     observer = observe.Observer()  # the metrics and the log listen here (server/observe.py)
+    if metrics is not None:
+        observer.listen(metrics.finished)
+        metrics.watch_sockets(sio.manager)
+        if isinstance(sio.manager, managers.PromptListenerRedisManager):
+            listener = sio.manager
+            metrics.watch_listener(lambda: listener.heard_at)
+            listener.resubscribed = metrics.listener_reconnects.inc
     events.register(sio, opened, verifier, fanout, sockets, in_flight, budgets, observer)
 
     document = openapi.build(ENDPOINTS, package_version())
@@ -131,6 +142,8 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     routes += sdk.routes(sdk_file)
     routes += [Route(API_PREFIX + ep.path, handle(ep, opened, verifier, fanout, observer, API_PREFIX),
                      methods=[ep.method]) for ep in ENDPOINTS]
+    if metrics is not None and settings.metrics_token:
+        routes.append(Route(metering.PATH, metering.endpoint(metrics, settings.metrics_token)))
     if settings.demo:  # the demo portal page hands out tokens: never on unless asked for
         routes += demo.routes(opened, settings, secret)
 
@@ -146,7 +159,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
 
     app = Starlette(
         routes=routes,
-        lifespan=lifespan(settings, opened, sio, fanout),
+        lifespan=lifespan(settings, opened, sio, fanout, metrics),
         exception_handlers={HTTPException: http_error},
         middleware=[Middleware(CORSMiddleware, allow_origins=list(origins.exact) or [],
                                allow_origin_regex=origins.pattern if not origins.any else ".*",
@@ -158,6 +171,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     app.state.services = opened
     app.state.sio = sio
     app.state.observer = observer
+    app.state.metrics = metrics  # None when off
     served = TwinspaceApp(sio, app, in_flight, settings.shutdown_drain_secs)
     # Outermost, so that they cover Socket.IO and the answers of Starlette's own error handler too.
     return Stoppable(SecurityHeaders(TrustedHosts(logging_oversized_frames(served), settings.allowed_hosts),

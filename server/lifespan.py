@@ -16,6 +16,7 @@ from server import gc_tuning
 from server.actions.polls import changed
 from server.actions.reports import escalated_now
 from server.channels import room_channel
+from server.metrics import Metrics, counting_refusals, timed_documents, timed_objects
 from server.realtime.fanout import Fanout
 from server.services import Opened, Services
 from server.settings import Settings
@@ -27,8 +28,8 @@ from storage.notify import open_notifier
 log = logging.getLogger("twinspace")
 
 
-def lifespan(settings: Settings, opened: Opened, sio: socketio.AsyncServer,
-             fanout: Fanout) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+def lifespan(settings: Settings, opened: Opened, sio: socketio.AsyncServer, fanout: Fanout,
+             metrics: Metrics | None = None) -> Callable[[Any], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def run(_app: Any) -> AsyncIterator[None]:
         # Closed in reverse: Socket.IO first (its disconnects still reach the stores), then the
@@ -42,13 +43,17 @@ def lifespan(settings: Settings, opened: Opened, sio: socketio.AsyncServer,
                           exc.data.get("detail", exc.code))
                 raise
             ephemeral = await stack.enter_async_context(open_ephemeral(settings.fanout_url))
-            services = Services.build(settings, documents, objects, ephemeral.presence, ephemeral.limiter,
+            limiter = ephemeral.limiter
+            if metrics is not None:  # every store call timed, every rate-limit refusal counted (server/metrics.py)
+                documents, objects = timed_documents(documents, metrics), timed_objects(objects, metrics)
+                limiter = counting_refusals(limiter, metrics)
+            services = Services.build(settings, documents, objects, ephemeral.presence, limiter,
                                       ephemeral.ping, notifier=open_notifier(settings.smtp_url, settings.mail_from),
                                       sessions=ephemeral.sessions)
             opened.open(services)
             stack.callback(opened.close)
             stack.push_async_callback(fanout.aclose)
-            background = Background()
+            background = Background(metrics.task_ran if metrics is not None else None)
             stack.push_async_callback(background.aclose)
             if not sio.manager_initialized:  # python-socketio would at the first connection: the listener
                 sio.manager_initialized = True  # of the other instances' pushes runs from the start, for /readyz

@@ -192,7 +192,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("allowed_hosts", _hosts, None,
            "Host names this server answers for (comma-separated; *.example.org for subdomains, * for any); "
            "other Host headers get 400 request.host_not_allowed, so that no answer is built from a forged "
-           "host name (/healthz and /readyz answer any). Default: the public URL's host and the loopback "
+           "host name (/healthz, /readyz and /metrics answer any). Default: the public URL's host and the loopback "
            "names: behind a proxy or on 0.0.0.0, set --public-url or this.", "HOSTS"),
     Option("jwt_secret", _secret, None,
            "HS256 secret shared with the portal. Default: generated on first start into "
@@ -210,6 +210,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("admin_token", _secret, None,
            "Secret the portal sends (Authorization: Bearer) to POST /api/v1/sessions/revoke, which ends a "
            "person's sessions on every instance. Default: none, and that endpoint refuses every call.", "SECRET"),
+    Option("metrics_token", _secret, None,
+           "Secret a Prometheus scraper sends (Authorization: Bearer) to GET /metrics, this instance's "
+           "metrics in the Prometheus text format. Default: none, and the server has no /metrics.", "SECRET"),
     Option("max_connections_per_user", _positive(10_000), 20,
            "Connections one person may have open at once, on all instances together (then "
            "auth.too_many_connections): several tabs and devices, not a flood from one token.", "N"),
@@ -309,6 +312,7 @@ class Settings:
     jwt_leeway_secs: int
     jwt_max_lifetime_secs: int
     admin_token: str | None = field(repr=False)
+    metrics_token: str | None = field(repr=False)
     max_connections_per_user: int
     connection_requests_in_flight: int
     connection_requests_per_sec: int
@@ -360,7 +364,7 @@ def load(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Setting
         try:
             values[option.name] = option.parse(raw)
         except ValueError as exc:
-            shown = "(hidden)" if option.name in ("jwt_secret", "admin_token") else repr(_without_password(raw))
+            shown = "(hidden)" if option.name in ("jwt_secret", "admin_token", "metrics_token") else repr(_without_password(raw))
             problems.append(f"{source}={shown}: {_reason(exc)}")
     if problems:
         raise SettingsError(problems)

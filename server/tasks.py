@@ -17,20 +17,22 @@ from collections.abc import Awaitable, Callable, Iterator
 log = logging.getLogger("twinspace.tasks")
 
 Job = Callable[[], Awaitable[None]]
+Ran = Callable[[str, bool], None]  # (task name, ok): told after each run (server/metrics.py counts them)
 
 
 class Background:
-    def __init__(self) -> None:
+    def __init__(self, ran: Ran | None = None) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
+        self._ran = ran
 
     def every(self, name: str, period_secs: float, job: Job, *, first_now: bool = False) -> None:
         """Run ``job`` every ``period_secs`` (at once too, with ``first_now``) until :meth:`aclose`."""
-        task = asyncio.create_task(self._repeat(name, period_secs, job, first_now), name=name)
+        task = asyncio.create_task(self._repeat(name, period_secs, job, first_now, self._ran), name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     @staticmethod
-    async def _repeat(name: str, period_secs: float, job: Job, first_now: bool) -> None:
+    async def _repeat(name: str, period_secs: float, job: Job, first_now: bool, ran: Ran | None) -> None:
         if not first_now:
             await asyncio.sleep(period_secs)
         while True:
@@ -40,6 +42,11 @@ class Background:
                 raise
             except Exception as exc:  # noqa: BLE001 - logged; the next period tries again
                 log.error("background task %s failed; trying again in %s s", name, period_secs, exc_info=exc)
+                if ran is not None:
+                    ran(name, False)
+            else:
+                if ran is not None:
+                    ran(name, True)
             await asyncio.sleep(period_secs)
 
     @property

@@ -3,7 +3,7 @@
 - ``TrustedHosts``: Starlette's ``TrustedHostMiddleware`` driven by ``--allowed-hosts``.
   An answer is never built for a forged ``Host`` (absolute URLs, links in e-mails,
   cache keys); a refused host gets ``request.host_not_allowed`` like every refusal.
-  The health probes (``/healthz``, ``/readyz``) answer whatever the host.
+  The health probes (``/healthz``, ``/readyz``) and ``/metrics`` answer whatever the host.
 - ``slash_redirect``: ``/a/`` to ``/a`` (and back) as a *relative* redirect. Starlette's own
   builds an absolute URL from the ``Host`` header, which made the server redirect to
   whatever host a client named.
@@ -51,9 +51,10 @@ NO_FRAMES = ("x-frame-options", "DENY")  # for browsers without CSP frame-ancest
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 DOWNLOAD_CSP = "sandbox"
 _ADMITTED = "twinspace.host_admitted"
-# Answered whatever the Host: a load balancer's or orchestrator's probe names the instance by its
-# address, and these answers say only whether it runs; nothing in them comes from the Host.
-PROBES = ("/healthz", "/readyz")
+# Answered whatever the Host: a load balancer's or orchestrator's probe, and Prometheus scraping each
+# instance (``/metrics``, behind its token), name the instance by its address, and these answers say
+# only whether it runs and how busy it is; nothing in them comes from the Host.
+PROBES = ("/healthz", "/readyz", "/metrics")
 _PATH_SAFE = "/!$&'()*+,;=:@-._~"
 
 

@@ -145,9 +145,11 @@ class Budgets:
     The bounds are the operator's (``--connection-requests-*``).
     """
 
-    def __init__(self, in_flight: int, per_sec: float, burst: float) -> None:
+    def __init__(self, in_flight: int, per_sec: float, burst: float,
+                 refused: Callable[[str], None] | None = None) -> None:
         self.in_flight, self.per_sec, self.burst = in_flight, per_sec, burst
         self.by_sid: dict[str, Budget] = {}
+        self.refused = refused  # told the limit of each refusal (the metrics): connection_in_flight, connection_rate
 
     def forget(self, sid: str) -> None:
         self.by_sid.pop(sid, None)
@@ -155,9 +157,13 @@ class Budgets:
     def refusal(self, sid: str, budget: Budget) -> RateLimited | None:
         if budget.in_flight >= self.in_flight:
             frames.refusals.refused("in_flight", f"sid={sid}")
+            if self.refused is not None:
+                self.refused("connection_in_flight")
             return RateLimited("rate.limited", retry_after_secs=1)
         if not budget.bucket.take():
             frames.refusals.refused("rate", f"sid={sid}")
+            if self.refused is not None:
+                self.refused("connection_rate")
             return RateLimited("rate.limited", retry_after_secs=max(1, math.ceil(budget.bucket.wait_secs())))
         return None
 

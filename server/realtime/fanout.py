@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import socketio
@@ -86,8 +86,9 @@ PRESENCE_BATCH_SECS = 0.2  # a class joining at once: one push per room, not one
 class Fanout:
     """Sends pushes through python-socketio's client manager (in-process, or Redis between instances)."""
 
-    def __init__(self, sio: socketio.AsyncServer) -> None:
+    def __init__(self, sio: socketio.AsyncServer, published: Callable[[str], None] | None = None) -> None:
         self._sio = sio
+        self._published = published  # told the event of each push handed to the client manager (the metrics)
         self._presence: dict[str, tuple[dict[str, PresenceEntry], set[str]]] = {}  # room -> (joined, left)
         self._flushing: set[str] = set()
         self._seen: dict[str, SeenMoved] = {}  # room -> the latest move of its markers, waiting for its batch
@@ -156,6 +157,8 @@ class Fanout:
 
     async def _emit(self, event: str, data: Any, channel: str | list[str], skip_sid: str | None = None) -> None:
         assert event in PUSHES, event
+        if self._published is not None:
+            self._published(event)
         await self._sio.emit(event, jsonable(data), room=channel, skip_sid=skip_sid)
 
     @staticmethod

@@ -50,7 +50,7 @@ import inspect
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import socketio
@@ -133,6 +133,8 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
     """
 
     listening = False
+    heard_at: float | None = None  # time.monotonic() when Redis was last heard (a message, a pong): the metrics
+    resubscribed: Callable[[], None] | None = None  # told each time the listener is back after losing Redis
 
     async def _listen(self) -> AsyncIterator[bytes]:
         channel = self.channel.encode("utf-8")
@@ -145,11 +147,14 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
             try:
                 await pubsub.subscribe(self.channel)
                 self.listening = True
+                self.heard_at = time.monotonic()
                 if down_since is not None:
                     log.info("fan-out listener back on Redis after %.1f s", time.monotonic() - down_since)
                     down_since = None
+                    if self.resubscribed is not None:
+                        self.resubscribed()
                 retry = LISTEN_RETRY_FIRST_SECS
-                async for data in _messages(pubsub, channel):
+                async for data in _messages(pubsub, channel, self):
                     yield data
             except Exception as exc:  # noqa: BLE001 - any failure of the connection: try again shortly
                 if down_since is None:
@@ -165,7 +170,7 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
             retry = min(retry * 2, LISTEN_RETRY_MAX_SECS)
 
 
-async def _messages(pubsub: Any, channel: bytes) -> AsyncIterator[bytes]:
+async def _messages(pubsub: Any, channel: bytes, listener: PromptListenerRedisManager) -> AsyncIterator[bytes]:
     """The channel's messages, raising ``TimeoutError`` once Redis answers neither a message nor a ping."""
     heard = time.monotonic()
     pinged: float | None = None
@@ -174,6 +179,7 @@ async def _messages(pubsub: Any, channel: bytes) -> AsyncIterator[bytes]:
         now = time.monotonic()
         if message is not None:  # a message, or the answer to a ping: Redis is there
             heard, pinged = now, None
+            listener.heard_at = now
             if message["type"] == "message" and message["channel"] == channel and "data" in message:
                 yield message["data"]
         elif pinged is None and now - heard >= LISTEN_PING_SECS:
