@@ -64,11 +64,14 @@ class Scenario:
     rate: float  # msg/s per sender
     duration: float
     instances: int = 1
+    idle: int = 0  # more connections, each of a person of its own, that join nothing and only stay connected
 
 
 A = Scenario("A", 200, 10, 10, 20, 20)
 B = Scenario("B", 1000, 1, 1, 10, 20)
 C = Scenario("C", 200, 10, 10, 20, 20, instances=2)
+# 10,000 idle authenticated connections on one instance, and a small room chatting beside them.
+I = Scenario("I", 10, 1, 1, 10, 20, idle=10_000)
 
 
 # ---- servers -------------------------------------------------------------------------------------
@@ -258,12 +261,17 @@ def populate(url: str, secret: str, scenario: Scenario) -> list[dict[str, Any]]:
                           {"role": "pupil", "display_name": f"Pupil {i}"})
             clients.append({"token": token(secret, member["user_id"], "pupil", f"Pupil {i}"),
                             "rooms": [rooms[i % len(rooms)]]})
+        # Idle connections: signed-in people of their own (the per-person connection limit is not
+        # what is measured) who join nothing.
+        clients += [{"token": token(secret, f"bench_idle_{i}", "pupil", f"Idle {i}"), "rooms": []}
+                    for i in range(scenario.idle)]
     return clients
 
 
 def bare_clients(scenario: Scenario) -> list[dict[str, Any]]:
     rooms = [f"room-{i}" for i in range(scenario.rooms)]
-    return [{"token": f"bare-{i}", "rooms": [rooms[i % len(rooms)]]} for i in range(scenario.clients)]
+    return ([{"token": f"bare-{i}", "rooms": [rooms[i % len(rooms)]]} for i in range(scenario.clients)]
+            + [{"token": f"idle-{i}", "rooms": []} for i in range(scenario.idle)])
 
 
 # ---- measuring ------------------------------------------------------------------------------------
@@ -311,11 +319,12 @@ def run_load(running: Running, clients: list[dict[str, Any]], scenario: Scenario
     cmd = ["taskset", "-c", LOADGEN_CPU, "node", str(BENCH / "loadgen.mjs"), "--url", ",".join(running.urls),
            "--clients", str(clients_file), "--senders", str(scenario.senders), "--rate", str(scenario.rate),
            "--duration", str(scenario.duration), "--out", str(out_file)]
-    limit = 120 + scenario.clients * 0.1 + scenario.duration + 5  # loadgen's own hard limit
+    limit = 120 + len(clients) * 0.1 + scenario.duration + 5  # loadgen's own hard limit
     server: list[tuple[float, float]] = []
     extra: list[tuple[float, float]] = []
     loadgen: list[tuple[float, float]] = []
     peak_rss = 0.0
+    base_rss = sum(rss_mib(p) for p in running.pids)  # before any client connects
     with open(workdir / "loadgen.log", "w") as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + limit + 30
@@ -342,6 +351,9 @@ def run_load(running: Running, clients: list[dict[str, Any]], scenario: Scenario
     received = result.get("received_deliveries") or 0
     result["server_cpu_us_per_delivery"] = round(1e6 * spent / received, 1) if spent is not None and received else None
     result["server_rss_mib"] = round(peak_rss, 1)
+    result["server_rss_base_mib"] = round(base_rss, 1)
+    if scenario.idle:
+        result["rss_per_connection_kib"] = round((peak_rss - base_rss) * 1024 / len(clients), 1)
     result["loadgen_cpu_pct"] = window_pct(loadgen, start, end)
     if running.extra_pids:
         result["redis_cpu_pct"] = window_pct(extra, start, end)
@@ -446,7 +458,7 @@ def saturate(kind: str, base: Scenario, rates: tuple[int, ...], refine: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenario", choices=["A", "B", "C", "saturate", "all"], default="all")
+    parser.add_argument("--scenario", choices=["A", "B", "C", "I", "saturate", "all"], default="all")
     parser.add_argument("--duration", type=float, help="seconds of sending per run (default 20; quick: 3)")
     parser.add_argument("--step-duration", type=float,
                         help=f"seconds of sending per saturation step (default {SATURATION_STEP_SECS:g}; quick: 3)")
@@ -480,17 +492,18 @@ def main() -> None:
     quick = args.quick
     duration = args.duration or (3.0 if quick else 20.0)
     step = args.step_duration or (3.0 if quick else SATURATION_STEP_SECS)
-    a, b, c = (replace(s, duration=duration) for s in (A, B, C))
+    a, b, c, i = (replace(s, duration=duration) for s in (A, B, C, I))
     if quick:
         a = replace(a, name="A (quick)", clients=20, rooms=2, senders=2)
         b = replace(b, name="B (quick)", clients=100)
         c = replace(c, name="C (quick)", clients=20, rooms=2, senders=2)
-    chosen = {"A", "B", "C", "saturate"} if args.scenario == "all" else {args.scenario}
+        i = replace(i, name="I (quick)", idle=500)
+    chosen = {"A", "B", "C", "I", "saturate"} if args.scenario == "all" else {args.scenario}
 
     results: list[dict[str, Any]] = []
     summary: dict[str, Any] = {}
     print(HEADER, flush=True)
-    for scenario in [s for s in (a, b) if s.name[0] in chosen]:
+    for scenario in [s for s in (a, b, i) if s.name[0] in chosen]:
         runs = {}
         for kind in kinds:
             runs[kind] = measure(kind, scenario)
@@ -530,6 +543,11 @@ def main() -> None:
             print(f"\n{name}, as a ratio to node in this run: " + "; ".join(
                 f"{kind}: CPU per delivery {r['cpu_per_delivery']}, p99 {r['p99']}" for kind, r in ratios.items()),
                 flush=True)
+    for r in results:
+        if r.get("rss_per_connection_kib") is not None:
+            print(f"\n{r['scenario']} {r['server']}: {r['clients']} connections, RSS {r['server_rss_base_mib']} MiB "
+                  f"before them, {r['server_rss_mib']} MiB with them ({r['rss_per_connection_kib']} KiB each); "
+                  f"chat:send ack p99 {r.get('ack_p99_ms')} ms, delivery p99 {r['p99_ms']} ms", flush=True)
     if args.json:
         args.json.write_text(json.dumps({"runs": results, "summary": summary}, indent=2))
 
