@@ -121,10 +121,10 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
     sio.on(frames.REFUSED_EVENT, handler=refused)
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
-        user = await _user(sio, sid)
+        user, lang = await _seat(sio, sid)
         error = InvalidRequest("request.invalid", detail=f"unknown event {str(event)[:100]!r}")
         log.warning("rejected event=%r user=%s code=%s", str(event)[:100], user.id if user else None, error.code)
-        return wire.failed(error, await _lang(sio, sid))
+        return wire.failed(error, lang)
 
     sio.on("*", handler=unknown)
 
@@ -185,23 +185,22 @@ class Budgets:
         return within_budget
 
 
-async def _user(sio: socketio.AsyncServer, sid: str) -> User | None:
+async def _seat(sio: socketio.AsyncServer, sid: str) -> tuple[User | None, str | None]:
+    """The connection's user and the language its answers are in, chosen at its handshake (:func:`_lang_of`)."""
     try:
         session = await sio.get_session(sid)
     except KeyError:
-        return None
-    user = session.get("user")
-    return user if isinstance(user, User) else None
+        return None, None
+    user, lang = session.get("user"), session.get("lang")
+    return user if isinstance(user, User) else None, lang if isinstance(lang, str) else None
+
+
+async def _user(sio: socketio.AsyncServer, sid: str) -> User | None:
+    return (await _seat(sio, sid))[0]
 
 
 async def _lang(sio: socketio.AsyncServer, sid: str) -> str | None:
-    """The language the connection's answers are in, chosen at its handshake (:func:`_lang_of`)."""
-    try:
-        session = await sio.get_session(sid)
-    except KeyError:
-        return None
-    lang = session.get("lang")
-    return lang if isinstance(lang, str) else None
+    return (await _seat(sio, sid))[1]
 
 
 def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name: str, act: Action,
@@ -217,8 +216,7 @@ def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name:
     async def handle(sid: str, *args: Any) -> dict[str, Any]:
         started = time.perf_counter()
         request_id = observe.begin()
-        user = await _user(sio, sid)
-        lang = await _lang(sio, sid)
+        user, lang = await _seat(sio, sid)
         outcome_code = "ok"
         try:
             if user is None:
