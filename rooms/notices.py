@@ -4,8 +4,9 @@ The one place notices are written. A notice never carries the reported content,
 nor any pupil's name: only the project's title and a link to its moderation queue.
 Each staff member of the project (but the reported person) who has no open
 connection on any instance and whose address is known gets one, in their
-language (the token's ``lang`` at their last connection; English when the server
-has no catalogue for it, or without one). The address is the one the portal's
+language (their last connection's: the token's ``lang``, else what the
+connection asked for, see ``server/i18n.py``; English when the server has no
+catalogue for it). The address is the one the portal's
 token gave at the teacher's last connection (:meth:`ReportNotices.remember`),
 else the one stored with their membership.
 
@@ -78,11 +79,12 @@ class ReportNotices:
     def enabled(self) -> bool:
         return self._notifier is not None
 
-    async def remember(self, user: User) -> None:
-        """Keep a teacher's address from their token, written once per change (not on every connection)."""
+    async def remember(self, user: User, lang: str | None = None) -> None:
+        """Keep a teacher's address from their token, and the language of their notices (``lang``, the
+        connection's; else the token's), written once per change (not on every connection)."""
         if user.email is None or user.role != "teacher" or self._notifier is None:
             return
-        lang = user.lang or DEFAULT_LANGUAGE
+        lang = lang or user.lang or DEFAULT_LANGUAGE
         if self._remembered.get(user.id) == (user.email, lang):
             return
         await self._store.remember_contact(user.id, user.email, lang)

@@ -92,7 +92,7 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
         await sio.save_session(sid, {"user": user, "exp": grant.exp, "lang": lang})
         await fanout.subscribe(sid, user_channel(user.id))
         if opened.is_open:
-            await reports.connected(Context(user, opened.get(), Connection(sid, fanout)))
+            await reports.connected(Context(user, opened.get(), Connection(sid, fanout)), lang)
         log.info("connected sid=%s user=%s role=%s", sid, user.id, user.role)
 
     async def disconnect(sid: str, reason: Any = None) -> None:

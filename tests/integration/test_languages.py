@@ -1,15 +1,18 @@
 """Messages in the user's language against a running server: a German pupil's refused sends read in
 German over Socket.IO; without a lang claim, REST and Socket.IO follow Accept-Language (and the
-handshake's auth.lang); a language the server does not have reads English."""
+handshake's auth.lang), an away teacher's e-mail notice too; a language the server does not have reads
+English."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from rooms import limits
-from tests.support.clients import Api, make_project, ok, realtime
+from tests.support.clients import Api, make_project, ok, realtime, until
 from tests.support.server import ServerProcess
+from tests.support.smtp import mail_catcher
 
 
 def send(room: str, text: str) -> dict[str, Any]:
@@ -74,3 +77,25 @@ async def test_without_a_lang_claim_accept_language_decides(server: ServerProces
             ack = await rt.call("no:such_event", {})  # the catch-all answers in the same language
             assert ack["error"]["code"] == "request.invalid" and ack["error"]["message"] != "", ack
             assert not ack["error"]["message"].startswith("Invalid request"), ack
+
+
+async def test_an_away_teachers_notice_is_in_the_language_of_their_last_connection(
+        make_server: Callable[..., ServerProcess]) -> None:
+    with mail_catcher() as catcher:
+        server = make_server("--smtp-url", f"smtp://127.0.0.1:{catcher.port}").start()
+        project = await make_project(server)
+        room = project.spaces["general"]
+        # No lang claim: the browser's Accept-Language at the connection decides, and is remembered.
+        partner = server.token(project.partner.id, "teacher", email="jonas@schule.de", lang=None)
+        async with realtime(server, partner, headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}) as rt:
+            sid = rt.sio.get_sid()
+        await until(lambda: f"disconnected sid={sid}" in server.log())
+        async with realtime(server, project.pupil.token) as pupil:
+            message = await ok(pupil, "chat:send", send(room, "something to report"))
+        async with Api(server, project.teacher.token) as api:  # someone else reports the pupil's message
+            r = await api.post("/reports", {"kind": "message", "item_id": message["id"], "room_id": room,
+                                            "reason": "bullying"})
+            assert r.status_code == 201, r.text
+        got = await catcher.wait_for("jonas@schule.de")
+    assert got.subject == "Twinspace: eine neue Meldung in „Water in our towns“", got.subject
+    assert got.text.startswith("Hallo,") and "Moderationsliste" in got.text
