@@ -3,9 +3,11 @@
 Every failure that reaches a client is a :class:`TwinspaceError`. Its
 ``code`` is a stable dotted string (part of the public protocol, see
 ``docs/protocol.md``); its ``data`` carries the fields the message refers
-to. Messages exist in English and French and are picked by
-``server/wire.py`` from the user's language; nothing else builds the
-envelope.
+to. Each code's message is written here once, in English, as a
+``str.format`` template; its translations are the gettext catalogues that
+``rooms/languages.py`` reads (the code is the ``msgctxt``, the English the
+``msgid``). ``server/wire.py`` renders it in the user's language
+(``server/i18n.py`` negotiates it); nothing else builds the envelope.
 
 Tree::
 
@@ -27,8 +29,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-LANGUAGES = ("en", "fr")
-DEFAULT_LANGUAGE = "en"
+from rooms.languages import translate
+
 _FIELD = re.compile(r"(?:^|; )([A-Za-z_][\w.\[\]]*): ")  # "text: ...; to.0: ..." -> text, to.0
 
 
@@ -44,7 +46,7 @@ class TwinspaceError(Exception):
             raise ValueError(f"unregistered error code {self.code!r}")
         if not isinstance(self, spec.kind):
             raise ValueError(f"{self.code} is a {spec.kind.__name__}, not a {type(self).__name__}")
-        if "{field}" in spec.fr and "field" not in data:
+        if spec.names_field and "field" not in data:
             # The field at fault, language-neutral, for the messages that cannot show the English detail:
             # given, or the start of ``detail`` ("text: at most 4000 characters"), or ``payload``.
             data["field"] = ", ".join(dict.fromkeys(_FIELD.findall(str(data.get("detail", ""))))) or "payload"
@@ -109,162 +111,110 @@ class ErrorSpec:
     code: str
     kind: type[TwinspaceError]  # the one exception class that carries this code
     status: int  # the HTTP status REST answers with; acks carry only the code
-    en: str
-    fr: str
+    message: str  # the English template, and the msgid of its translations
+    names_field: bool = False  # the translations name the ``field`` at fault where the English shows ``detail``
 
 
 # code -> spec. Messages are str.format templates over the error's data;
 # a missing field renders as an empty string (see ``render``). ``detail`` is
 # English text written for developers (a validator's explanation): only the
-# English messages show it; the others name the ``field`` instead.
+# English messages show it; translations leave it out, and those of a spec
+# with ``names_field`` name the ``field`` instead (tests/unit/test_catalogues.py).
 _SPECS = [
-    ErrorSpec("request.invalid", InvalidRequest, 400, "Invalid request: {detail}",
-              "Requête invalide : vérifiez « {field} »."),
-    ErrorSpec("request.too_large", InvalidRequest, 413, "Request too large (limit {limit_bytes} bytes).",
-              "Requête trop volumineuse (limite {limit_bytes} octets)."),
-    ErrorSpec("auth.missing", Unauthenticated, 401, "A token is required.", "Un jeton est requis."),
-    ErrorSpec("auth.malformed", Unauthenticated, 401, "The token is malformed.", "Le jeton est mal formé."),
-    ErrorSpec("auth.expired", Unauthenticated, 401, "The token has expired.", "Le jeton a expiré."),
-    ErrorSpec("auth.not_yet_valid", Unauthenticated, 401, "The token is not valid yet.", "Le jeton n'est pas encore valide."),
-    ErrorSpec("auth.bad_issuer", Unauthenticated, 401, "The token was issued by an untrusted issuer.",
-              "Le jeton provient d'un émetteur non reconnu."),
-    ErrorSpec("auth.bad_audience", Unauthenticated, 401, "The token is meant for another audience.",
-              "Le jeton est destiné à un autre service."),
-    ErrorSpec("auth.bad_algorithm", Unauthenticated, 401, "The token's signing algorithm is not accepted.",
-              "L'algorithme de signature du jeton n'est pas accepté."),
-    ErrorSpec("auth.bad_signature", Unauthenticated, 401, "The token's signature is invalid.",
-              "La signature du jeton est invalide."),
-    ErrorSpec("auth.bad_claims", Unauthenticated, 401, "The token's claims are invalid: {detail}",
-              "Les informations du jeton sont invalides : vérifiez « {field} »."),
-    ErrorSpec("auth.origin_denied", Unauthenticated, 403, "This origin may not connect.",
-              "Cette origine n'est pas autorisée à se connecter."),
-    ErrorSpec("permission.denied", Forbidden, 403, "You may not do this here.",
-              "Vous n'avez pas le droit de faire cela ici."),
-    ErrorSpec("project.not_open", Forbidden, 403, "This project's Twinspace is not open (status: {status}).",
-              "Le Twinspace de ce projet n'est pas ouvert (statut : {status})."),
-    ErrorSpec("project.archived", Forbidden, 403, "This project is archived and read-only.",
-              "Ce projet est archivé et en lecture seule."),
-    ErrorSpec("project.not_found", NotFound, 404, "Project not found.", "Projet introuvable."),
-    ErrorSpec("project.bad_state", Conflict, 409, "The project is {status}; this is not possible now.",
-              "Le projet est à l'état {status} ; ce n'est pas possible maintenant."),
-    ErrorSpec("project.exists", Conflict, 409, "A project with this id exists already.",
-              "Un projet avec cet identifiant existe déjà."),
+    ErrorSpec("request.invalid", InvalidRequest, 400, "Invalid request: {detail}", names_field=True),
+    ErrorSpec("request.too_large", InvalidRequest, 413, "Request too large (limit {limit_bytes} bytes)."),
+    ErrorSpec("auth.missing", Unauthenticated, 401, "A token is required."),
+    ErrorSpec("auth.malformed", Unauthenticated, 401, "The token is malformed."),
+    ErrorSpec("auth.expired", Unauthenticated, 401, "The token has expired."),
+    ErrorSpec("auth.not_yet_valid", Unauthenticated, 401, "The token is not valid yet."),
+    ErrorSpec("auth.bad_issuer", Unauthenticated, 401, "The token was issued by an untrusted issuer."),
+    ErrorSpec("auth.bad_audience", Unauthenticated, 401, "The token is meant for another audience."),
+    ErrorSpec("auth.bad_algorithm", Unauthenticated, 401, "The token's signing algorithm is not accepted."),
+    ErrorSpec("auth.bad_signature", Unauthenticated, 401, "The token's signature is invalid."),
+    ErrorSpec("auth.bad_claims", Unauthenticated, 401, "The token's claims are invalid: {detail}", names_field=True),
+    ErrorSpec("auth.origin_denied", Unauthenticated, 403, "This origin may not connect."),
+    ErrorSpec("permission.denied", Forbidden, 403, "You may not do this here."),
+    ErrorSpec("project.not_open", Forbidden, 403, "This project's Twinspace is not open (status: {status})."),
+    ErrorSpec("project.archived", Forbidden, 403, "This project is archived and read-only."),
+    ErrorSpec("project.not_found", NotFound, 404, "Project not found."),
+    ErrorSpec("project.bad_state", Conflict, 409, "The project is {status}; this is not possible now."),
+    ErrorSpec("project.exists", Conflict, 409, "A project with this id exists already."),
     ErrorSpec("project.partners_required", InvalidRequest, 400,
-              "A project needs at least one partner teacher from another school.",
-              "Un projet doit avoir au moins un enseignant partenaire d'une autre école."),
-    ErrorSpec("member.not_found", NotFound, 404, "Member not found.", "Membre introuvable."),
-    ErrorSpec("member.exists", Conflict, 409, "This user is already a member.", "Cet utilisateur est déjà membre."),
+              "A project needs at least one partner teacher from another school."),
+    ErrorSpec("member.not_found", NotFound, 404, "Member not found."),
+    ErrorSpec("member.exists", Conflict, 409, "This user is already a member."),
     ErrorSpec("member.not_yours", Forbidden, 403,
-              "Only a teacher of one of this person's projects can add them to another project.",
-              "Seul un enseignant d'un des projets de cette personne peut l'ajouter à un autre projet."),
-    ErrorSpec("member.last_admin", Conflict, 409, "A project keeps at least one admin.",
-              "Un projet garde au moins un administrateur."),
-    ErrorSpec("member.role_not_allowed", InvalidRequest, 400, "A {platform_role} account cannot have the role {role}.",
-              "Un compte {platform_role} ne peut pas avoir le rôle {role}."),
-    ErrorSpec("space.limit_reached", Conflict, 409, "This project has {limit} spaces, the most it may have.",
-              "Ce projet a déjà {limit} espaces, le maximum."),
-    ErrorSpec("room.not_found", NotFound, 404, "Room not found.", "Salon introuvable."),
-    ErrorSpec("forum.thread_not_found", NotFound, 404, "Thread not found.", "Discussion introuvable."),
-    ErrorSpec("forum.post_not_found", NotFound, 404, "Post not found.", "Message du forum introuvable."),
-    ErrorSpec("forum.thread_locked", Conflict, 409, "This thread is locked: no new posts.",
-              "Cette discussion est verrouillée : plus de nouveaux messages."),
-    ErrorSpec("mail.not_found", NotFound, 404, "Mail not found.", "Courrier introuvable."),
+              "Only a teacher of one of this person's projects can add them to another project."),
+    ErrorSpec("member.last_admin", Conflict, 409, "A project keeps at least one admin."),
+    ErrorSpec("member.role_not_allowed", InvalidRequest, 400, "A {platform_role} account cannot have the role {role}."),
+    ErrorSpec("space.limit_reached", Conflict, 409, "This project has {limit} spaces, the most it may have."),
+    ErrorSpec("room.not_found", NotFound, 404, "Room not found."),
+    ErrorSpec("forum.thread_not_found", NotFound, 404, "Thread not found."),
+    ErrorSpec("forum.post_not_found", NotFound, 404, "Post not found."),
+    ErrorSpec("forum.thread_locked", Conflict, 409, "This thread is locked: no new posts."),
+    ErrorSpec("mail.not_found", NotFound, 404, "Mail not found."),
     ErrorSpec("mail.recipient_not_member", InvalidRequest, 400,
-              "Mail goes only to members of the project ({count} recipient(s) are not).",
-              "Le courrier ne va qu'aux membres du projet ({count} destinataire(s) n'en sont pas)."),
-    ErrorSpec("mail.too_many_recipients", InvalidRequest, 400, "Too many recipients (at most {limit}).",
-              "Trop de destinataires ({limit} au plus)."),
-    ErrorSpec("message.not_found", NotFound, 404, "Message not found.", "Message introuvable."),
-    ErrorSpec("file.not_found", NotFound, 404, "File not found.", "Fichier introuvable."),
-    ErrorSpec("file.too_large", InvalidRequest, 413, "The file is too large (limit {limit_bytes} bytes).",
-              "Le fichier est trop volumineux (limite {limit_bytes} octets)."),
-    ErrorSpec("file.quota_exceeded", InvalidRequest, 413, "The project's storage quota ({quota_bytes} bytes) is used up.",
-              "Le quota de stockage du projet ({quota_bytes} octets) est atteint."),
-    ErrorSpec("file.type_not_allowed", InvalidRequest, 415, "This kind of file cannot be shared here.",
-              "Ce type de fichier ne peut pas être partagé ici."),
-    ErrorSpec("file.not_attachable", InvalidRequest, 400, "File {file_id} cannot be attached here: {detail}",
-              "Le fichier {file_id} ne peut pas être joint ici."),
-    ErrorSpec("file.exists", Conflict, 409, "A file with this id exists already.",
-              "Un fichier avec cet identifiant existe déjà."),
-    ErrorSpec("file.upload_incomplete", InvalidRequest, 400, "The upload was cut off; nothing was kept.",
-              "L'envoi a été interrompu ; rien n'a été conservé."),
+              "Mail goes only to members of the project ({count} recipient(s) are not)."),
+    ErrorSpec("mail.too_many_recipients", InvalidRequest, 400, "Too many recipients (at most {limit})."),
+    ErrorSpec("message.not_found", NotFound, 404, "Message not found."),
+    ErrorSpec("file.not_found", NotFound, 404, "File not found."),
+    ErrorSpec("file.too_large", InvalidRequest, 413, "The file is too large (limit {limit_bytes} bytes)."),
+    ErrorSpec("file.quota_exceeded", InvalidRequest, 413, "The project's storage quota ({quota_bytes} bytes) is used up."),
+    ErrorSpec("file.type_not_allowed", InvalidRequest, 415, "This kind of file cannot be shared here."),
+    ErrorSpec("file.not_attachable", InvalidRequest, 400, "File {file_id} cannot be attached here: {detail}"),
+    ErrorSpec("file.exists", Conflict, 409, "A file with this id exists already."),
+    ErrorSpec("file.upload_incomplete", InvalidRequest, 400, "The upload was cut off; nothing was kept."),
     # ---- safeguarding: who may write when, and what -------------------------------------
-    ErrorSpec("chat.muted", Forbidden, 403, "You are muted here until {until}: you can read but not write.",
-              "Vous êtes en sourdine ici jusqu'au {until} : vous pouvez lire mais pas écrire."),
-    ErrorSpec("chat.read_only", Forbidden, 403, "This room is for announcements: only teachers write here.",
-              "Ce salon sert aux annonces : seuls les enseignants y écrivent."),
-    ErrorSpec("chat.slow_mode", RateLimited, 429, "Slow mode is on: wait {retry_after_secs} s before your next message.",
-              "Le mode lent est activé : attendez {retry_after_secs} s avant votre prochain message."),
-    ErrorSpec("chat.closed_hours", Forbidden, 403, "The chat is closed now; it opens again at {opens_at}.",
-              "Le chat est fermé pour le moment ; il rouvre le {opens_at}."),
+    ErrorSpec("chat.muted", Forbidden, 403, "You are muted here until {until}: you can read but not write."),
+    ErrorSpec("chat.read_only", Forbidden, 403, "This room is for announcements: only teachers write here."),
+    ErrorSpec("chat.slow_mode", RateLimited, 429, "Slow mode is on: wait {retry_after_secs} s before your next message."),
+    ErrorSpec("chat.closed_hours", Forbidden, 403, "The chat is closed now; it opens again at {opens_at}."),
     ErrorSpec("content.blocked", InvalidRequest, 400,
-              "This text contains words this project does not allow; change it and send it again.",
-              "Ce texte contient des mots que ce projet n'autorise pas ; modifiez-le et renvoyez-le."),
-    ErrorSpec("member.not_mutable", InvalidRequest, 400, "Only pupils can be muted.",
-              "Seuls les élèves peuvent être mis en sourdine."),
+              "This text contains words this project does not allow; change it and send it again."),
+    ErrorSpec("member.not_mutable", InvalidRequest, 400, "Only pupils can be muted."),
     ErrorSpec("mail.recipient_not_allowed", InvalidRequest, 400,
-              "Pupils cannot mail {count} of these recipients (this project: {policy}).",
-              "Les élèves ne peuvent pas écrire à {count} de ces destinataires (ce projet : {policy})."),
+              "Pupils cannot mail {count} of these recipients (this project: {policy})."),
     # ---- classroom chat: reactions, pins, polls, seen by, mentions ---------------------------
-    ErrorSpec("chat.reaction_not_offered", InvalidRequest, 400, "This project does not offer the reaction {emoji}.",
-              "Ce projet ne propose pas la réaction {emoji}."),
-    ErrorSpec("chat.pins_full", Conflict, 409, "This room already has {max} pinned messages: unpin one first.",
-              "Ce salon a déjà {max} messages épinglés : retirez-en un d'abord."),
-    ErrorSpec("chat.not_a_poll", InvalidRequest, 400, "This message is not a poll.", "Ce message n'est pas un sondage."),
-    ErrorSpec("chat.poll_closed", Conflict, 409, "This poll is closed.", "Ce sondage est clos."),
+    ErrorSpec("chat.reaction_not_offered", InvalidRequest, 400, "This project does not offer the reaction {emoji}."),
+    ErrorSpec("chat.pins_full", Conflict, 409, "This room already has {max} pinned messages: unpin one first."),
+    ErrorSpec("chat.not_a_poll", InvalidRequest, 400, "This message is not a poll."),
+    ErrorSpec("chat.poll_closed", Conflict, 409, "This poll is closed."),
     ErrorSpec("chat.poll_choice_invalid", InvalidRequest, 400,
-              "Choose {allowed} of the poll's {options} options.",
-              "Choisissez {allowed} parmi les {options} options du sondage."),
-    ErrorSpec("chat.poll_anonymous", Forbidden, 403, "This poll is anonymous: who voted for what is not shown.",
-              "Ce sondage est anonyme : on ne voit pas qui a voté pour quoi."),
-    ErrorSpec("chat.seen_by_hidden", Forbidden, 403, "This project does not show who has read a message.",
-              "Ce projet n'affiche pas qui a lu un message."),
+              "Choose {allowed} of the poll's {options} options."),
+    ErrorSpec("chat.poll_anonymous", Forbidden, 403, "This poll is anonymous: who voted for what is not shown."),
+    ErrorSpec("chat.seen_by_hidden", Forbidden, 403, "This project does not show who has read a message."),
     ErrorSpec("chat.mention_invalid", InvalidRequest, 400,
-              "{count} of the people mentioned cannot read this room.",
-              "{count} des personnes mentionnées ne peuvent pas lire ce salon."),
-    ErrorSpec("report.not_found", NotFound, 404, "Report not found.", "Signalement introuvable."),
-    ErrorSpec("report.duplicate", Conflict, 409, "You have already reported this.", "Vous avez déjà signalé ceci."),
-    ErrorSpec("report.bad_state", Conflict, 409, "This report is already {state}.", "Ce signalement est déjà {state}."),
-    ErrorSpec("report.not_reportable", InvalidRequest, 400, "This cannot be reported: {detail}",
-              "Ceci ne peut pas être signalé."),
-    ErrorSpec("request.not_found", NotFound, 404, "No such resource: {path}", "Ressource inexistante : {path}"),
-    ErrorSpec("request.method_not_allowed", InvalidRequest, 405, "Method not allowed here.",
-              "Méthode non autorisée ici."),
-    ErrorSpec("request.host_not_allowed", InvalidRequest, 400, "This server does not answer for that host name.",
-              "Ce serveur ne répond pas pour ce nom d'hôte."),
-    ErrorSpec("rate.limited", RateLimited, 429, "Too many requests; retry in {retry_after_secs} s.",
-              "Trop de requêtes ; réessayez dans {retry_after_secs} s."),
-    ErrorSpec("backend.unavailable", Unavailable, 503, "A storage backend is unavailable.",
-              "Un service de stockage est indisponible."),
+              "{count} of the people mentioned cannot read this room."),
+    ErrorSpec("report.not_found", NotFound, 404, "Report not found."),
+    ErrorSpec("report.duplicate", Conflict, 409, "You have already reported this."),
+    ErrorSpec("report.bad_state", Conflict, 409, "This report is already {state}."),
+    ErrorSpec("report.not_reportable", InvalidRequest, 400, "This cannot be reported: {detail}"),
+    ErrorSpec("request.not_found", NotFound, 404, "No such resource: {path}"),
+    ErrorSpec("request.method_not_allowed", InvalidRequest, 405, "Method not allowed here."),
+    ErrorSpec("request.host_not_allowed", InvalidRequest, 400, "This server does not answer for that host name."),
+    ErrorSpec("rate.limited", RateLimited, 429, "Too many requests; retry in {retry_after_secs} s."),
+    ErrorSpec("backend.unavailable", Unavailable, 503, "A storage backend is unavailable."),
     ErrorSpec("demo.no_secret", Unavailable, 501,
               "The demo signs its tokens with this server's HS256 secret; this server only verifies a "
-              "portal's public keys. Use the portal's own tokens instead.",
-              "La démo signe ses jetons avec le secret HS256 de ce serveur ; ce serveur ne vérifie que les "
-              "clés publiques d'un portail. Utilisez les jetons du portail."),
-    ErrorSpec("internal.error", InternalError, 500, "Internal error.", "Erreur interne."),
+              "portal's public keys. Use the portal's own tokens instead."),
+    ErrorSpec("internal.error", InternalError, 500, "Internal error."),
 ]
 
 # ---- a person's export and erasure ------------------------------------------------------
 _SPECS += [
     ErrorSpec("erasure.not_confirmed", Conflict, 409,
-              "This confirmation does not match an erasure you asked for; ask for the erasure again.",
-              "Cette confirmation ne correspond à aucun effacement que vous avez demandé ; redemandez l'effacement."),
-    ErrorSpec("erasure.expired", Conflict, 409, "This confirmation expired at {expires_at}; ask for the erasure again.",
-              "Cette confirmation a expiré le {expires_at} ; redemandez l'effacement."),
+              "This confirmation does not match an erasure you asked for; ask for the erasure again."),
+    ErrorSpec("erasure.expired", Conflict, 409, "This confirmation expired at {expires_at}; ask for the erasure again."),
 ]
 
 # ---- sessions: token lifetime, revocation, connections per person -------------------------
 _SPECS += [
-    ErrorSpec("auth.revoked", Unauthenticated, 401, "This session was ended by the portal; sign in again.",
-              "Cette session a été fermée par le portail ; reconnectez-vous."),
+    ErrorSpec("auth.revoked", Unauthenticated, 401, "This session was ended by the portal; sign in again."),
     ErrorSpec("auth.keys_unavailable", Unauthenticated, 503,
-              "The portal's signing keys cannot be read now; try again later.",
-              "Les clés de signature du portail sont illisibles pour le moment ; réessayez plus tard."),
+              "The portal's signing keys cannot be read now; try again later."),
     ErrorSpec("auth.too_many_connections", Unauthenticated, 429,
-              "You have {limit} connections open, the most one person may have; close one first.",
-              "Vous avez déjà {limit} connexions ouvertes, le maximum par personne ; fermez-en une d'abord."),
-    ErrorSpec("auth.admin_required", Unauthenticated, 401, "This needs the server's administration token.",
-              "Ceci demande le jeton d'administration du serveur."),
+              "You have {limit} connections open, the most one person may have; close one first."),
+    ErrorSpec("auth.admin_required", Unauthenticated, 401, "This needs the server's administration token."),
 ]
 
 SPECS: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
@@ -276,7 +226,5 @@ class _Blank(dict[str, Any]):
 
 
 def render(code: str, data: dict[str, Any], lang: str | None) -> str:
-    """The message for ``code`` in ``lang`` (English when unsupported)."""
-    spec = SPECS[code]
-    template: str = getattr(spec, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
-    return template.format_map(_Blank(data))
+    """The message for ``code`` in ``lang`` (English when unsupported or not translated)."""
+    return translate(lang, code, SPECS[code].message).format_map(_Blank(data))

@@ -29,6 +29,7 @@ from rooms import limits, policy
 from rooms.chat_models import ChatSendIn, Message
 from rooms.classroom_models import Mentioned
 from rooms.errors import InvalidRequest, TwinspaceError
+from rooms.languages import translate
 from rooms.models import Member, Space
 from rooms.notices import away_with_address
 from rooms.ports import DocumentStore, Notifier, Presence, RateLimiter
@@ -83,15 +84,13 @@ async def resolve(store: DocumentStore, room: Space, author_id: str, data: ChatS
                     tuple(told), tuple(m for m in told.values() if m.role in STAFF))
 
 
-_TEXT = {
-    "en": ("Twinspace: you were mentioned in “{title}”",
-           "Hello,\n\nSomeone mentioned you in a chat room of your project “{title}” on Twinspace.\n"
-           "Open the room to read it:\n\n{link}\n\n"
-           "This e-mail does not contain the message; sign in to read it.\n"),
-    "fr": ("Twinspace : on vous a mentionné dans « {title} »",
-           "Bonjour,\n\nQuelqu'un vous a mentionné dans un salon de votre projet « {title} » sur Twinspace.\n"
-           "Ouvrez le salon pour le lire :\n\n{link}\n\n"
-           "Ce courriel ne contient pas le message ; connectez-vous pour le lire.\n"),
+# The notice in English; its translations are in the catalogues (rooms/languages.py), under these contexts.
+MESSAGES = {
+    "notice.mention.subject": "Twinspace: you were mentioned in “{title}”",
+    "notice.mention.body": (
+        "Hello,\n\nSomeone mentioned you in a chat room of your project “{title}” on Twinspace.\n"
+        "Open the room to read it:\n\n{link}\n\n"
+        "This e-mail does not contain the message; sign in to read it.\n"),
 }
 
 
@@ -100,8 +99,9 @@ def room_link(public_url: str, project_id: str, room_id: str) -> str:
 
 
 def notice(lang: str, title: str, link: str) -> tuple[str, str]:
-    """(subject, body) of a mention notice in ``lang`` (English when it is neither English nor French)."""
-    subject, body = _TEXT.get(lang, _TEXT["en"])
+    """(subject, body) of a mention notice in ``lang`` (English when the server has no catalogue for it)."""
+    subject = translate(lang, "notice.mention.subject", MESSAGES["notice.mention.subject"])
+    body = translate(lang, "notice.mention.body", MESSAGES["notice.mention.body"])
     return subject.format(title=title), body.format(title=title, link=link)
 
 

@@ -51,7 +51,7 @@ class User(Model):
     role: PlatformRole
     school: School = ""
     country: Country | None = None
-    lang: Language = "en"
+    lang: Language | None = None  # the token's; without one, messages follow the request's Accept-Language
     email: Email | None = None  # when the portal sends one: where a teacher is told of reports when away
 
 

@@ -4,9 +4,11 @@ The one place notices are written. A notice never carries the reported content,
 nor any pupil's name: only the project's title and a link to its moderation queue.
 Each staff member of the project (but the reported person) who has no open
 connection on any instance and whose address is known gets one, in their
-language (English or French). The address is the one the portal's token gave
-at the teacher's last connection (:meth:`ReportNotices.remember`), else the one
-stored with their membership.
+language (their last connection's: the token's ``lang``, else what the
+connection asked for, see ``server/i18n.py``; English when the server has no
+catalogue for it). The address is the one the portal's
+token gave at the teacher's last connection (:meth:`ReportNotices.remember`),
+else the one stored with their membership.
 
 Sending is the caller's to schedule after the answer (a ``Notify`` push); a
 failure is logged and nothing else happens.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 
 from rooms.errors import TwinspaceError
+from rooms.languages import DEFAULT_LANGUAGE, translate
 from rooms.models import Member, User
 from rooms.ports import DocumentStore, Notifier, Presence
 from rooms.report_models import Report
@@ -25,15 +28,13 @@ log = logging.getLogger("twinspace.notices")
 
 REMEMBERED_MAX = 10_000  # contacts an instance remembers having written, so a reconnect writes nothing
 
-_TEXT = {
-    "en": ("Twinspace: a new report in “{title}”",
-           "Hello,\n\nSomething was reported in your project “{title}” on Twinspace.\n"
-           "Please open the moderation queue to see it and decide:\n\n{link}\n\n"
-           "This e-mail does not contain what was reported; sign in to see it.\n"),
-    "fr": ("Twinspace : un nouveau signalement dans « {title} »",
-           "Bonjour,\n\nQuelque chose a été signalé dans votre projet « {title} » sur Twinspace.\n"
-           "Ouvrez la file de modération pour le voir et décider :\n\n{link}\n\n"
-           "Ce courriel ne contient pas ce qui a été signalé ; connectez-vous pour le voir.\n"),
+# The notice in English; its translations are in the catalogues (rooms/languages.py), under these contexts.
+MESSAGES = {
+    "notice.report.subject": "Twinspace: a new report in “{title}”",
+    "notice.report.body": (
+        "Hello,\n\nSomething was reported in your project “{title}” on Twinspace.\n"
+        "Please open the moderation queue to see it and decide:\n\n{link}\n\n"
+        "This e-mail does not contain what was reported; sign in to see it.\n"),
 }
 
 
@@ -51,7 +52,7 @@ async def away_with_address(store: DocumentStore, presence: Presence,
         contact = contacts.get(member.user_id)
         address = contact.email if contact else member.email
         if address:
-            found.append((member, address, contact.lang if contact else "en"))
+            found.append((member, address, contact.lang if contact else DEFAULT_LANGUAGE))
     return found
 
 
@@ -60,8 +61,9 @@ def moderation_link(public_url: str, project_id: str) -> str:
 
 
 def notice(lang: str, title: str, link: str) -> tuple[str, str]:
-    """(subject, body) of a notice in ``lang`` (English when it is neither English nor French)."""
-    subject, body = _TEXT.get(lang, _TEXT["en"])
+    """(subject, body) of a notice in ``lang`` (English when the server has no catalogue for it)."""
+    subject = translate(lang, "notice.report.subject", MESSAGES["notice.report.subject"])
+    body = translate(lang, "notice.report.body", MESSAGES["notice.report.body"])
     return subject.format(title=title), body.format(title=title, link=link)
 
 
@@ -77,16 +79,18 @@ class ReportNotices:
     def enabled(self) -> bool:
         return self._notifier is not None
 
-    async def remember(self, user: User) -> None:
-        """Keep a teacher's address from their token, written once per change (not on every connection)."""
+    async def remember(self, user: User, lang: str | None = None) -> None:
+        """Keep a teacher's address from their token, and the language of their notices (``lang``, the
+        connection's; else the token's), written once per change (not on every connection)."""
         if user.email is None or user.role != "teacher" or self._notifier is None:
             return
-        if self._remembered.get(user.id) == (user.email, user.lang):
+        lang = lang or user.lang or DEFAULT_LANGUAGE
+        if self._remembered.get(user.id) == (user.email, lang):
             return
-        await self._store.remember_contact(user.id, user.email, user.lang)
+        await self._store.remember_contact(user.id, user.email, lang)
         if len(self._remembered) >= REMEMBERED_MAX:
             self._remembered.clear()
-        self._remembered[user.id] = (user.email, user.lang)
+        self._remembered[user.id] = (user.email, lang)
 
     async def report_created(self, report: Report, staff: list[Member]) -> int:
         """Mail each away staff member with a known address; return how many were sent."""

@@ -227,7 +227,7 @@ def _email_of(claims: dict[str, Any]) -> str | None:
 
 
 def _user_from(claims: dict[str, Any]) -> User:
-    lang = claims.get("lang") or "en"
+    lang = claims.get("lang") or None  # none: the request's Accept-Language decides (server/i18n.py)
     country = claims.get("country")
     try:
         return User(

@@ -148,7 +148,7 @@ def reference() -> str:
         out += [f"### `{name}`", "", *([doc, ""] if doc and not doc.startswith("Usage docs") else []),
                 *_fields(model, "serialization"), ""]
     out += ["## Error codes", "", "| code | HTTP status | English message |", "|---|---|---|"]
-    out += [f"| `{s.code}` | {s.status} | {_cell(s.en)} |" for s in SPECS.values()]
+    out += [f"| `{s.code}` | {s.status} | {_cell(s.message)} |" for s in SPECS.values()]
     out += ["", "## Limits", "", "| limit | value |", "|---|---|"]
     values = {n: v for n, v in vars(limits).items() if n.isupper() and isinstance(v, int)}
     values["EVENT_PAYLOAD_MAX_BYTES"] = wire.EVENT_PAYLOAD_MAX_BYTES

@@ -10,7 +10,7 @@ from typing import Any
 import socketio
 
 import storage
-from rooms import limits
+from rooms import languages, limits
 from rooms.errors import TwinspaceError
 from server import gc_tuning
 from server.actions.polls import changed
@@ -35,6 +35,8 @@ def lifespan(settings: Settings, opened: Opened, sio: socketio.AsyncServer, fano
         # Closed in reverse: Socket.IO first (its disconnects still reach the stores), then the
         # background tasks, the pushes still waiting, the services, and the backends last.
         async with AsyncExitStack() as stack:
+            for lang in languages.LANGUAGES:  # read now: a missing catalogue stops the start, not an error's answer
+                languages.catalogue(lang)
             try:
                 documents = await stack.enter_async_context(storage.open_documents(settings.documents_url))
                 objects = await stack.enter_async_context(storage.open_objects(settings.objects_url))

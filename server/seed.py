@@ -12,6 +12,7 @@ from typing import Any
 
 import storage
 from rooms.errors import Conflict
+from rooms.languages import DEFAULT_LANGUAGE
 from rooms.models import MemberIn, PartnerIn, ProjectIn, User
 from rooms.ports import DocumentStore
 from rooms.projects import ProjectService
@@ -81,7 +82,7 @@ async def ensure_project(documents: DocumentStore) -> dict[str, Any]:
 def token_for(secret: str, settings: Settings, person: User) -> str:
     """A demo token for one of ``PEOPLE``, signed with the HS256 secret."""
     return mint(secret, settings, user_id=person.id, name=person.name, role=person.role, school=person.school,
-                country=person.country, lang=person.lang, ttl=DEMO_TOKEN_TTL)
+                country=person.country, lang=person.lang or DEFAULT_LANGUAGE, ttl=DEMO_TOKEN_TTL)
 
 
 async def seed(settings: Settings, secret: str) -> dict[str, Any]:

@@ -110,15 +110,15 @@ async def escalated_now(services: Services) -> list[Push]:
     return [ToSupport("report:escalated", ReportView.of(r, None)) for r in await services.reports.escalate_due()]
 
 
-async def connected(ctx: Context) -> None:
+async def connected(ctx: Context, lang: str | None = None) -> None:
     """A connection opened: counted as the person's (away or not), a support officer's joins ``support``,
-    a teacher's address from the token is remembered for notices."""
+    a teacher's address from the token is remembered for notices, in the connection's language ``lang``."""
     conn = ctx.socket()
     await ctx.services.presence.user_connected(conn.sid, ctx.user.id)
     if ctx.user.role == "support":
         await conn.channels.subscribe(conn.sid, support_channel())
     try:
-        await ctx.services.notices.remember(ctx.user)
+        await ctx.services.notices.remember(ctx.user, lang)
     except TwinspaceError as exc:  # the connection stands; the notice falls back on the stored address
         log.warning("contact of %s not remembered: %s", ctx.user.id, exc.code)
 

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 
 from rooms.errors import InvalidRequest, TwinspaceError, Unauthenticated
 from rooms.models import User
-from server import observe, wire
+from server import i18n, observe, wire
 from server.actions.base import Action, Context
 from server.auth import TokenVerifier
 from server.realtime.fanout import Fanout
@@ -61,10 +61,8 @@ class Endpoint:
 
 
 def request_lang(request: Request, user: User | None = None) -> str:
-    if user is not None:
-        return user.lang
-    header = request.headers.get("accept-language", "")
-    return header[:2].lower() if header else "en"
+    """The language of the request's messages: the token's ``lang``, else its ``Accept-Language``."""
+    return i18n.negotiate(user.lang if user else None, accept_language=request.headers.get("accept-language"))
 
 
 def error_response(request: Request, error: TwinspaceError, user: User | None = None) -> JSONResponse:

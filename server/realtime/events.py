@@ -23,7 +23,7 @@ import socketio
 
 from rooms.errors import InvalidRequest, RateLimited, TwinspaceError, Unauthenticated
 from rooms.models import User
-from server import observe, wire
+from server import i18n, observe, wire
 from server.actions import (
     audit,
     chat,
@@ -65,11 +65,12 @@ EVENTS: dict[str, Action] = {
 }
 
 
-def _lang_of(environ: dict[str, Any], auth: Any) -> str:
-    if isinstance(auth, dict) and isinstance(auth.get("lang"), str):
-        return str(auth["lang"][:2].lower())
-    header = environ.get("HTTP_ACCEPT_LANGUAGE", "")
-    return str(header[:2].lower()) if header else "en"
+def _lang_of(environ: dict[str, Any], auth: Any, user: User | None = None) -> str:
+    """A connection's language: the token's ``lang``, then the handshake's ``auth.lang``, then its
+    ``Accept-Language``; kept in the session, so each answer reads it from there (:func:`_lang`)."""
+    asked = auth.get("lang") if isinstance(auth, dict) else None
+    header = environ.get("HTTP_ACCEPT_LANGUAGE")
+    return i18n.negotiate(user.lang if user else None, asked, accept_language=header if isinstance(header, str) else None)
 
 
 def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier, fanout: Fanout,
@@ -78,18 +79,20 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
+        verified: User | None = None  # a refused token's claims are not trusted, its lang neither
         try:
             grant = await verifier.verify_grant(token)
-            user = grant.user
-            await sessions.admit(sid, grant)  # revoked? too many connections? (expiry kept for later)
+            user = verified = grant.user
+            lang = _lang_of(environ, auth, user)
+            await sessions.admit(sid, grant, lang)  # revoked? too many connections? (expiry kept for later)
         except Unauthenticated as exc:
             log.warning("refused connection sid=%s code=%s %s", sid, exc.code, exc.data.get("detail", ""))
-            body = wire.error_body(exc, _lang_of(environ, auth))
+            body = wire.error_body(exc, _lang_of(environ, auth, verified))
             raise socketio.exceptions.ConnectionRefusedError(body["message"], body) from None
-        await sio.save_session(sid, {"user": user, "exp": grant.exp})
+        await sio.save_session(sid, {"user": user, "exp": grant.exp, "lang": lang})
         await fanout.subscribe(sid, user_channel(user.id))
         if opened.is_open:
-            await reports.connected(Context(user, opened.get(), Connection(sid, fanout)))
+            await reports.connected(Context(user, opened.get(), Connection(sid, fanout)), lang)
         log.info("connected sid=%s user=%s role=%s", sid, user.id, user.role)
 
     async def disconnect(sid: str, reason: Any = None) -> None:
@@ -113,16 +116,15 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
 
     async def refused(sid: str, reason: Any = None, *_: Any) -> dict[str, Any]:
         # Logged (briefly, rate-limited) where the frame was decoded: server/realtime/frames.py.
-        user = await _user(sio, sid)
-        return wire.failed(InvalidRequest("request.invalid", detail=str(reason)[:200]), user.lang if user else None)
+        return wire.failed(InvalidRequest("request.invalid", detail=str(reason)[:200]), await _lang(sio, sid))
 
     sio.on(frames.REFUSED_EVENT, handler=refused)
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
-        user = await _user(sio, sid)
+        user, lang = await _seat(sio, sid)
         error = InvalidRequest("request.invalid", detail=f"unknown event {str(event)[:100]!r}")
         log.warning("rejected event=%r user=%s code=%s", str(event)[:100], user.id if user else None, error.code)
-        return wire.failed(error, user.lang if user else None)
+        return wire.failed(error, lang)
 
     sio.on("*", handler=unknown)
 
@@ -179,8 +181,7 @@ class Budgets:
                 budget = self.by_sid.setdefault(sid, Budget(self.per_sec, self.burst))
             error = self.refusal(sid, budget)
             if error is not None:
-                user = await _user(sio, sid)
-                return wire.failed(error, user.lang if user else None)
+                return wire.failed(error, await _lang(sio, sid))
             budget.in_flight += 1
             try:
                 return await handler(sid, *args)
@@ -190,13 +191,22 @@ class Budgets:
         return within_budget
 
 
-async def _user(sio: socketio.AsyncServer, sid: str) -> User | None:
+async def _seat(sio: socketio.AsyncServer, sid: str) -> tuple[User | None, str | None]:
+    """The connection's user and the language its answers are in, chosen at its handshake (:func:`_lang_of`)."""
     try:
         session = await sio.get_session(sid)
     except KeyError:
-        return None
-    user = session.get("user")
-    return user if isinstance(user, User) else None
+        return None, None
+    user, lang = session.get("user"), session.get("lang")
+    return user if isinstance(user, User) else None, lang if isinstance(lang, str) else None
+
+
+async def _user(sio: socketio.AsyncServer, sid: str) -> User | None:
+    return (await _seat(sio, sid))[0]
+
+
+async def _lang(sio: socketio.AsyncServer, sid: str) -> str | None:
+    return (await _seat(sio, sid))[1]
 
 
 def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name: str, act: Action,
@@ -212,8 +222,7 @@ def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name:
     async def handle(sid: str, *args: Any) -> dict[str, Any]:
         started = time.perf_counter()
         request_id = observe.begin()
-        user = await _user(sio, sid)
-        lang = user.lang if user else None
+        user, lang = await _seat(sio, sid)
         outcome_code = "ok"
         try:
             if user is None:

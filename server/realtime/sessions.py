@@ -44,6 +44,7 @@ ENDED_EVENT = "session:ended"  # {code, message}, then the server disconnects th
 class _Open:
     grant: Grant
     checked_at: float  # monotonic: the last look at the deny-list
+    lang: str | None = None  # the language of its messages (server/i18n.py, at the handshake)
     timer: asyncio.TimerHandle | None = None
 
 
@@ -56,7 +57,7 @@ class SocketSessions:
         self._leeway = leeway_secs
         self._open: dict[str, _Open] = {}
 
-    async def admit(self, sid: str, grant: Grant) -> None:
+    async def admit(self, sid: str, grant: Grant, lang: str | None = None) -> None:
         """Let ``sid`` in on ``grant``, or ``Unauthenticated``: revoked, or too many connections.
 
         Counted first, then checked: a revocation at the same moment either finds this connection
@@ -69,7 +70,7 @@ class SocketSessions:
         if await services.sessions.revoked(user_id, grant.jti, grant.iat):
             await services.sessions.close(user_id, sid)
             raise Unauthenticated("auth.revoked")
-        state = _Open(grant, time.monotonic())
+        state = _Open(grant, time.monotonic(), lang)
         delay = grant.exp + self._leeway + EXPIRY_GRACE_SECS - time.time()
         state.timer = asyncio.get_running_loop().call_later(max(0.0, delay), self._expired, sid)
         self._open[sid] = state
@@ -109,7 +110,7 @@ class SocketSessions:
     async def end(self, sid: str, code: str, lang: str | None = None) -> None:
         """Tell ``sid`` why, then disconnect it (on whichever instance holds it)."""
         state = self._open.get(sid)
-        lang = lang or (state.grant.user.lang if state else None)
+        lang = lang or (state.lang if state else None)
         try:
             await self._sio.emit(ENDED_EVENT, {"code": code, "message": render(code, {}, lang)}, to=sid)
             await self._sio.disconnect(sid)

@@ -72,10 +72,11 @@ async def test_a_valid_token_connects(server: ServerProcess) -> None:
                                         "email": None}}
     status, body = await rest_code(server, token)
     assert status == 200 and body == ack["data"]
-    # Defaults: name is the sub, no school, no country, English; country and lang are normalised.
+    # Defaults: name is the sub, no school, no country, no language (each request's Accept-Language
+    # decides); country and lang are normalised.
     assert await accepted(server, jwt.encode({k: v for k, v in keys.claims(sub="bob").items() if k != "name"},
                                              server.secret, algorithm="HS256")) == {
-        "id": "bob", "name": "bob", "role": "teacher", "school": "", "country": None, "lang": "en", "email": None}
+        "id": "bob", "name": "bob", "role": "teacher", "school": "", "country": None, "lang": None, "email": None}
     assert await accepted(server, hs(server, sub="eve", country="it", lang="FR-be")) == {
         "id": "eve", "name": "Ada", "role": "teacher", "school": "", "country": "IT", "lang": "fr", "email": None}
     # The email claim (where a teacher is told of reports while away); one that is not an address is left out.
@@ -170,9 +171,11 @@ async def test_a_refused_tokens_own_lang_claim_is_not_trusted(server: ServerProc
     assert data["data"] == {"code": "auth.expired", "message": "The token has expired."}
     status, body = await rest_code(server, token)
     assert status == 401 and body["error"]["message"] == "The token has expired."
-    # Other languages fall back to English.
-    data = await refused(server, {"token": token, "lang": "de"})
+    # Languages the server does not have fall back to English; those it has are asked for.
+    data = await refused(server, {"token": token, "lang": "pt"})
     assert data["data"]["message"] == "The token has expired."
+    data = await refused(server, {"token": token, "lang": "de"})
+    assert data["data"]["message"] == "Das Token ist abgelaufen."
 
 
 async def test_rest_wants_a_bearer_token(server: ServerProcess) -> None:

@@ -118,11 +118,13 @@ class Realtime:
 
 
 @asynccontextmanager
-async def realtime(server: ServerProcess, token: str | None, **auth: Any) -> AsyncIterator[Realtime]:
+async def realtime(server: ServerProcess, token: str | None, *, headers: dict[str, str] | None = None,
+                   **auth: Any) -> AsyncIterator[Realtime]:
+    """A connected Socket.IO client: ``auth`` is the handshake's besides the token, ``headers`` its HTTP headers."""
     client = socketio.AsyncClient(reconnection=False)
     rt = Realtime(client)
     await client.connect(server.url, auth={"token": token, **auth} if token is not None else auth or None,
-                         transports=["websocket"], wait_timeout=CALL_TIMEOUT_SECS)
+                         headers=headers or {}, transports=["websocket"], wait_timeout=CALL_TIMEOUT_SECS)
     try:
         yield rt
     finally:

@@ -96,12 +96,15 @@ class ServerProcess:
         return (self.data_dir / "jwt-secret").read_text().strip()
 
     def token(self, user_id: str, role: str, *, name: str | None = None, school: str = "",
-              country: str | None = None, lang: str = "en", ttl: timedelta = timedelta(minutes=30),
+              country: str | None = None, lang: str | None = "en", ttl: timedelta = timedelta(minutes=30),
               **extra: Any) -> str:
+        """A token signed with the server's secret; ``lang=None`` leaves the claim out."""
         now = int(time.time())
-        claims: dict[str, Any] = {"sub": user_id, "name": name or user_id, "role": role, "lang": lang,
+        claims: dict[str, Any] = {"sub": user_id, "name": name or user_id, "role": role,
                                   "iss": "twinspace", "aud": "twinspace", "iat": now,
                                   "exp": now + int(ttl.total_seconds())}
+        if lang is not None:
+            claims["lang"] = lang
         if school:
             claims["school"] = school
         if country:

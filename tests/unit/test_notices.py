@@ -36,6 +36,8 @@ def test_no_url_no_notices_and_a_bad_scheme_is_refused() -> None:
         open_notifier("http://mail.example", "x@example.org")
 
 
-def test_a_notice_is_english_unless_french() -> None:
-    assert notice("de", "Rivers", "L")[0] == "Twinspace: a new report in “Rivers”"
+def test_a_notice_is_in_the_teachers_language_else_english() -> None:
+    assert notice("de", "Flüsse", "L")[0] == "Twinspace: eine neue Meldung in „Flüsse“"
+    assert notice("pl", "Rzeki", "L")[0] == "Twinspace: nowe zgłoszenie w „Rzeki”"
+    assert notice("pt", "Rivers", "L")[0] == "Twinspace: a new report in “Rivers”"
     assert "L" in notice("en", "Rivers", "L")[1]
