@@ -1392,7 +1392,7 @@ export interface User {
   role: "teacher" | "pupil" | "visitor" | "support";
   school: string;
   country: string | null;
-  lang: string;
+  lang: string | null;
   email: string | null;
 }
 
