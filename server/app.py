@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from rooms.errors import InvalidRequest, NotFound
-from server import observe
+from server import logs, observe
 from server.auth import TokenVerifier
 from server.http import demo, health, openapi, sessions
 from server.http.api import ENDPOINTS
@@ -103,6 +103,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     budgets = events.Budgets(settings.connection_requests_in_flight, settings.connection_requests_per_sec,
                              settings.connection_requests_burst)
     observer = observe.Observer()  # the metrics and the log listen here (server/observe.py)
+    observer.listen(logs.answered)
     events.register(sio, opened, verifier, fanout, sockets, in_flight, budgets, observer)
 
     document = openapi.build(ENDPOINTS, package_version())

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from rooms.errors import InternalError, InvalidRequest, TwinspaceError, render
+from server import observe
 
 log = logging.getLogger("twinspace.wire")
 
@@ -39,11 +40,18 @@ def jsonable(value: Any) -> Any:
 
 
 def error_body(error: TwinspaceError, lang: str | None) -> dict[str, Any]:
-    """``{"code", "message"[, "data"]}`` in the user's language."""
+    """``{"code", "message"[, "data"][, "request_id"]}`` in the user's language.
+
+    ``request_id`` is the id of the request being answered (``server/observe.py``), the one its
+    log line carries: what a user gives support, who finds the line by it.
+    """
     body: dict[str, Any] = {"code": error.code, "message": render(error.code, error.data, lang)}
     public = {k: v for k, v in error.data.items() if k != "detail"}
     if public:
         body["data"] = public
+    request_id = observe.request_id()
+    if request_id is not None:
+        body["request_id"] = request_id
     return body
 
 

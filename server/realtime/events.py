@@ -77,6 +77,7 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
     """Attach connect/disconnect, every event of ``EVENTS`` and the catch-all to ``sio``."""
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
+        observe.begin()  # a refusal's log line and its answer carry the same id
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             grant = await verifier.verify_grant(token)
@@ -113,12 +114,14 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
 
     async def refused(sid: str, reason: Any = None, *_: Any) -> dict[str, Any]:
         # Logged (briefly, rate-limited) where the frame was decoded: server/realtime/frames.py.
+        observe.begin()
         user = await _user(sio, sid)
         return wire.failed(InvalidRequest("request.invalid", detail=str(reason)[:200]), user.lang if user else None)
 
     sio.on(frames.REFUSED_EVENT, handler=refused)
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
+        observe.begin()
         user = await _user(sio, sid)
         error = InvalidRequest("request.invalid", detail=f"unknown event {str(event)[:100]!r}")
         log.warning("rejected event=%r user=%s code=%s", str(event)[:100], user.id if user else None, error.code)
@@ -208,7 +211,7 @@ def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name:
         request_id = observe.begin()
         user = await _user(sio, sid)
         lang = user.lang if user else None
-        outcome_code = "ok"
+        outcome_code, detail = "ok", ""
         try:
             if user is None:
                 raise Unauthenticated("auth.missing")
@@ -222,9 +225,7 @@ def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name:
             data = wire.parse(schema, payload)
             outcome = await act.run(Context(user, opened.get(), Connection(sid, fanout)), data)
         except TwinspaceError as exc:
-            outcome_code = exc.code
-            log.warning("rejected event=%s user=%s code=%s %s", name, user.id if user else None,
-                        exc.code, exc.data.get("detail", ""))
+            outcome_code, detail = exc.code, str(exc.data.get("detail", ""))  # logged by server/logs.py
             return wire.failed(exc, lang)
         except Exception as exc:  # noqa: BLE001 - the client gets internal.error, the log the traceback
             error = wire.unexpected(exc, name)
@@ -232,7 +233,7 @@ def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name:
             return wire.failed(error, lang)
         finally:
             observer.finished(observe.Finished("event", name, outcome_code, time.perf_counter() - started,
-                                               request_id, user.id if user else None))
+                                               request_id, user.id if user else None, detail))
         ack = wire.ok(outcome.result)
         # Answered (when this returns, python-socketio queues the ack before any task runs), then told.
         fanout.after_answer(outcome.pushes)

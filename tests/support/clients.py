@@ -23,6 +23,14 @@ def uid(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
+def without_request_id(error: dict[str, Any]) -> dict[str, Any]:
+    """An error body without its ``request_id`` (a fresh one each time), checked to be there."""
+    rest = dict(error)
+    request_id = rest.pop("request_id", None)
+    assert isinstance(request_id, str) and len(request_id) == 16, error
+    return rest
+
+
 @dataclass
 class Person:
     id: str
