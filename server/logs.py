@@ -134,8 +134,8 @@ def answered(report: observe.Finished) -> None:
     fields = {report.kind: report.name, "outcome": report.outcome, "duration_ms": round(report.secs * 1000, 1),
               "request_id": report.request_id, "user": report.user_id}
     if refused:
-        log.log(level, "rejected %s=%s user=%s code=%s %s", report.kind, report.name, report.user_id,
-                report.outcome, report.detail, extra=fields)
+        log.log(level, "rejected %s=%s user=%s code=%s%s", report.kind, report.name, report.user_id,
+                report.outcome, f" {report.detail}" if report.detail else "", extra=fields)
     else:
         log.log(level, "answered %s=%s user=%s in %.1f ms", report.kind, report.name, report.user_id,
                 fields["duration_ms"], extra=fields)
