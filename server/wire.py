@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -64,8 +65,17 @@ def failed(error: TwinspaceError, lang: str | None) -> dict[str, Any]:
 
 
 def unexpected(exc: BaseException, where: str) -> TwinspaceError:
-    """Log an unexpected exception with its traceback; the client gets only ``internal.error``."""
-    log.error("unexpected error in %s", where, exc_info=exc)
+    """Log an unexpected exception with its traceback; the client gets only ``internal.error``.
+
+    A pydantic ``ValidationError``'s text quotes the values it refused (a message's text, say):
+    it is logged with its frames and what was wrong, without them.
+    """
+    if isinstance(exc, ValidationError):
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("unexpected error in %s: ValidationError: %s\nTraceback (most recent call last):\n%s",
+                  where, describe(exc), frames.rstrip("\n"))
+    else:
+        log.error("unexpected error in %s", where, exc_info=exc)
     return InternalError()
 
 

@@ -10,8 +10,12 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from pydantic import BaseModel, Field, ValidationError
+from pymongo.errors import BulkWriteError
 
-from server import logs, observe
+from rooms.errors import Unavailable
+from server import logs, observe, wire
+from storage.documents.mongo_base import translated
 
 
 @pytest.fixture
@@ -88,3 +92,30 @@ def test_text_lines_end_with_the_request_id_before_a_traceback() -> None:
     first, *rest = logs.TextFormatter().format(record).splitlines()
     assert first.endswith(f"ERROR twinspace.wire: unexpected error request_id={'c' * 16}")
     assert rest[0].startswith("Traceback")
+
+
+def test_an_unexpected_validation_error_is_logged_without_the_values_it_quotes(
+        captured: tuple[io.StringIO, logging.Handler]) -> None:
+    stream, _ = captured
+
+    class Tiny(BaseModel):
+        text: str = Field(max_length=3)
+
+    written = "a pupil's " + "secret words"  # a value: the traceback quotes source lines, not this
+    try:
+        Tiny(text=written)
+    except ValidationError as exc:
+        wire.unexpected(exc, "chat:send")
+    (line,) = lines(stream)
+    assert "secret words" not in json.dumps(line) and "text: String should have at most 3 characters" in line["message"]
+    assert "Traceback" in str(line["message"]) and "test_logs.py" in str(line["message"])
+
+
+async def test_a_mongodb_write_error_leaves_without_the_documents_it_quotes() -> None:
+    @translated
+    async def insert() -> None:
+        raise BulkWriteError({"writeErrors": [{"code": 11000, "op": {"body": "a pupil's secret words"}}]})
+
+    with pytest.raises(Unavailable) as caught:
+        await insert()
+    assert "secret words" not in str(caught.value.data) and caught.value.__cause__ is None
