@@ -156,10 +156,13 @@ class Budgets:
         self.by_sid.pop(sid, None)
 
     def refusal(self, sid: str, budget: Budget) -> RateLimited | None:
+        """The refusal of one more request now, if any (with a request id of its own, for its log line and answer)."""
         if budget.in_flight >= self.in_flight:
+            observe.begin()
             frames.refusals.refused("in_flight", f"sid={sid}")
             return RateLimited("rate.limited", retry_after_secs=1)
         if not budget.bucket.take():
+            observe.begin()
             frames.refusals.refused("rate", f"sid={sid}")
             return RateLimited("rate.limited", retry_after_secs=max(1, math.ceil(budget.bucket.wait_secs())))
         return None
