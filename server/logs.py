@@ -15,9 +15,9 @@ listener on ``observe.Observer``: one line per answered event or route, a refusa
 of events a second; counting them is the metrics' job).
 
 Never logged: tokens, message text, file contents. The refusal's ``detail`` names fields and
-limits, never values (``server/wire.py`` validates with ``include_input=False``); uvicorn's
-access lines (``--log-level debug``) are logged without their query string, which holds search
-words and file names.
+limits, never values (``server/wire.py`` validates with ``include_input=False``). At
+``--log-level debug``, uvicorn's access lines are logged without their query string, which holds
+search words and file names, and the WebSocket library's lines of frames and headers not at all.
 """
 
 from __future__ import annotations
@@ -62,6 +62,16 @@ class NoQueryStrings(logging.Filter):
             if isinstance(path, str) and "?" in path:
                 record.args = (*record.args[:2], path.split("?", 1)[0] + "?…", *record.args[3:])
         return True
+
+
+class NoFrames(logging.Filter):
+    """Drops the WebSocket library's debug lines of what went in (``<``) and out (``>``): whole frames
+    (a token in a connect packet, a message's text) and handshake headers (cookies, ``Authorization``).
+    uvicorn hands the library its ``uvicorn.error`` logger; at ``--log-level debug`` it writes them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno <= logging.DEBUG and record.name.startswith(("uvicorn", "websockets"))
+                    and isinstance(record.msg, str) and record.msg.startswith(("< ", "> ")))
 
 
 class TextFormatter(logging.Formatter):
@@ -117,6 +127,7 @@ def configure(level: str, log_format: str = "text", stream: TextIO | None = None
     handler.setFormatter(formatter(log_format))
     handler.addFilter(RequestIds())
     handler.addFilter(NoQueryStrings())
+    handler.addFilter(NoFrames())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -141,5 +152,5 @@ def answered(report: observe.Finished) -> None:
                 fields["duration_ms"], extra=fields)
 
 
-__all__ = ["JsonFormatter", "NoQueryStrings", "RequestIds", "TextFormatter", "answered", "configure",
+__all__ = ["JsonFormatter", "NoFrames", "NoQueryStrings", "RequestIds", "TextFormatter", "answered", "configure",
            "formatter", "instance_id"]

@@ -53,7 +53,7 @@ def remember(kind: str, value: str) -> None:
         return
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     with open(RUN_DIR / f"pytest-{os.getpid()}.never", "a", encoding="utf-8") as out:
-        out.write(json.dumps({"kind": kind, "value": value}, ensure_ascii=False) + "\n")
+        out.write(json.dumps({"kind": kind, "value": value}) + "\n")  # escaped: lone surrogates too
 
 
 def texts_of(payload: Any) -> Iterator[str]:

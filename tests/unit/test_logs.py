@@ -82,6 +82,15 @@ def test_access_lines_lose_their_query_string(captured: tuple[io.StringIO, loggi
     assert line["message"] == '127.0.0.1:5 - "GET /api/v1/projects/p/search?… HTTP/1.1" 200'
 
 
+def test_websocket_frames_and_headers_are_not_logged(captured: tuple[io.StringIO, logging.Handler]) -> None:
+    stream, _ = captured
+    websocket = logging.getLogger("uvicorn.error")
+    websocket.debug("< %s", "TEXT '40{\"token\":\"eyJhbGciOiJIUzI1NiJ9.x.y\"}' [363 bytes]")
+    websocket.debug("< %s: %s", "Cookie", "session=abc")
+    websocket.debug("= connection is OPEN")
+    assert [line["message"] for line in lines(stream)] == ["= connection is OPEN"]
+
+
 def test_text_lines_end_with_the_request_id_before_a_traceback() -> None:
     record = logging.LogRecord("twinspace.wire", logging.ERROR, __file__, 1, "unexpected error", None, None)
     record.request_id = "c" * 16
