@@ -13,8 +13,9 @@ What is looked for:
   ``--admin-token`` and ``--jwt-secret`` values of its command line and environment;
 - message text: what the tests' clients sent (``tests/support/clients.py`` records the text-bearing
   fields of every payload, refused ones included, since a refusal is where a server is tempted to
-  echo its input). A recorded text is looked for only when it is long enough to mean something
-  (``TEXT_MIN_CHARS``), so that "ok" sent as a message does not match every ``ok`` in the log.
+  echo its input). A recorded text is looked for only when it is words, long enough to mean
+  something (``TEXT_MIN_CHARS``, and a space): "ok" sent as a message would match every ``ok`` in
+  the log, and one word (``personal_data``, a report's reason) is a code the log may name.
 
 Servers record the secrets and clients the texts in ``*.never`` files of the run folder, one JSON
 object ``{"kind": "secret" | "text", "value": ...}`` a line (:func:`remember`); ``*.log`` files
@@ -96,7 +97,7 @@ class Scanner:
         self.secrets = sorted({s for s in secrets if len(s) >= SECRET_MIN_CHARS})
         self.by_word: dict[str, set[str]] = {}  # a word of a text's start -> those starts
         for text in texts:
-            if len(text.strip()) < TEXT_MIN_CHARS:
+            if len(text.strip()) < TEXT_MIN_CHARS or not any(c.isspace() for c in text.strip()):
                 continue
             start = text[:PREFIX_CHARS]
             words = WORD.findall(start)

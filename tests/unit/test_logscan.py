@@ -52,9 +52,10 @@ def test_planted_text_is_found_whole_cut_short_or_escaped(tmp_path: Path) -> Non
     assert run(tmp_path, [as_json], texts=(with_lines,)) == ["text"]
 
 
-def test_short_texts_are_not_looked_for(tmp_path: Path) -> None:
-    assert run(tmp_path, ["INFO twinspace: ok Bonjour", "INFO twinspace: request id 42"],
-               texts=("ok", "Bonjour", "request")) == []
+def test_short_texts_and_single_words_are_not_looked_for(tmp_path: Path) -> None:
+    assert run(tmp_path, ["INFO twinspace: ok Bonjour", "INFO twinspace: request id 42",
+                          "WARNING twinspace.requests: rejected event=report:create reason=personal_data"],
+               texts=("ok", "Bonjour", "request", "personal_data")) == []
 
 
 def test_no_log_at_all_is_a_failure(tmp_path: Path) -> None:
