@@ -124,7 +124,8 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
         observe.begin()
         user = await _user(sio, sid)
         error = InvalidRequest("request.invalid", detail=f"unknown event {str(event)[:100]!r}")
-        log.warning("rejected event=%r user=%s code=%s", str(event)[:100], user.id if user else None, error.code)
+        log.warning("rejected event=%r user=%s code=%s", str(event)[:100], user.id if user else None, error.code,
+                    extra={"event": str(event)[:100], "outcome": error.code, "user": user.id if user else None})
         return wire.failed(error, user.lang if user else None)
 
     sio.on("*", handler=unknown)

@@ -64,6 +64,9 @@ async def test_a_refused_event_and_route_are_found_by_the_request_id_of_their_an
 
         answered = await rt.call("project:get", {"project_id": project.id})
         assert answered["ok"] is True
+        unknown = await rt.call("weather:get", {})
+        line = await the_line(server, unknown["error"]["request_id"])
+        assert line["event"] == "weather:get" and line["outcome"] == "request.invalid" and line["user"] == teacher.id
     async with Api(server, teacher.token) as api:
         r = await api.get("/projects/prj_nowhere")
     assert r.status_code == 404
