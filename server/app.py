@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from rooms.errors import InvalidRequest, NotFound
-from server import asyncapi, observe
+from server import asyncapi, logs, observe
 from server import metrics as metering
 from server.auth import TokenVerifier
 from server.http import demo, health, openapi, sdk, sessions
@@ -107,6 +107,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     budgets = events.Budgets(settings.connection_requests_in_flight, settings.connection_requests_per_sec,
                              settings.connection_requests_burst, metrics.refused if metrics else None)
     observer = observe.Observer()  # the metrics and the log listen here (server/observe.py)
+    observer.listen(logs.answered)
     if metrics is not None:
         observer.listen(metrics.finished)
         metrics.watch_sockets(sio.manager)

@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import re
 import signal
@@ -22,6 +21,7 @@ from typing import Any
 
 from rooms.errors import TwinspaceError
 from rooms.models import PLATFORM_ROLES
+from server import logs
 from server import settings as config
 
 EXIT_CONFIG = 2  # like argparse's usage errors
@@ -97,11 +97,6 @@ def _secret(settings: config.Settings) -> str | None:
         sys.exit(EXIT_CONFIG)
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
 def serve(settings: config.Settings) -> None:
     import uvicorn
 
@@ -154,6 +149,7 @@ def serve(settings: config.Settings) -> None:
         app, host=settings.host, port=settings.port, lifespan="on",
         ws_per_message_deflate=settings.ws_compression,
         ws_max_size=TRANSPORT_MAX_BYTES,  # a larger frame is refused from its header (server/app.py)
+        # log_config=None: uvicorn's loggers reach the one handler of server/logs.py, in its format
         log_level=settings.log_level, log_config=None, access_log=settings.log_level == "debug",
         timeout_graceful_shutdown=5,  # seconds for open WebSockets to close before exit
     ))
@@ -166,7 +162,7 @@ def serve(settings: config.Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     settings = _settings(args)
-    _configure_logging(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     if args.command == "serve":
         serve(settings)
     elif args.command == "token":

@@ -74,13 +74,17 @@ def lifespan(settings: Settings, opened: Opened, sio: socketio.AsyncServer, fano
                      _safe(settings.objects_url), _safe(settings.fanout_url))
             same = _same_settings(settings)
             gc_tuning.freeze_startup_objects()
-            print(f"Twinspace is serving on {settings.public_url}", flush=True)
-            if settings.demo:
-                print(f"  demo page:  {settings.public_url}/demo   (pick a demo person and chat; --demo false "
-                      "to turn it off)", flush=True)
-            print(f"  try it:     twinspace seed-demo{same}   (a demo project, its users and their tokens)",
-                  flush=True)
-            print(f"  a token:    twinspace token --user ID --name NAME --role teacher{same}", flush=True)
+            if settings.log_format == "json":  # a pipeline reads stdout and stderr together: JSON lines only
+                log.info("Twinspace is serving on %s%s", settings.public_url,
+                         f" (demo page: {settings.public_url}/demo)" if settings.demo else "")
+            else:
+                print(f"Twinspace is serving on {settings.public_url}", flush=True)
+                if settings.demo:
+                    print(f"  demo page:  {settings.public_url}/demo   (pick a demo person and chat; --demo false "
+                          "to turn it off)", flush=True)
+                print(f"  try it:     twinspace seed-demo{same}   (a demo project, its users and their tokens)",
+                      flush=True)
+                print(f"  a token:    twinspace token --user ID --name NAME --role teacher{same}", flush=True)
             yield
         log.info("stopped; every backend closed")
     return run

@@ -4,7 +4,9 @@ The Socket.IO dispatcher (``server/realtime/events.py``) and the REST router
 (``server/http/routing.py``) start every request with :func:`begin` and end it
 with :meth:`Observer.finished`, so an event and a route are counted and logged
 alike. The metrics (``server/metrics.py``) and the log (``server/logs.py``)
-listen on the app's one :class:`Observer`, made by ``server/app.py``.
+listen on the app's one :class:`Observer`, made by ``server/app.py``; the log
+writes the one line of each request, refusals included, so the dispatcher and
+the router log none of their own.
 
 The request id lives in a context variable: each Socket.IO event and each REST
 request runs in a task of its own, so everything logged while it is handled,
@@ -47,6 +49,7 @@ class Finished:
     secs: float  # from the request's arrival to its answer
     request_id: str
     user_id: str | None
+    detail: str = ""  # what was wrong with a refused request, for the log: names fields and limits, never values
 
 
 Listener = Callable[[Finished], None]

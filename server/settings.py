@@ -20,6 +20,7 @@ import storage
 from rooms import limits
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("text", "json")  # server/logs.py
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:@/]*:)[^/]*@")  # scheme://user:PASSWORD@
 
 
@@ -143,6 +144,12 @@ def _positive(maximum: int) -> Callable[[str], int]:
 def _level(raw: str) -> str:
     if raw.lower() not in LOG_LEVELS:
         raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+    return raw.lower()
+
+
+def _log_format(raw: str) -> str:
+    if raw.lower() not in LOG_FORMATS:
+        raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}")
     return raw.lower()
 
 
@@ -288,6 +295,10 @@ OPTIONS: tuple[Option, ...] = (
            "Serve the demo portal page at /demo, which hands out tokens for the demo project's people "
            "to anyone who can reach the server. Off by default: never turn it on in production.", "BOOL"),
     Option("log_level", _level, "info", "Log level: " + ", ".join(LOG_LEVELS) + ".", "LEVEL"),
+    Option("log_format", _log_format, "text",
+           "Log lines on stderr: text (for people at a terminal) or json (one object per line, for a log "
+           "pipeline: time, level, instance, event or route, outcome, duration, request id; see "
+           "docs/operations.md).", "FORMAT"),
 )
 
 
@@ -342,6 +353,7 @@ class Settings:
     mail_from: str
     demo: bool
     log_level: str
+    log_format: str
 
     @property
     def uses_public_keys(self) -> bool:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from rooms.errors import InternalError, InvalidRequest, TwinspaceError, render
+from server import observe
 
 log = logging.getLogger("twinspace.wire")
 
@@ -39,11 +41,18 @@ def jsonable(value: Any) -> Any:
 
 
 def error_body(error: TwinspaceError, lang: str | None) -> dict[str, Any]:
-    """``{"code", "message"[, "data"]}`` in the user's language."""
+    """``{"code", "message"[, "data"][, "request_id"]}`` in the user's language.
+
+    ``request_id`` is the id of the request being answered (``server/observe.py``), the one its
+    log line carries: what a user gives support, who finds the line by it.
+    """
     body: dict[str, Any] = {"code": error.code, "message": render(error.code, error.data, lang)}
     public = {k: v for k, v in error.data.items() if k != "detail"}
     if public:
         body["data"] = public
+    request_id = observe.request_id()
+    if request_id is not None:
+        body["request_id"] = request_id
     return body
 
 
@@ -56,8 +65,17 @@ def failed(error: TwinspaceError, lang: str | None) -> dict[str, Any]:
 
 
 def unexpected(exc: BaseException, where: str) -> TwinspaceError:
-    """Log an unexpected exception with its traceback; the client gets only ``internal.error``."""
-    log.error("unexpected error in %s", where, exc_info=exc)
+    """Log an unexpected exception with its traceback; the client gets only ``internal.error``.
+
+    A pydantic ``ValidationError``'s text quotes the values it refused (a message's text, say):
+    it is logged with its frames and what was wrong, without them.
+    """
+    if isinstance(exc, ValidationError):
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("unexpected error in %s: ValidationError: %s\nTraceback (most recent call last):\n%s",
+                  where, describe(exc), frames.rstrip("\n"))
+    else:
+        log.error("unexpected error in %s", where, exc_info=exc)
     return InternalError()
 
 

@@ -9,7 +9,7 @@
  *
  * Tree:
  *
- *     TwinspaceError        (code, details, status, cause)
+ *     TwinspaceError        (code, details, status, requestId, cause)
  *     ├── AuthError         auth.*, client.token_unavailable
  *     ├── ForbiddenError    permission.denied, project.not_open, project.archived,
  *     │                     chat.muted, chat.read_only, chat.closed_hours
@@ -64,6 +64,12 @@ export interface CauseOptions {
   cause?: unknown;
 }
 
+/** What a TwinspaceError may be made with besides its code, message, details and status. */
+export interface TwinspaceErrorOptions extends CauseOptions {
+  /** The id of the request the server refused, as it sent it (`error.request_id`). */
+  requestId?: string;
+}
+
 /**
  * Marks TwinspaceErrors. A symbol from the global registry is the same in
  * every copy of the SDK and every realm, where `instanceof` is not.
@@ -89,13 +95,21 @@ export class TwinspaceError extends Error {
   readonly details: Record<string, unknown>;
   /** The HTTP status, for errors from REST calls. */
   readonly status: number | undefined;
+  /**
+   * The id the server gave the refused request (16 hex digits), when the
+   * server answered; undefined for the SDK's own errors (`client.*`). Give it
+   * to support with the time and what was being done: the server's log line
+   * for that request carries the same id (docs/operations.md, "Logs").
+   */
+  readonly requestId: string | undefined;
 
   constructor(code: string, message: string, details: Record<string, unknown> = {}, status?: number,
-    options?: CauseOptions) {
+    options?: TwinspaceErrorOptions) {
     super(message, options);
     this.code = code;
     this.details = details;
     this.status = status;
+    this.requestId = options?.requestId;
     // Runtimes older than ES2022 ignore the options of Error.
     if (options && "cause" in options && !("cause" in this)) {
       Object.defineProperty(this, "cause", { value: options.cause, writable: true, configurable: true });
@@ -208,7 +222,7 @@ export class TimeoutError extends TwinspaceError {
 }
 
 type ErrorClass = new (code: string, message: string, details?: Record<string, unknown>, status?: number,
-  options?: CauseOptions) => TwinspaceError;
+  options?: TwinspaceErrorOptions) => TwinspaceError;
 
 const BY_CODE: Partial<Record<KnownCode, ErrorClass>> = {
   "permission.denied": ForbiddenError,
@@ -268,7 +282,7 @@ function classOf(code: string, status?: number): ErrorClass {
 
 /** The error for a code, as the right subclass. */
 export function makeError(code: string, message: string, details: Record<string, unknown> = {}, status?: number,
-  options?: CauseOptions): TwinspaceError {
+  options?: TwinspaceErrorOptions): TwinspaceError {
   const Class = classOf(code, status);
   return new Class(code, message, details, status, options);
 }
@@ -282,12 +296,13 @@ export function clientError(lang: Language | undefined, code: ClientCode, detail
   return makeError(code, clientMessage(lang, code, details), details, status, options);
 }
 
-/** The error for a server's `{code, message, data}`. */
+/** The error for a server's `{code, message, data, request_id}`. */
 export function fromWire(error: unknown, status?: number, lang?: Language): TwinspaceError {
   if (!isWireError(error)) {
     return clientError(lang, ClientCodes.badResponse, status === undefined ? {} : { status }, status);
   }
-  return makeError(error.code, error.message, error.data ?? {}, status);
+  const requestId = typeof error.request_id === "string" ? error.request_id : undefined;
+  return makeError(error.code, error.message, error.data ?? {}, status, requestId === undefined ? undefined : { requestId });
 }
 
 export function isWireError(value: unknown): value is WireError {

@@ -46,5 +46,5 @@ export {
   ValidationError,
   isTwinspaceError,
 } from "./errors.js";
-export type { CauseOptions, ClientCode, CodeFamily, KnownCode } from "./errors.js";
+export type { CauseOptions, ClientCode, CodeFamily, KnownCode, TwinspaceErrorOptions } from "./errors.js";
 export type * from "./types.js";

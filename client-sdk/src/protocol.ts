@@ -31,6 +31,8 @@ export interface WireError {
   code: string;
   message: string;
   data?: Record<string, unknown>;
+  /** The refused request's id, as the server's log line for it carries it (TwinspaceError's `requestId`). */
+  request_id?: string;
 }
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: WireError };

@@ -47,6 +47,7 @@ test("joining a room that does not exist: NotFoundError room.not_found", async (
   assert.ok(!isTwinspaceError(error, "permission.denied"));
   assert.ok(!isTwinspaceError(new Error("plain")));
   assert.equal(teacher.room("room_that_does_not_exist"), undefined);
+  assert.match(error.requestId, /^[0-9a-f]{16}$/, "the id the server's log line carries, for support");
 });
 
 test("a visitor sending: ForbiddenError permission.denied, and the send settles once", async () => {

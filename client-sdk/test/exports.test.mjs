@@ -44,7 +44,7 @@ const TYPES = [
   "Message", "NewMail", "NewPost", "NewThread", "PageOptions", "PayloadOf", "PlatformRole", "Post", "PostPage",
   "PresenceUpdate", "PresenceView", "Project", "ProjectStatus", "ProjectWithRole", "PushEvent", "Pushes",
   "RequestEvent", "Requests", "RoomEvents", "RoomJoined", "RoomLeft", "RoomState", "SendOptions", "Space", "Thread",
-  "ThreadPage", "ThreadSummary", "TransportName", "TypingAck", "TypingPush", "Unread", "UploadData", "UploadOptions",
+  "ThreadPage", "ThreadSummary", "TransportName", "TwinspaceErrorOptions", "TypingAck", "TypingPush", "Unread", "UploadData", "UploadOptions",
   "UploadProgress", "User", "Visibility",
 ];
 

@@ -30,7 +30,7 @@ from starlette.staticfiles import StaticFiles
 
 from rooms.errors import InvalidRequest, TwinspaceError, Unavailable
 from rooms.models import User
-from server import seed, wire
+from server import observe, seed, wire
 from server.http.headers import slash_redirect
 from server.http.routing import error_response, read_body
 from server.services import Opened
@@ -66,6 +66,7 @@ def routes(opened: Opened, settings: Settings, secret: str | None) -> list[BaseR
         return JSONResponse({"users": [_person(key, seed.PEOPLE[key]) for key in DEMO_KEYS]})
 
     async def session(request: Request) -> Response:
+        observe.begin()  # its log lines and its error answer carry the same id
         try:
             data = wire.parse_json(SessionIn, await read_body(request, SESSION_BODY_MAX_BYTES))
             if data.user not in DEMO_KEYS:

@@ -37,6 +37,8 @@ def build(endpoints: list[Endpoint], version: str) -> dict[str, Any]:
             "code": {"type": "string", "enum": sorted(SPECS)},
             "message": {"type": "string"},
             "data": {"type": "object"},
+            "request_id": {"type": "string", "description": "The request's id, as its log line carries it: "
+                           "what a user gives support (server/logs.py)"},
         }}},
     }
     components = {**schemas.get("$defs", {}), "Error": error_schema}

@@ -11,7 +11,6 @@ action, answers, and sends the action's pushes once the response has gone
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,8 +28,6 @@ from server.actions.base import Action, Context
 from server.auth import TokenVerifier
 from server.realtime.fanout import Fanout
 from server.services import Opened
-
-log = logging.getLogger("twinspace.http")
 
 API_PREFIX = "/api/v1"
 
@@ -122,7 +119,7 @@ def handle(endpoint: Endpoint, opened: Opened, verifier: TokenVerifier, fanout: 
         started = time.perf_counter()
         request_id = observe.begin()
         user: User | None = None
-        outcome_code = "ok"
+        outcome_code, detail = "ok", ""
         try:
             user = await authenticate(request, verifier)
             ctx = Context(user, opened.get())
@@ -142,9 +139,7 @@ def handle(endpoint: Endpoint, opened: Opened, verifier: TokenVerifier, fanout: 
             else:
                 response = JSONResponse(wire.jsonable(result), status_code=endpoint.status)
         except TwinspaceError as exc:
-            outcome_code = exc.code
-            log.warning("rejected %s %s user=%s code=%s %s", request.method, request.url.path,
-                        user.id if user else None, exc.code, exc.data.get("detail", ""))
+            outcome_code, detail = exc.code, str(exc.data.get("detail", ""))  # logged by server/logs.py
             return error_response(request, exc, user)
         except Exception as exc:  # noqa: BLE001 - the client gets internal.error, the log the traceback
             error = wire.unexpected(exc, f"{request.method} {request.url.path}")
@@ -152,7 +147,7 @@ def handle(endpoint: Endpoint, opened: Opened, verifier: TokenVerifier, fanout: 
             return error_response(request, error, user)
         finally:
             observer.finished(observe.Finished("route", name, outcome_code, time.perf_counter() - started,
-                                               request_id, user.id if user else None))
+                                               request_id, user.id if user else None, detail))
         if outcome.pushes:  # answered, then told
             response.background = BackgroundTask(fanout.deliver, outcome.pushes)
         return response

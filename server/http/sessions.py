@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from rooms.errors import TwinspaceError, Unauthenticated
-from server import wire
+from server import observe, wire
 from server.http.routing import error_response, read_body
 from server.realtime.sessions import SocketSessions
 from server.services import Opened
@@ -58,6 +58,7 @@ def _admin(request: Request, admin_token: str | None) -> None:
 
 def revoke(opened: Opened, sessions: SocketSessions, leeway_secs: int) -> Callable[[Request], Awaitable[Response]]:
     async def route(request: Request) -> Response:
+        observe.begin()  # its log lines and its error answer carry the same id
         try:
             services = opened.get()
             settings = services.settings

@@ -78,6 +78,7 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
     """Attach connect/disconnect, every event of ``EVENTS`` and the catch-all to ``sio``."""
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
+        observe.begin()  # a refusal's log line and its answer carry the same id
         token = auth.get("token") if isinstance(auth, dict) else None
         verified: User | None = None  # a refused token's claims are not trusted, its lang neither
         try:
@@ -116,14 +117,17 @@ def register(sio: socketio.AsyncServer, opened: Opened, verifier: TokenVerifier,
 
     async def refused(sid: str, reason: Any = None, *_: Any) -> dict[str, Any]:
         # Logged (briefly, rate-limited) where the frame was decoded: server/realtime/frames.py.
+        observe.begin()
         return wire.failed(InvalidRequest("request.invalid", detail=str(reason)[:200]), await _lang(sio, sid))
 
     sio.on(frames.REFUSED_EVENT, handler=refused)
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
+        observe.begin()
         user, lang = await _seat(sio, sid)
         error = InvalidRequest("request.invalid", detail=f"unknown event {str(event)[:100]!r}")
-        log.warning("rejected event=%r user=%s code=%s", str(event)[:100], user.id if user else None, error.code)
+        log.warning("rejected event=%r user=%s code=%s", str(event)[:100], user.id if user else None, error.code,
+                    extra={"event": str(event)[:100], "outcome": error.code, "user": user.id if user else None})
         return wire.failed(error, lang)
 
     sio.on("*", handler=unknown)
@@ -157,12 +161,15 @@ class Budgets:
         self.by_sid.pop(sid, None)
 
     def refusal(self, sid: str, budget: Budget) -> RateLimited | None:
+        """The refusal of one more request now, if any (with a request id of its own, for its log line and answer)."""
         if budget.in_flight >= self.in_flight:
+            observe.begin()
             frames.refusals.refused("in_flight", f"sid={sid}")
             if self.refused is not None:
                 self.refused("connection_in_flight")
             return RateLimited("rate.limited", retry_after_secs=1)
         if not budget.bucket.take():
+            observe.begin()
             frames.refusals.refused("rate", f"sid={sid}")
             if self.refused is not None:
                 self.refused("connection_rate")
@@ -223,7 +230,7 @@ def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name:
         started = time.perf_counter()
         request_id = observe.begin()
         user, lang = await _seat(sio, sid)
-        outcome_code = "ok"
+        outcome_code, detail = "ok", ""
         try:
             if user is None:
                 raise Unauthenticated("auth.missing")
@@ -237,9 +244,7 @@ def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name:
             data = wire.parse(schema, payload)
             outcome = await act.run(Context(user, opened.get(), Connection(sid, fanout)), data)
         except TwinspaceError as exc:
-            outcome_code = exc.code
-            log.warning("rejected event=%s user=%s code=%s %s", name, user.id if user else None,
-                        exc.code, exc.data.get("detail", ""))
+            outcome_code, detail = exc.code, str(exc.data.get("detail", ""))  # logged by server/logs.py
             return wire.failed(exc, lang)
         except Exception as exc:  # noqa: BLE001 - the client gets internal.error, the log the traceback
             error = wire.unexpected(exc, name)
@@ -247,7 +252,7 @@ def _dispatcher(sio: socketio.AsyncServer, opened: Opened, fanout: Fanout, name:
             return wire.failed(error, lang)
         finally:
             observer.finished(observe.Finished("event", name, outcome_code, time.perf_counter() - started,
-                                               request_id, user.id if user else None))
+                                               request_id, user.id if user else None, detail))
         ack = wire.ok(outcome.result)
         # Answered (when this returns, python-socketio queues the ack before any task runs), then told.
         fanout.after_answer(outcome.pushes)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from rooms.errors import Unavailable
 
@@ -99,6 +99,10 @@ def translated(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Corou
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await method(*args, **kwargs)
+        except OperationFailure as exc:  # its text holds the documents written ("full error: {... 'op': ...}"):
+            # the code only, and not as the cause, so no log line or traceback carries a message's text
+            raise Unavailable("backend.unavailable", backend="mongodb",
+                              detail=f"{type(exc).__name__} (code {exc.code})") from None
         except PyMongoError as exc:
             raise Unavailable("backend.unavailable", backend="mongodb", detail=str(exc)) from exc
     return wrapper

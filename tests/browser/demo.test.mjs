@@ -21,6 +21,8 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const PYTHON = process.env.TWINSPACE_PYTHON || path.join(REPO, ".venv/bin/python");
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const ARTIFACTS = path.join(REPO, "test-artifacts");
+// The run's folder of server logs, scanned for tokens and secrets at the end of bin/test (tests/support/logscan.py).
+const LOG_DIR = process.env.TEST_LOG_DIR || path.join(ARTIFACTS, "logs");
 const START_TIMEOUT_MS = 30_000; // a cold start imports everything and migrates the database
 const STOP_TIMEOUT_MS = 10_000;
 const WAIT_MS = 15_000; // any one thing the page should show
@@ -41,7 +43,8 @@ async function freePort() {
 
 async function startServer() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "twinspace-browser-"));
-  const logPath = path.join(dataDir, "server.log");
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  const logPath = path.join(LOG_DIR, `browser-${path.basename(dataDir)}.log`); // kept when dataDir is removed
   const log = fs.openSync(logPath, "a");
   const port = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("TWINSPACE_")));
@@ -54,7 +57,11 @@ async function startServer() {
     if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${fs.readFileSync(logPath, "utf8")}`);
     try {
       const answer = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
-      if (answer.status === 200) return { proc, url, dataDir, logPath };
+      if (answer.status === 200) {
+        const secret = fs.readFileSync(path.join(dataDir, "data", "jwt-secret"), "utf8").trim();
+        fs.appendFileSync(path.join(LOG_DIR, `browser-${process.pid}.never`), `${JSON.stringify({ kind: "secret", value: secret })}\n`);
+        return { proc, url, dataDir, logPath };
+      }
     } catch { /* not listening yet */ }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -31,7 +31,7 @@ from server.settings import SettingsError, load
 from storage.objects.localfs import LocalObjectStore
 from storage.objects.s3 import PART_BYTES, S3ObjectStore, parse_s3_url
 from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, url_for, with_bucket
-from tests.support.server import REPO, free_port
+from tests.support.server import REPO, free_port, keep_log
 
 # The first S3 test of a run may install Swift's packages (tests/support/swift-s3.sh).
 pytestmark = pytest.mark.timeout(600)
@@ -363,8 +363,8 @@ def test_bad_s3_urls_are_refused_with_a_reason(url: str, reason: str) -> None:
 
 
 def test_the_server_refuses_a_bad_s3_url_at_start(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "server", "serve", "--data-dir", str(tmp_path),
-                             "--objects-url", "s3://key:hunter2@127.0.0.1:9000/"],
-                            cwd=REPO, capture_output=True, text=True, timeout=WAIT_SECS, check=False)
+    result = keep_log(subprocess.run([sys.executable, "-m", "server", "serve", "--data-dir", str(tmp_path),
+                                      "--objects-url", "s3://key:hunter2@127.0.0.1:9000/"],
+                                     cwd=REPO, capture_output=True, text=True, timeout=WAIT_SECS, check=False), "serve")
     assert result.returncode == 2
     assert "bucket is missing" in result.stderr and "hunter2" not in result.stderr

@@ -6,7 +6,7 @@ import httpx
 import pytest
 import socketio
 
-from tests.support.clients import Api, make_project, person, realtime
+from tests.support.clients import Api, make_project, person, realtime, without_request_id
 from tests.support.server import ServerProcess
 
 TEN_MB = 10 * 1024 * 1024
@@ -37,7 +37,7 @@ async def test_french_users_read_french_errors(server: ServerProcess) -> None:
     user = person(server, "prof", "teacher", lang="fr")
     async with realtime(server, user.token) as rt:
         ack = await rt.call("project:get", {"project_id": "prj_nowhere"})
-        assert ack["error"] == {"code": "project.not_found", "message": "Projet introuvable."}
+        assert without_request_id(ack["error"]) == {"code": "project.not_found", "message": "Projet introuvable."}
         ack = await rt.call("project:get", {})
         # The field, never the validator's English explanation, in a French message.
         assert ack["error"]["message"] == "Requête invalide : vérifiez « project_id »."

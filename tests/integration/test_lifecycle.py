@@ -18,15 +18,15 @@ import websockets
 
 from server.settings import OPTIONS
 from tests.support.clients import Api, make_project, realtime
-from tests.support.server import REPO, ServerProcess
+from tests.support.server import REPO, ServerProcess, keep_log
 
 CLI_TIMEOUT_SECS = 60
 
 
 def twinspace(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TWINSPACE_")}
-    return subprocess.run([sys.executable, "-m", "server", *args], cwd=REPO, env={**clean, **(env or {})},
-                          capture_output=True, text=True, timeout=CLI_TIMEOUT_SECS)
+    return keep_log(subprocess.run([sys.executable, "-m", "server", *args], cwd=REPO, env={**clean, **(env or {})},
+                                   capture_output=True, text=True, timeout=CLI_TIMEOUT_SECS), args[0])
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

@@ -18,7 +18,7 @@ from typing import Any
 from tests.integration.test_files import upload
 from tests.integration.test_retention import _age
 from tests.support.clients import Api, make_project, ok, realtime
-from tests.support.server import REPO, ServerProcess
+from tests.support.server import REPO, ServerProcess, keep_log
 
 WAIT_SECS = 20  # the retention sweep runs every second here
 
@@ -253,9 +253,9 @@ async def test_reindex_rebuilds_an_index_that_finds_the_same(make_server: Callab
 
     before = await answers()
     assert len(before[0]["results"]) == 7  # four messages, the thread, the mail, the file: not the staff room
-    done = subprocess.run([sys.executable, "-m", "server", "reindex", "--data-dir", str(server.data_dir)],
-                          cwd=REPO, env={k: v for k, v in os.environ.items() if not k.startswith("TWINSPACE_")},
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = keep_log(subprocess.run([sys.executable, "-m", "server", "reindex", "--data-dir", str(server.data_dir)],
+                                   cwd=REPO, env={k: v for k, v in os.environ.items() if not k.startswith("TWINSPACE_")},
+                                   capture_output=True, text=True, timeout=120, check=False), "reindex")
     assert done.returncode == 0, done.stderr
     assert "reindexed" in done.stderr and "message: " in done.stderr and "items/s" in done.stderr
     assert await answers() == before

@@ -13,6 +13,7 @@ import httpx
 import socketio
 
 from server.realtime.fanout import PUSHES as FANOUT_PUSHES
+from tests.support.logscan import remember_texts
 from tests.support.server import ServerProcess
 
 CALL_TIMEOUT_SECS = 10  # every wait in a test is bounded
@@ -21,6 +22,14 @@ CALL_TIMEOUT_SECS = 10  # every wait in a test is bounded
 def uid(prefix: str) -> str:
     """A user id unique to one test, so tests share one server without colliding."""
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def without_request_id(error: dict[str, Any]) -> dict[str, Any]:
+    """An error body without its ``request_id`` (a fresh one each time), checked to be there."""
+    rest = dict(error)
+    request_id = rest.pop("request_id", None)
+    assert isinstance(request_id, str) and len(request_id) == 16, error
+    return rest
 
 
 @dataclass
@@ -46,15 +55,19 @@ class Api:
         await self._http.aclose()
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        remember_texts([kwargs.get("json"), kwargs.get("params")])  # tests.support.logscan looks for them
         return await self._http.request(method, path, **kwargs)
 
     async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        remember_texts(kwargs.get("params"))
         return await self._http.get(path, **kwargs)
 
     async def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        remember_texts(json)
         return await self._http.post(path, json=json, **kwargs)
 
     async def patch(self, path: str, json: Any = None) -> httpx.Response:
+        remember_texts(json)
         return await self._http.patch(path, json=json)
 
     async def delete(self, path: str) -> httpx.Response:
@@ -112,6 +125,7 @@ class Realtime:
 
     async def call(self, event: str, payload: Any = None, *extra: Any) -> dict[str, Any]:
         data = (payload, *extra) if extra else payload
+        remember_texts(data)  # no log line may hold them (tests.support.logscan)
         if payload is None and not extra:
             return await self.sio.call(event, timeout=CALL_TIMEOUT_SECS)  # type: ignore[no-any-return]
         return await self.sio.call(event, data, timeout=CALL_TIMEOUT_SECS)  # type: ignore[no-any-return]

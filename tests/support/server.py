@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,19 @@ from typing import Any
 import httpx
 import jwt
 
+from tests.support.logscan import RUN_DIR, remember
+
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECS = 30  # a cold start imports everything and migrates the database
 STOP_TIMEOUT_SECS = 15
+
+
+def keep_log(result: subprocess.CompletedProcess[str], command: str) -> subprocess.CompletedProcess[str]:
+    """A finished ``twinspace`` command's stderr, its log, kept in the run's folder of logs for the scan
+    (stdout is not a log: ``twinspace token`` prints a token there)."""
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    (RUN_DIR / f"pytest-cli-{command}-{uuid.uuid4().hex[:8]}.log").write_text(result.stderr or "")
+    return result
 
 
 def free_port() -> int:
@@ -35,7 +46,8 @@ class ServerProcess:
         self.env = env or {}
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = data_dir.parent / f"{data_dir.name}-server-{self.port}.log"
+        # In the run's folder of logs, which tests.support.logscan scans at the end of bin/test.
+        self.log_path = RUN_DIR / f"pytest-{data_dir.parent.name}-{data_dir.name}-{uuid.uuid4().hex[:8]}.log"
 
     @property
     def objects_url(self) -> str | None:
@@ -53,6 +65,8 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TWINSPACE_")}
         env.update(self.env)
+        self._remember_secrets(env)
+        RUN_DIR.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             self.command("serve", "--host", "127.0.0.1", "--port", str(self.port),
@@ -65,12 +79,23 @@ class ServerProcess:
                 raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
             try:
                 if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    if (self.data_dir / "jwt-secret").exists():
+                        remember("secret", self.secret)
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
         self.kill()
         raise RuntimeError(f"server did not become ready in {START_TIMEOUT_SECS}s:\n{self.log()}")
+
+    def _remember_secrets(self, env: dict[str, str]) -> None:
+        """The secrets this server is given: no log line may hold them (tests.support.logscan)."""
+        args = list(self.args)
+        for flag, variable in (("--admin-token", "TWINSPACE_ADMIN_TOKEN"), ("--jwt-secret", "TWINSPACE_JWT_SECRET")):
+            if flag in args[:-1]:
+                remember("secret", args[args.index(flag) + 1])
+            if env.get(variable):
+                remember("secret", env[variable])
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         assert self.proc is not None

@@ -4,15 +4,17 @@
 import { spawn, execFile } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const PYTHON = process.env.TWINSPACE_PYTHON ?? join(REPO, ".venv", "bin", "python");
+// The run's folder of server logs, scanned for tokens and secrets at the end of bin/test (tests/support/logscan.py).
+export const LOG_DIR = process.env.TEST_LOG_DIR ?? join(REPO, "test-artifacts", "logs");
 const START_TIMEOUT_MS = 30_000; // a cold start imports everything and migrates the database
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -37,7 +39,7 @@ export class TwinspaceServer {
     this.args = args;
     this.dir = mkdtempSync(join(tmpdir(), "twinspace-sdk-test-"));
     this.dataDir = join(this.dir, "data");
-    this.logPath = join(this.dir, "server.log");
+    this.logPath = join(LOG_DIR, `sdk-${basename(this.dir)}.log`); // kept when the folder is removed
     this.port = 0;
     this.proc = undefined;
   }
@@ -48,6 +50,7 @@ export class TwinspaceServer {
 
   async start() {
     if (!this.port) this.port = await freePort();
+    mkdirSync(LOG_DIR, { recursive: true });
     const log = openSync(this.logPath, "a");
     this.proc = spawn(PYTHON, ["-m", "server", "serve", "--host", "127.0.0.1", "--port", String(this.port),
       "--data-dir", this.dataDir, ...this.args], { cwd: REPO, env: cleanEnv(), stdio: ["ignore", log, log] });
@@ -61,7 +64,11 @@ export class TwinspaceServer {
       }
       try {
         const response = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(1_000) });
-        if (response.status === 200) return this;
+        if (response.status === 200) {
+          // No log line may hold the signing secret (tests/support/logscan.py).
+          appendFileSync(join(LOG_DIR, `sdk-${process.pid}.never`), `${JSON.stringify({ kind: "secret", value: this.secret })}\n`);
+          return this;
+        }
       } catch {
         // not listening yet
       }
