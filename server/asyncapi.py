@@ -210,7 +210,10 @@ def _envelopes() -> dict[str, Any]:
             "code": {"$ref": _SCHEMA.format(model=ERROR_CODE)},
             "message": {"type": "string", "description": "For people, in the connection's language."},
             "data": {"type": "object", "description": "The values the message speaks of, for some codes."},
-        }},
+            "request_id": {"type": "string", "pattern": "^[0-9a-f]{16}$",
+                           "description": "The refused request's id, as its log line carries it: what a user "
+                                          "gives support."},
+        }, "additionalProperties": False},
         ACK_ERROR: {"type": "object", "required": ["ok", "error"], "properties": {
             "ok": {"const": False}, "error": {"$ref": _SCHEMA.format(model=ERROR_BODY)}}},
     }

@@ -162,6 +162,7 @@ async def test_real_payloads_acks_and_pushes_validate(server: ServerProcess, doc
 
         assert (await call(teacher, "room:join", {"room_id": room}))["ok"]
         assert (await call(pupil, "room:join", {"room_id": room}))["ok"]
+        await teacher.wait_for("presence:update")  # the pupil came online (pushed in batches)
         message = await call(pupil, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex,
                                                   "text": "Guten Tag! 🌊", "mentions": []})
         assert message["ok"]
@@ -174,7 +175,7 @@ async def test_real_payloads_acks_and_pushes_validate(server: ServerProcess, doc
         assert (await call(teacher, "chat:history", {"room_id": room, "limit": 10}))["ok"]
         assert (await call(pupil, "project:list", {}))["ok"]
         refused = await call(pupil, "chat:send", {"room_id": room, "text": "no client id"})
-        assert refused["error"]["code"] == "request.invalid"
+        assert refused["error"]["code"] == "request.invalid" and len(refused["error"]["request_id"]) == 16
         denied = await call(pupil, "chat:pin", {"room_id": room, "message_id": message["data"]["id"],
                                                 "pinned": True})
         assert not denied["ok"]
