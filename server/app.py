@@ -44,7 +44,7 @@ from server.wire import EVENT_PAYLOAD_MAX_BYTES
 # also what a connection costs in frames at once.
 FRAME_OVERHEAD_BYTES = 4 * 1024
 TRANSPORT_MAX_BYTES = 2 * EVENT_PAYLOAD_MAX_BYTES + FRAME_OVERHEAD_BYTES
-FANOUT_CHANNEL = "twinspace"  # the Redis pub/sub channel every instance shares
+FANOUT_CHANNEL = "twinspace"  # the Redis pub/sub channel every instance shares; rooms' are twinspace#/#ROOM
 PING_INTERVAL_SECS = 20  # under common proxy idle time-outs (30-60 s)
 PING_TIMEOUT_SECS = 20  # school Wi-Fi stalls; don't drop clients on a short hiccup
 
@@ -89,7 +89,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     managers.install_writer_wait()
     sio = socketio.AsyncServer(
         async_mode="asgi",
-        client_manager=managers.client_manager(settings.fanout_url, FANOUT_CHANNEL),
+        client_manager=managers.client_manager(settings.fanout_url, FANOUT_CHANNEL, settings.fanout_pubsub),
         cors_allowed_origins=lambda origin, environ=None: origins.allows(origin),
         max_http_buffer_size=TRANSPORT_MAX_BYTES,
         serializer=frames.ProtocolPacket,  # no binary packets, no client-sent connect/disconnect

@@ -146,6 +146,14 @@ def _level(raw: str) -> str:
     return raw.lower()
 
 
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw.strip().lower() not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return raw.strip().lower()
+    return parse
+
+
 def _seconds(raw: str) -> int:
     value = int(raw)
     if not 0 <= value <= 3600:
@@ -184,6 +192,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("fanout_url", _scheme_url(storage.FANOUT_SCHEMES), "memory://",
            "Fan-out between instances: memory:// (one process) or redis://HOST:PORT/DB (many instances "
            "sharing pushes, presence and rate limits).", "URL"),
+    Option("fanout_pubsub", _one_of(("rooms", "sharded", "broadcast")), "rooms",
+           "How instances share pushes over a Redis fan-out: rooms (each instance subscribes only to the "
+           "rooms it hosts), sharded (the same over Redis 7's sharded pub/sub, SSUBSCRIBE/SPUBLISH, which a "
+           "Redis Cluster spreads over its shards) or broadcast (one channel every instance hears).", "MODE"),
     Option("public_url", _text, None,
            "Address clients use to reach this server. Default: http://HOST:PORT.", "URL"),
     Option("allowed_origins", _origins, None,
@@ -298,6 +310,7 @@ class Settings:
     documents_url: str
     objects_url: str
     fanout_url: str
+    fanout_pubsub: str
     public_url: str
     allowed_origins: tuple[str, ...] | None
     allowed_hosts: tuple[str, ...]

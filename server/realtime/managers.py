@@ -185,8 +185,8 @@ async def _messages(pubsub: Any, channel: bytes) -> AsyncIterator[bytes]:
 
 def listener_ready(manager: socketio.AsyncManager) -> bool:
     """Whether pushes from other instances reach this one: always with the in-process manager."""
-    if isinstance(manager, PromptListenerRedisManager):
-        return manager.listening
+    if isinstance(manager, async_pubsub_manager.AsyncPubSubManager):
+        return bool(getattr(manager, "listening", True))  # python-socketio's own listener tells nothing
     return True
 
 
@@ -253,13 +253,25 @@ def install_writer_wait() -> bool:
 _PUBLISH_OPTIONS = {"socket_timeout": PUBLISH_TIMEOUT_SECS, "socket_connect_timeout": PUBLISH_TIMEOUT_SECS}
 
 
-def client_manager(fanout_url: str, channel: str) -> socketio.AsyncManager:
-    """In-process fan-out, or Redis pub/sub between every instance."""
-    if fanout_url.startswith(("redis://", "rediss://")):
-        if listener_replaceable():
-            return PromptListenerRedisManager(fanout_url, channel=channel, redis_options=dict(_PUBLISH_OPTIONS))
-        log.warning("python-socketio's Redis listener is not the one server/realtime/managers.py was written "
-                    "for; keeping it (pushes between instances may resume up to 60 s after a Redis outage, "
-                    "and /readyz cannot see the listener)")
-        return DirectEmitRedisManager(fanout_url, channel=channel, redis_options=dict(_PUBLISH_OPTIONS))
-    return DirectEmitManager()
+PUBSUB_MODES = ("rooms", "sharded", "broadcast")  # --fanout-pubsub: see docs/configuration.md
+
+
+def client_manager(fanout_url: str, channel: str, pubsub: str = "rooms") -> socketio.AsyncManager:
+    """In-process fan-out, or Redis pub/sub between instances: by room (``server/realtime/room_fanout.py``,
+    ``pubsub`` "rooms" or "sharded") or on one channel every instance hears ("broadcast")."""
+    if not fanout_url.startswith(("redis://", "rediss://")):
+        return DirectEmitManager()
+    from server.realtime import room_fanout  # it builds on this module's managers
+
+    if pubsub != "broadcast":
+        if room_fanout.replaceable() and listener_replaceable():
+            return room_fanout.RoomFanoutRedisManager(fanout_url, channel, sharded=pubsub == "sharded",
+                                                      redis_options=dict(_PUBLISH_OPTIONS))
+        log.warning("python-socketio's pub/sub manager is not the one server/realtime/room_fanout.py was written "
+                    "for; every instance hears every push (--fanout-pubsub broadcast)")
+    if listener_replaceable():
+        return PromptListenerRedisManager(fanout_url, channel=channel, redis_options=dict(_PUBLISH_OPTIONS))
+    log.warning("python-socketio's Redis listener is not the one server/realtime/managers.py was written "
+                "for; keeping it (pushes between instances may resume up to 60 s after a Redis outage, "
+                "and /readyz cannot see the listener)")
+    return DirectEmitRedisManager(fanout_url, channel=channel, redis_options=dict(_PUBLISH_OPTIONS))
