@@ -241,9 +241,12 @@ class RoomFanoutRedisManager(DirectEmitRedisManager):
         await self._handle_emit(message)  # this instance's members, once each
         publications = []
         for i, one in enumerate(rooms):
+            if self.is_sid_room(namespace, one):  # a connection of this instance's: no one else has it
+                continue
             publications.append((self.room_channel(namespace, one),
                                  self.json.dumps({**message, "room": one, "skip_rooms": rooms[:i]})))
-        await self._publish_on(publications)
+        if publications:
+            await self._publish_on(publications)
 
     async def _publish(self, data: Any) -> None:
         """python-socketio's messages between instances: on the control channel."""

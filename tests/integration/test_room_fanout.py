@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +25,9 @@ import uvicorn
 from redis.asyncio import Redis
 
 from server.realtime import managers, room_fanout
+from tests.support.clients import make_project, ok, realtime
 from tests.support.redis import RedisServer
-from tests.support.server import free_port
+from tests.support.server import ServerProcess, free_port
 
 WAIT_SECS = 10  # the longest any step here may wait
 CHANNEL = "test"
@@ -143,6 +146,15 @@ async def connect() -> AsyncIterator[Callable[[Instance], Coroutine[Any, Any, Cl
     yield make
     for client in clients:
         await client.sio.disconnect()
+
+
+async def subscribers(redis: RedisServer, channel: str, sharded: bool = False) -> int:
+    client = Redis.from_url(redis.url)
+    try:
+        answer = await client.execute_command("PUBSUB", "SHARDNUMSUB" if sharded else "NUMSUB", channel)
+        return int(answer[1])
+    finally:
+        await client.aclose()
 
 
 async def redis_channels(redis: RedisServer, sharded: bool = False) -> set[str]:
@@ -279,3 +291,30 @@ async def test_after_a_redis_restart_every_hosted_room_is_subscribed_again(
 def test_the_manager_is_the_default_for_redis() -> None:
     made = managers.client_manager("redis://127.0.0.1:1/0", CHANNEL)
     assert isinstance(made, room_fanout.RoomFanoutRedisManager) and not made.sharded
+
+
+@pytest.mark.parametrize("mode", ["rooms", "sharded"])
+async def test_twinspace_instances_subscribe_to_the_rooms_they_host(
+        make_server: Callable[..., ServerProcess], redis_server: RedisServer, tmp_path: Path, mode: str) -> None:
+    data = tmp_path / "shared"
+    flags = ("--fanout-url", redis_server.url, "--fanout-pubsub", mode)
+    a = make_server(*flags, data_dir=data).start()  # makes the signing secret, migrates
+    b, c = make_server(*flags, data_dir=data).start(), make_server(*flags, data_dir=data).start()
+    project = await make_project(a)
+    room = project.spaces["general"]
+    channel, sharded = f"twinspace#/#room:{room}", mode == "sharded"
+    async with realtime(a, project.pupil.token) as pupil, realtime(b, project.teacher.token) as teacher, \
+            realtime(c, project.admin.token) as elsewhere:
+        await ok(pupil, "room:join", {"room_id": room})
+        await ok(teacher, "room:join", {"room_id": room})
+        assert await subscribers(redis_server, channel, sharded) == 2  # a and b, not c
+        sent = await ok(pupil, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "Hallo!"})
+        assert (await teacher.wait_for("chat:message"))[0] == sent
+        await ok(pupil, "room:leave", {"room_id": room})
+        async with asyncio.timeout(WAIT_SECS):  # a unsubscribes once its last member left
+            while await subscribers(redis_server, channel, sharded) != 1:
+                await asyncio.sleep(0.05)
+        # A push to one person crosses instances through that person's channel: c hosts the admin.
+        await ok(teacher, "mail:send", {"project_id": project.id, "to": [project.admin.id], "subject": "Q",
+                                        "body": "?"})
+        await elsewhere.wait_for("mail:received")
