@@ -270,9 +270,10 @@ async def test_a_sid_held_elsewhere_is_reached_moved_and_disconnected(cluster: A
     await until(lambda: f"{CHANNEL}#/#{sid}" not in b.manager.hosted, "b no longer hears its sid")
 
 
+@pytest.mark.parametrize("sharded", [False, True], ids=["pubsub", "sharded"])
 async def test_after_a_redis_restart_every_hosted_room_is_subscribed_again(
-        cluster: Any, connect: Any, redis_server: RedisServer) -> None:
-    a, b = await cluster(2)
+        cluster: Any, connect: Any, redis_server: RedisServer, sharded: bool) -> None:
+    a, b = await cluster(2, sharded=sharded)
     on_a = await connect(a)
     for room in ("one", "two"):
         await on_a.join(room)
@@ -280,7 +281,9 @@ async def test_after_a_redis_restart_every_hosted_room_is_subscribed_again(
     await until(lambda: not a.manager.listening, "a sees Redis gone")
     redis_server.start()
     await until(lambda: a.manager.listening and b.manager.listening, "both are back")
-    assert {f"{CHANNEL}#/#one", f"{CHANNEL}#/#two"} <= await redis_channels(redis_server)
+    async with asyncio.timeout(WAIT_SECS):  # both rooms subscribed again, in one command
+        while not {f"{CHANNEL}#/#one", f"{CHANNEL}#/#two"} <= await redis_channels(redis_server, sharded):
+            await asyncio.sleep(0.05)
     async with asyncio.timeout(WAIT_SECS):
         while not on_a.got:  # b's publishing client reconnects on its first push after the restart
             await b.push("two", "back")
