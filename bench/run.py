@@ -466,6 +466,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", choices=["A", "B", "C", "D", "saturate", "all"], default="all")
     parser.add_argument("--duration", type=float, help="seconds of sending per run (default 20; quick: 3)")
+    parser.add_argument("--rate", type=float,
+                        help="msg/s per sender in A, B, C and D (default: each scenario's own, 20 or 10)")
     parser.add_argument("--step-duration", type=float,
                         help=f"seconds of sending per saturation step (default {SATURATION_STEP_SECS:g}; quick: 3)")
     parser.add_argument("--quick", action="store_true",
@@ -498,7 +500,7 @@ def main() -> None:
     quick = args.quick
     duration = args.duration or (3.0 if quick else 20.0)
     step = args.step_duration or (3.0 if quick else SATURATION_STEP_SECS)
-    a, b, c, d = (replace(s, duration=duration) for s in (A, B, C, D))
+    a, b, c, d = (replace(s, duration=duration, rate=args.rate or s.rate) for s in (A, B, C, D))
     if quick:
         a = replace(a, name="A (quick)", clients=20, rooms=2, senders=2)
         b = replace(b, name="B (quick)", clients=100)
