@@ -25,7 +25,7 @@ from server.http.headers import SecurityHeaders, TrustedHosts, slash_redirect
 from server.http.routing import API_PREFIX, error_response, handle
 from server.lifespan import lifespan
 from server.origins import OriginPolicy
-from server.realtime import events, frames, managers
+from server.realtime import events, frames, managers, pubsub
 from server.realtime.fanout import Fanout
 from server.realtime.sessions import SocketSessions
 from server.services import Opened
@@ -89,7 +89,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     managers.install_writer_wait()
     sio = socketio.AsyncServer(
         async_mode="asgi",
-        client_manager=managers.client_manager(settings.fanout_url, FANOUT_CHANNEL, settings.fanout_pubsub),
+        client_manager=pubsub.client_manager(settings.fanout_url, FANOUT_CHANNEL, settings.fanout_pubsub),
         cors_allowed_origins=lambda origin, environ=None: origins.allows(origin),
         max_http_buffer_size=TRANSPORT_MAX_BYTES,
         serializer=frames.ProtocolPacket,  # no binary packets, no client-sent connect/disconnect

@@ -1,4 +1,4 @@
-"""server/realtime/room_fanout.py on three live instances and a real Redis: each hears only the rooms it hosts.
+"""server/realtime/pubsub.py's fan-out by room on three live instances and a real Redis: each hears only the rooms it hosts.
 
 Each instance is python-socketio's ``AsyncServer`` with a
 :class:`RoomFanoutRedisManager` on a real uvicorn, all on the test's event
@@ -24,7 +24,7 @@ import socketio
 import uvicorn
 from redis.asyncio import Redis
 
-from server.realtime import managers, room_fanout
+from server.realtime import pubsub
 from tests.support.clients import make_project, ok, realtime
 from tests.support.redis import RedisServer
 from tests.support.server import ServerProcess, free_port
@@ -37,7 +37,7 @@ class Instance:
     """One server: python-socketio with the by-room manager, on uvicorn."""
 
     def __init__(self, redis_url: str, sharded: bool) -> None:
-        self.manager = room_fanout.RoomFanoutRedisManager(redis_url, CHANNEL, sharded=sharded)
+        self.manager = pubsub.RoomFanoutRedisManager(redis_url, CHANNEL, sharded=sharded)
         self.sio = socketio.AsyncServer(async_mode="asgi", client_manager=self.manager, logger=False,
                                         engineio_logger=False)
         self.port = free_port()
@@ -292,8 +292,8 @@ async def test_after_a_redis_restart_every_hosted_room_is_subscribed_again(
 
 
 def test_the_manager_is_the_default_for_redis() -> None:
-    made = managers.client_manager("redis://127.0.0.1:1/0", CHANNEL)
-    assert isinstance(made, room_fanout.RoomFanoutRedisManager) and not made.sharded
+    made = pubsub.client_manager("redis://127.0.0.1:1/0", CHANNEL)
+    assert isinstance(made, pubsub.RoomFanoutRedisManager) and not made.sharded
 
 
 @pytest.mark.parametrize("mode", ["rooms", "sharded"])

@@ -1,13 +1,27 @@
-"""Fan-out between instances by room: each instance hears only the rooms it hosts.
+"""Pushes between instances over Redis pub/sub: by room, or on one channel every instance hears.
 
-python-socketio's ``AsyncRedisManager`` publishes every push on one Redis
-channel that every instance receives and decodes, hosting anyone in the room
-or not: the work per push grows with the number of instances.
-:class:`RoomFanoutRedisManager` gives every Socket.IO room (a chat room, its
+This is the one module that touches python-socketio's private pub/sub
+interface (``server/realtime/managers.py`` holds the local deliveries and
+python-engineio's). Two managers, both delivering locally like
+:class:`server.realtime.managers.DirectEmitManager`:
+
+:class:`PromptListenerRedisManager` (``--fanout-pubsub broadcast``) is
+python-socketio's ``AsyncRedisManager``: every push on one channel. Its own
+listener waits up to 60 s between reconnection attempts and tells no one
+whether it is subscribed, so this one replaces ``AsyncRedisManager._listen``
+(recognised by its source; otherwise python-socketio's stays, with a
+warning). It is back within ``LISTENER_RESUME_SECS`` (3 s) of Redis and
+reports itself to ``/readyz``; ``tests/integration/test_faults.py`` checks
+both on two instances.
+
+:class:`RoomFanoutRedisManager` (``--fanout-pubsub rooms``, the default, or
+``sharded``) hears only the rooms its instance hosts. python-socketio's
+manager publishes every push on one channel that every instance receives and
+decodes, hosting anyone in the room or not: the work per push grows with the
+number of instances. This one gives every Socket.IO room (a chat room, its
 visitors, a person's connections, the support officers, one connection's own
 sid room: ``server/channels.py``) a Redis channel of its own,
 ``<channel>#<namespace>#<room>``:
-
 - an instance subscribes to a room's channel when its first local connection
   enters the room, and unsubscribes when its last one leaves (a disconnect
   leaves every room). ``enter_room`` returns once Redis confirmed the
@@ -25,7 +39,7 @@ sid room: ``server/channels.py``) a Redis channel of its own,
 - with ``sharded=True`` it uses Redis 7's sharded pub/sub (``SSUBSCRIBE``,
   ``SPUBLISH``), whose channels a Redis Cluster spreads over its shards (a
   single Redis 7 answers them too);
-- the listener keeps :class:`server.realtime.managers.PromptListenerRedisManager`'s
+- the listener keeps :class:`PromptListenerRedisManager`'s
   robustness: back within ``LISTENER_RESUME_SECS`` of Redis, a ping after
   silence, :attr:`listening` for ``/readyz``; a reconnection resubscribes
   every hosted room in one go. A push published while an instance was
@@ -38,14 +52,14 @@ drops them undecoded. :attr:`received` counts every pub/sub message Redis
 delivered to the listener, :attr:`published` every publication: plain
 counters, for tests and metrics.
 
-Like ``PromptListenerRedisManager`` this leans on python-socketio's private
+Like ``PromptListenerRedisManager`` it leans on python-socketio's private
 pub/sub interface (``AsyncPubSubManager._thread``, ``_listen``, ``_publish``,
 ``_handle_emit`` and the message format), and on every change of a room's
 members going through ``BaseManager.basic_enter_room`` and
 ``basic_leave_room``. It is made only over the python-socketio it was
 written for (5.18.1: :func:`replaceable` recognises those classes by their
 source; ``pyproject.toml`` keeps python-socketio below 6), and otherwise
-``server/realtime/managers.py`` keeps the broadcast manager, with a warning.
+:func:`client_manager` makes the broadcast one, with a warning.
 ``tests/integration/test_room_fanout.py`` checks the behaviour on three
 instances and a real Redis.
 """
@@ -62,21 +76,123 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+import socketio
 from redis.asyncio import Redis
 from socketio import async_pubsub_manager, base_manager
 from socketio.packet import Packet
 
-from server.realtime.managers import (
-    LISTEN_CONNECT_TIMEOUT_SECS,
-    LISTEN_PING_SECS,
-    LISTEN_POLL_SECS,
-    LISTEN_PONG_SECS,
-    LISTEN_RETRY_FIRST_SECS,
-    LISTEN_RETRY_MAX_SECS,
-    DirectEmitRedisManager,
-)
+from server.realtime.managers import DirectEmitManager
 
 log = logging.getLogger(__name__)
+
+# SHA-256 of python-socketio 5.18.1's AsyncPubSubManager._thread (which reads self._listen()) and of the
+# AsyncRedisManager._listen that PromptListenerRedisManager replaces.
+PUBSUB_THREAD_SHA256 = "fa8d075729aac64de1d145663569451888de265e509c3c02dd947a9d54245d15"
+REPLACED_LISTEN_SHA256 = "3e74fdd1084b4e1316642955857c7bf698cbaa05ea3c8859e93388c4384e686f"
+# After Redis returns, pushes between instances resume within LISTENER_RESUME_SECS: the longest wait
+# between two attempts, plus one connection attempt.
+LISTEN_RETRY_FIRST_SECS = 0.25
+LISTEN_RETRY_MAX_SECS = 1.0
+LISTEN_CONNECT_TIMEOUT_SECS = 2.0
+LISTENER_RESUME_SECS = LISTEN_RETRY_MAX_SECS + LISTEN_CONNECT_TIMEOUT_SECS
+# A Redis that stops answering without closing the connection (paused, a network cut without a
+# reset) never ends a wait for the next message: after LISTEN_PING_SECS of silence the listener pings,
+# and a Redis silent LISTEN_PONG_SECS more is down (the listener reconnects, /readyz says so).
+LISTEN_POLL_SECS = 0.5
+LISTEN_PING_SECS = 2.0
+LISTEN_PONG_SECS = 2.0
+LISTENER_DOWN_SECS = LISTEN_PING_SECS + LISTEN_PONG_SECS + LISTEN_POLL_SECS  # a paused Redis is seen within
+# Publishing waits at most this for Redis (python-socketio tries twice, then drops the push: clients fill
+# the gap by seq and rev), so that a paused Redis holds no push task for long.
+PUBLISH_TIMEOUT_SECS = 2.0
+
+class DirectEmitRedisManager(socketio.AsyncRedisManager, DirectEmitManager):
+    """``AsyncRedisManager`` (pub/sub between instances) delivering locally like ``DirectEmitManager``."""
+
+
+class PromptListenerRedisManager(DirectEmitRedisManager):
+    """``DirectEmitRedisManager`` whose listener is back within ``LISTENER_RESUME_SECS`` of Redis, and says so.
+
+    python-socketio's own listener waits 1, 2, 4 ... up to 60 s between attempts, so after an
+    outage of 16 s pushes between instances resumed only about 15 s after Redis was back. This
+    one waits ``LISTEN_RETRY_FIRST_SECS`` doubling up to ``LISTEN_RETRY_MAX_SECS``, and keeps
+    :attr:`listening` (subscribed and reading) for ``/readyz``. It replaces the private
+    ``AsyncRedisManager._listen``, the generator python-socketio's ``AsyncPubSubManager._thread``
+    reads the channel's messages from (python-socketio 5.18.1's, both recognised by their source;
+    ``pyproject.toml`` keeps python-socketio below 6), and reads Redis through redis-py's public
+    ``Redis.from_url(...).pubsub()`` on a client of its own; publishing stays python-socketio's.
+    """
+
+    listening = False
+
+    async def _listen(self) -> AsyncIterator[bytes]:
+        channel = self.channel.encode("utf-8")
+        retry = LISTEN_RETRY_FIRST_SECS
+        down_since: float | None = None
+        while True:
+            client = Redis.from_url(self.redis_url, **{"socket_connect_timeout": LISTEN_CONNECT_TIMEOUT_SECS,
+                                                       **self.redis_options})
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                self.listening = True
+                if down_since is not None:
+                    log.info("fan-out listener back on Redis after %.1f s", time.monotonic() - down_since)
+                    down_since = None
+                retry = LISTEN_RETRY_FIRST_SECS
+                async for data in _messages(pubsub, channel):
+                    yield data
+            except Exception as exc:  # noqa: BLE001 - any failure of the connection: try again shortly
+                if down_since is None:
+                    down_since = time.monotonic()
+                    log.warning("fan-out listener lost Redis (%s); retrying every %s s at most", exc,
+                                LISTEN_RETRY_MAX_SECS)
+            finally:
+                self.listening = False
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+                    await client.aclose()
+            await asyncio.sleep(retry)
+            retry = min(retry * 2, LISTEN_RETRY_MAX_SECS)
+
+
+async def _messages(pubsub: Any, channel: bytes) -> AsyncIterator[bytes]:
+    """The channel's messages, raising ``TimeoutError`` once Redis answers neither a message nor a ping."""
+    heard = time.monotonic()
+    pinged: float | None = None
+    while True:
+        message = await pubsub.get_message(timeout=LISTEN_POLL_SECS)
+        now = time.monotonic()
+        if message is not None:  # a message, or the answer to a ping: Redis is there
+            heard, pinged = now, None
+            if message["type"] == "message" and message["channel"] == channel and "data" in message:
+                yield message["data"]
+        elif pinged is None and now - heard >= LISTEN_PING_SECS:
+            await asyncio.wait_for(pubsub.ping(), LISTEN_PONG_SECS)
+            pinged = now
+        elif pinged is not None and now - pinged >= LISTEN_PONG_SECS:
+            raise TimeoutError(f"Redis answered no ping for {LISTEN_PONG_SECS} s")
+
+
+def listener_ready(manager: socketio.AsyncManager) -> bool:
+    """Whether pushes from other instances reach this one: always with the in-process manager."""
+    if isinstance(manager, async_pubsub_manager.AsyncPubSubManager):
+        return bool(getattr(manager, "listening", True))  # python-socketio's own listener tells nothing
+    return True
+
+
+def _source_sha256(method: Any) -> str:
+    try:
+        return hashlib.sha256(inspect.getsource(method).encode()).hexdigest()
+    except (OSError, TypeError):
+        return ""
+
+
+def listener_replaceable() -> bool:
+    """Whether python-socketio's listener is the one :class:`PromptListenerRedisManager` stands in for."""
+    return (_source_sha256(async_pubsub_manager.AsyncPubSubManager._thread) == PUBSUB_THREAD_SHA256
+            and _source_sha256(socketio.AsyncRedisManager._listen) == REPLACED_LISTEN_SHA256)
+
 
 # SHA-256 of the sources of python-socketio 5.18.1's AsyncPubSubManager and BaseManager, read together.
 REPLACED_PUBSUB_SHA256 = "b03461f0937d1d4044af303e65e3924cdcfbdab1ef97cfffde076ab1dc30e367"
@@ -352,3 +468,28 @@ class RoomFanoutRedisManager(DirectEmitRedisManager):
             elif pinged is not None and now - pinged >= LISTEN_PONG_SECS:
                 raise TimeoutError(f"Redis answered no ping for {LISTEN_PONG_SECS} s")
         raise ConnectionError("a subscription command failed")
+
+
+_PUBLISH_OPTIONS = {"socket_timeout": PUBLISH_TIMEOUT_SECS, "socket_connect_timeout": PUBLISH_TIMEOUT_SECS}
+
+
+PUBSUB_MODES = ("rooms", "sharded", "broadcast")  # --fanout-pubsub: see docs/configuration.md
+
+
+def client_manager(fanout_url: str, channel: str, pubsub: str = "rooms") -> socketio.AsyncManager:
+    """In-process fan-out, or Redis pub/sub between instances: by room (``server/realtime/pubsub.py``,
+    ``pubsub`` "rooms" or "sharded") or on one channel every instance hears ("broadcast")."""
+    if not fanout_url.startswith(("redis://", "rediss://")):
+        return DirectEmitManager()
+    if pubsub != "broadcast":
+        if replaceable() and listener_replaceable():
+            return RoomFanoutRedisManager(fanout_url, channel, sharded=pubsub == "sharded",
+                                                      redis_options=dict(_PUBLISH_OPTIONS))
+        log.warning("python-socketio's pub/sub manager is not the one server/realtime/pubsub.py was written "
+                    "for; every instance hears every push (--fanout-pubsub broadcast)")
+    if listener_replaceable():
+        return PromptListenerRedisManager(fanout_url, channel=channel, redis_options=dict(_PUBLISH_OPTIONS))
+    log.warning("python-socketio's Redis listener is not the one server/realtime/pubsub.py was written "
+                "for; keeping it (pushes between instances may resume up to 60 s after a Redis outage, "
+                "and /readyz cannot see the listener)")
+    return DirectEmitRedisManager(fanout_url, channel=channel, redis_options=dict(_PUBLISH_OPTIONS))
