@@ -22,6 +22,7 @@ number of instances. This one gives every Socket.IO room (a chat room, its
 visitors, a person's connections, the support officers, one connection's own
 sid room: ``server/channels.py``) a Redis channel of its own,
 ``<channel>#<namespace>#<room>``:
+
 - an instance subscribes to a room's channel when its first local connection
   enters the room, and unsubscribes when its last one leaves (a disconnect
   leaves every room). ``enter_room`` returns once Redis confirmed the
@@ -37,7 +38,7 @@ sid room: ``server/channels.py``) a Redis channel of its own,
   ack callbacks, emits to everyone) stay on the shared control channel
   ``<channel>``, which every instance hears;
 - with ``sharded=True`` it uses Redis 7's sharded pub/sub (``SSUBSCRIBE``,
-  ``SPUBLISH``), whose channels a Redis Cluster spreads over its shards (a
+  ``SPUBLISH``) for every channel, the control channel too, whose channels a Redis Cluster spreads over its shards (a
   single Redis 7 answers them too);
 - the listener keeps :class:`PromptListenerRedisManager`'s
   robustness: back within ``LISTENER_RESUME_SECS`` of Redis, a ping after
