@@ -253,6 +253,8 @@ async def test_a_sid_held_elsewhere_is_reached_moved_and_disconnected(cluster: A
     assert await watcher.until(1) == ["after"]
     await a.push("other", "moved")
     assert await remote.until(2) == ["to you", "moved"]
+    await a.sio.close_room("other")  # everyone out of it, on every instance
+    await until(lambda: f"{CHANNEL}#/#other" not in b.manager.hosted, "b closes the room")
     answers: list[Any] = []
     got_answer = asyncio.Event()
 
