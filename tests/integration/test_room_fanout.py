@@ -229,13 +229,17 @@ async def test_a_push_to_several_rooms_reaches_each_connection_once_and_skip_sid
     for client, rooms in ((both, ["red", "blue"]), (red, ["red"]), (blue, ["blue"]), (sender, ["red"])):
         for room in rooms:
             await client.join(room)
-    await a.push(["red", "blue"], 1)
+    published = a.manager.published
+    await a.push(["red", "blue", "red"], 1)
+    assert a.manager.published == published + 2  # one publication per distinct room
     await a.push(["red", "blue"], 2, skip_sid=red.sid)
+    await a.push(sender.sid, "yours")  # a connection of a's own: delivered here, published nowhere
+    assert a.manager.published == published + 4
     await a.push("blue", 3)  # the marker: everything before it has arrived
     assert await blue.until(3) == [1, 2, 3]
     assert await both.until(3) == [1, 2, 3]
     assert await red.until(1) == [1]
-    assert await sender.until(2) == [1, 2]
+    assert await sender.until(3) == [1, 2, "yours"]
 
 
 async def test_a_sid_held_elsewhere_is_reached_moved_and_disconnected(cluster: Any, connect: Any) -> None:
