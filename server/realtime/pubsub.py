@@ -74,7 +74,7 @@ import hashlib
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import socketio
@@ -125,6 +125,8 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
     """
 
     listening = False
+    heard_at: float | None = None  # time.monotonic() when Redis was last heard (a message, a pong): the metrics
+    resubscribed: Callable[[], None] | None = None  # told each time the listener is back after losing Redis
 
     async def _listen(self) -> AsyncIterator[bytes]:
         channel = self.channel.encode("utf-8")
@@ -137,11 +139,14 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
             try:
                 await pubsub.subscribe(self.channel)
                 self.listening = True
+                self.heard_at = time.monotonic()
                 if down_since is not None:
                     log.info("fan-out listener back on Redis after %.1f s", time.monotonic() - down_since)
                     down_since = None
+                    if self.resubscribed is not None:
+                        self.resubscribed()
                 retry = LISTEN_RETRY_FIRST_SECS
-                async for data in _messages(pubsub, channel):
+                async for data in _messages(pubsub, channel, self):
                     yield data
             except Exception as exc:  # noqa: BLE001 - any failure of the connection: try again shortly
                 if down_since is None:
@@ -157,7 +162,7 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
             retry = min(retry * 2, LISTEN_RETRY_MAX_SECS)
 
 
-async def _messages(pubsub: Any, channel: bytes) -> AsyncIterator[bytes]:
+async def _messages(pubsub: Any, channel: bytes, listener: PromptListenerRedisManager) -> AsyncIterator[bytes]:
     """The channel's messages, raising ``TimeoutError`` once Redis answers neither a message nor a ping."""
     heard = time.monotonic()
     pinged: float | None = None
@@ -166,6 +171,7 @@ async def _messages(pubsub: Any, channel: bytes) -> AsyncIterator[bytes]:
         now = time.monotonic()
         if message is not None:  # a message, or the answer to a ping: Redis is there
             heard, pinged = now, None
+            listener.heard_at = now
             if message["type"] == "message" and message["channel"] == channel and "data" in message:
                 yield message["data"]
         elif pinged is None and now - heard >= LISTEN_PING_SECS:
@@ -216,10 +222,13 @@ def replaceable() -> bool:
     return _classes_sha256() == REPLACED_PUBSUB_SHA256
 
 
-class RoomFanoutRedisManager(DirectEmitRedisManager):
-    """Redis pub/sub between instances, one channel per room, subscribed only where the room has members."""
+class RoomFanoutRedisManager(PromptListenerRedisManager):
+    """Redis pub/sub between instances, one channel per room, subscribed only where the room has members.
 
-    listening = False
+    A :class:`PromptListenerRedisManager` whose listener reads many channels: ``listening``,
+    ``heard_at`` and ``resubscribed`` mean the same.
+    """
+
     connected: bool  # python-socketio's: whether the publishing client is made
 
     def __init__(self, url: str, channel: str, sharded: bool = False,
@@ -417,10 +426,13 @@ class RoomFanoutRedisManager(DirectEmitRedisManager):
                 await self._subscribe(pubsub, [self.channel, *rooms])  # the control channel, then the rooms
                 self._pubsub = pubsub
                 self.listening = True
+                self.heard_at = time.monotonic()
                 if down_since is not None:
                     log.info("fan-out listener back on Redis after %.1f s (%d rooms)", time.monotonic() - down_since,
                              len(rooms))
                     down_since = None
+                    if self.resubscribed is not None:
+                        self.resubscribed()
                 retry = LISTEN_RETRY_FIRST_SECS
                 self._kick()  # rooms entered or left while subscribing
                 async for data in self._messages(pubsub):
@@ -455,6 +467,7 @@ class RoomFanoutRedisManager(DirectEmitRedisManager):
             now = time.monotonic()
             if message is not None:  # a message, a confirmation or the answer to a ping: Redis is there
                 heard, pinged = now, None
+                self.heard_at = now
                 kind = message["type"]
                 if kind in ("message", "smessage"):
                     self.received += 1

@@ -283,10 +283,13 @@ async def test_after_a_redis_restart_every_hosted_room_is_subscribed_again(
     on_a = await connect(a)
     for room in ("one", "two"):
         await on_a.join(room)
+    backs: list[float | None] = []
+    a.manager.resubscribed = lambda: backs.append(a.manager.heard_at)  # what the metrics count
     redis_server.stop()
     await until(lambda: not a.manager.listening, "a sees Redis gone")
     redis_server.start()
     await until(lambda: a.manager.listening and b.manager.listening, "both are back")
+    assert len(backs) == 1 and backs[0] is not None
     async with asyncio.timeout(WAIT_SECS):  # both rooms subscribed again, in one command
         while not {f"{CHANNEL}#/#one", f"{CHANNEL}#/#two"} <= await redis_channels(redis_server, sharded):
             await asyncio.sleep(0.05)
