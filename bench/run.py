@@ -16,7 +16,12 @@ room, one sender at 10 msg/s for 20 s; saturate = A with the per-sender rate rai
 (10 s steps) until a delivery is lost, an ack fails or p99 exceeds 250 ms, on both servers;
 C = A over two Twinspace instances sharing a Redis fan-out (``--fanout-url``), clients alternating
 between the two ports; it runs only with ``--redis-url`` (``local`` starts a throwaway
-redis-server on loopback, pinned to CPU 0 with the servers).
+redis-server on loopback, pinned to CPU 0 with the servers). D = four Twinspace instances on one
+Redis, 180 clients in 9 rooms on the first three only (each instance hosts its own three rooms,
+the fourth hosts nobody), 9 senders at 20 msg/s, run once per ``--fanout-pubsub`` mode (broadcast:
+one channel every instance hears; rooms: each instance subscribes to the rooms it hosts): it
+reports each instance's CPU, and the CPU the fourth spends against a hosting one's; also only with
+``--redis-url``.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -72,6 +77,9 @@ B = Scenario("B", 1000, 1, 1, 10, 20)
 C = Scenario("C", 200, 10, 10, 20, 20, instances=2)
 # 10,000 idle authenticated connections on one instance, and a small room chatting beside them.
 I = Scenario("I", 10, 1, 1, 10, 20, idle=10_000)
+D = Scenario("D", 180, 9, 9, 20, 20, instances=4)
+D_HOSTING = 3  # D's clients connect to the first three instances only; the fourth hosts nobody
+D_MODES = ("broadcast", "rooms")  # --fanout-pubsub values D runs with, in one run
 
 
 # ---- servers -------------------------------------------------------------------------------------
@@ -147,11 +155,11 @@ def gc_pauses(workdir: Path, pids: list[int], start: float | None, end: float | 
 
 
 @contextlib.contextmanager
-def twinspace(workdir: Path, instances: int, fanout_url: str | None) -> Iterator[Running]:
+def twinspace(workdir: Path, instances: int, fanout_url: str | None, *flags: str) -> Iterator[Running]:
     data = workdir / "data"
     procs: list[subprocess.Popen[bytes]] = []
     urls = []
-    extra = ["--fanout-url", fanout_url] if fanout_url else []
+    extra = [*(["--fanout-url", fanout_url] if fanout_url else []), *flags]
     try:
         for _ in range(instances):  # one after the other: the first writes the shared secret
             port = free_port()
@@ -235,8 +243,11 @@ def token(secret: str, sub: str, role: str, name: str, **extra: str) -> str:
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def populate(url: str, secret: str, scenario: Scenario) -> list[dict[str, Any]]:
-    """A validated project with the scenario's pupils and rooms; returns the clients (token, rooms)."""
+def populate(url: str, secret: str, scenario: Scenario,
+             room_of: Callable[[int], int] | None = None) -> list[dict[str, Any]]:
+    """A validated project with the scenario's pupils and rooms; returns the clients (token, rooms).
+
+    Client *i* is in room ``room_of(i)`` (by default ``i`` modulo the number of rooms)."""
     admin = token(secret, "bench_teacher_fr", "teacher", "Teacher FR", school="École A", country="FR")
     support = token(secret, "bench_support", "support", "Support")
     with httpx.Client(base_url=url + "/api/v1", timeout=30) as http:
@@ -260,7 +271,7 @@ def populate(url: str, secret: str, scenario: Scenario) -> list[dict[str, Any]]:
             member = call("POST", f"/projects/{pid}/members", admin,
                           {"role": "pupil", "display_name": f"Pupil {i}"})
             clients.append({"token": token(secret, member["user_id"], "pupil", f"Pupil {i}"),
-                            "rooms": [rooms[i % len(rooms)]]})
+                            "rooms": [rooms[room_of(i) if room_of else i % len(rooms)]]})
         # Idle connections: signed-in people of their own (the per-person connection limit is not
         # what is measured) who join nothing.
         clients += [{"token": token(secret, f"bench_idle_{i}", "pupil", f"Idle {i}"), "rooms": []}
@@ -312,15 +323,18 @@ def cpu_between(samples: list[tuple[float, float]], start: float | None, end: fl
     return max(0.0, after[0][1] - before[-1][1])
 
 
-def run_load(running: Running, clients: list[dict[str, Any]], scenario: Scenario, workdir: Path) -> dict[str, Any]:
+def run_load(running: Running, clients: list[dict[str, Any]], scenario: Scenario, workdir: Path,
+             urls: list[str] | None = None) -> dict[str, Any]:
+    """One load run; the clients connect to ``urls`` in turn (default: every instance)."""
     clients_file = workdir / "clients.json"
     clients_file.write_text(json.dumps(clients))
     out_file = workdir / "result.json"
-    cmd = ["taskset", "-c", LOADGEN_CPU, "node", str(BENCH / "loadgen.mjs"), "--url", ",".join(running.urls),
+    cmd = ["taskset", "-c", LOADGEN_CPU, "node", str(BENCH / "loadgen.mjs"), "--url", ",".join(urls or running.urls),
            "--clients", str(clients_file), "--senders", str(scenario.senders), "--rate", str(scenario.rate),
            "--duration", str(scenario.duration), "--out", str(out_file)]
     limit = 120 + len(clients) * 0.1 + scenario.duration + 5  # loadgen's own hard limit
     server: list[tuple[float, float]] = []
+    each: dict[int, list[tuple[float, float]]] = {p: [] for p in running.pids}
     extra: list[tuple[float, float]] = []
     loadgen: list[tuple[float, float]] = []
     peak_rss = 0.0
@@ -330,7 +344,9 @@ def run_load(running: Running, clients: list[dict[str, Any]], scenario: Scenario
         deadline = time.monotonic() + limit + 30
         while proc.poll() is None and time.monotonic() < deadline:
             now = time.time()
-            server.append((now, sum(cpu_secs(p) for p in running.pids)))
+            for pid, samples in each.items():
+                samples.append((now, cpu_secs(pid)))
+            server.append((now, sum(samples[-1][1] for samples in each.values())))
             extra.append((now, sum(cpu_secs(p) for p in running.extra_pids)))
             loadgen.append((now, cpu_secs(proc.pid)))
             peak_rss = max(peak_rss, sum(rss_mib(p) for p in running.pids))
@@ -350,6 +366,7 @@ def run_load(running: Running, clients: list[dict[str, Any]], scenario: Scenario
     spent = cpu_between(server, start, result.get("last_delivery_at"))
     received = result.get("received_deliveries") or 0
     result["server_cpu_us_per_delivery"] = round(1e6 * spent / received, 1) if spent is not None and received else None
+    result["instance_cpu_pct"] = [window_pct(each[p], start, end) for p in running.pids]
     result["server_rss_mib"] = round(peak_rss, 1)
     result["server_rss_base_mib"] = round(base_rss, 1)
     if scenario.idle:
@@ -408,6 +425,56 @@ def ratios_to_node(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, float
             for kind, r in runs.items() if kind != "node"}
 
 
+def measure_instances(scenario: Scenario, redis_url: str, mode: str) -> dict[str, Any]:
+    """D: ``scenario.instances`` instances with ``--fanout-pubsub mode``, clients on the first ``D_HOSTING``.
+
+    Client *i* connects to instance ``i % D_HOSTING`` (the load generator's turn) and is in a room of
+    that instance's own: room ``i % D_HOSTING + D_HOSTING * (i // D_HOSTING % per_instance)``, so
+    instance *k* hosts rooms *k*, *k* + 3, *k* + 6 and no one else's; the first ``senders`` clients
+    send to every room.
+    """
+    per_instance = scenario.rooms // D_HOSTING
+    with tempfile.TemporaryDirectory(prefix="twinspace-bench-") as tmp:
+        workdir = Path(tmp)
+        try:
+            with contextlib.ExitStack() as stack:
+                fanout, redis_pid = redis_url, None
+                if redis_url == "local":
+                    fanout, redis_pid = stack.enter_context(local_redis(workdir))
+                running = stack.enter_context(twinspace(workdir, scenario.instances, fanout, "--fanout-pubsub", mode))
+                if redis_pid:
+                    running.extra_pids = (redis_pid,)
+                clients = populate(running.urls[0], running.secret, scenario,
+                                   lambda i: i % D_HOSTING + D_HOSTING * (i // D_HOSTING % per_instance))
+                result = run_load(running, clients, scenario, workdir, urls=running.urls[:D_HOSTING])
+        except Exception:
+            for log in sorted(workdir.glob("*.log")):
+                print(f"--- {log.name}\n{tail(log)}", file=sys.stderr)
+            raise
+    cpu = result["instance_cpu_pct"]
+    hosting = [c for c in cpu[:D_HOSTING] if c is not None]
+    idle = cpu[D_HOSTING] if len(cpu) > D_HOSTING else None
+    result["hosting_cpu_pct"] = round(sum(hosting) / len(hosting), 1) if hosting else None
+    result["idle_cpu_pct"] = idle
+    result["idle_vs_hosting"] = (round(idle / result["hosting_cpu_pct"], 3)
+                                 if idle is not None and result["hosting_cpu_pct"] else None)
+    return {"server": f"twinspace x{scenario.instances} + Redis, {mode}", "scenario": scenario.name,
+            "fanout_pubsub": mode, **result}
+
+
+def instances_row(r: dict[str, Any]) -> str:
+    ratio = r["idle_vs_hosting"]
+    cells = [r["scenario"], r["fanout_pubsub"], r["sent"], r["lost"], r["p99_ms"],
+             " / ".join("–" if c is None else str(c) for c in r["instance_cpu_pct"]), r["hosting_cpu_pct"],
+             r["idle_cpu_pct"], "–" if ratio is None else f"{ratio:.1%}", r.get("redis_cpu_pct")]
+    return "| " + " | ".join("–" if c is None else str(c) for c in cells) + " |"
+
+
+INSTANCES_HEADER = ("| scenario | --fanout-pubsub | sent | lost | p99 ms | CPU % of each instance (4th hosts nobody) "
+                    "| hosting instance CPU % (mean) | 4th instance CPU % | 4th / hosting | Redis CPU % |\n"
+                    "|---|---|---|---|---|---|---|---|---|---|")
+
+
 def passed(r: dict[str, Any]) -> bool:
     return (r["lost"] == 0 and r["ack_failed"] == 0 and r["connect_failures"] == 0 and r["join_failures"] == 0
             and not r["timed_out"] and r["p99_ms"] is not None and r["p99_ms"] <= SATURATION_P99_MS)
@@ -458,13 +525,18 @@ def saturate(kind: str, base: Scenario, rates: tuple[int, ...], refine: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenario", choices=["A", "B", "C", "I", "saturate", "all"], default="all")
+    parser.add_argument("--scenario", choices=["A", "B", "C", "D", "I", "saturate", "all"], default="all")
     parser.add_argument("--duration", type=float, help="seconds of sending per run (default 20; quick: 3)")
+    parser.add_argument("--rate", type=float,
+                        help="msg/s per sender in A, B, C and D (default: each scenario's own, 20 or 10)")
     parser.add_argument("--step-duration", type=float,
                         help=f"seconds of sending per saturation step (default {SATURATION_STEP_SECS:g}; quick: 3)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: every chosen scenario scaled down (20-100 clients, 3 s, 2 saturation steps)")
-    parser.add_argument("--redis-url", help="run scenario C with this Redis fan-out (redis://HOST:PORT/DB), "
+    parser.add_argument("--fanout-pubsub", default=",".join(D_MODES),
+                        help=f"the --fanout-pubsub modes scenario D runs with, comma-separated (default "
+                             f"{','.join(D_MODES)}; also: sharded)")
+    parser.add_argument("--redis-url", help="run scenarios C and D with this Redis fan-out (redis://HOST:PORT/DB), "
                                             "or 'local' to start a throwaway redis-server")
     parser.add_argument("--refine", type=int, default=SATURATION_REFINE_STEPS,
                         help="halvings of the saturation search between the last rate that passed and the "
@@ -481,8 +553,11 @@ def main() -> None:
     if not kinds or any(k not in KINDS for k in kinds):
         parser.error(f"--servers: give some of {', '.join(KINDS)}")
     GC_PROBE.update(stats=args.gc_stats)
-    if args.scenario == "C" and not args.redis_url:
-        parser.error("scenario C needs --redis-url (redis://HOST:PORT/DB, or 'local')")
+    if args.scenario in ("C", "D") and not args.redis_url:
+        parser.error(f"scenario {args.scenario} needs --redis-url (redis://HOST:PORT/DB, or 'local')")
+    modes = [m.strip() for m in args.fanout_pubsub.split(",") if m.strip()]
+    if not modes or any(m not in ("broadcast", "rooms", "sharded") for m in modes):
+        parser.error("--fanout-pubsub takes broadcast, rooms and sharded, comma-separated")
     for tool in ("taskset", "node"):
         if shutil.which(tool) is None:
             parser.error(f"{tool} not found")
@@ -492,13 +567,14 @@ def main() -> None:
     quick = args.quick
     duration = args.duration or (3.0 if quick else 20.0)
     step = args.step_duration or (3.0 if quick else SATURATION_STEP_SECS)
-    a, b, c, i = (replace(s, duration=duration) for s in (A, B, C, I))
+    a, b, c, d, i = (replace(s, duration=duration, rate=args.rate or s.rate) for s in (A, B, C, D, I))
     if quick:
         a = replace(a, name="A (quick)", clients=20, rooms=2, senders=2)
         b = replace(b, name="B (quick)", clients=100)
         c = replace(c, name="C (quick)", clients=20, rooms=2, senders=2)
+        d = replace(d, name="D (quick)", clients=36, rooms=9, senders=9, rate=5)
         i = replace(i, name="I (quick)", idle=500)
-    chosen = {"A", "B", "C", "I", "saturate"} if args.scenario == "all" else {args.scenario}
+    chosen = {"A", "B", "C", "D", "I", "saturate"} if args.scenario == "all" else {args.scenario}
 
     results: list[dict[str, Any]] = []
     summary: dict[str, Any] = {}
@@ -516,6 +592,18 @@ def main() -> None:
             print(row(results[-1]), flush=True)
         else:
             print("(scenario C skipped: give --redis-url to run it)", flush=True)
+    if "D" in chosen:
+        if args.redis_url:
+            runs = [measure_instances(d, args.redis_url, mode) for mode in modes]
+            results.extend(runs)
+            print("\n" + INSTANCES_HEADER, flush=True)
+            for r in runs:
+                print(instances_row(r), flush=True)
+            print(HEADER, flush=True)
+            for r in runs:
+                print(row(r), flush=True)
+        else:
+            print("(scenario D skipped: give --redis-url to run it)", flush=True)
     if "saturate" in chosen:
         base = replace(a, duration=step)
         rates = SATURATION_RATES[:2] if quick else SATURATION_RATES

@@ -26,7 +26,7 @@ from server.http.headers import SecurityHeaders, TrustedHosts, slash_redirect
 from server.http.routing import API_PREFIX, error_response, handle
 from server.lifespan import lifespan
 from server.origins import OriginPolicy
-from server.realtime import events, frames, managers
+from server.realtime import events, frames, managers, pubsub
 from server.realtime.fanout import Fanout
 from server.realtime.sessions import SocketSessions
 from server.services import Opened
@@ -45,7 +45,7 @@ from server.wire import EVENT_PAYLOAD_MAX_BYTES
 # also what a connection costs in frames at once.
 FRAME_OVERHEAD_BYTES = 4 * 1024
 TRANSPORT_MAX_BYTES = 2 * EVENT_PAYLOAD_MAX_BYTES + FRAME_OVERHEAD_BYTES
-FANOUT_CHANNEL = "twinspace"  # the Redis pub/sub channel every instance shares
+FANOUT_CHANNEL = "twinspace"  # the Redis pub/sub channel every instance shares; rooms' are twinspace#/#ROOM
 PING_INTERVAL_SECS = 20  # under common proxy idle time-outs (30-60 s)
 PING_TIMEOUT_SECS = 20  # school Wi-Fi stalls; don't drop clients on a short hiccup
 
@@ -90,7 +90,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     managers.install_writer_wait()
     sio = socketio.AsyncServer(
         async_mode="asgi",
-        client_manager=managers.client_manager(settings.fanout_url, FANOUT_CHANNEL),
+        client_manager=pubsub.client_manager(settings.fanout_url, FANOUT_CHANNEL, settings.fanout_pubsub),
         cors_allowed_origins=lambda origin, environ=None: origins.allows(origin),
         max_http_buffer_size=TRANSPORT_MAX_BYTES,
         serializer=frames.ProtocolPacket,  # no binary packets, no client-sent connect/disconnect
@@ -111,7 +111,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     if metrics is not None:
         observer.listen(metrics.finished)
         metrics.watch_sockets(sio.manager)
-        if isinstance(sio.manager, managers.PromptListenerRedisManager):
+        if isinstance(sio.manager, pubsub.PromptListenerRedisManager):
             listener = sio.manager
             metrics.watch_listener(lambda: listener.heard_at)
             listener.resubscribed = metrics.listener_reconnects.inc

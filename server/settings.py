@@ -147,10 +147,12 @@ def _level(raw: str) -> str:
     return raw.lower()
 
 
-def _log_format(raw: str) -> str:
-    if raw.lower() not in LOG_FORMATS:
-        raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}")
-    return raw.lower()
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw.strip().lower() not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return raw.strip().lower()
+    return parse
 
 
 def _seconds(raw: str) -> int:
@@ -191,6 +193,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("fanout_url", _scheme_url(storage.FANOUT_SCHEMES), "memory://",
            "Fan-out between instances: memory:// (one process) or redis://HOST:PORT/DB (many instances "
            "sharing pushes, presence and rate limits).", "URL"),
+    Option("fanout_pubsub", _one_of(("rooms", "sharded", "broadcast")), "rooms",
+           "How instances share pushes over a Redis fan-out: rooms (each instance subscribes only to the "
+           "rooms it hosts), sharded (the same over Redis 7's sharded pub/sub, SSUBSCRIBE/SPUBLISH, which a "
+           "Redis Cluster spreads over its shards) or broadcast (one channel every instance hears).", "MODE"),
     Option("public_url", _text, None,
            "Address clients use to reach this server. Default: http://HOST:PORT.", "URL"),
     Option("allowed_origins", _origins, None,
@@ -295,7 +301,7 @@ OPTIONS: tuple[Option, ...] = (
            "Serve the demo portal page at /demo, which hands out tokens for the demo project's people "
            "to anyone who can reach the server. Off by default: never turn it on in production.", "BOOL"),
     Option("log_level", _level, "info", "Log level: " + ", ".join(LOG_LEVELS) + ".", "LEVEL"),
-    Option("log_format", _log_format, "text",
+    Option("log_format", _one_of(LOG_FORMATS), "text",
            "Log lines on stderr: text (for people at a terminal) or json (one object per line, for a log "
            "pipeline: time, level, instance, event or route, outcome, duration, request id; see "
            "docs/operations.md).", "FORMAT"),
@@ -312,6 +318,7 @@ class Settings:
     documents_url: str
     objects_url: str
     fanout_url: str
+    fanout_pubsub: str
     public_url: str
     allowed_origins: tuple[str, ...] | None
     allowed_hosts: tuple[str, ...]

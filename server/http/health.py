@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from rooms.errors import TwinspaceError
-from server.realtime.managers import listener_ready
+from server.realtime.pubsub import listener_ready
 from server.services import Opened
 
 # "fanout_listener": this instance hears the pushes of the others (subscribed to the Redis channel);

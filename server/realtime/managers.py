@@ -32,32 +32,22 @@ checks the behaviour on a live server: pushes in order, idle connections
 kept past the ping time-out, silent ones dropped, and no task per
 delivery.
 
-One more private interface, off the hot path: python-socketio's Redis
-listener waits up to 60 s between reconnection attempts and tells no one
-whether it is subscribed, so :class:`PromptListenerRedisManager` replaces
-``AsyncRedisManager._listen`` (recognised by its source, like ``poll``;
-otherwise python-socketio's stays, with a warning). It is back within
-``LISTENER_RESUME_SECS`` (3 s) of Redis and reports itself to ``/readyz``;
-``tests/integration/test_faults.py`` checks both on two instances.
+Pushes between instances, over Redis, are ``server/realtime/pubsub.py``'s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import inspect
 import logging
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import socketio
 from engineio import async_socket, exceptions
 from engineio import packet as eio_packet
-from redis.asyncio import Redis
-from socketio import async_pubsub_manager, packet
+from socketio import packet
 
 log = logging.getLogger(__name__)
 
@@ -65,27 +55,6 @@ log = logging.getLogger(__name__)
 # for (4.15.1). Any other poll may mean something else: then it is left alone.
 REPLACED_POLL_SHA256 = "826f58a9f3606db208e5d1266f075ad655b6eeda47b0a5616748624899ca5954"
 ENGINEIO_POLL = async_socket.AsyncSocket.poll  # python-engineio's own, as imported (only this module replaces it)
-# SHA-256 of python-socketio 5.18.1's AsyncPubSubManager._thread (which reads self._listen()) and of the
-# AsyncRedisManager._listen that PromptListenerRedisManager replaces.
-PUBSUB_THREAD_SHA256 = "fa8d075729aac64de1d145663569451888de265e509c3c02dd947a9d54245d15"
-REPLACED_LISTEN_SHA256 = "3e74fdd1084b4e1316642955857c7bf698cbaa05ea3c8859e93388c4384e686f"
-# After Redis returns, pushes between instances resume within LISTENER_RESUME_SECS: the longest wait
-# between two attempts, plus one connection attempt.
-LISTEN_RETRY_FIRST_SECS = 0.25
-LISTEN_RETRY_MAX_SECS = 1.0
-LISTEN_CONNECT_TIMEOUT_SECS = 2.0
-LISTENER_RESUME_SECS = LISTEN_RETRY_MAX_SECS + LISTEN_CONNECT_TIMEOUT_SECS
-# A Redis that stops answering without closing the connection (paused, a network cut without a
-# reset) never ends a wait for the next message: after LISTEN_PING_SECS of silence the listener pings,
-# and a Redis silent LISTEN_PONG_SECS more is down (the listener reconnects, /readyz says so).
-LISTEN_POLL_SECS = 0.5
-LISTEN_PING_SECS = 2.0
-LISTEN_PONG_SECS = 2.0
-LISTENER_DOWN_SECS = LISTEN_PING_SECS + LISTEN_PONG_SECS + LISTEN_POLL_SECS  # a paused Redis is seen within
-# Publishing waits at most this for Redis (python-socketio tries twice, then drops the push: clients fill
-# the gap by seq and rev), so that a paused Redis holds no push task for long.
-PUBLISH_TIMEOUT_SECS = 2.0
-
 
 class DirectEmitManager(socketio.AsyncManager):
     """``AsyncManager`` whose room emits send to each recipient in turn."""
@@ -113,100 +82,6 @@ class DirectEmitManager(socketio.AsyncManager):
                 # A packet caches its first encoding, and a binary one encodes differently for
                 # WebSocket (bytes) and long-polling (base64): those are made for each recipient.
                 await send(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, frame.data) if frame.binary else frame)
-
-
-class DirectEmitRedisManager(socketio.AsyncRedisManager, DirectEmitManager):
-    """``AsyncRedisManager`` (pub/sub between instances) delivering locally like ``DirectEmitManager``."""
-
-
-class PromptListenerRedisManager(DirectEmitRedisManager):
-    """``DirectEmitRedisManager`` whose listener is back within ``LISTENER_RESUME_SECS`` of Redis, and says so.
-
-    python-socketio's own listener waits 1, 2, 4 ... up to 60 s between attempts, so after an
-    outage of 16 s pushes between instances resumed only about 15 s after Redis was back. This
-    one waits ``LISTEN_RETRY_FIRST_SECS`` doubling up to ``LISTEN_RETRY_MAX_SECS``, and keeps
-    :attr:`listening` (subscribed and reading) for ``/readyz``. It replaces the private
-    ``AsyncRedisManager._listen``, the generator python-socketio's ``AsyncPubSubManager._thread``
-    reads the channel's messages from (python-socketio 5.18.1's, both recognised by their source;
-    ``pyproject.toml`` keeps python-socketio below 6), and reads Redis through redis-py's public
-    ``Redis.from_url(...).pubsub()`` on a client of its own; publishing stays python-socketio's.
-    """
-
-    listening = False
-    heard_at: float | None = None  # time.monotonic() when Redis was last heard (a message, a pong): the metrics
-    resubscribed: Callable[[], None] | None = None  # told each time the listener is back after losing Redis
-
-    async def _listen(self) -> AsyncIterator[bytes]:
-        channel = self.channel.encode("utf-8")
-        retry = LISTEN_RETRY_FIRST_SECS
-        down_since: float | None = None
-        while True:
-            client = Redis.from_url(self.redis_url, **{"socket_connect_timeout": LISTEN_CONNECT_TIMEOUT_SECS,
-                                                       **self.redis_options})
-            pubsub = client.pubsub(ignore_subscribe_messages=True)
-            try:
-                await pubsub.subscribe(self.channel)
-                self.listening = True
-                self.heard_at = time.monotonic()
-                if down_since is not None:
-                    log.info("fan-out listener back on Redis after %.1f s", time.monotonic() - down_since)
-                    down_since = None
-                    if self.resubscribed is not None:
-                        self.resubscribed()
-                retry = LISTEN_RETRY_FIRST_SECS
-                async for data in _messages(pubsub, channel, self):
-                    yield data
-            except Exception as exc:  # noqa: BLE001 - any failure of the connection: try again shortly
-                if down_since is None:
-                    down_since = time.monotonic()
-                    log.warning("fan-out listener lost Redis (%s); retrying every %s s at most", exc,
-                                LISTEN_RETRY_MAX_SECS)
-            finally:
-                self.listening = False
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
-                    await client.aclose()
-            await asyncio.sleep(retry)
-            retry = min(retry * 2, LISTEN_RETRY_MAX_SECS)
-
-
-async def _messages(pubsub: Any, channel: bytes, listener: PromptListenerRedisManager) -> AsyncIterator[bytes]:
-    """The channel's messages, raising ``TimeoutError`` once Redis answers neither a message nor a ping."""
-    heard = time.monotonic()
-    pinged: float | None = None
-    while True:
-        message = await pubsub.get_message(timeout=LISTEN_POLL_SECS)
-        now = time.monotonic()
-        if message is not None:  # a message, or the answer to a ping: Redis is there
-            heard, pinged = now, None
-            listener.heard_at = now
-            if message["type"] == "message" and message["channel"] == channel and "data" in message:
-                yield message["data"]
-        elif pinged is None and now - heard >= LISTEN_PING_SECS:
-            await asyncio.wait_for(pubsub.ping(), LISTEN_PONG_SECS)
-            pinged = now
-        elif pinged is not None and now - pinged >= LISTEN_PONG_SECS:
-            raise TimeoutError(f"Redis answered no ping for {LISTEN_PONG_SECS} s")
-
-
-def listener_ready(manager: socketio.AsyncManager) -> bool:
-    """Whether pushes from other instances reach this one: always with the in-process manager."""
-    if isinstance(manager, PromptListenerRedisManager):
-        return manager.listening
-    return True
-
-
-def _source_sha256(method: Any) -> str:
-    try:
-        return hashlib.sha256(inspect.getsource(method).encode()).hexdigest()
-    except (OSError, TypeError):
-        return ""
-
-
-def listener_replaceable() -> bool:
-    """Whether python-socketio's listener is the one :class:`PromptListenerRedisManager` stands in for."""
-    return (_source_sha256(async_pubsub_manager.AsyncPubSubManager._thread) == PUBSUB_THREAD_SHA256
-            and _source_sha256(socketio.AsyncRedisManager._listen) == REPLACED_LISTEN_SHA256)
 
 
 async def wait_without_a_task(self: async_socket.AsyncSocket) -> list[Any]:
@@ -254,18 +129,3 @@ def install_writer_wait() -> bool:
         return False
     async_socket.AsyncSocket.poll = wait_without_a_task
     return True
-
-
-_PUBLISH_OPTIONS = {"socket_timeout": PUBLISH_TIMEOUT_SECS, "socket_connect_timeout": PUBLISH_TIMEOUT_SECS}
-
-
-def client_manager(fanout_url: str, channel: str) -> socketio.AsyncManager:
-    """In-process fan-out, or Redis pub/sub between every instance."""
-    if fanout_url.startswith(("redis://", "rediss://")):
-        if listener_replaceable():
-            return PromptListenerRedisManager(fanout_url, channel=channel, redis_options=dict(_PUBLISH_OPTIONS))
-        log.warning("python-socketio's Redis listener is not the one server/realtime/managers.py was written "
-                    "for; keeping it (pushes between instances may resume up to 60 s after a Redis outage, "
-                    "and /readyz cannot see the listener)")
-        return DirectEmitRedisManager(fanout_url, channel=channel, redis_options=dict(_PUBLISH_OPTIONS))
-    return DirectEmitManager()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from server.realtime.managers import LISTENER_DOWN_SECS, LISTENER_RESUME_SECS
+from server.realtime.pubsub import LISTENER_DOWN_SECS, LISTENER_RESUME_SECS
 from storage.ephemeral.redis import HEARTBEAT_SECS
 from tests.integration.test_scale_out import pair
 from tests.support.chat import history

@@ -31,26 +31,3 @@ def test_the_installed_engineio_poll_is_the_one_it_replaces(monkeypatch: pytest.
     monkeypatch.setattr(async_socket.AsyncSocket, "poll", managers.ENGINEIO_POLL)  # as shipped; restored after
     assert managers.install_writer_wait() is True
     assert managers.install_writer_wait() is True  # idempotent
-
-
-def test_the_installed_socketio_listener_is_the_one_it_replaces() -> None:
-    # On an upgrade of python-socketio this fails first: read AsyncPubSubManager._thread and
-    # AsyncRedisManager._listen, port PromptListenerRedisManager._listen, and update both hashes.
-    assert managers.listener_replaceable()
-    made = managers.client_manager("redis://127.0.0.1:1/0", "twinspace")
-    assert isinstance(made, managers.PromptListenerRedisManager)
-    assert managers.listener_ready(made) is False  # not subscribed until it has reached Redis
-    assert managers.listener_ready(managers.client_manager("memory://", "twinspace")) is True
-
-
-def test_a_socketio_listener_it_was_not_written_for_is_kept(monkeypatch: pytest.MonkeyPatch,
-                                                           caplog: pytest.LogCaptureFixture) -> None:
-    import socketio
-
-    async def another_listen(self: Any) -> Any:  # what a later python-socketio might have
-        yield b""
-
-    monkeypatch.setattr(socketio.AsyncRedisManager, "_listen", another_listen)
-    made = managers.client_manager("redis://127.0.0.1:1/0", "twinspace")
-    assert type(made) is managers.DirectEmitRedisManager
-    assert "keeping it" in caplog.text

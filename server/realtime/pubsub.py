@@ -1,0 +1,509 @@
+"""Pushes between instances over Redis pub/sub: by room, or on one channel every instance hears.
+
+This is the one module that touches python-socketio's private pub/sub
+interface (``server/realtime/managers.py`` holds the local deliveries and
+python-engineio's). Two managers, both delivering locally like
+:class:`server.realtime.managers.DirectEmitManager`:
+
+:class:`PromptListenerRedisManager` (``--fanout-pubsub broadcast``) is
+python-socketio's ``AsyncRedisManager``: every push on one channel. Its own
+listener waits up to 60 s between reconnection attempts and tells no one
+whether it is subscribed, so this one replaces ``AsyncRedisManager._listen``
+(recognised by its source; otherwise python-socketio's stays, with a
+warning). It is back within ``LISTENER_RESUME_SECS`` (3 s) of Redis and
+reports itself to ``/readyz``; ``tests/integration/test_faults.py`` checks
+both on two instances.
+
+:class:`RoomFanoutRedisManager` (``--fanout-pubsub rooms``, the default, or
+``sharded``) hears only the rooms its instance hosts. python-socketio's
+manager publishes every push on one channel that every instance receives and
+decodes, hosting anyone in the room or not: the work per push grows with the
+number of instances. This one gives every Socket.IO room (a chat room, its
+visitors, a person's connections, the support officers, one connection's own
+sid room: ``server/channels.py``) a Redis channel of its own,
+``<channel>#<namespace>#<room>``:
+
+- an instance subscribes to a room's channel when its first local connection
+  enters the room, and unsubscribes when its last one leaves (a disconnect
+  leaves every room). ``enter_room`` returns once Redis confirmed the
+  subscription (or after ``SUBSCRIBE_WAIT_SECS``), so a ``room:join`` answered
+  hears every push sent after it from any instance;
+- a push to a room is published on that room's channel only, one publish per
+  room for a push to several (sent together); a connection in two of them on
+  another instance gets it once: each publication names the rooms before it
+  (``skip_rooms``), whose members had it through theirs. ``skip_sid`` and
+  emits with an ack callback work as in python-socketio;
+- python-socketio's other messages between instances (disconnecting,
+  entering or leaving a room for a connection held elsewhere, ``close_room``,
+  ack callbacks, emits to everyone) stay on the shared control channel
+  ``<channel>``, which every instance hears;
+- with ``sharded=True`` it uses Redis 7's sharded pub/sub (``SSUBSCRIBE``,
+  ``SPUBLISH``) for every channel, the control channel too, whose channels a Redis Cluster spreads over its shards (a
+  single Redis 7 answers them too);
+- the listener keeps :class:`PromptListenerRedisManager`'s
+  robustness: back within ``LISTENER_RESUME_SECS`` of Redis, a ping after
+  silence, :attr:`listening` for ``/readyz``; a reconnection resubscribes
+  every hosted room in one go. A push published while an instance was
+  resubscribing is lost to it, like any pub/sub loss: clients fill the gap
+  by ``seq``.
+
+An instance still receives its own publications on the rooms it hosts (Redis
+sends them to every subscriber); it recognises them by their first bytes and
+drops them undecoded. :attr:`received` counts every pub/sub message Redis
+delivered to the listener, :attr:`published` every publication: plain
+counters, for tests and metrics.
+
+Like ``PromptListenerRedisManager`` it leans on python-socketio's private
+pub/sub interface (``AsyncPubSubManager._thread``, ``_listen``, ``_publish``,
+``_handle_emit`` and the message format), and on every change of a room's
+members going through ``BaseManager.basic_enter_room`` and
+``basic_leave_room``. It is made only over the python-socketio it was
+written for (5.18.1: :func:`replaceable` recognises those classes by their
+source; ``pyproject.toml`` keeps python-socketio below 6), and otherwise
+:func:`client_manager` makes the broadcast one, with a warning.
+``tests/integration/test_room_fanout.py`` checks the behaviour on three
+instances and a real Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
+
+import socketio
+from redis.asyncio import Redis
+from socketio import async_pubsub_manager, base_manager
+from socketio.packet import Packet
+
+from server.realtime.managers import DirectEmitManager
+
+log = logging.getLogger(__name__)
+
+# SHA-256 of python-socketio 5.18.1's AsyncPubSubManager._thread (which reads self._listen()) and of the
+# AsyncRedisManager._listen that PromptListenerRedisManager replaces.
+PUBSUB_THREAD_SHA256 = "fa8d075729aac64de1d145663569451888de265e509c3c02dd947a9d54245d15"
+REPLACED_LISTEN_SHA256 = "3e74fdd1084b4e1316642955857c7bf698cbaa05ea3c8859e93388c4384e686f"
+# After Redis returns, pushes between instances resume within LISTENER_RESUME_SECS: the longest wait
+# between two attempts, plus one connection attempt.
+LISTEN_RETRY_FIRST_SECS = 0.25
+LISTEN_RETRY_MAX_SECS = 1.0
+LISTEN_CONNECT_TIMEOUT_SECS = 2.0
+LISTENER_RESUME_SECS = LISTEN_RETRY_MAX_SECS + LISTEN_CONNECT_TIMEOUT_SECS
+# A Redis that stops answering without closing the connection (paused, a network cut without a
+# reset) never ends a wait for the next message: after LISTEN_PING_SECS of silence the listener pings,
+# and a Redis silent LISTEN_PONG_SECS more is down (the listener reconnects, /readyz says so).
+LISTEN_POLL_SECS = 0.5
+LISTEN_PING_SECS = 2.0
+LISTEN_PONG_SECS = 2.0
+LISTENER_DOWN_SECS = LISTEN_PING_SECS + LISTEN_PONG_SECS + LISTEN_POLL_SECS  # a paused Redis is seen within
+# Publishing waits at most this for Redis (python-socketio tries twice, then drops the push: clients fill
+# the gap by seq and rev), so that a paused Redis holds no push task for long.
+PUBLISH_TIMEOUT_SECS = 2.0
+
+class DirectEmitRedisManager(socketio.AsyncRedisManager, DirectEmitManager):
+    """``AsyncRedisManager`` (pub/sub between instances) delivering locally like ``DirectEmitManager``."""
+
+
+class PromptListenerRedisManager(DirectEmitRedisManager):
+    """``DirectEmitRedisManager`` whose listener is back within ``LISTENER_RESUME_SECS`` of Redis, and says so.
+
+    python-socketio's own listener waits 1, 2, 4 ... up to 60 s between attempts, so after an
+    outage of 16 s pushes between instances resumed only about 15 s after Redis was back. This
+    one waits ``LISTEN_RETRY_FIRST_SECS`` doubling up to ``LISTEN_RETRY_MAX_SECS``, and keeps
+    :attr:`listening` (subscribed and reading) for ``/readyz``. It replaces the private
+    ``AsyncRedisManager._listen``, the generator python-socketio's ``AsyncPubSubManager._thread``
+    reads the channel's messages from (python-socketio 5.18.1's, both recognised by their source;
+    ``pyproject.toml`` keeps python-socketio below 6), and reads Redis through redis-py's public
+    ``Redis.from_url(...).pubsub()`` on a client of its own; publishing stays python-socketio's.
+    """
+
+    listening = False
+    heard_at: float | None = None  # time.monotonic() when Redis was last heard (a message, a pong): the metrics
+    resubscribed: Callable[[], None] | None = None  # told each time the listener is back after losing Redis
+
+    async def _listen(self) -> AsyncIterator[bytes]:
+        channel = self.channel.encode("utf-8")
+        retry = LISTEN_RETRY_FIRST_SECS
+        down_since: float | None = None
+        while True:
+            client = Redis.from_url(self.redis_url, **{"socket_connect_timeout": LISTEN_CONNECT_TIMEOUT_SECS,
+                                                       **self.redis_options})
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                self.listening = True
+                self.heard_at = time.monotonic()
+                if down_since is not None:
+                    log.info("fan-out listener back on Redis after %.1f s", time.monotonic() - down_since)
+                    down_since = None
+                    if self.resubscribed is not None:
+                        self.resubscribed()
+                retry = LISTEN_RETRY_FIRST_SECS
+                async for data in _messages(pubsub, channel, self):
+                    yield data
+            except Exception as exc:  # noqa: BLE001 - any failure of the connection: try again shortly
+                if down_since is None:
+                    down_since = time.monotonic()
+                    log.warning("fan-out listener lost Redis (%s); retrying every %s s at most", exc,
+                                LISTEN_RETRY_MAX_SECS)
+            finally:
+                self.listening = False
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+                    await client.aclose()
+            await asyncio.sleep(retry)
+            retry = min(retry * 2, LISTEN_RETRY_MAX_SECS)
+
+
+async def _messages(pubsub: Any, channel: bytes, listener: PromptListenerRedisManager) -> AsyncIterator[bytes]:
+    """The channel's messages, raising ``TimeoutError`` once Redis answers neither a message nor a ping."""
+    heard = time.monotonic()
+    pinged: float | None = None
+    while True:
+        message = await pubsub.get_message(timeout=LISTEN_POLL_SECS)
+        now = time.monotonic()
+        if message is not None:  # a message, or the answer to a ping: Redis is there
+            heard, pinged = now, None
+            listener.heard_at = now
+            if message["type"] == "message" and message["channel"] == channel and "data" in message:
+                yield message["data"]
+        elif pinged is None and now - heard >= LISTEN_PING_SECS:
+            await asyncio.wait_for(pubsub.ping(), LISTEN_PONG_SECS)
+            pinged = now
+        elif pinged is not None and now - pinged >= LISTEN_PONG_SECS:
+            raise TimeoutError(f"Redis answered no ping for {LISTEN_PONG_SECS} s")
+
+
+def listener_ready(manager: socketio.AsyncManager) -> bool:
+    """Whether pushes from other instances reach this one: always with the in-process manager."""
+    if isinstance(manager, async_pubsub_manager.AsyncPubSubManager):
+        return bool(getattr(manager, "listening", True))  # python-socketio's own listener tells nothing
+    return True
+
+
+def _source_sha256(method: Any) -> str:
+    try:
+        return hashlib.sha256(inspect.getsource(method).encode()).hexdigest()
+    except (OSError, TypeError):
+        return ""
+
+
+def listener_replaceable() -> bool:
+    """Whether python-socketio's listener is the one :class:`PromptListenerRedisManager` stands in for."""
+    return (_source_sha256(async_pubsub_manager.AsyncPubSubManager._thread) == PUBSUB_THREAD_SHA256
+            and _source_sha256(socketio.AsyncRedisManager._listen) == REPLACED_LISTEN_SHA256)
+
+
+# SHA-256 of the sources of python-socketio 5.18.1's AsyncPubSubManager and BaseManager, read together.
+REPLACED_PUBSUB_SHA256 = "b03461f0937d1d4044af303e65e3924cdcfbdab1ef97cfffde076ab1dc30e367"
+# enter_room waits at most this for Redis to confirm a new subscription, then answers anyway (a push
+# missed meanwhile is filled by seq).
+SUBSCRIBE_WAIT_SECS = 2.0
+
+
+def _classes_sha256() -> str:
+    try:
+        source = inspect.getsource(async_pubsub_manager.AsyncPubSubManager) + inspect.getsource(
+            base_manager.BaseManager)
+    except (OSError, TypeError):
+        return ""
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def replaceable() -> bool:
+    """Whether python-socketio's pub/sub manager is the one :class:`RoomFanoutRedisManager` was written for."""
+    return _classes_sha256() == REPLACED_PUBSUB_SHA256
+
+
+class RoomFanoutRedisManager(PromptListenerRedisManager):
+    """Redis pub/sub between instances, one channel per room, subscribed only where the room has members.
+
+    A :class:`PromptListenerRedisManager` whose listener reads many channels: ``listening``,
+    ``heard_at`` and ``resubscribed`` mean the same.
+    """
+
+    connected: bool  # python-socketio's: whether the publishing client is made
+
+    def __init__(self, url: str, channel: str, sharded: bool = False,
+                 redis_options: dict[str, Any] | None = None) -> None:
+        super().__init__(url, channel=channel, redis_options=redis_options)
+        self.sharded = sharded
+        self.received = 0  # pub/sub messages Redis delivered to this instance's listener
+        self.published = 0  # publications this instance sent
+        self._hosted: set[str] = set()  # channels of the rooms with a local member
+        self._sent: set[str] = set()  # rooms' channels the listener's connection was asked to subscribe to
+        self._confirmed: set[str] = set()  # ... and Redis confirmed
+        self._waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._pubsub: Any = None  # the listener's, while it is connected
+        self._broken = False  # a subscription command failed: the listener reconnects
+        self._flusher: asyncio.Task[None] | None = None
+        self._own_prefix = b""
+
+    # ---- channels -----------------------------------------------------------
+
+    def room_channel(self, namespace: str, room: Any) -> str:
+        return f"{self.channel}#{namespace}#{room}"
+
+    @property
+    def hosted(self) -> frozenset[str]:
+        """The channels this instance is (or is becoming) subscribed to, besides the control channel."""
+        return frozenset(self._hosted)
+
+    # ---- membership: the only two ways a room gains or loses a member -------
+
+    def basic_enter_room(self, sid: Any, namespace: Any, room: Any, eio_sid: Any = None) -> None:
+        existed = room in self.rooms.get(namespace, {})
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+        if room is not None and not existed:
+            self._hosted.add(self.room_channel(namespace, room))
+            self._kick()
+
+    def basic_leave_room(self, sid: Any, namespace: Any, room: Any) -> None:
+        super().basic_leave_room(sid, namespace, room)
+        if room is not None and room not in self.rooms.get(namespace, {}):
+            channel = self.room_channel(namespace, room)
+            if channel in self._hosted:
+                self._hosted.discard(channel)
+                self._kick()
+
+    async def enter_room(self, sid: Any, namespace: Any, room: Any, eio_sid: Any = None) -> None:
+        await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
+        if room is not None:
+            await self._until_subscribed(self.room_channel(namespace or "/", room))
+
+    async def _until_subscribed(self, channel: str) -> None:
+        if channel not in self._hosted or channel in self._confirmed or not self.listening:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(channel, []).append(waiter)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), SUBSCRIBE_WAIT_SECS)
+        except TimeoutError:
+            log.warning("Redis confirmed no subscription to %s within %s s; answering anyway", channel,
+                        SUBSCRIBE_WAIT_SECS)
+        finally:
+            waiters = self._waiters.get(channel, [])
+            if waiter in waiters:
+                waiters.remove(waiter)
+            if not waiters:
+                self._waiters.pop(channel, None)
+
+    def _confirm(self, channel: str) -> None:
+        if channel in self._sent:
+            self._confirmed.add(channel)
+        for waiter in self._waiters.pop(channel, []):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _kick(self) -> None:
+        """Bring the listener's subscriptions to the hosted rooms, soon, on a task of its own."""
+        if self._pubsub is None or (self._flusher is not None and not self._flusher.done()):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a test building the manager): the listener subscribes when it starts
+            return
+        self._flusher = loop.create_task(self._flush(), name="fanout-subscriptions")
+
+    async def _flush(self) -> None:
+        while (pubsub := self._pubsub) is not None:
+            add, drop = sorted(self._hosted - self._sent), sorted(self._sent - self._hosted)
+            if not add and not drop:
+                return
+            self._sent.update(add)
+            self._sent.difference_update(drop)
+            self._confirmed.difference_update(drop)
+            try:
+                if drop:
+                    await self._unsubscribe(pubsub, drop)
+                if add:
+                    await self._subscribe(pubsub, add)
+            except Exception as exc:  # noqa: BLE001 - the listener reconnects and subscribes afresh
+                log.warning("fan-out subscriptions not changed (%s); the listener reconnects", exc)
+                self._broken = True
+                return
+
+    async def _subscribe(self, pubsub: Any, channels: list[str]) -> None:
+        if self.sharded:  # a cluster wants one slot per command: one command per channel
+            for channel in channels:
+                await pubsub.ssubscribe(channel)
+        else:
+            await pubsub.subscribe(*channels)
+
+    async def _unsubscribe(self, pubsub: Any, channels: list[str]) -> None:
+        if self.sharded:
+            for channel in channels:
+                await pubsub.sunsubscribe(channel)
+        else:
+            await pubsub.unsubscribe(*channels)
+
+    # ---- publishing ---------------------------------------------------------
+
+    async def emit(self, event: str, data: Any, namespace: Any = None, room: Any = None, skip_sid: Any = None,
+                   callback: Any = None, to: Any = None, **kwargs: Any) -> None:
+        room = to or room
+        if kwargs.get("ignore_queue") or room is None:  # local only, or to everyone: python-socketio's way
+            await super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid, callback=callback,
+                               **kwargs)
+            return
+        namespace = namespace or "/"
+        if callback is not None:
+            callback = (room, namespace, self._generate_ack_id(room, callback))
+        args = list(data) if isinstance(data, tuple) else [data]
+        binary = Packet.data_is_binary(args)
+        if binary:
+            args, attachments = Packet.deconstruct_binary(args)
+            args = [args, *[base64.b64encode(a).decode() for a in attachments]]
+        rooms = list(dict.fromkeys([room] if isinstance(room, str) or not isinstance(room, Iterable) else room))
+        message = {"host_id": self.host_id, "method": "emit", "event": event, "data": args, "binary": binary,
+                   "namespace": namespace, "room": room, "skip_sid": skip_sid, "callback": callback}
+        await self._handle_emit(message)  # this instance's members, once each
+        publications = []
+        for i, one in enumerate(rooms):
+            if self.is_sid_room(namespace, one):  # a connection of this instance's: no one else has it
+                continue
+            publications.append((self.room_channel(namespace, one),
+                                 self.json.dumps({**message, "room": one, "skip_rooms": rooms[:i]})))
+        if publications:
+            await self._publish_on(publications)
+
+    async def _publish(self, data: Any) -> None:
+        """python-socketio's messages between instances: on the control channel."""
+        await self._publish_on([(self.channel, self.json.dumps({"host_id": self.host_id, **data}))])
+
+    async def _publish_on(self, publications: list[tuple[str, str]]) -> None:
+        for retries_left in (1, 0):  # two attempts, as python-socketio's
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                if len(publications) == 1:
+                    await self._publish_one(self.redis, *publications[0])
+                else:
+                    async with self.redis.pipeline(transaction=False) as pipe:
+                        for channel, payload in publications:
+                            self._publish_one(pipe, channel, payload)
+                        await pipe.execute()
+                self.published += len(publications)
+                return
+            except Exception as exc:  # noqa: BLE001 - dropped after the second: clients fill gaps by seq
+                self.connected = False
+                if not retries_left:
+                    log.error("push not published to Redis (%s); dropped", exc)
+
+    def _publish_one(self, client: Any, channel: str, payload: str) -> Any:
+        return client.spublish(channel, payload) if self.sharded else client.publish(channel, payload)
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        skip_rooms = message.get("skip_rooms")
+        if skip_rooms:  # members of the rooms published before this one had it through theirs
+            namespace = message.get("namespace")
+            skip = message.get("skip_sid")
+            skip = [] if skip is None else list(skip) if isinstance(skip, list) else [skip]
+            skip += [sid for r in skip_rooms for sid, _ in self.get_participants(namespace, r)]
+            message = {**message, "skip_sid": skip}
+        await super()._handle_emit(message)
+
+    # ---- listening ----------------------------------------------------------
+
+    async def _listen(self) -> AsyncIterator[bytes]:
+        self._own_prefix = self.json.dumps({"host_id": self.host_id})[:-1].encode() + b","
+        retry = LISTEN_RETRY_FIRST_SECS
+        down_since: float | None = None
+        while True:
+            client = Redis.from_url(self.redis_url, **{"socket_connect_timeout": LISTEN_CONNECT_TIMEOUT_SECS,
+                                                       **self.redis_options})
+            pubsub = client.pubsub()
+            try:
+                rooms = sorted(self._hosted)
+                self._sent, self._confirmed, self._broken = set(rooms), set(), False
+                await self._subscribe(pubsub, [self.channel, *rooms])  # the control channel, then the rooms
+                self._pubsub = pubsub
+                self.listening = True
+                self.heard_at = time.monotonic()
+                if down_since is not None:
+                    log.info("fan-out listener back on Redis after %.1f s (%d rooms)", time.monotonic() - down_since,
+                             len(rooms))
+                    down_since = None
+                    if self.resubscribed is not None:
+                        self.resubscribed()
+                retry = LISTEN_RETRY_FIRST_SECS
+                self._kick()  # rooms entered or left while subscribing
+                async for data in self._messages(pubsub):
+                    yield data
+            except Exception as exc:  # noqa: BLE001 - any failure of the connection: try again shortly
+                if down_since is None:
+                    down_since = time.monotonic()
+                    log.warning("fan-out listener lost Redis (%s); retrying every %s s at most", exc,
+                                LISTEN_RETRY_MAX_SECS)
+            finally:
+                self.listening = False
+                self._pubsub = None
+                self._sent, self._confirmed = set(), set()
+                for waiters in self._waiters.values():  # joins waiting for Redis answer now
+                    for waiter in waiters:
+                        if not waiter.done():
+                            waiter.set_result(None)
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+                    await client.aclose()
+            await asyncio.sleep(retry)
+            retry = min(retry * 2, LISTEN_RETRY_MAX_SECS)
+
+    async def _messages(self, pubsub: Any) -> AsyncIterator[bytes]:
+        """The messages of other instances, raising once Redis answers neither a message nor a ping."""
+        control = self.channel.encode()
+        own = self._own_prefix
+        heard = time.monotonic()
+        pinged: float | None = None
+        while not self._broken:
+            message = await pubsub.get_message(timeout=LISTEN_POLL_SECS)
+            now = time.monotonic()
+            if message is not None:  # a message, a confirmation or the answer to a ping: Redis is there
+                heard, pinged = now, None
+                self.heard_at = now
+                kind = message["type"]
+                if kind in ("message", "smessage"):
+                    self.received += 1
+                    data = message["data"]
+                    if message["channel"] == control or not data.startswith(own):
+                        yield data
+                elif kind in ("subscribe", "ssubscribe"):
+                    self._confirm(message["channel"].decode())
+            elif pinged is None and now - heard >= LISTEN_PING_SECS:
+                await asyncio.wait_for(pubsub.ping(), LISTEN_PONG_SECS)
+                pinged = now
+            elif pinged is not None and now - pinged >= LISTEN_PONG_SECS:
+                raise TimeoutError(f"Redis answered no ping for {LISTEN_PONG_SECS} s")
+        raise ConnectionError("a subscription command failed")
+
+
+_PUBLISH_OPTIONS = {"socket_timeout": PUBLISH_TIMEOUT_SECS, "socket_connect_timeout": PUBLISH_TIMEOUT_SECS}
+
+
+PUBSUB_MODES = ("rooms", "sharded", "broadcast")  # --fanout-pubsub: see docs/configuration.md
+
+
+def client_manager(fanout_url: str, channel: str, pubsub: str = "rooms") -> socketio.AsyncManager:
+    """In-process fan-out, or Redis pub/sub between instances: by room (``server/realtime/pubsub.py``,
+    ``pubsub`` "rooms" or "sharded") or on one channel every instance hears ("broadcast")."""
+    if not fanout_url.startswith(("redis://", "rediss://")):
+        return DirectEmitManager()
+    if pubsub != "broadcast":
+        if replaceable() and listener_replaceable():
+            return RoomFanoutRedisManager(fanout_url, channel, sharded=pubsub == "sharded",
+                                                      redis_options=dict(_PUBLISH_OPTIONS))
+        log.warning("python-socketio's pub/sub manager is not the one server/realtime/pubsub.py was written "
+                    "for; every instance hears every push (--fanout-pubsub broadcast)")
+    if listener_replaceable():
+        return PromptListenerRedisManager(fanout_url, channel=channel, redis_options=dict(_PUBLISH_OPTIONS))
+    log.warning("python-socketio's Redis listener is not the one server/realtime/pubsub.py was written "
+                "for; keeping it (pushes between instances may resume up to 60 s after a Redis outage, "
+                "and /readyz cannot see the listener)")
+    return DirectEmitRedisManager(fanout_url, channel=channel, redis_options=dict(_PUBLISH_OPTIONS))
