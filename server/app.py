@@ -115,6 +115,9 @@ def create_app(settings: Settings, secret: str | None) -> Any:
             listener = sio.manager
             metrics.watch_listener(lambda: listener.heard_at)
             listener.resubscribed = metrics.listener_reconnects.inc
+        if isinstance(sio.manager, pubsub.RoomFanoutRedisManager):
+            by_room = sio.manager
+            metrics.watch_room_fanout(lambda: by_room.received, lambda: len(by_room.hosted))
     events.register(sio, opened, verifier, fanout, sockets, in_flight, budgets, observer)
 
     document = openapi.build(ENDPOINTS, package_version())

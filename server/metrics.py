@@ -26,7 +26,7 @@ import hmac
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, TypeVar, cast
 
 from prometheus_client import (
@@ -38,7 +38,9 @@ from prometheus_client import (
     PlatformCollector,
     ProcessCollector,
 )
+from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -117,6 +119,13 @@ class Metrics:
                                       "Seconds since the Redis pub/sub listener last heard Redis (a message or "
                                       "the answer to its ping, every 2 s when idle); 0 without Redis.",
                                       registry=registry)
+        self.hosted_channels = Gauge("twinspace_fanout_hosted_channels",
+                                     "Redis channels this instance listens on with --fanout-pubsub rooms or sharded "
+                                     "(one per Socket.IO room it hosts: chat rooms, people, connections).",
+                                     registry=registry)
+        self.received = _Read("twinspace_fanout_received",
+                              "Pub/sub messages Redis delivered to this instance's listener (by room, only those "
+                              "of the rooms it hosts and the shared control channel).", registry)
         self.task_runs = Counter("twinspace_task_runs", "Background task runs, by task and outcome (ok, failed).",
                                  ["task", "outcome"], registry=registry)
         self.refusals = Counter("twinspace_rate_limited", "Requests refused by a rate limit, by limit.",
@@ -181,10 +190,27 @@ class Metrics:
 
         self.listener_silence.set_function(silence)
 
+    def watch_room_fanout(self, received: Callable[[], int], hosted: Callable[[], int]) -> None:
+        """The by-room fan-out's messages received and channels hosted (server/realtime/pubsub.py)."""
+        self.received.read = received
+        self.hosted_channels.set_function(hosted)
+
     def exposition(self, accept: str | None) -> tuple[bytes, str]:
         """The registry in the format the scraper asked for (OpenMetrics or the text format), and its type."""
         encoder, content_type = choose_encoder(accept or "")
         return encoder(self.registry), content_type
+
+
+class _Read(Collector):
+    """A counter kept elsewhere (a plain attribute on the hot path), read when scraped."""
+
+    def __init__(self, name: str, documentation: str, registry: CollectorRegistry) -> None:
+        self.name, self.documentation = name, documentation
+        self.read: Callable[[], int] = lambda: 0
+        registry.register(self)
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(self.name, self.documentation, value=self.read())
 
 
 # ---- the stores, timed ------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from server.realtime.managers import LISTEN_PING_SECS, LISTENER_DOWN_SECS, LISTENER_RESUME_SECS
+from server.realtime.pubsub import LISTEN_PING_SECS, LISTENER_DOWN_SECS, LISTENER_RESUME_SECS
 from tests.support.clients import CALL_TIMEOUT_SECS, Api, make_project, realtime, until
 from tests.support.redis import RedisServer
 from tests.support.server import ServerProcess
@@ -181,6 +181,9 @@ async def test_each_instance_counts_only_what_it_handled(make_server: Callable[.
         assert value(found, "twinspace_connected_sockets") == 1
         assert value(found, "twinspace_rooms_with_members") == 1
         assert value(found, "twinspace_fanout_listener_silence_seconds") < LISTENER_DOWN_SECS
+        # By room: the chat room, the person's own channel and the connection's; the push reached both.
+        assert value(found, "twinspace_fanout_hosted_channels") >= 3
+    assert value(on_b_found, "twinspace_fanout_received_total") >= 1
 
 
 def test_an_instance_is_scraped_by_its_own_address(make_server: Callable[..., ServerProcess]) -> None:
