@@ -191,6 +191,7 @@ class SqliteWriter:
         self._submitted = 0
         self._finished = 0
         self._commits = 0
+        self._checkpointing: asyncio.Task[None] | None = None  # the one checkpoint waiting or running
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -262,10 +263,21 @@ class SqliteWriter:
                 and not self._lock.locked())
 
     def _committed(self) -> None:
-        """Count a commit; every CHECKPOINT_EVERY_COMMITS, queue a checkpoint for the thread."""
+        """Count a commit; every CHECKPOINT_EVERY_COMMITS, have the thread checkpoint (once the lock is free:
+        never inside a transaction that is still open)."""
         self._commits += 1
-        if self._commits % CHECKPOINT_EVERY_COMMITS == 0 and not self._stopped and self._thread is not None:
-            self._submit(_checkpoint).add_done_callback(_checkpointed)
+        if self._commits % CHECKPOINT_EVERY_COMMITS == 0 and self._checkpointing is None:
+            self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint(), name=self._name)
+
+    async def _checkpoint(self) -> None:
+        try:
+            async with self._lock:
+                if not self._stopped and self._thread is not None:
+                    await self._submit(_checkpoint)
+        except Exception:  # noqa: BLE001 - the log is copied by the next one, or at close
+            log.warning("sqlite checkpoint failed (the next one tries again)", exc_info=True)
+        finally:
+            self._checkpointing = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[WriteTransaction]:
@@ -283,8 +295,8 @@ class SqliteWriter:
                         log.warning("sqlite rollback failed", exc_info=True)
                 raise
             if tx.begun:
-                self._committed()
                 await self._submit(_commit)
+                self._committed()
 
     # ---- plumbing ----------------------------------------------------------------------------
 
@@ -341,11 +353,6 @@ def _run_one(conn: sqlite3.Connection, work: Work, future: asyncio.Future[Any],
 def _checkpoint(conn: sqlite3.Connection) -> None:
     """Copy the log into the database where no reader still needs it (it waits for the disk)."""
     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-
-
-def _checkpointed(future: asyncio.Future[None]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.warning("sqlite checkpoint failed (the next one tries again)", exc_info=future.exception())
 
 
 def _reply(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], result: Any,

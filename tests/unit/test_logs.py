@@ -23,12 +23,20 @@ def captured() -> Iterator[tuple[io.StringIO, logging.Handler]]:
     stream = io.StringIO()
     root = logging.getLogger()
     before, level = list(root.handlers), root.level
+    # An in-process uvicorn earlier in the run (tests/integration/test_delivery.py) leaves its loggers'
+    # levels set: these tests log through them at every level.
+    named = {name: logging.getLogger(name).level for name in ("uvicorn", "uvicorn.error", logs.ACCESS_LOGGER,
+                                                               "websockets")}
+    for name in named:
+        logging.getLogger(name).setLevel(logging.NOTSET)
     handler = logs.configure("debug", "json", stream)
     yield stream, handler
     root.removeHandler(handler)
     for old in before:
         root.addHandler(old)
     root.setLevel(level)
+    for name, was in named.items():
+        logging.getLogger(name).setLevel(was)
 
 
 def lines(stream: io.StringIO) -> list[dict[str, object]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rooms.errors import Unavailable
+from storage.documents import sqlite_writer
 from storage.documents.sqlite import SqliteDocumentStore
 from storage.documents.sqlite_writer import SqliteWriter
 from tests.contract import builders
@@ -69,6 +70,24 @@ async def test_a_transaction_may_run_on_the_loop_only_while_the_thread_is_idle(w
     assert [k for k, _ in await writer.run(rows)] == [1, 2, 3, 4]
 
 
+async def test_a_checkpoint_waits_for_an_open_transaction_to_end(writer: SqliteWriter, monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(sqlite_writer, "CHECKPOINT_EVERY_COMMITS", 2)
+    ran: list[str] = []
+    checkpoint = sqlite_writer._checkpoint
+    monkeypatch.setattr(sqlite_writer, "_checkpoint", lambda conn: (ran.append("checkpoint"), checkpoint(conn))[1])
+    for k in range(2):  # the second commit asks for a checkpoint
+        await writer.run_transaction(lambda conn, k=k: conn.execute("INSERT INTO t VALUES (?, 'a')", (k,)),
+                                     now_if_idle=True)
+    async with writer.transaction() as tx:
+        await tx.execute("INSERT INTO t VALUES (10, 'b')")
+        await asyncio.sleep(0.05)
+        ran.append("inside")
+    await writer.run(lambda conn: None)
+    assert ran == ["inside", "checkpoint"]
+    assert "checkpoint failed" not in caplog.text
+
+
 async def test_the_log_is_checkpointed_on_the_thread_as_commits_add_up(tmp_path: Path) -> None:
     path = tmp_path / "w.db"
     w = SqliteWriter(connector(path))
@@ -77,6 +96,7 @@ async def test_the_log_is_checkpointed_on_the_thread_as_commits_add_up(tmp_path:
         for k in range(1000):  # every one on the loop; without checkpoints the log would pass 8 MB
             await w.run_transaction(lambda conn, k=k: conn.execute("INSERT INTO t VALUES (?, ?)", (k, "v" * 2000)),
                                     now_if_idle=True)
+            await asyncio.sleep(0)  # the loop turns between requests, as a server's does
         await w.run(lambda conn: None)  # the last checkpoint queued is done
         assert Path(f"{path}-wal").stat().st_size < 2 * 1024 * 1024
     finally:
