@@ -6,84 +6,23 @@
 // Leaves screenshots in test-artifacts/ (demo.png, moderation.png, muted.png at the repo root) and prints their paths.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { chromium } from "playwright-core";
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const PYTHON = process.env.TWINSPACE_PYTHON || path.join(REPO, ".venv/bin/python");
+import { ARTIFACTS, REPO, startServer, stopServer } from "./server.mjs";
+
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const ARTIFACTS = path.join(REPO, "test-artifacts");
-// The run's folder of server logs, scanned for tokens and secrets at the end of bin/test (tests/support/logscan.py).
-const LOG_DIR = process.env.TEST_LOG_DIR || path.join(ARTIFACTS, "logs");
-const START_TIMEOUT_MS = 30_000; // a cold start imports everything and migrates the database
-const STOP_TIMEOUT_MS = 10_000;
 const WAIT_MS = 15_000; // any one thing the page should show
 const TEST_TIMEOUT_MS = 90_000;
 
 let server; // {proc, url, dataDir, logPath}
 let browser;
 
-async function freePort() {
-  const probe = net.createServer();
-  probe.listen(0, "127.0.0.1");
-  await once(probe, "listening");
-  const { port } = probe.address();
-  probe.close();
-  await once(probe, "close");
-  return port;
-}
-
-async function startServer() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "twinspace-browser-"));
-  fs.mkdirSync(LOG_DIR, { recursive: true });
-  const logPath = path.join(LOG_DIR, `browser-${path.basename(dataDir)}.log`); // kept when dataDir is removed
-  const log = fs.openSync(logPath, "a");
-  const port = await freePort();
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("TWINSPACE_")));
-  const proc = spawn(PYTHON, ["-m", "server", "serve", "--host", "127.0.0.1", "--port", String(port),
-    "--data-dir", path.join(dataDir, "data"), "--demo", "true"], { cwd: REPO, env, stdio: ["ignore", log, log] });
-  fs.closeSync(log);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${fs.readFileSync(logPath, "utf8")}`);
-    try {
-      const answer = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
-      if (answer.status === 200) {
-        const secret = fs.readFileSync(path.join(dataDir, "data", "jwt-secret"), "utf8").trim();
-        fs.appendFileSync(path.join(LOG_DIR, `browser-${process.pid}.never`), `${JSON.stringify({ kind: "secret", value: secret })}\n`);
-        return { proc, url, dataDir, logPath };
-      }
-    } catch { /* not listening yet */ }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  proc.kill("SIGKILL");
-  throw new Error(`server not ready in ${START_TIMEOUT_MS} ms:\n${fs.readFileSync(logPath, "utf8")}`);
-}
-
-async function stopServer() {
-  if (!server) return;
-  const { proc } = server;
-  if (proc.exitCode === null && proc.signalCode === null) {
-    const exited = once(proc, "exit");
-    proc.kill("SIGTERM");
-    const timer = setTimeout(() => proc.kill("SIGKILL"), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
-  }
-  fs.rmSync(server.dataDir, { recursive: true, force: true });
-}
-
 before(async () => {
-  server = await startServer();
+  server = await startServer(["--demo", "true"]);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -93,7 +32,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  await stopServer();
+  await stopServer(server);
 });
 
 /** A person's window: a browser context of its own, signed in on /demo as `key`. */

@@ -6,24 +6,19 @@
 //   tests/browser/install.sh && (cd tests/browser && npm test)
 
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 import { chromium } from "playwright-core";
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const PYTHON = process.env.TWINSPACE_PYTHON || path.join(REPO, ".venv/bin/python");
+import { PYTHON, REPO, cleanEnv, freePort, startServer, stopServer } from "./server.mjs";
+
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const START_TIMEOUT_MS = 30_000; // a cold start imports everything and migrates the database
-const STOP_TIMEOUT_MS = 10_000;
 const WAIT_MS = 15_000; // any one thing the page should do
 const TEST_TIMEOUT_MS = 90_000;
 const PORTAL_HOST = "127.0.0.2"; // another loopback address: another origin than the server's 127.0.0.1
@@ -45,56 +40,6 @@ function readmeSnippet() {
   const block = section.split(/^## /m)[0].match(/^```html\n([\s\S]*?)^```$/m);
   assert.ok(block, "the README's embedding section has no ```html block");
   return block[1];
-}
-
-async function freePort(host = "127.0.0.1") {
-  const probe = net.createServer();
-  probe.listen(0, host);
-  await once(probe, "listening");
-  const { port } = probe.address();
-  probe.close();
-  await once(probe, "close");
-  return port;
-}
-
-function cleanEnv() {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("TWINSPACE_")));
-}
-
-async function startServer(allowedOrigin) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "twinspace-embed-"));
-  const logPath = path.join(dataDir, "server.log");
-  const log = fs.openSync(logPath, "a");
-  const port = await freePort();
-  const proc = spawn(PYTHON, ["-m", "server", "serve", "--host", "127.0.0.1", "--port", String(port),
-    "--data-dir", path.join(dataDir, "data"), "--demo", "false", "--allowed-origins", allowedOrigin],
-  { cwd: REPO, env: cleanEnv(), stdio: ["ignore", log, log] });
-  fs.closeSync(log);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${fs.readFileSync(logPath, "utf8")}`);
-    try {
-      const answer = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
-      if (answer.status === 200) return { proc, url, port, dataDir, logPath };
-    } catch { /* not listening yet */ }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  proc.kill("SIGKILL");
-  throw new Error(`server not ready in ${START_TIMEOUT_MS} ms:\n${fs.readFileSync(logPath, "utf8")}`);
-}
-
-async function stopServer() {
-  if (!server) return;
-  const { proc } = server;
-  if (proc.exitCode === null && proc.signalCode === null) {
-    const exited = once(proc, "exit");
-    proc.kill("SIGTERM");
-    const timer = setTimeout(() => proc.kill("SIGKILL"), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
-  }
-  fs.rmSync(server.dataDir, { recursive: true, force: true });
 }
 
 /** `promise`, or a failure saying what was awaited after WAIT_MS. */
@@ -132,7 +77,7 @@ function portalHandler(request, response) {
 before(async () => {
   const portalPort = await freePort(PORTAL_HOST);
   const portalUrl = `http://${PORTAL_HOST}:${portalPort}`;
-  server = await startServer(portalUrl);
+  server = await startServer(["--demo", "false", "--allowed-origins", portalUrl]);
   const { stdout } = await promisify(execFile)(PYTHON, ["-m", "server", "seed-demo", "--json",
     "--data-dir", path.join(server.dataDir, "data"), "--port", String(server.port)],
   { cwd: REPO, env: cleanEnv(), timeout: 30_000 });
@@ -158,7 +103,7 @@ after(async () => {
     portalServer.closeAllConnections();
     portalServer.close();
   }
-  await stopServer();
+  await stopServer(server);
 });
 
 test("the README's snippet chats from a portal on another origin, the SDK compressed and cached",

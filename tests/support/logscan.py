@@ -8,7 +8,9 @@ on a hit.
 
 What is looked for:
 
-- tokens by their shape: a JWT starts with the base64 of ``{"``, ``eyJ``, whoever signed it;
+- tokens by their shape: a JWT's header starts with the base64 of ``{"``, ``eyJ``, whoever signed
+  it, and what follows decodes to JSON text (a Socket.IO sid may hold ``eyJ`` by chance; it then
+  decodes to bytes that are not text);
 - the secrets the run used, as they were handed to servers: each server's HS256 secret, the
   ``--admin-token`` and ``--jwt-secret`` values of its command line and environment;
 - message text: what the tests' clients sent (``tests/support/clients.py`` records the text-bearing
@@ -26,6 +28,7 @@ in it, so the scan costs the log's size, not the log's size times the number of 
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -44,7 +47,14 @@ PREFIX_CHARS = 40  # a text is found by its start: a log that cut it short still
 # notes and reasons of moderation and reports, poll questions and options, search words.
 TEXT_FIELDS = frozenset({"text", "body", "subject", "title", "description", "note", "reason", "comment",
                          "question", "options", "q"})
-JWT = re.compile(r"eyJ[A-Za-z0-9_-]{10,}")  # '{"' in base64url, then more of a JSON header
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{9,}")  # '{"' in base64url, then more of a JSON header
+
+
+def _json_text(candidate: str) -> bool:
+    """Whether a candidate's first 12 characters decode to printable ASCII, as a JSON header does
+    (``{"alg":"R``); random URL-safe characters after ``eyJ`` decode to bytes that are not."""
+    decoded = base64.urlsafe_b64decode(candidate[:12])
+    return all(32 <= b < 127 for b in decoded)
 WORD = re.compile(r"\w+")
 
 
@@ -120,7 +130,7 @@ class Scanner:
 
     def line(self, line: str) -> Iterator[tuple[str, str]]:
         """(what, found) for each thing ``line`` must not hold."""
-        token = JWT.search(line)
+        token = next((m for m in JWT.finditer(line) if _json_text(m.group())), None)
         if token:
             yield "token", token.group()
         for secret in self.secrets:

@@ -66,3 +66,7 @@ def test_the_texts_of_a_payload_are_its_text_fields_at_any_depth() -> None:
     payload = {"room_id": "room_1", "text": "hello there everyone",
                "poll": {"question": "Which river?", "options": ["Rhine", "Vistula"]}, "client_id": "c1"}
     assert sorted(texts_of(payload)) == ["Rhine", "Vistula", "Which river?", "hello there everyone"]
+
+
+def test_a_socketio_sid_that_holds_eyj_is_not_a_token(tmp_path: Path) -> None:
+    assert run(tmp_path, ["INFO twinspace.events: disconnected sid=uPkqvZ-eyJ8TK5wkAAHZ reason=transport close"]) == []
