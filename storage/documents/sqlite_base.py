@@ -124,9 +124,8 @@ class SqliteBase:
             raise Unavailable("backend.unavailable", backend="sqlite", detail=f"{self._path}: {exc}") from exc
 
     def _connect_writer(self) -> sqlite3.Connection:
-        """On the writer's thread, which keeps the connection for its whole life (the loop uses it too, only
-        while the thread is idle: ``storage/documents/sqlite_writer.py``)."""
-        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        """On the writer's thread, which keeps the connection for its whole life."""
+        conn = sqlite3.connect(self._path, isolation_level=None)
         try:
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -134,7 +133,6 @@ class SqliteBase:
             # only a power cut may lose the last transactions.
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA wal_autocheckpoint=0")  # the writer checkpoints on its thread, never on the loop
             # Deleted and rewritten content is overwritten in the file, not left in free pages: what
             # retention and erasure remove is gone from the database file, not only from its rows.
             conn.execute("PRAGMA secure_delete=ON")
@@ -208,14 +206,14 @@ class SqliteBase:
         except sqlite3.Error as exc:
             raise Unavailable("backend.unavailable", backend="sqlite") from exc
 
-    async def _in_one_call(self, work: Callable[[sqlite3.Connection], T], *, now_if_idle: bool = False) -> T:
+    async def _in_one_call(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` as one write transaction on the writer's own thread, in a single trip.
 
         For the hot paths (a chat send): ``_transaction`` costs one trip per statement.
         ``work`` runs on that thread with the raw connection, so it must not touch the event loop.
         """
         try:
-            return await self._writer.run_transaction(work, now_if_idle=now_if_idle)
+            return await self._writer.run_transaction(work)
         except sqlite3.Error as exc:
             raise Unavailable("backend.unavailable", backend="sqlite") from exc
 

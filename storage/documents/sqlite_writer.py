@@ -18,15 +18,6 @@ caller's open transaction:
   the lock until it ends; each statement is one trip, ``BEGIN IMMEDIATE`` rides with the first
   and ``COMMIT`` is one more.
 
-A transaction offered while the thread has nothing to do may run at once on the event loop
-instead (``run_transaction(..., now_if_idle=True)``, the chat send's path): a trip to the thread
-and back costs more CPU than a small transaction itself (docs/performance.md), and with nothing
-queued nothing can be overtaken. The connection is used by one thread at a time all the same:
-the loop runs work only when every item it handed the thread has finished there. Commits on the
-loop write the log without waiting for the disk (``synchronous=NORMAL``); what waits for the disk
-is the checkpoint, so SQLite's automatic checkpoint is off on this connection and the writer runs
-one on its thread after every ``CHECKPOINT_EVERY_COMMITS`` commits, never on the loop.
-
 The writer passes on what the work raises (``sqlite3`` errors included: its owner translates
 them at the store's edge) and raises :class:`rooms.errors.Unavailable` for work offered before
 it is started or once it is closing. :meth:`SqliteWriter.aclose` refuses new work, lets
@@ -51,8 +42,6 @@ from rooms.errors import Unavailable
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-# SQLite's automatic checkpoint comes every 1,000 pages of log; a chat send writes about ten.
-CHECKPOINT_EVERY_COMMITS = 100
 Work = Callable[[sqlite3.Connection], Any]
 _Item = tuple[Work, "asyncio.Future[Any]", asyncio.AbstractEventLoop]
 
@@ -185,13 +174,6 @@ class SqliteWriter:
         self._accepting = False  # the public entry points take work
         self._stopped = False  # the stop item is queued: nothing more reaches the thread
         self._closed: asyncio.Future[None] | None = None
-        self._conn: sqlite3.Connection | None = None  # the loop uses it only while the thread is idle
-        # Items handed to the thread, and items the thread has finished: each counter is written by one
-        # side only, so the loop can tell the thread is idle without a lock.
-        self._submitted = 0
-        self._finished = 0
-        self._commits = 0
-        self._checkpointing: asyncio.Task[None] | None = None  # the one checkpoint waiting or running
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -244,40 +226,9 @@ class SqliteWriter:
             pending = self._submit(work)
         return await pending
 
-    async def run_transaction(self, work: Callable[[sqlite3.Connection], T], *, now_if_idle: bool = False) -> T:
-        """Like :meth:`run`, inside ``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back if ``work`` raises.
-
-        With ``now_if_idle``, ``work`` runs at once on the loop when the thread has nothing to do (see
-        the module's notes): for small transactions only, since the loop waits for it.
-        """
-        self._check_accepting()
-        self._committed()
-        if now_if_idle and self._idle():
-            assert self._conn is not None
-            return _in_transaction(self._conn, work)
+    async def run_transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Like :meth:`run`, inside ``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back if ``work`` raises."""
         return await self.run(lambda conn: _in_transaction(conn, work))
-
-    def _idle(self) -> bool:
-        """Nothing queued, nothing running on the thread, no transaction open."""
-        return (self._conn is not None and not self._stopped and self._submitted == self._finished
-                and not self._lock.locked())
-
-    def _committed(self) -> None:
-        """Count a commit; every CHECKPOINT_EVERY_COMMITS, have the thread checkpoint (once the lock is free:
-        never inside a transaction that is still open)."""
-        self._commits += 1
-        if self._commits % CHECKPOINT_EVERY_COMMITS == 0 and self._checkpointing is None:
-            self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint(), name=self._name)
-
-    async def _checkpoint(self) -> None:
-        try:
-            async with self._lock:
-                if not self._stopped and self._thread is not None:
-                    await self._submit(_checkpoint)
-        except Exception:  # noqa: BLE001 - the log is copied by the next one, or at close
-            log.warning("sqlite checkpoint failed (the next one tries again)", exc_info=True)
-        finally:
-            self._checkpointing = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[WriteTransaction]:
@@ -296,7 +247,6 @@ class SqliteWriter:
                 raise
             if tx.begun:
                 await self._submit(_commit)
-                self._committed()
 
     # ---- plumbing ----------------------------------------------------------------------------
 
@@ -309,7 +259,6 @@ class SqliteWriter:
             raise Unavailable("backend.unavailable", backend="sqlite", detail="the store is not open")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._submitted += 1
         self._queue.put((work, future, loop))
         return future
 
@@ -320,12 +269,10 @@ class SqliteWriter:
         except BaseException as exc:
             _reply(loop, opened, None, exc)
             return
-        self._conn = conn
         _reply(loop, opened, None, None)
         while not isinstance(item := self._queue.get(), _Stop):
-            _run_one(conn, *item, self._done)
+            _run_one(conn, *item)
             del item  # hold nothing of a finished caller's while waiting for the next
-        self._conn = None
         try:
             conn.close()
         except sqlite3.Error:
@@ -333,26 +280,14 @@ class SqliteWriter:
         _reply(item.loop, item.done, None, None)
 
 
-    def _done(self) -> None:
-        """On the thread, once an item's work is over: the loop may use the connection again."""
-        self._finished += 1
-
-
 def _run_one(conn: sqlite3.Connection, work: Work, future: asyncio.Future[Any],
-             loop: asyncio.AbstractEventLoop, done: Callable[[], None]) -> None:
+             loop: asyncio.AbstractEventLoop) -> None:
     try:
         result = work(conn)
     except BaseException as exc:
-        done()
         _reply(loop, future, None, exc)
     else:
-        done()
         _reply(loop, future, result, None)
-
-
-def _checkpoint(conn: sqlite3.Connection) -> None:
-    """Copy the log into the database where no reader still needs it (it waits for the disk)."""
-    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def _reply(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], result: Any,

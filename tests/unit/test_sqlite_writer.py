@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from rooms.errors import Unavailable
-from storage.documents import sqlite_writer
 from storage.documents.sqlite import SqliteDocumentStore
 from storage.documents.sqlite_writer import SqliteWriter
 from tests.contract import builders
@@ -19,9 +18,8 @@ from tests.contract import builders
 
 def connector(path: Path) -> Callable[[], sqlite3.Connection]:
     def connect() -> sqlite3.Connection:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA wal_autocheckpoint=0")  # as the store's: the writer checkpoints
         conn.execute("CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v TEXT)")
         return conn
     return connect
@@ -42,65 +40,6 @@ def rows(conn: sqlite3.Connection) -> list[tuple[int, str]]:
 async def test_work_runs_on_one_thread_that_is_not_the_loops(writer: SqliteWriter) -> None:
     threads = await asyncio.gather(*(writer.run(lambda conn: threading.get_ident()) for _ in range(20)))
     assert len(set(threads)) == 1 and threads[0] != threading.get_ident()
-
-
-async def test_a_transaction_may_run_on_the_loop_only_while_the_thread_is_idle(writer: SqliteWriter) -> None:
-    def insert(k: int) -> Callable[[sqlite3.Connection], int]:
-        def work(conn: sqlite3.Connection) -> int:
-            conn.execute("INSERT INTO t VALUES (?, 'x')", (k,))
-            return threading.get_ident()
-        return work
-
-    assert await writer.run_transaction(insert(1), now_if_idle=True) == threading.get_ident()
-    release = threading.Event()
-    blocked = asyncio.ensure_future(writer.run(lambda conn: release.wait(5)))
-    await asyncio.sleep(0)  # handed to the thread
-    later = asyncio.ensure_future(writer.run_transaction(insert(2), now_if_idle=True))
-    await asyncio.sleep(0.05)
-    assert not later.done()  # queued behind the thread's item, not run beside it
-    release.set()
-    assert await asyncio.wait_for(later, 5) != threading.get_ident()
-    await asyncio.wait_for(blocked, 5)
-    async with writer.transaction() as tx:  # an open transaction: nothing else lands inside it
-        await tx.execute("INSERT INTO t VALUES (3, 'y')")
-        inside = asyncio.ensure_future(writer.run_transaction(insert(4), now_if_idle=True))
-        await asyncio.sleep(0.05)
-        assert not inside.done()
-    assert await asyncio.wait_for(inside, 5) != threading.get_ident()
-    assert [k for k, _ in await writer.run(rows)] == [1, 2, 3, 4]
-
-
-async def test_a_checkpoint_waits_for_an_open_transaction_to_end(writer: SqliteWriter, monkeypatch: pytest.MonkeyPatch,
-                                                                  caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr(sqlite_writer, "CHECKPOINT_EVERY_COMMITS", 2)
-    ran: list[str] = []
-    checkpoint = sqlite_writer._checkpoint
-    monkeypatch.setattr(sqlite_writer, "_checkpoint", lambda conn: (ran.append("checkpoint"), checkpoint(conn))[1])
-    for k in range(2):  # the second commit asks for a checkpoint
-        await writer.run_transaction(lambda conn, k=k: conn.execute("INSERT INTO t VALUES (?, 'a')", (k,)),
-                                     now_if_idle=True)
-    async with writer.transaction() as tx:
-        await tx.execute("INSERT INTO t VALUES (10, 'b')")
-        await asyncio.sleep(0.05)
-        ran.append("inside")
-    await writer.run(lambda conn: None)
-    assert ran == ["inside", "checkpoint"]
-    assert "checkpoint failed" not in caplog.text
-
-
-async def test_the_log_is_checkpointed_on_the_thread_as_commits_add_up(tmp_path: Path) -> None:
-    path = tmp_path / "w.db"
-    w = SqliteWriter(connector(path))
-    await w.start()
-    try:
-        for k in range(1000):  # every one on the loop; without checkpoints the log would pass 8 MB
-            await w.run_transaction(lambda conn, k=k: conn.execute("INSERT INTO t VALUES (?, ?)", (k, "v" * 2000)),
-                                    now_if_idle=True)
-            await asyncio.sleep(0)  # the loop turns between requests, as a server's does
-        await w.run(lambda conn: None)  # the last checkpoint queued is done
-        assert Path(f"{path}-wal").stat().st_size < 2 * 1024 * 1024
-    finally:
-        await w.aclose()
 
 
 async def test_results_and_errors_come_back_to_their_callers_in_order(writer: SqliteWriter) -> None:
@@ -284,27 +223,13 @@ def count_trips(store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch) -> 
     return trips
 
 
-async def test_a_chat_send_costs_no_trip_to_an_idle_writer(store: SqliteDocumentStore,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_chat_send_is_one_trip_to_the_writer(store: SqliteDocumentStore,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     trips = count_trips(store, monkeypatch)
     stored, created = await store.append_message(builders.message("spc_a"))
-    assert (stored.seq, created, len(trips)) == (1, True, 0)  # committed on the loop
+    assert (stored.seq, created, len(trips)) == (1, True, 1)
     await asyncio.gather(*(store.append_message(builders.message("spc_a")) for _ in range(10)))
-    assert len(trips) == 0  # grouped: ten sends of one loop turn, one commit
-    assert [m.seq for m in await store.messages_after("spc_a", 0, 20)] == list(range(1, 12))
-
-
-async def test_a_chat_send_waits_its_turn_behind_work_on_the_thread(store: SqliteDocumentStore) -> None:
-    release = threading.Event()
-    blocked = asyncio.ensure_future(store._writer.run(lambda conn: release.wait(5)))
-    await asyncio.sleep(0.05)  # the thread is inside the blocking item
-    send = asyncio.ensure_future(store.append_message(builders.message("spc_a")))
-    await asyncio.sleep(0.05)
-    assert not send.done()  # not run on the loop over the thread's work
-    release.set()
-    await asyncio.wait_for(blocked, 5)
-    stored, _ = await asyncio.wait_for(send, 5)
-    assert stored.seq == 1
+    assert len(trips) <= 3  # grouped: ten sends, one or two commits
 
 
 async def test_a_statement_transaction_is_one_trip_per_statement_and_one_to_commit(
