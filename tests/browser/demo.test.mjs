@@ -10,11 +10,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
-import { chromium } from "playwright-core";
+import { ARTIFACTS, REPO, launchBrowser, startServer, stopServer } from "./server.mjs";
 
-import { ARTIFACTS, REPO, startServer, stopServer } from "./server.mjs";
-
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const WAIT_MS = 15_000; // any one thing the page should show
 const TEST_TIMEOUT_MS = 90_000;
 
@@ -23,11 +20,7 @@ let browser;
 
 before(async () => {
   server = await startServer(["--demo", "true"]);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    timeout: 30_000,
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -14,11 +14,8 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 
-import { chromium } from "playwright-core";
+import { PYTHON, REPO, cleanEnv, freePort, launchBrowser, startServer, stopServer } from "./server.mjs";
 
-import { PYTHON, REPO, cleanEnv, freePort, startServer, stopServer } from "./server.mjs";
-
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const WAIT_MS = 15_000; // any one thing the page should do
 const TEST_TIMEOUT_MS = 90_000;
 const PORTAL_HOST = "127.0.0.2"; // another loopback address: another origin than the server's 127.0.0.1
@@ -90,11 +87,7 @@ before(async () => {
   otherServer.listen(0, OTHER_HOST);
   await once(otherServer, "listening");
   other = { server: otherServer, url: `http://${OTHER_HOST}:${otherServer.address().port}` };
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    timeout: 30_000,
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

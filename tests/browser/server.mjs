@@ -1,4 +1,4 @@
-// A real Twinspace server for the browser tests: started on a free port with a fresh data folder,
+// What the browser tests share: Debian's Chromium launched headless, and a real Twinspace server: started on a free port with a fresh data folder,
 // its log in the run's folder of server logs (scanned for tokens, secrets and message text at the end
 // of bin/test: tests/support/logscan.py), its signing secret listed for that scan; stopped with SIGTERM.
 
@@ -10,10 +10,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { chromium } from "playwright-core";
+
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const PYTHON = process.env.TWINSPACE_PYTHON || path.join(REPO, ".venv/bin/python");
 export const ARTIFACTS = path.join(REPO, "test-artifacts");
 const LOG_DIR = process.env.TEST_LOG_DIR || path.join(ARTIFACTS, "logs");
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const START_TIMEOUT_MS = 30_000; // a cold start imports everything and migrates the database
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -72,4 +75,13 @@ export async function stopServer(server) {
     clearTimeout(timer);
   }
   fs.rmSync(server.dataDir, { recursive: true, force: true });
+}
+
+/** Debian's Chromium, headless, with the flags this machine needs. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    timeout: 30_000,
+  });
 }
