@@ -26,7 +26,7 @@ from server.http.headers import SecurityHeaders, TrustedHosts, slash_redirect
 from server.http.routing import API_PREFIX, error_response, handle
 from server.lifespan import lifespan
 from server.origins import OriginPolicy
-from server.realtime import events, frames, managers, pubsub
+from server.realtime import direct, events, frames, managers, pubsub
 from server.realtime.fanout import Fanout
 from server.realtime.sessions import SocketSessions
 from server.services import Opened
@@ -190,6 +190,8 @@ class Stoppable:
         self.drain = drain
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            direct.note_protocol(scope, send)  # for pushes written directly (server/realtime/direct.py)
         await self._app(scope, receive, send)
 
 

@@ -1,4 +1,4 @@
-"""Two cuts in the stack's per-delivery work, which decides how a room of 1,000 fares.
+"""Cuts in the stack's per-delivery work, which decides how a room of 1,000 fares.
 
 A push to a room of 1,000 pupils is 1,000 deliveries. On the way, the
 stack spends more on bookkeeping than on sending (docs/performance.md,
@@ -20,17 +20,20 @@ scenario B):
 
 The second cut has no public interface: python-engineio makes its
 ``AsyncSocket`` itself, so :func:`install_writer_wait` replaces
-``engineio.async_socket.AsyncSocket.poll`` for the whole process. That is
-the one private interface of a dependency used on this path, and this
-module is the only place that touches it. It is installed only over the
-method it was written for (python-engineio 4.15.1's, recognised by its
-source; ``pyproject.toml`` keeps python-engineio below 5) and only where
-``wait_for`` makes a task (Python before 3.12); anywhere else
-python-engineio's own ``poll`` stays, with a warning in the log, and
-works as shipped, only slower. ``tests/integration/test_delivery.py``
-checks the behaviour on a live server: pushes in order, idle connections
-kept past the ping time-out, silent ones dropped, and no task per
-delivery.
+``engineio.async_socket.AsyncSocket.poll`` for the whole process. It also
+marks the connection's writer as holding nothing while it waits, which
+``server/realtime/direct.py`` needs before it writes a push's bytes to a
+WebSocket directly (the third cut, for every plain WebSocket recipient of
+a text push: no queue and no writer at all). That poll is one private
+interface of a dependency used on this path, and this module is the only
+place that touches it. It is installed only over the method it was
+written for (python-engineio 4.15.1's, recognised by its source;
+``pyproject.toml`` keeps python-engineio below 5); anywhere else
+python-engineio's own ``poll`` stays, with a warning in the log, and every
+push takes the queue, as shipped, only slower.
+``tests/integration/test_delivery.py`` checks the behaviour on a live
+server: pushes in order, idle connections kept past the ping time-out,
+silent ones dropped, and no task per delivery.
 
 Pushes between instances, over Redis, are ``server/realtime/pubsub.py``'s.
 """
@@ -41,13 +44,14 @@ import asyncio
 import hashlib
 import inspect
 import logging
-import sys
 from typing import Any
 
 import socketio
 from engineio import async_socket, exceptions
 from engineio import packet as eio_packet
 from socketio import packet
+
+from server.realtime import direct
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +61,13 @@ REPLACED_POLL_SHA256 = "826f58a9f3606db208e5d1266f075ad655b6eeda47b0a56167486248
 ENGINEIO_POLL = async_socket.AsyncSocket.poll  # python-engineio's own, as imported (only this module replaces it)
 
 class DirectEmitManager(socketio.AsyncManager):
-    """``AsyncManager`` whose room emits send to each recipient in turn."""
+    """``AsyncManager`` whose room emits send to each recipient in turn, written once for WebSocket ones."""
+
+    direct = False  # whether this server's WebSocket recipients get a push's bytes directly (server/realtime/direct.py)
+
+    def set_server(self, server: Any) -> None:
+        super().set_server(server)
+        self.direct = direct.install(server.eio) and async_socket.AsyncSocket.poll is wait_without_a_task
 
     async def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
                    callback: Any = None, to: Any = None, **kwargs: Any) -> None:
@@ -76,7 +86,22 @@ class DirectEmitManager(socketio.AsyncManager):
         # The recipients first: a send may yield (a connection found dead is closed), and the
         # room may change meanwhile.
         recipients = [eio_sid for sid, eio_sid in self.get_participants(namespace, room) if sid not in skip]
-        send = self.server.eio.send_packet
+        eio = self.server.eio
+        send = eio.send_packet
+        if self.direct and len(frames) == 1 and not frames[0].binary:
+            # One text frame: its WebSocket bytes once, written to every connection ready for them.
+            frame, wire = frames[0], direct.text_frame(frames[0].encode())
+            sockets, now, ping_timeout, counts = eio.sockets, direct.now(), eio.ping_timeout, direct.counts
+            for eio_sid in recipients:
+                sock = sockets.get(eio_sid)
+                transport = direct.ready_transport(sock, now, ping_timeout) if sock is not None else None
+                if transport is not None:
+                    transport.write(wire)
+                    counts.written += 1
+                else:
+                    counts.queued += 1
+                    await send(eio_sid, frame)
+            return
         for eio_sid in recipients:
             for frame in frames:
                 # A packet caches its first encoding, and a binary one encodes differently for
@@ -86,12 +111,16 @@ class DirectEmitManager(socketio.AsyncManager):
 
 async def wait_without_a_task(self: async_socket.AsyncSocket) -> list[Any]:
     """``AsyncSocket.poll``: the packets waiting for this connection, waiting for the first one."""
+    state = self.__dict__
+    state[direct.WRITER_IDLE] = True  # what it took before is written: a push may now be written beside it
     try:
         async with asyncio.timeout(self.server.ping_interval + self.server.ping_timeout):
             first = await self.queue.get()
         self.queue.task_done()
     except (TimeoutError, asyncio.CancelledError):
+        state[direct.WRITER_IDLE] = False
         raise exceptions.QueueEmpty() from None
+    state[direct.WRITER_IDLE] = False  # it holds packets until its next poll
     if first is None:  # the connection is closing
         return []
     packets = [first]
@@ -112,13 +141,11 @@ def install_writer_wait() -> bool:
     """Make python-engineio's connection writers wait with :func:`wait_without_a_task`.
 
     Idempotent. False (and a warning) when python-engineio's ``poll`` is not the one this
-    replaces, or the replacement would gain nothing; python-engineio's own then stays.
+    replaces; python-engineio's own then stays.
     """
     current = async_socket.AsyncSocket.poll
     if current is wait_without_a_task:
         return True
-    if sys.version_info >= (3, 12):  # wait_for runs under asyncio.timeout there: no task to save
-        return False
     try:
         source = inspect.getsource(current)
     except (OSError, TypeError):

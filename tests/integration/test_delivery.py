@@ -247,3 +247,88 @@ async def test_a_room_push_makes_no_task_per_delivery(live: Any) -> None:
     # python-socketio's own emit makes a task per delivery, and python-engineio's writer one more
     # per wait on Python 3.11: 2,000 here.
     assert len(made) < deliveries / 20, sorted(set(made))
+
+
+async def raw_member(server: LiveServer, stack: AsyncExitStack, **options: Any) -> Any:
+    """A bare WebSocket speaking Engine.IO by hand, in the room; ``options`` go to ``websockets.connect``."""
+    url = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
+    ws = await stack.enter_async_context(websockets.connect(url, max_size=None, **options))
+    assert str(await asyncio.wait_for(ws.recv(), WAIT_SECS)).startswith("0{")
+    await ws.send("40" + json.dumps({"room": ROOM}))
+    assert str(await asyncio.wait_for(ws.recv(), WAIT_SECS)).startswith("40")
+    return ws
+
+
+async def pushes_of(ws: Any, count: int) -> list[Any]:
+    """The next ``count`` ``n`` pushes a bare WebSocket gets, answering pings on the way."""
+    got: list[Any] = []
+    async with asyncio.timeout(WAIT_SECS):
+        while len(got) < count:
+            frame = str(await ws.recv())
+            if frame == "2":
+                await ws.send("3")
+            elif frame.startswith("42"):
+                name, value = json.loads(frame[2:])
+                assert name == "n"
+                got.append(value)
+    return got
+
+
+async def test_websocket_members_get_the_bytes_directly_in_order_with_queued_packets_between(
+        live: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(payload.Payload, "max_decode_packets", 1000)  # as in the first test
+    server: LiveServer = await live(ping_interval_secs=10, ping_timeout_secs=10)
+    async with AsyncExitStack() as stack:
+        ws_members = await clients(stack, server, "websocket", "websocket")
+        (polling,) = await clients(stack, server, "polling")
+        eio_sid = server.sio.manager.eio_sid_from_sid(ws_members[0].sid, "/")
+        written, queued = managers.direct.counts.written, managers.direct.counts.queued
+
+        async def fan_out() -> None:
+            for i in range(100):
+                await server.sio.emit("n", {"i": i, "text": "é" * (i * 7)}, to=ROOM)  # frames of 1 to 3 length bytes
+                if i % 3 == 0:
+                    # A packet for one connection through python-engineio's queue: the room's next push
+                    # must not overtake it.
+                    await server.sio.eio.send(eio_sid, '2["n",' + json.dumps({"queued": i}) + "]")
+
+        await server.run(fan_out())
+        room = [{"i": i, "text": "é" * (i * 7)} for i in range(100)]
+        with_queued = [x for i, push in enumerate(room) for x in ([push, {"queued": i}] if i % 3 == 0 else [push])]
+        assert await ws_members[0].until(lambda got: len(got) == len(with_queued)) == with_queued
+        assert await ws_members[1].until(lambda got: len(got) == 100) == room
+        assert await polling.until(lambda got: len(got) == 100) == room
+    # The second WebSocket member's pushes were written directly; the first member's, from its first
+    # queued packet on, waited behind it in the queue (the loop did not run its writer meanwhile),
+    # as did the long-polling member's.
+    assert managers.direct.counts.written - written >= 101
+    assert managers.direct.counts.queued - queued >= 100 + 99 - 1
+
+
+async def test_a_reader_too_slow_for_its_buffer_gets_every_push_in_order(live: Any) -> None:
+    server: LiveServer = await live(ping_interval_secs=10, ping_timeout_secs=10)
+    async with AsyncExitStack() as stack:
+        slow = await raw_member(server, stack, compression=None)
+        queued = managers.direct.counts.queued
+        pushes = [{"i": i, "blob": "x" * 50_000} for i in range(200)]  # 10 MB: far past the write buffer's limit
+
+        async def fan_out() -> None:
+            for push in pushes:
+                await server.sio.emit("n", push, to=ROOM)
+
+        await server.run(fan_out())
+        assert managers.direct.counts.queued > queued  # the writer was paused: the rest waited in the queue
+        assert await pushes_of(slow, len(pushes)) == pushes
+
+
+async def test_a_compressed_websocket_gets_its_pushes_compressed_by_the_stack(live: Any) -> None:
+    server: LiveServer = await live(ping_interval_secs=10, ping_timeout_secs=10)  # uvicorn's deflate on
+    async with AsyncExitStack() as stack:
+        deflated = await raw_member(server, stack, compression="deflate")
+        plain = await raw_member(server, stack, compression=None)
+        assert deflated.protocol.extensions and not plain.protocol.extensions
+        written, queued = managers.direct.counts.written, managers.direct.counts.queued
+        await server.run(server.sio.emit("n", "hello " * 100, to=ROOM))
+        assert await pushes_of(deflated, 1) == ["hello " * 100]
+        assert await pushes_of(plain, 1) == ["hello " * 100]
+        assert (managers.direct.counts.written - written, managers.direct.counts.queued - queued) == (1, 1)
