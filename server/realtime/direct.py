@@ -30,7 +30,10 @@ be skipped:
 
 The bytes are the frame websockets writes for a text message from a
 server: FIN and the text opcode, the length, the UTF-8 payload, unmasked.
-Pings, acks, answers and everything sent to a single connection go the
+The same goes for what is sent to one connection (an event's ack, a
+push to one person's connections): :func:`install` makes the server's
+public ``send_packet`` write a text message's frame directly when its
+connection is ready. Pings, the handshake and binary packets go the
 stack's way.
 
 This leans on private interfaces of three dependencies, all in this
@@ -55,6 +58,7 @@ import time
 from typing import Any
 
 from engineio import async_socket
+from engineio import packet as engineio_packet
 from engineio.async_drivers import asgi as engineio_asgi
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
@@ -63,7 +67,8 @@ log = logging.getLogger(__name__)
 
 SCOPE_KEY = "twinspace.ws_protocol"  # in a WebSocket's ASGI scope: the uvicorn protocol under it (note_protocol)
 PROTOCOL = "_twinspace_protocol"  # on an AsyncSocket: its connection's uvicorn protocol, while it has one
-WRITER_IDLE = "_twinspace_writer_idle"  # on an AsyncSocket: True while its writer waits in poll holding nothing
+WRITER_IDLE = "_twinspace_writer_idle"
+DIRECT_SEND = "_twinspace_direct"  # on eio.send_packet once it is direct_send_packet's  # on an AsyncSocket: True while its writer waits in poll holding nothing
 
 # SHA-256 of the sources this module's conditions mirror (python-engineio 4.15.1, uvicorn 0.54.0):
 # the writer and reader of a WebSocket connection, the WebSocket wrapper of the ASGI driver, and
@@ -166,7 +171,30 @@ def install(eio: Any) -> bool:
     if not recognised():
         return False
     eio._async = {**drivers, "websocket": NotingWebSocket}  # this server's own copy: the driver's dict is shared
+    if not getattr(eio.send_packet, DIRECT_SEND, False):
+        eio.send_packet = direct_send_packet(eio, eio.send_packet)
     return True
+
+
+def direct_send_packet(eio: Any, shipped: Any) -> Any:
+    """``eio.send_packet`` (public), writing a text message's frame directly when its connection is ready.
+
+    That is how an event's ack and the pushes to one person's connections leave; any other packet,
+    or a connection not ready, goes through ``shipped``, python-engineio's own.
+    """
+
+    async def send_packet(sid: str, pkt: Any) -> None:
+        sock = eio.sockets.get(sid)
+        if sock is not None and pkt.packet_type == engineio_packet.MESSAGE and not pkt.binary:
+            transport = ready_transport(sock, time.time(), eio.ping_timeout)
+            if transport is not None:
+                counts.written += 1
+                transport.write(text_frame(pkt.encode()))
+                return
+        await shipped(sid, pkt)
+
+    setattr(send_packet, DIRECT_SEND, True)
+    return send_packet
 
 
 def ready_transport(sock: Any, now: float, ping_timeout: float) -> Any:

@@ -96,8 +96,8 @@ class DirectEmitManager(socketio.AsyncManager):
                 sock = sockets.get(eio_sid)
                 transport = direct.ready_transport(sock, now, ping_timeout) if sock is not None else None
                 if transport is not None:
-                    transport.write(wire)
                     counts.written += 1
+                    transport.write(wire)
                 else:
                     counts.queued += 1
                     await send(eio_sid, frame)

@@ -24,9 +24,10 @@ import pytest
 import socketio
 import uvicorn
 import websockets
+from engineio import packet as eio_packet
 from engineio import payload
 
-from server.realtime import managers
+from server.realtime import direct, managers
 from tests.support.server import free_port
 
 # python-engineio's long-polling client, disconnecting, leaves the long-poll it was waiting on to
@@ -282,7 +283,7 @@ async def test_websocket_members_get_the_bytes_directly_in_order_with_queued_pac
         ws_members = await clients(stack, server, "websocket", "websocket")
         (polling,) = await clients(stack, server, "polling")
         eio_sid = server.sio.manager.eio_sid_from_sid(ws_members[0].sid, "/")
-        written, queued = managers.direct.counts.written, managers.direct.counts.queued
+        written, queued = direct.counts.written, direct.counts.queued
 
         async def fan_out() -> None:
             for i in range(100):
@@ -290,7 +291,8 @@ async def test_websocket_members_get_the_bytes_directly_in_order_with_queued_pac
                 if i % 3 == 0:
                     # A packet for one connection through python-engineio's queue: the room's next push
                     # must not overtake it.
-                    await server.sio.eio.send(eio_sid, '2["n",' + json.dumps({"queued": i}) + "]")
+                    queued_packet = eio_packet.Packet(eio_packet.MESSAGE, '2["n",' + json.dumps({"queued": i}) + "]")
+                    await server.sio.eio.sockets[eio_sid].send(queued_packet)
 
         await server.run(fan_out())
         room = [{"i": i, "text": "é" * (i * 7)} for i in range(100)]
@@ -301,15 +303,15 @@ async def test_websocket_members_get_the_bytes_directly_in_order_with_queued_pac
     # The second WebSocket member's pushes were written directly; the first member's, from its first
     # queued packet on, waited behind it in the queue (the loop did not run its writer meanwhile),
     # as did the long-polling member's.
-    assert managers.direct.counts.written - written >= 101
-    assert managers.direct.counts.queued - queued >= 100 + 99 - 1
+    assert direct.counts.written - written >= 101
+    assert direct.counts.queued - queued >= 100 + 99 - 1
 
 
 async def test_a_reader_too_slow_for_its_buffer_gets_every_push_in_order(live: Any) -> None:
     server: LiveServer = await live(ping_interval_secs=10, ping_timeout_secs=10)
     async with AsyncExitStack() as stack:
         slow = await raw_member(server, stack, compression=None)
-        queued = managers.direct.counts.queued
+        queued = direct.counts.queued
         pushes = [{"i": i, "blob": "x" * 50_000} for i in range(200)]  # 10 MB: far past the write buffer's limit
 
         async def fan_out() -> None:
@@ -317,7 +319,7 @@ async def test_a_reader_too_slow_for_its_buffer_gets_every_push_in_order(live: A
                 await server.sio.emit("n", push, to=ROOM)
 
         await server.run(fan_out())
-        assert managers.direct.counts.queued > queued  # the writer was paused: the rest waited in the queue
+        assert direct.counts.queued > queued  # the writer was paused: the rest waited in the queue
         assert await pushes_of(slow, len(pushes)) == pushes
 
 
@@ -327,8 +329,8 @@ async def test_a_compressed_websocket_gets_its_pushes_compressed_by_the_stack(li
         deflated = await raw_member(server, stack, compression="deflate")
         plain = await raw_member(server, stack, compression=None)
         assert deflated.protocol.extensions and not plain.protocol.extensions
-        written, queued = managers.direct.counts.written, managers.direct.counts.queued
+        written, queued = direct.counts.written, direct.counts.queued
         await server.run(server.sio.emit("n", "hello " * 100, to=ROOM))
         assert await pushes_of(deflated, 1) == ["hello " * 100]
         assert await pushes_of(plain, 1) == ["hello " * 100]
-        assert (managers.direct.counts.written - written, managers.direct.counts.queued - queued) == (1, 1)
+        assert (direct.counts.written - written, direct.counts.queued - queued) == (1, 1)

@@ -33,6 +33,7 @@ def test_the_installed_dependencies_are_the_ones_it_was_written_for(monkeypatch:
     server = socketio.AsyncServer(async_mode="asgi", client_manager=managers.DirectEmitManager())
     assert server.manager.direct is True
     assert server.eio._async["websocket"] is direct.NotingWebSocket
+    assert getattr(server.eio.send_packet, direct.DIRECT_SEND)  # acks and one connection's pushes too
     assert engineio_asgi._async["websocket"] is engineio_asgi.WebSocket  # the driver's own, shared dict untouched
 
 
@@ -46,4 +47,5 @@ def test_other_code_leaves_every_push_to_the_queue(monkeypatch: pytest.MonkeyPat
     server = socketio.AsyncServer(async_mode="asgi", client_manager=managers.DirectEmitManager())
     assert server.manager.direct is False
     assert server.eio._async["websocket"] is engineio_asgi.WebSocket
+    assert not hasattr(server.eio.send_packet, direct.DIRECT_SEND)
     assert "take python-engineio's queue" in caplog.text
