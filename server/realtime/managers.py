@@ -78,14 +78,16 @@ class DirectEmitManager(socketio.AsyncManager):
         room = to or room
         if namespace not in self.get_namespaces():
             return
-        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
         skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        # The recipients first: a send may yield (a connection found dead is closed), and the
+        # room may change meanwhile. A room no one here is in costs no encoding.
+        recipients = [eio_sid for sid, eio_sid in self.get_participants(namespace, room) if sid not in skip]
+        if not recipients:
+            return
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
         encoded = self.server.packet_class(packet.EVENT, namespace=namespace, data=[event, *args]).encode()
         frames = [eio_packet.Packet(eio_packet.MESSAGE, p)
                   for p in (encoded if isinstance(encoded, list) else [encoded])]
-        # The recipients first: a send may yield (a connection found dead is closed), and the
-        # room may change meanwhile.
-        recipients = [eio_sid for sid, eio_sid in self.get_participants(namespace, room) if sid not in skip]
         eio = self.server.eio
         send = eio.send_packet
         if self.direct and len(frames) == 1 and not frames[0].binary:
