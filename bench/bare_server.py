@@ -4,7 +4,13 @@ Speaks the same ``room:join`` / ``chat:send`` / ``chat:message`` shapes as Twins
 ``{"ok": true, "data": ...}``, pushes carry a Message-shaped object with an increasing ``seq`` per
 room), so the same load generator drives both. It accepts any ``auth``.
 
-    .venv/bin/python bench/bare_server.py PORT
+    .venv/bin/python bench/bare_server.py PORT [STACK]
+
+STACK is the ASGI server and WebSocket implementation under it: ``uvicorn`` (the default:
+uvicorn's own choice, websockets' sans-I/O protocol, as Twinspace runs), ``uvicorn-websockets``
+(websockets' older asyncio protocol), ``uvicorn-wsproto``, or ``granian`` (its embedded server,
+Rust's HTTP and WebSocket under the ASGI interface; ``granian`` is not a project dependency:
+install it into the virtual environment to measure it).
 """
 
 from __future__ import annotations
@@ -70,5 +76,14 @@ if __name__ == "__main__":
     gc.set_threshold(50_000, 20, 10)
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
-                ws_per_message_deflate=False)
+    port, stack = int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "uvicorn"
+    if stack == "granian":
+        from granian.constants import Interfaces
+        from granian.server.embed import Server
+
+        asyncio.run(Server(app, address="127.0.0.1", port=port, interface=Interfaces.ASGI,
+                           log_level="warning").serve())
+    else:
+        ws = {"uvicorn": "auto", "uvicorn-websockets": "websockets", "uvicorn-wsproto": "wsproto"}[stack]
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                    ws_per_message_deflate=False, ws=ws)

@@ -177,11 +177,11 @@ def twinspace(workdir: Path, instances: int, fanout_url: str | None, *flags: str
 
 
 @contextlib.contextmanager
-def bare(workdir: Path) -> Iterator[Running]:
+def bare(workdir: Path, stack: str = "uvicorn") -> Iterator[Running]:
     port = free_port()
     log = workdir / f"bare-{port}.log"
     with open(log, "ab") as out:
-        proc = subprocess.Popen(["taskset", "-c", SERVER_CPU, PYTHON, str(BENCH / "bare_server.py"), str(port)],
+        proc = subprocess.Popen(["taskset", "-c", SERVER_CPU, PYTHON, str(BENCH / "bare_server.py"), str(port), stack],
                                 cwd=ROOT, env=server_env(workdir), stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_until(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling", proc, log)
@@ -384,8 +384,9 @@ def measure(kind: str, scenario: Scenario, redis_url: str | None = None) -> dict
     with tempfile.TemporaryDirectory(prefix="twinspace-bench-") as tmp:
         workdir = Path(tmp)
         try:
-            if kind in ("bare", "node"):
-                with (bare if kind == "bare" else node)(workdir) as running:
+            if kind.startswith("bare") or kind == "node":
+                stack = kind.partition("@")[2] or "uvicorn"
+                with (bare(workdir, stack) if kind.startswith("bare") else node(workdir)) as running:
                     result = run_load(running, bare_clients(scenario), scenario, workdir)
             else:
                 with contextlib.ExitStack() as stack:
@@ -409,6 +410,7 @@ def measure(kind: str, scenario: Scenario, redis_url: str | None = None) -> dict
 
 
 KINDS = ("twinspace", "bare", "node")
+BARE_STACKS = ("uvicorn", "uvicorn-websockets", "uvicorn-wsproto", "granian")  # bare@STACK (bench/bare_server.py)
 
 
 def ratios_to_node(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | None]]:
@@ -543,15 +545,16 @@ def main() -> None:
                              f"first that failed (default {SATURATION_REFINE_STEPS})")
     parser.add_argument("--servers", default=",".join(KINDS),
                         help=f"comma-separated servers to run, of {', '.join(KINDS)} (default: all; every ratio "
-                             "is to node's run of the same scenario)")
+                             "is to node's run of the same scenario); bare@STACK runs the bare server on another "
+                             f"stack, of {', '.join(BARE_STACKS)}")
     parser.add_argument("--json", type=Path, help="also write every run's raw figures here")
     parser.add_argument("--gc-stats", action="store_true",
                         help="log the servers' garbage collections (bench/gcprobe) and report their full-collection "
                              "pauses while sending")
     args = parser.parse_args()
     kinds = [k.strip() for k in args.servers.split(",") if k.strip()]
-    if not kinds or any(k not in KINDS for k in kinds):
-        parser.error(f"--servers: give some of {', '.join(KINDS)}")
+    if not kinds or any(k not in KINDS and k not in [f"bare@{s}" for s in BARE_STACKS] for k in kinds):
+        parser.error(f"--servers: give some of {', '.join(KINDS)}, or bare@STACK")
     GC_PROBE.update(stats=args.gc_stats)
     if args.scenario in ("C", "D") and not args.redis_url:
         parser.error(f"scenario {args.scenario} needs --redis-url (redis://HOST:PORT/DB, or 'local')")
