@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rooms.audience import for_visitors  # noqa: E402
 from rooms.chat import ChatRules, ChatService  # noqa: E402
 from rooms.chat_models import ChatSendIn, Message  # noqa: E402
 from rooms.files import FileRules, FileService  # noqa: E402
@@ -33,6 +34,7 @@ from rooms.ids import new_id, utcnow  # noqa: E402
 from rooms.models import Member, Project, Space, User  # noqa: E402
 from rooms.ports import DocumentStore, RateLimiter  # noqa: E402
 from rooms.projects import ProjectService  # noqa: E402
+from rooms.wordfilter import screen  # noqa: E402
 from server import wire  # noqa: E402
 from server.metrics import Metrics, counting_refusals, timed_documents  # noqa: E402
 from server.observe import Finished  # noqa: E402
@@ -103,7 +105,7 @@ async def main(sends: int, with_metrics: bool) -> None:
 
     sample = payload(0)
     stored = Message(id=new_id("msg"), room_id=room.id, project_id=project.id, seq=1, client_id="c",
-                     author_id="p1", author_name="Pupil", text="hello", created_at=utcnow())
+                     author_id="p1", author_name="Pupil", author_role="pupil", text="hello", created_at=utcnow())
 
     async def validate(i: int) -> None:
         wire.payload_size(sample)
@@ -117,6 +119,12 @@ async def main(sends: int, with_metrics: bool) -> None:
 
     async def rate_limit(i: int) -> None:
         await limiter.hit("bench", 10**9, 1)
+
+    _, pupil_access = await chat.room(pupil, room.id, "space.write")
+    text = str(sample["text"])
+
+    async def word_filter(i: int) -> None:
+        screen(pupil_access, text)
 
     async def attach_none(i: int) -> None:
         await files.attachable(pupil, project.id, [])
@@ -136,12 +144,16 @@ async def main(sends: int, with_metrics: bool) -> None:
         wire.ok(stored)
         wire.jsonable(stored)
 
+    async def visitors_view(i: int) -> None:
+        for_visitors(stored)
+
     print("  stage by stage, one at a time:")
     for name, stage in (("payload size and schema", validate), ("room access (one read)", access),
                         ("retry lookup (retries and attachments only)", retry_lookup),
-                        ("rate limit", rate_limit), ("attachments (none)", attach_none),
+                        ("rate limit", rate_limit), ("word filter (a pupil's text)", word_filter),
+                        ("attachments (none)", attach_none),
                         ("message built", build), ("stored (append, own commit)", append),
-                        ("ack and push bodies", bodies)):
+                        ("ack and push bodies", bodies), ("visitors' view of the push", visitors_view)):
         print(f"    {name:44s} {await cpu_per_call(sends, stage):7.1f}")
     print(f"  stored, 10 at once (one commit for the group): {await cpu_per_call(sends, append, 10):7.1f}")
     await sqlite.aclose()

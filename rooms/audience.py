@@ -55,16 +55,17 @@ def _walk(value: Any) -> Any:
                     changes[id_field] = None
                     if "deleted_by" in fields and getattr(value, "deleted_by") == person:
                         changes["deleted_by"] = None  # who deleted it names the author too
+        values = value.__dict__  # the fields' values (pydantic keeps them there), read without getattr
         for name in fields:
-            if name in changes:
-                continue
-            item = getattr(value, name)
-            if isinstance(item, (BaseModel, list)):
+            item = values[name]
+            if isinstance(item, (BaseModel, list)) and name not in changes:
                 seen = _walk(item)
                 if seen is not item:
                     changes[name] = seen
         return value.model_copy(update=changes) if changes else value
     if isinstance(value, list):
+        if not value:  # most lists of a message (files, reactions, mentions) are empty
+            return value
         seen_items = [_walk(v) for v in value]
         return seen_items if any(a is not b for a, b in zip(seen_items, value, strict=True)) else value
     return value

@@ -61,25 +61,28 @@ MAX_CACHED = 256  # distinct (languages, custom words) sets compiled at once: ma
 
 def fold(text: str) -> str:
     """Case and accents folded: NFKD, combining marks dropped, casefolded."""
+    if text.isascii():  # NFKD leaves ASCII as it is, and it has no combining marks
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _tokens(text: str) -> list[str]:
     """The words of folded, de-leeted text; a run of single letters ("b a d", "b.a.d") is one word."""
-    raw = [t for t in _SPLIT.split(text.translate(_LEET)) if t]
     words: list[str] = []
-    i = 0
-    while i < len(raw):
-        j = i
-        while j < len(raw) and len(raw[j]) == 1:
-            j += 1
-        if j - i > 1:
-            words.append("".join(raw[i:j]))
-            i = j
-        else:
-            words.append(raw[i])
-            i += 1
+    run: list[str] = []  # single letters in a row
+    for token in _SPLIT.split(text.translate(_LEET)):
+        if not token:
+            continue
+        if len(token) == 1:
+            run.append(token)
+            continue
+        if run:
+            words.append("".join(run))
+            run = []
+        words.append(token)
+    if run:
+        words.append("".join(run))
     return words
 
 
@@ -106,6 +109,11 @@ class Matcher:
     words: frozenset[str]  # single words and "several words" entries
     longest: int  # the most words in one entry
     anywhere: tuple[str, ...]  # entries of unspaced languages, matched as substrings
+    heads: frozenset[str] = frozenset()  # the first word of each entry of several words
+
+    def __post_init__(self) -> None:
+        if not self.heads:
+            object.__setattr__(self, "heads", frozenset(e.split(" ", 1)[0] for e in self.words if " " in e))
 
     def matches(self, *texts: str | None) -> list[str]:
         """The entries found in ``texts``, in the order found, each once."""
@@ -118,13 +126,19 @@ class Matcher:
                 if entry in folded:
                     found[entry] = None
             tokens = _tokens(folded)
+            words, heads = self.words, self.heads
             for start, token in enumerate(tokens):
-                for form in _variants(token):
-                    if form in self.words:
-                        found[form] = None
+                if "1" in token or (len(token) > 2 and _RUN3.search(token)):
+                    for form in _variants(token):
+                        if form in words:
+                            found[form] = None
+                elif token in words:  # most words: no other way to read them
+                    found[token] = None
+                if token not in heads:  # no entry of several words starts with it
+                    continue
                 for size in range(2, min(self.longest, len(tokens) - start) + 1):
                     phrase = " ".join(tokens[start:start + size])
-                    if phrase in self.words:
+                    if phrase in words:
                         found[phrase] = None
         return list(found)
 

@@ -1,0 +1,162 @@
+"""What one plain-text chat send costs the embedded store below its port, pinned: a regression fails here.
+
+``tests/unit/test_budgets.py`` pins the port calls of every event (``chat:send``: one read, one
+write). This pins what those two calls cost SQLite, the hot path of scenario A in
+``docs/performance.md``: the statements run on the event loop's reader, the trips to the writer's
+thread, and the statements and commits run there, for one send alone and for sends that arrive
+together (stored in one transaction and one commit: the group commit). A change that adds a
+statement, a trip or a commit per message fails, and so does one that removes some, so that the
+figures here are lowered and keep saying what a send costs.
+
+The send goes through the domain (``rooms.chat.ChatService.post``) as the ``chat:send`` action
+calls it, by a pupil (the word filter runs), with no attachment, no reply and no mention.
+CPU time is left to the benchmark (``bench/send_cost.py``, scenario A of ``bench/run.py``): on a
+shared host it is too noisy for a test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rooms.chat import ChatRules, ChatService
+from rooms.chat_models import ChatSendIn
+from rooms.files import FileRules, FileService
+from rooms.ids import new_id, utcnow
+from rooms.models import Member, Project, Space, User
+from rooms.projects import ProjectService
+from storage.documents import sqlite_search
+from storage.documents.sqlite import SqliteDocumentStore
+from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter
+from storage.objects.localfs import LocalObjectStore
+
+PUPIL = User(id="p1", name="Pupil", role="pupil")
+
+
+@dataclass
+class Traced:
+    """The SQL each connection ran, and the trips to the writer's thread."""
+
+    reader: list[str] = field(default_factory=list)
+    writer: list[str] = field(default_factory=list)
+    trips: int = 0
+
+    def reset(self) -> None:
+        self.reader.clear()
+        self.writer.clear()
+        self.trips = 0
+
+    def commits(self) -> int:
+        return sum(1 for sql in self.writer if sql.strip().upper() == "COMMIT")
+
+    def writer_kinds(self) -> list[str]:
+        """What the writer ran, as ``VERB table``. SQLite's trace reports a statement again for each
+        trigger program it runs (the message's insert: twice more)."""
+        return [_kind(sql) for sql in self.writer]
+
+
+def _kind(sql: str) -> str:
+    words = sql.replace("(", " ").split()
+    verb = words[0].upper()
+    table = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}.get(verb)
+    if table is None:
+        return " ".join(words[:2]) if verb == "BEGIN" else verb
+    return f"{verb} {words[[w.upper() for w in words].index(table) + 1]}"
+
+
+ONE_MESSAGE = ["SAVEPOINT", "SELECT messages", "INSERT room_counters", "INSERT messages", "INSERT messages",
+               "INSERT messages", "INSERT read_markers", "RELEASE"]
+
+
+@dataclass
+class World:
+    chat: ChatService
+    room: Space
+    traced: Traced
+
+
+@pytest.fixture
+async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    # The search backlog is indexed in batches a moment after the sends, in trips of its own (its cost
+    # is the benchmark's): held off here, so that only the sends are counted however slow the host.
+    monkeypatch.setattr(sqlite_search, "BACKLOG_SECS", 3600.0)
+    store = SqliteDocumentStore(tmp_path / "twinspace.db")
+    await store.open()
+    now = utcnow()
+    project = Project(id=new_id("prj"), title="Budget", description="", subject="Languages", age_min=10,
+                      age_max=12, languages=["en", "fr"], status="validated", created_by="t1", created_at=now,
+                      updated_at=now)
+    await store.create_project(project, [Member(project_id=project.id, user_id="t1", role="admin",
+                                                display_name="Teacher", added_by="t1", joined_at=now)])
+    await store.add_member(Member(project_id=project.id, user_id=PUPIL.id, role="pupil", display_name="Pupil",
+                                  added_by="t1", joined_at=now))
+    room = Space(id=new_id("spc"), project_id=project.id, kind="chat", name="General", visibility="members",
+                 created_by="t1", created_at=now)
+    await store.add_space(room, 10)
+    projects = ProjectService(store)
+    files = FileService(store, LocalObjectStore(tmp_path / "files"), projects, FileRules(max_bytes=1, quota_bytes=1))
+    chat = ChatService(store, projects, MemoryPresence(), MemoryRateLimiter(),
+                       ChatRules(rate_messages=1000, rate_window_secs=1), files)
+    traced = Traced()
+    reader = store._reader
+    assert reader is not None
+    reader.set_trace_callback(traced.reader.append)
+
+    def trace_writer(conn: sqlite3.Connection) -> None:
+        conn.set_trace_callback(traced.writer.append)  # called on the writer's thread
+
+    await store._writer.run(trace_writer)
+    writer: Any = store._writer
+    submit = writer._submit
+
+    def counted_submit(work: Any) -> Any:
+        traced.trips += 1
+        return submit(work)
+
+    writer._submit = counted_submit
+    await chat.post(PUPIL, ChatSendIn(room_id=room.id, client_id="warm-up", text="Hello"))  # caches warm
+    traced.reset()
+    yield World(chat, room, traced)
+    await store.aclose()
+
+
+def send(w: World, client_id: str, text: str = "Bonjour, how are you today?") -> ChatSendIn:
+    return ChatSendIn(room_id=w.room.id, client_id=client_id, text=text)
+
+
+async def test_one_send_alone_is_one_read_one_trip_and_one_commit(world: World) -> None:
+    sent = await world.chat.post(PUPIL, send(world, "c-1"))
+    assert sent.created and sent.message.seq == 2
+    traced = world.traced
+    assert traced.reader == [traced.reader[0]] and "FROM spaces" in traced.reader[0], traced.reader
+    assert traced.trips == 1
+    assert traced.commits() == 1
+    # In its savepoint: the retry check, the room's next seq and rev, the row (its insert trigger notes
+    # it for the search backlog, indexed later in batches: storage/documents/sqlite_search.py), the
+    # author's read marker.
+    assert traced.writer_kinds() == ["BEGIN IMMEDIATE", *ONE_MESSAGE, "COMMIT"], traced.writer
+
+
+async def test_sends_that_arrive_together_share_one_trip_and_one_commit(world: World) -> None:
+    results = await asyncio.gather(*(world.chat.post(PUPIL, send(world, f"c-{i}")) for i in range(10)))
+    assert [r.message.seq for r in results] == list(range(2, 12))  # stored in the order they came
+    traced = world.traced
+    assert len(traced.reader) == 10  # each send's own access read: its policy is checked afresh
+    assert traced.trips == 1
+    assert traced.commits() == 1
+    assert traced.writer_kinds() == ["BEGIN IMMEDIATE", *ONE_MESSAGE * 10, "COMMIT"]
+
+
+async def test_a_retry_is_answered_from_the_store_without_a_second_row(world: World) -> None:
+    first = await world.chat.post(PUPIL, send(world, "c-1"))
+    world.traced.reset()
+    again = await world.chat.post(PUPIL, send(world, "c-1"))
+    assert not again.created and again.message.id == first.message.id
+    assert world.traced.trips == 1 and world.traced.commits() == 1  # found as it appends, no row written
+    assert world.traced.writer_kinds() == ["BEGIN IMMEDIATE", "SAVEPOINT", "SELECT messages", "RELEASE", "COMMIT"]
