@@ -238,7 +238,8 @@ OPTIONS: tuple[Option, ...] = (
            "Requests one Socket.IO connection may make at once above that average: a reconnecting client's "
            "catch-up (rooms joined, history loaded).", "N"),
     Option("ws_compression", _bool, False,
-           "Permessage-deflate on WebSockets. Off by default: it costs 2.7x in fan-out throughput.", "BOOL"),
+           "Permessage-deflate on WebSockets. Off by default: a compressed connection gets each push compressed "
+           "for it alone, through the queue, where others share one frame's bytes (2.7x the fan-out's cost).", "BOOL"),
     Option("chat_rate_messages", _positive(10_000), limits.CHAT_RATE_MESSAGES_DEFAULT,
            "Chat messages one user may send per rate window (then rate.limited).", "N"),
     Option("chat_rate_window_secs", _positive(3_600), limits.CHAT_RATE_WINDOW_SECS_DEFAULT,
