@@ -36,8 +36,10 @@ CHANNEL = "test"
 class Instance:
     """One server: python-socketio with the by-room manager, on uvicorn."""
 
-    def __init__(self, redis_url: str, sharded: bool) -> None:
-        self.manager = pubsub.RoomFanoutRedisManager(redis_url, CHANNEL, sharded=sharded)
+    def __init__(self, redis_url: str, sharded: bool, broadcast: bool = False) -> None:
+        self.manager: pubsub.PromptListenerRedisManager = (
+            pubsub.PromptListenerRedisManager(redis_url, channel=CHANNEL) if broadcast
+            else pubsub.RoomFanoutRedisManager(redis_url, CHANNEL, sharded=sharded))
         self.sio = socketio.AsyncServer(async_mode="asgi", client_manager=self.manager, logger=False,
                                         engineio_logger=False)
         self.port = free_port()
@@ -93,12 +95,25 @@ class Client:
     def __init__(self) -> None:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.got: list[Any] = []
+        self.messages: list[Any] = []  # chat:message pushes, in arrival order
         self.arrived = asyncio.Event()
         self.sio.on("n", handler=self._record)
+        self.sio.on("chat:message", handler=self._message)
 
     async def _record(self, n: Any) -> None:
         self.got.append(n)
         self.arrived.set()
+
+    async def _message(self, message: Any) -> None:
+        self.messages.append(message)
+        self.arrived.set()
+
+    async def until_messages(self, count: int) -> list[Any]:
+        async with asyncio.timeout(WAIT_SECS):
+            while len(self.messages) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+        return self.messages
 
     @property
     def sid(self) -> str:
@@ -123,8 +138,8 @@ async def cluster(redis_server: RedisServer) -> AsyncIterator[Callable[..., Coro
     """``await cluster(3)``: that many instances on one Redis; every client made with ``connect`` closes after."""
     started: list[Instance] = []
 
-    async def start(count: int, sharded: bool = False) -> list[Instance]:
-        made = [await Instance(redis_server.url, sharded).start() for _ in range(count)]
+    async def start(count: int, sharded: bool = False, broadcast: bool = False) -> list[Instance]:
+        made = [await Instance(redis_server.url, sharded, broadcast).start() for _ in range(count)]
         started.extend(made)
         return made
 
@@ -298,6 +313,49 @@ async def test_after_a_redis_restart_every_hosted_room_is_subscribed_again(
             await b.push("two", "back")
             await asyncio.sleep(0.1)
     assert on_a.got[0] == "back"
+
+
+@pytest.mark.parametrize("mode", ["rooms", "sharded", "broadcast"])
+async def test_a_chat_rooms_messages_reach_every_member_in_seq_order(cluster: Any, connect: Any, mode: str) -> None:
+    # A room's messages are stored with the next seq by whichever instance took the send, and published by
+    # that one: here b publishes seq 3 before a publishes seq 2, then all three publish at once, racing.
+    instances = await cluster(3, sharded=mode == "sharded", broadcast=mode == "broadcast")
+    a, b, c = instances
+    for instance in instances:  # a wait long enough for a slow host: nothing may go out of order here
+        instance.manager.order.hold_secs = WAIT_SECS / 4
+    members = [await connect(i) for i in (a, b, c, c)]
+    for member in members:
+        await member.join("room:x")
+    visitor, both = await connect(b), await connect(c)
+    await visitor.join("guests:x")
+    for room in ("room:x", "guests:x"):  # in both channels: each push once all the same
+        await both.join(room)
+    everyone = [*members, visitor, both]
+
+    async def send(instance: Instance, seq: int) -> None:  # as server/realtime/fanout.py sends a message
+        await instance.sio.emit("chat:message", {"room_id": "x", "seq": seq}, room=["room:x", "guests:x"])
+
+    await send(a, 1)  # the room's first here: at once (nothing tells an instance what came before it)
+    for client in everyone:
+        await client.until_messages(1)
+    await send(b, 3)
+    await send(a, 2)
+    last = 63
+
+    async def sends(k: int) -> None:
+        for seq in range(4 + k, last + 1, 3):
+            await send(instances[k], seq)
+
+    await asyncio.gather(*(sends(k) for k in range(3)))
+    for client in everyone:
+        got = [m["seq"] for m in await client.until_messages(last)]
+        assert got == list(range(1, last + 1)), got  # in order, none lost, none twice
+    assert sum(i.manager.order.held for i in instances) >= 1  # seq 3 waited for seq 2, at least on c
+    assert all(i.manager.order.expired == 0 for i in instances)
+    for client in (members[2], members[3], both):  # c's members leave: c forgets the room
+        await client.sio.disconnect()
+    await until(lambda: len(c.manager.order) == 0, "c forgets the room")
+    assert len(a.manager.order) == 1 and len(b.manager.order) == 2  # b hosts the visitors' channel too
 
 
 def test_the_manager_is_the_default_for_redis() -> None:
