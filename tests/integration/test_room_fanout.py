@@ -388,3 +388,39 @@ async def test_twinspace_instances_subscribe_to_the_rooms_they_host(
         await ok(teacher, "mail:send", {"project_id": project.id, "to": [project.admin.id], "subject": "Q",
                                         "body": "?"})
         await elsewhere.wait_for("mail:received")
+
+
+@pytest.mark.parametrize("mode", ["rooms", "broadcast"])
+async def test_twinspace_instances_push_a_rooms_messages_in_seq_order(
+        make_server: Callable[..., ServerProcess], redis_server: RedisServer, tmp_path: Path, mode: str) -> None:
+    # Three senders on three instances sharing one store: each message's seq comes from the store, its push
+    # from the instance that took it, so they reach Redis in any order; every member hears them in seq order.
+    data = tmp_path / "shared"
+    flags = ("--fanout-url", redis_server.url, "--fanout-pubsub", mode, "--chat-rate-messages", "10000")
+    a = make_server(*flags, data_dir=data).start()  # makes the signing secret, migrates
+    b, c = make_server(*flags, data_dir=data).start(), make_server(*flags, data_dir=data).start()
+    project = await make_project(a)
+    room = project.spaces["open"]  # visitors read it too, on its visitors' channel
+    people = ((a, project.pupil), (b, project.teacher), (c, project.admin), (a, project.partner), (c, project.visitor))
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(realtime(server, who.token)) for server, who in people]
+        for client in clients:
+            await ok(client, "room:join", {"room_id": room})
+
+        async def send(sender: Any) -> int:
+            sent = await ok(sender, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "hi"})
+            return int(sent["seq"])
+
+        seqs = [await send(clients[0])]  # the room's first push on each instance goes at once
+        for client in clients:
+            await client.wait_for("chat:message")
+
+        async def sends(sender: Any) -> list[int]:
+            return [await send(sender) for _ in range(15)]
+
+        for each in await asyncio.gather(*(sends(sender) for sender in clients[:3])):  # one on each instance
+            seqs += each
+        assert sorted(seqs) == list(range(seqs[0], seqs[0] + len(seqs)))
+        for client in clients:
+            got = [m["seq"] for m in await client.wait_for("chat:message", count=len(seqs), timeout=WAIT_SECS)]
+            assert got == sorted(seqs), got  # in seq order, none lost, none twice
