@@ -148,6 +148,10 @@ class SeqOrder(Generic[T]):
     def waiting(self, key: Hashable) -> int:
         return sum(len(items) for items in self._held.get(key, {}).values())
 
+    def start(self, key: Hashable, seq: int) -> None:
+        """``key`` was read up to ``seq`` (a join's page): a key not known yet goes on from there."""
+        self._last.setdefault(key, seq)
+
     def offer(self, key: Hashable, seq: int, item: T) -> tuple[bool, list[T]]:
         """Whether ``item`` goes now, and the held items that go after it (in order)."""
         last = self._last.get(key)
@@ -241,6 +245,12 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
         if self._order is None:
             self._order, self._outbox = SeqOrder(), deque()
         return self._order
+
+    def caught_up(self, namespace: str, room: str, seq: int) -> None:
+        """A connection of this instance's that entered the chat channel ``room`` read it up to ``seq`` (it
+        was subscribed before it read): the channel's first push here need not be the next one."""
+        if is_chat_channel(room) and room in self.rooms.get(namespace, {}):
+            self.order.start((namespace, room), seq)
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         """A push for this instance's members (its own, or another instance's): a chat room's messages in

@@ -318,7 +318,7 @@ async def test_after_a_redis_restart_every_hosted_room_is_subscribed_again(
 @pytest.mark.parametrize("mode", ["rooms", "sharded", "broadcast"])
 async def test_a_chat_rooms_messages_reach_every_member_in_seq_order(cluster: Any, connect: Any, mode: str) -> None:
     # A room's messages are stored with the next seq by whichever instance took the send, and published by
-    # that one: here b publishes seq 3 before a publishes seq 2, then all three publish at once, racing.
+    # that one: here b publishes seq 2 before a publishes seq 1, then all three publish at once, racing.
     instances = await cluster(3, sharded=mode == "sharded", broadcast=mode == "broadcast")
     a, b, c = instances
     for instance in instances:  # a wait long enough for a slow host: nothing may go out of order here
@@ -335,22 +335,23 @@ async def test_a_chat_rooms_messages_reach_every_member_in_seq_order(cluster: An
     async def send(instance: Instance, seq: int) -> None:  # as server/realtime/fanout.py sends a message
         await instance.sio.emit("chat:message", {"room_id": "x", "seq": seq}, room=["room:x", "guests:x"])
 
-    await send(a, 1)  # the room's first here: at once (nothing tells an instance what came before it)
-    for client in everyone:
-        await client.until_messages(1)
-    await send(b, 3)
-    await send(a, 2)
-    last = 63
+    for instance in instances:  # what Twinspace's room:join tells after reading the room (empty: seq 0)
+        for room in ("room:x", "guests:x"):
+            instance.manager.caught_up("/", room, 0)
+    assert len(a.manager.order) == 1 and len(c.manager.order) == 2  # the channels each one hosts
+    await send(b, 2)
+    await send(a, 1)
+    last = 62
 
     async def sends(k: int) -> None:
-        for seq in range(4 + k, last + 1, 3):
+        for seq in range(3 + k, last + 1, 3):
             await send(instances[k], seq)
 
     await asyncio.gather(*(sends(k) for k in range(3)))
     for client in everyone:
         got = [m["seq"] for m in await client.until_messages(last)]
         assert got == list(range(1, last + 1)), got  # in order, none lost, none twice
-    assert sum(i.manager.order.held for i in instances) >= 1  # seq 3 waited for seq 2, at least on c
+    assert sum(i.manager.order.held for i in instances) >= 1  # seq 2 waited for seq 1, at least on c
     assert all(i.manager.order.expired == 0 for i in instances)
     for client in (members[2], members[3], both):  # c's members leave: c forgets the room
         await client.sio.disconnect()
@@ -411,16 +412,12 @@ async def test_twinspace_instances_push_a_rooms_messages_in_seq_order(
             sent = await ok(sender, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "hi"})
             return int(sent["seq"])
 
-        seqs = [await send(clients[0])]  # the room's first push on each instance goes at once
-        for client in clients:
-            await client.wait_for("chat:message")
-
         async def sends(sender: Any) -> list[int]:
             return [await send(sender) for _ in range(15)]
 
-        for each in await asyncio.gather(*(sends(sender) for sender in clients[:3])):  # one on each instance
-            seqs += each
-        assert sorted(seqs) == list(range(seqs[0], seqs[0] + len(seqs)))
+        # From the first one: each instance goes on from the seq its members' joins read (0 here).
+        seqs = [seq for each in await asyncio.gather(*(sends(sender) for sender in clients[:3])) for seq in each]
+        assert sorted(seqs) == list(range(1, len(seqs) + 1))
         for client in clients:
             got = [m["seq"] for m in await client.wait_for("chat:message", count=len(seqs), timeout=WAIT_SECS)]
             assert got == sorted(seqs), got  # in seq order, none lost, none twice

@@ -115,3 +115,13 @@ def test_seq_order_holds_at_most_max_held_per_room_and_forgets_a_room() -> None:
     assert seqs.forget("r") == ["9"]  # no one here hears the room any more: its held ones, and nothing kept
     assert len(seqs) == 1 and seqs.waiting("r") == 0 and seqs.next_deadline() is None
     assert seqs.offer("r", 20, "20") == (True, [])  # joined again: a first one
+
+
+def test_seq_order_goes_on_from_where_a_join_read_the_room() -> None:
+    seqs, _ = order()
+    seqs.start("r", 4)  # a join read the room up to seq 4: 5 comes next
+    assert seqs.offer("r", 6, "6") == (False, [])
+    assert seqs.offer("r", 5, "5") == (True, ["6"])
+    seqs.start("r", 2)  # another join, later: the room is known here already
+    assert seqs.offer("r", 7, "7") == (True, [])
+    assert seqs.offer("r", 4, "4") == (True, [])  # in the join's page already: at once
