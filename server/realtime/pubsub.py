@@ -53,6 +53,40 @@ drops them undecoded. :attr:`received` counts every pub/sub message Redis
 delivered to the listener, :attr:`published` every publication: plain
 counters, for tests and metrics.
 
+Both managers deliver a chat room's messages to this instance's members in
+``seq`` order. The store gives each message its room's next ``seq``, and the
+instance that took the send delivers it to its own members at once and
+publishes it: two messages sent through two instances reach Redis, and the
+other instances, in either order. So each ``chat:message`` push to a chat
+room's channel (``room:ID`` or ``guests:ID``: each hears every message of the
+room, in its own view) with a member here goes through :class:`SeqOrder`, per
+(namespace, channel), this instance's own sends and those heard from Redis
+alike (``_handle_emit``, which python-socketio's ``emit`` and listener both
+call):
+
+- the next ``seq`` after the last delivered here goes at once, then whatever
+  waited for it; the first of a channel here too, unless a ``room:join`` told
+  :meth:`PromptListenerRedisManager.caught_up` the ``seq`` it read the room up
+  to (it subscribed first), which the channel then goes on from;
+- a later one is held until its predecessors come, for at most
+  ``SEQ_HOLD_SECS`` (100 ms; held pushes waited 1 ms at the median and 17 ms
+  at most in ``tests/integration/test_room_fanout.py``'s race), then goes, and
+  the last delivered moves past the gap: the client fills it by ``seq``, as
+  for any lost push, and only the pushes behind a gap wait, once;
+- one at or below the last delivered (late, or a duplicate) goes at once.
+
+No gap is normal: every message stored is pushed to both channels, a retried
+send (same ``client_id``) stores nothing and takes no ``seq``, and edits,
+deletions, hiding, reactions, pins and polls carry their message's ``seq`` on
+events of their own, which are not held. A channel holds at most
+``SEQ_HOLD_MAX`` pushes (then the oldest go), and is forgotten once its last
+member here leaves. A push to several channels goes as one while none of it
+is held; otherwise channel by channel, each skipping the members of the
+channels before it (``skip_rooms``), so a connection in two still gets it
+once. What is decided to go leaves one push at a time, in the order decided,
+whichever task decided it. Other pushes, and one instance alone
+(:class:`server.realtime.managers.DirectEmitManager`), are untouched.
+
 Like ``PromptListenerRedisManager`` it leans on python-socketio's private
 pub/sub interface (``AsyncPubSubManager._thread``, ``_listen``, ``_publish``,
 ``_handle_emit`` and the message format), and on every change of a room's
@@ -222,7 +256,8 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
     python-socketio's own listener waits 1, 2, 4 ... up to 60 s between attempts, so after an
     outage of 16 s pushes between instances resumed only about 15 s after Redis was back. This
     one waits ``LISTEN_RETRY_FIRST_SECS`` doubling up to ``LISTEN_RETRY_MAX_SECS``, and keeps
-    :attr:`listening` (subscribed and reading) for ``/readyz``. It replaces the private
+    :attr:`listening` (subscribed and reading) for ``/readyz``. It delivers a chat room's messages
+    to its members in ``seq`` order (:attr:`order`; the module's docstring). It replaces the private
     ``AsyncRedisManager._listen``, the generator python-socketio's ``AsyncPubSubManager._thread``
     reads the channel's messages from (python-socketio 5.18.1's, both recognised by their source;
     ``pyproject.toml`` keeps python-socketio below 6), and reads Redis through redis-py's public
@@ -309,9 +344,9 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
     def basic_leave_room(self, sid: Any, namespace: Any, room: Any) -> None:
         super().basic_leave_room(sid, namespace, room)
         if self._order is not None and room not in self.rooms.get(namespace, {}):
-            held = self._order.forget((namespace or "/", room))  # no one here hears it: forgotten
-            if held:
-                asyncio.get_running_loop().create_task(self._send_in_order(held), name="fanout-seq-forget")
+            # No one here hears the channel: forgotten, and what it held goes to no one (a member who
+            # enters it later subscribes, then reads the room, these messages included).
+            self._order.forget((namespace or "/", room))
 
     async def _deliver(self, message: dict[str, Any]) -> None:
         skip_rooms = message.get("skip_rooms")
