@@ -18,6 +18,12 @@ def guest_channel(room_id: str) -> str:
     return f"guests:{room_id}"
 
 
+def is_chat_channel(name: object) -> bool:
+    """Whether ``name`` is a chat room's channel (its members' or its visitors'): each hears every one of the
+    room's ``chat:message`` pushes, in its own view (the fan-out between instances keeps them in ``seq`` order)."""
+    return isinstance(name, str) and name.startswith(("room:", "guests:"))
+
+
 def user_channel(user_id: str) -> str:
     return f"user:{user_id}"
 

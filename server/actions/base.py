@@ -58,6 +58,8 @@ class Channels(Protocol):
 
     async def unsubscribe(self, sid: str, channel: str) -> None: ...
 
+    def caught_up(self, channel: str, seq: int) -> None:
+        """A chat room's channel, subscribed to first, was read up to ``seq``: its pushes go on from there."""
 
 @dataclass(frozen=True)
 class Connection:

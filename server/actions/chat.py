@@ -54,6 +54,7 @@ async def room_join(ctx: Context, data: RoomJoinIn) -> Outcome[Any]:
     except BaseException:
         await conn.channels.unsubscribe(conn.sid, channel)
         raise
+    conn.channels.caught_up(channel, joined.result.last_seq)
     pushes = (PresenceChanged(data.room_id, joined=joined.who),) if joined.came_online else ()
     return answer(joined.result, *pushes)
 

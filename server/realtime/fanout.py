@@ -41,6 +41,7 @@ from server.actions.base import (
     ToUsers,
 )
 from server.channels import guest_channel, room_channel, support_channel, user_channel
+from server.realtime.pubsub import PromptListenerRedisManager
 from server.wire import jsonable
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,13 @@ class Fanout:
 
     async def unsubscribe(self, sid: str, channel: str) -> None:
         await self._sio.leave_room(sid, channel)
+
+    def caught_up(self, channel: str, seq: int) -> None:
+        """A chat room was read up to ``seq`` by a connection that subscribed to ``channel`` first: with Redis
+        between instances, the channel's pushes go on in seq order from there (``server/realtime/pubsub.py``)."""
+        manager = self._sio.manager
+        if isinstance(manager, PromptListenerRedisManager):
+            manager.caught_up("/", channel, seq)
 
     # ---- pushes -------------------------------------------------------------
 

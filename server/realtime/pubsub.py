@@ -53,6 +53,40 @@ drops them undecoded. :attr:`received` counts every pub/sub message Redis
 delivered to the listener, :attr:`published` every publication: plain
 counters, for tests and metrics.
 
+Both managers deliver a chat room's messages to this instance's members in
+``seq`` order. The store gives each message its room's next ``seq``, and the
+instance that took the send delivers it to its own members at once and
+publishes it: two messages sent through two instances reach Redis, and the
+other instances, in either order. So each ``chat:message`` push to a chat
+room's channel (``room:ID`` or ``guests:ID``: each hears every message of the
+room, in its own view) with a member here goes through :class:`SeqOrder`, per
+(namespace, channel), this instance's own sends and those heard from Redis
+alike (``_handle_emit``, which python-socketio's ``emit`` and listener both
+call):
+
+- the next ``seq`` after the last delivered here goes at once, then whatever
+  waited for it; the first of a channel here too, unless a ``room:join`` told
+  :meth:`PromptListenerRedisManager.caught_up` the ``seq`` it read the room up
+  to (it subscribed first), which the channel then goes on from;
+- a later one is held until its predecessors come, for at most
+  ``SEQ_HOLD_SECS`` (100 ms; held pushes waited 1 ms at the median and 17 ms
+  at most in ``tests/integration/test_room_fanout.py``'s race), then goes, and
+  the last delivered moves past the gap: the client fills it by ``seq``, as
+  for any lost push, and only the pushes behind a gap wait, once;
+- one at or below the last delivered (late, or a duplicate) goes at once.
+
+No gap is normal: every message stored is pushed to both channels, a retried
+send (same ``client_id``) stores nothing and takes no ``seq``, and edits,
+deletions, hiding, reactions, pins and polls carry their message's ``seq`` on
+events of their own, which are not held. A channel holds at most
+``SEQ_HOLD_MAX`` pushes (then the oldest go), and is forgotten once its last
+member here leaves. A push to several channels goes as one while none of it
+is held; otherwise channel by channel, each skipping the members of the
+channels before it (``skip_rooms``), so a connection in two still gets it
+once. What is decided to go leaves one push at a time, in the order decided,
+whichever task decided it. Other pushes, and one instance alone
+(:class:`server.realtime.managers.DirectEmitManager`), are untouched.
+
 Like ``PromptListenerRedisManager`` it leans on python-socketio's private
 pub/sub interface (``AsyncPubSubManager._thread``, ``_listen``, ``_publish``,
 ``_handle_emit`` and the message format), and on every change of a room's
@@ -74,14 +108,16 @@ import hashlib
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable
+from typing import Any, Generic, TypeVar
 
 import socketio
 from redis.asyncio import Redis
 from socketio import async_pubsub_manager, base_manager
 from socketio.packet import Packet
 
+from server.channels import is_chat_channel
 from server.realtime.managers import DirectEmitManager
 
 log = logging.getLogger(__name__)
@@ -106,6 +142,109 @@ LISTENER_DOWN_SECS = LISTEN_PING_SECS + LISTEN_PONG_SECS + LISTEN_POLL_SECS  # a
 # Publishing waits at most this for Redis (python-socketio tries twice, then drops the push: clients fill
 # the gap by seq and rev), so that a paused Redis holds no push task for long.
 PUBLISH_TIMEOUT_SECS = 2.0
+# A chat room's chat:message pushes reach an instance from several publishers (every instance that stored
+# one), in either order: one that comes before its predecessor waits here at most SEQ_HOLD_SECS for it
+# (then goes, the gap left to the client to fill by seq), and a room holds at most SEQ_HOLD_MAX of them.
+SEQ_HOLD_SECS = 0.1
+SEQ_HOLD_MAX = 64
+ORDERED_EVENT = "chat:message"  # the pushes that carry a room's next seq
+
+T = TypeVar("T")
+
+
+class SeqOrder(Generic[T]):
+    """Items in ``seq`` order per key, each held at most ``hold_secs`` for the ones before it.
+
+    :meth:`offer` says whether an item goes now and which held ones go after it: the first of a
+    key, the next after the last that went (then its held successors), and a late one (at or below
+    the last: a duplicate, or one that came after the bound) go at once; one after a gap is held
+    until the gap fills, :meth:`expired` releases it after ``hold_secs``, or a key holding more than
+    ``max_held`` releases its oldest. Released items go in ``seq`` order, and the last moves past
+    them: a gap costs the items behind it one wait, not one each. No loop, no clock of its own
+    besides ``clock``: the caller delivers and wakes up at :meth:`next_deadline`.
+    """
+
+    def __init__(self, hold_secs: float = SEQ_HOLD_SECS, max_held: int = SEQ_HOLD_MAX,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.hold_secs = hold_secs
+        self.max_held = max_held
+        self._clock = clock
+        self._last: dict[Hashable, int] = {}  # key -> the last seq that went
+        self._held: dict[Hashable, dict[int, list[T]]] = {}  # key -> seq -> items waiting for a predecessor
+        self._due: deque[tuple[float, Hashable, int]] = deque()  # (deadline, key, seq), by deadline
+        self.held = 0  # items ever held (counters, for tests and the log)
+        self.expired = 0  # ... and let go before their predecessor came (the bound, or the cap)
+
+    def __len__(self) -> int:
+        """The keys remembered."""
+        return len(self._last)
+
+    def waiting(self, key: Hashable) -> int:
+        return sum(len(items) for items in self._held.get(key, {}).values())
+
+    def start(self, key: Hashable, seq: int) -> None:
+        """``key`` was read up to ``seq`` (a join's page): a key not known yet goes on from there."""
+        self._last.setdefault(key, seq)
+
+    def offer(self, key: Hashable, seq: int, item: T) -> tuple[bool, list[T]]:
+        """Whether ``item`` goes now, and the held items that go after it (in order)."""
+        last = self._last.get(key)
+        if last is None or seq == last + 1:
+            self._last[key] = seq
+            return True, self._successors(key)
+        if seq <= last:
+            return True, []
+        held = self._held.setdefault(key, {})
+        held.setdefault(seq, []).append(item)
+        self._due.append((self._clock() + self.hold_secs, key, seq))
+        self.held += 1
+        if len(held) > self.max_held:
+            self.expired += 1
+            return False, self._through(key, min(held))
+        return False, []
+
+    def expired_items(self) -> list[T]:
+        """The held items whose time is up, with whatever follows them, in order per key."""
+        now, out = self._clock(), []
+        while self._due and self._due[0][0] <= now:
+            _, key, seq = self._due.popleft()
+            if seq in self._held.get(key, {}):
+                self.expired += 1
+                out += self._through(key, seq)
+        return out
+
+    def next_deadline(self) -> float | None:
+        """When the first held item's time is up (``clock``'s time), or None if none is held."""
+        while self._due and self._due[0][2] not in self._held.get(self._due[0][1], {}):
+            self._due.popleft()  # gone with its predecessor
+        return self._due[0][0] if self._due else None
+
+    def forget(self, key: Hashable) -> list[T]:
+        """Drop ``key`` (its room is no longer hosted here); its held items, in order."""
+        self._last.pop(key, None)
+        held = self._held.pop(key, {})
+        return [item for seq in sorted(held) for item in held[seq]]
+
+    def _through(self, key: Hashable, seq: int) -> list[T]:
+        """Let go every held item up to ``seq``, then its successors."""
+        held = self._held[key]
+        out = [item for s in sorted(s for s in held if s <= seq) for item in held.pop(s)]
+        self._last[key] = max(self._last.get(key, seq), seq)
+        return out + self._successors(key)
+
+    def _successors(self, key: Hashable) -> list[T]:
+        held = self._held.get(key)
+        if held is None:
+            return []
+        out, last = [], self._last[key]
+        while (items := held.pop(last + 1, None)) is not None:
+            out += items
+            last += 1
+        self._last[key] = last
+        if not held:
+            del self._held[key]
+        return out
+
 
 class DirectEmitRedisManager(socketio.AsyncRedisManager, DirectEmitManager):
     """``AsyncRedisManager`` (pub/sub between instances) delivering locally like ``DirectEmitManager``."""
@@ -117,7 +256,8 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
     python-socketio's own listener waits 1, 2, 4 ... up to 60 s between attempts, so after an
     outage of 16 s pushes between instances resumed only about 15 s after Redis was back. This
     one waits ``LISTEN_RETRY_FIRST_SECS`` doubling up to ``LISTEN_RETRY_MAX_SECS``, and keeps
-    :attr:`listening` (subscribed and reading) for ``/readyz``. It replaces the private
+    :attr:`listening` (subscribed and reading) for ``/readyz``. It delivers a chat room's messages
+    to its members in ``seq`` order (:attr:`order`; the module's docstring). It replaces the private
     ``AsyncRedisManager._listen``, the generator python-socketio's ``AsyncPubSubManager._thread``
     reads the channel's messages from (python-socketio 5.18.1's, both recognised by their source;
     ``pyproject.toml`` keeps python-socketio below 6), and reads Redis through redis-py's public
@@ -127,6 +267,96 @@ class PromptListenerRedisManager(DirectEmitRedisManager):
     listening = False
     heard_at: float | None = None  # time.monotonic() when Redis was last heard (a message, a pong): the metrics
     resubscribed: Callable[[], None] | None = None  # told each time the listener is back after losing Redis
+    _order: SeqOrder[dict[str, Any]] | None = None
+    _outbox: deque[dict[str, Any]] | None = None
+    _sending = False
+    _releaser: asyncio.Task[None] | None = None
+
+    # ---- chat:message pushes in seq order, to this instance's members -------
+
+    @property
+    def order(self) -> SeqOrder[dict[str, Any]]:
+        """Each hosted chat channel's ``chat:message`` pushes, in seq order (see the module's docstring)."""
+        if self._order is None:
+            self._order, self._outbox = SeqOrder(), deque()
+        return self._order
+
+    def caught_up(self, namespace: str, room: str, seq: int) -> None:
+        """A connection of this instance's that entered the chat channel ``room`` read it up to ``seq`` (it
+        was subscribed before it read): the channel's first push here need not be the next one."""
+        if is_chat_channel(room) and room in self.rooms.get(namespace, {}):
+            self.order.start((namespace, room), seq)
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        """A push for this instance's members (its own, or another instance's): a chat room's messages in
+        ``seq`` order, everything else at once."""
+        if message.get("event") != ORDERED_EVENT or message.get("callback") or message.get("binary"):
+            await self._deliver(message)
+            return
+        data, room = message.get("data"), message.get("room")
+        seq = data[0].get("seq") if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict) else None
+        rooms = list(room) if isinstance(room, (list, tuple)) else [room]
+        namespace = message.get("namespace") or "/"
+        hosted = self.rooms.get(namespace, {})
+        if type(seq) is not int or not any(is_chat_channel(r) and r in hosted for r in rooms):
+            await self._deliver(message)
+            return
+        order, now, later, skip_rooms = self.order, [], [], list(message.get("skip_rooms") or ())
+        for i, one in enumerate(rooms):
+            part = {**message, "room": one, "skip_rooms": skip_rooms + rooms[:i]}  # a connection in two: once
+            if not (is_chat_channel(one) and one in hosted):
+                now.append(part)
+                continue
+            goes, released = order.offer((namespace, one), seq, part)
+            if goes:
+                now.append(part)
+            later += released
+        if len(now) == len(rooms):  # the usual: all of it at once, as one push
+            now = [message]
+        elif self._releaser is None or self._releaser.done():  # held: let go at the latest after the bound
+            self._releaser = asyncio.get_running_loop().create_task(self._release_held(), name="fanout-seq-order")
+        await self._send_in_order(now + later)
+
+    async def _send_in_order(self, messages: list[dict[str, Any]]) -> None:
+        """Deliver ``messages`` after those already waiting: one at a time, in the order decided."""
+        outbox = self._outbox
+        assert outbox is not None
+        outbox.extend(messages)
+        if self._sending:  # the one delivering sends these too, in turn
+            return
+        self._sending = True
+        try:
+            while outbox:
+                one = outbox.popleft()
+                try:
+                    await self._deliver(one)
+                except Exception as exc:  # noqa: BLE001 - as python-socketio's listener: the next one still goes
+                    log.warning("push %s not delivered here: %s", one.get("event"), exc, exc_info=exc)
+        finally:
+            self._sending = False
+
+    async def _release_held(self) -> None:
+        order = self.order
+        while (deadline := order.next_deadline()) is not None:
+            await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+            await self._send_in_order(order.expired_items())
+
+    def basic_leave_room(self, sid: Any, namespace: Any, room: Any) -> None:
+        super().basic_leave_room(sid, namespace, room)
+        if self._order is not None and room not in self.rooms.get(namespace, {}):
+            # No one here hears the channel: forgotten, and what it held goes to no one (a member who
+            # enters it later subscribes, then reads the room, these messages included).
+            self._order.forget((namespace or "/", room))
+
+    async def _deliver(self, message: dict[str, Any]) -> None:
+        skip_rooms = message.get("skip_rooms")
+        if skip_rooms:  # members of the rooms before this one had it through theirs
+            namespace = message.get("namespace")
+            skip = message.get("skip_sid")
+            skip = [] if skip is None else list(skip) if isinstance(skip, list) else [skip]
+            skip += [sid for r in skip_rooms for sid, _ in self.get_participants(namespace, r)]
+            message = {**message, "skip_sid": skip}
+        await super()._handle_emit(message)
 
     async def _listen(self) -> AsyncIterator[bytes]:
         channel = self.channel.encode("utf-8")
@@ -399,16 +629,6 @@ class RoomFanoutRedisManager(PromptListenerRedisManager):
 
     def _publish_one(self, client: Any, channel: str, payload: str) -> Any:
         return client.spublish(channel, payload) if self.sharded else client.publish(channel, payload)
-
-    async def _handle_emit(self, message: dict[str, Any]) -> None:
-        skip_rooms = message.get("skip_rooms")
-        if skip_rooms:  # members of the rooms published before this one had it through theirs
-            namespace = message.get("namespace")
-            skip = message.get("skip_sid")
-            skip = [] if skip is None else list(skip) if isinstance(skip, list) else [skip]
-            skip += [sid for r in skip_rooms for sid, _ in self.get_participants(namespace, r)]
-            message = {**message, "skip_sid": skip}
-        await super()._handle_emit(message)
 
     # ---- listening ----------------------------------------------------------
 

@@ -36,8 +36,10 @@ CHANNEL = "test"
 class Instance:
     """One server: python-socketio with the by-room manager, on uvicorn."""
 
-    def __init__(self, redis_url: str, sharded: bool) -> None:
-        self.manager = pubsub.RoomFanoutRedisManager(redis_url, CHANNEL, sharded=sharded)
+    def __init__(self, redis_url: str, sharded: bool, broadcast: bool = False) -> None:
+        self.manager: pubsub.PromptListenerRedisManager = (
+            pubsub.PromptListenerRedisManager(redis_url, channel=CHANNEL) if broadcast
+            else pubsub.RoomFanoutRedisManager(redis_url, CHANNEL, sharded=sharded))
         self.sio = socketio.AsyncServer(async_mode="asgi", client_manager=self.manager, logger=False,
                                         engineio_logger=False)
         self.port = free_port()
@@ -93,12 +95,25 @@ class Client:
     def __init__(self) -> None:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.got: list[Any] = []
+        self.messages: list[Any] = []  # chat:message pushes, in arrival order
         self.arrived = asyncio.Event()
         self.sio.on("n", handler=self._record)
+        self.sio.on("chat:message", handler=self._message)
 
     async def _record(self, n: Any) -> None:
         self.got.append(n)
         self.arrived.set()
+
+    async def _message(self, message: Any) -> None:
+        self.messages.append(message)
+        self.arrived.set()
+
+    async def until_messages(self, count: int) -> list[Any]:
+        async with asyncio.timeout(WAIT_SECS):
+            while len(self.messages) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+        return self.messages
 
     @property
     def sid(self) -> str:
@@ -123,8 +138,8 @@ async def cluster(redis_server: RedisServer) -> AsyncIterator[Callable[..., Coro
     """``await cluster(3)``: that many instances on one Redis; every client made with ``connect`` closes after."""
     started: list[Instance] = []
 
-    async def start(count: int, sharded: bool = False) -> list[Instance]:
-        made = [await Instance(redis_server.url, sharded).start() for _ in range(count)]
+    async def start(count: int, sharded: bool = False, broadcast: bool = False) -> list[Instance]:
+        made = [await Instance(redis_server.url, sharded, broadcast).start() for _ in range(count)]
         started.extend(made)
         return made
 
@@ -300,6 +315,50 @@ async def test_after_a_redis_restart_every_hosted_room_is_subscribed_again(
     assert on_a.got[0] == "back"
 
 
+@pytest.mark.parametrize("mode", ["rooms", "sharded", "broadcast"])
+async def test_a_chat_rooms_messages_reach_every_member_in_seq_order(cluster: Any, connect: Any, mode: str) -> None:
+    # A room's messages are stored with the next seq by whichever instance took the send, and published by
+    # that one: here b publishes seq 2 before a publishes seq 1, then all three publish at once, racing.
+    instances = await cluster(3, sharded=mode == "sharded", broadcast=mode == "broadcast")
+    a, b, c = instances
+    for instance in instances:  # a wait long enough for a slow host: nothing may go out of order here
+        instance.manager.order.hold_secs = WAIT_SECS / 4
+    members = [await connect(i) for i in (a, b, c, c)]
+    for member in members:
+        await member.join("room:x")
+    visitor, both = await connect(b), await connect(c)
+    await visitor.join("guests:x")
+    for room in ("room:x", "guests:x"):  # in both channels: each push once all the same
+        await both.join(room)
+    everyone = [*members, visitor, both]
+
+    async def send(instance: Instance, seq: int) -> None:  # as server/realtime/fanout.py sends a message
+        await instance.sio.emit("chat:message", {"room_id": "x", "seq": seq}, room=["room:x", "guests:x"])
+
+    for instance in instances:  # what Twinspace's room:join tells after reading the room (empty: seq 0)
+        for room in ("room:x", "guests:x"):
+            instance.manager.caught_up("/", room, 0)
+    assert len(a.manager.order) == 1 and len(c.manager.order) == 2  # the channels each one hosts
+    await send(b, 2)
+    await send(a, 1)
+    last = 62
+
+    async def sends(k: int) -> None:
+        for seq in range(3 + k, last + 1, 3):
+            await send(instances[k], seq)
+
+    await asyncio.gather(*(sends(k) for k in range(3)))
+    for client in everyone:
+        got = [m["seq"] for m in await client.until_messages(last)]
+        assert got == list(range(1, last + 1)), got  # in order, none lost, none twice
+    assert sum(i.manager.order.held for i in instances) >= 1  # seq 2 waited for seq 1, at least on c
+    assert all(i.manager.order.expired == 0 for i in instances)
+    for client in (members[2], members[3], both):  # c's members leave: c forgets the room
+        await client.sio.disconnect()
+    await until(lambda: len(c.manager.order) == 0, "c forgets the room")
+    assert len(a.manager.order) == 1 and len(b.manager.order) == 2  # b hosts the visitors' channel too
+
+
 def test_the_manager_is_the_default_for_redis() -> None:
     made = pubsub.client_manager("redis://127.0.0.1:1/0", CHANNEL)
     assert isinstance(made, pubsub.RoomFanoutRedisManager) and not made.sharded
@@ -330,3 +389,35 @@ async def test_twinspace_instances_subscribe_to_the_rooms_they_host(
         await ok(teacher, "mail:send", {"project_id": project.id, "to": [project.admin.id], "subject": "Q",
                                         "body": "?"})
         await elsewhere.wait_for("mail:received")
+
+
+@pytest.mark.parametrize("mode", ["rooms", "broadcast"])
+async def test_twinspace_instances_push_a_rooms_messages_in_seq_order(
+        make_server: Callable[..., ServerProcess], redis_server: RedisServer, tmp_path: Path, mode: str) -> None:
+    # Three senders on three instances sharing one store: each message's seq comes from the store, its push
+    # from the instance that took it, so they reach Redis in any order; every member hears them in seq order.
+    data = tmp_path / "shared"
+    flags = ("--fanout-url", redis_server.url, "--fanout-pubsub", mode, "--chat-rate-messages", "10000")
+    a = make_server(*flags, data_dir=data).start()  # makes the signing secret, migrates
+    b, c = make_server(*flags, data_dir=data).start(), make_server(*flags, data_dir=data).start()
+    project = await make_project(a)
+    room = project.spaces["open"]  # visitors read it too, on its visitors' channel
+    people = ((a, project.pupil), (b, project.teacher), (c, project.admin), (a, project.partner), (c, project.visitor))
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(realtime(server, who.token)) for server, who in people]
+        for client in clients:
+            await ok(client, "room:join", {"room_id": room})
+
+        async def send(sender: Any) -> int:
+            sent = await ok(sender, "chat:send", {"room_id": room, "client_id": uuid.uuid4().hex, "text": "hi"})
+            return int(sent["seq"])
+
+        async def sends(sender: Any) -> list[int]:
+            return [await send(sender) for _ in range(15)]
+
+        # From the first one: each instance goes on from the seq its members' joins read (0 here).
+        seqs = [seq for each in await asyncio.gather(*(sends(sender) for sender in clients[:3])) for seq in each]
+        assert sorted(seqs) == list(range(1, len(seqs) + 1))
+        for client in clients:
+            got = [m["seq"] for m in await client.wait_for("chat:message", count=len(seqs), timeout=WAIT_SECS)]
+            assert got == sorted(seqs), got  # in seq order, none lost, none twice

@@ -362,6 +362,8 @@ class RecordingChannels:
     async def unsubscribe(self, sid: str, channel: str) -> None:
         self.events.append(("unsubscribe", sid, channel))
 
+    def caught_up(self, channel: str, seq: int) -> None: ...
+
 
 @dataclass
 class World:

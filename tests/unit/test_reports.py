@@ -74,6 +74,8 @@ class _NoChannels:
 
     async def unsubscribe(self, sid: str, channel: str) -> None: ...
 
+    def caught_up(self, channel: str, seq: int) -> None: ...
+
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:

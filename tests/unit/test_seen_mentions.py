@@ -48,6 +48,8 @@ class NoChannels:
 
     async def unsubscribe(self, sid: str, channel: str) -> None: ...
 
+    def caught_up(self, channel: str, seq: int) -> None: ...
+
 
 class Mails:
     """A Notifier that keeps what it was given."""
