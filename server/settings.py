@@ -393,8 +393,8 @@ def load(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Setting
         except ValueError as exc:
             shown = "(hidden)" if option.name in ("jwt_secret", "admin_token", "metrics_token") else repr(_without_password(raw))
             problems.append(f"{source}={shown}: {_reason(exc)}")
-    on_cluster = urlsplit(values["fanout_url"]).scheme in ("redis+cluster", "rediss+cluster")
-    if on_cluster and values["fanout_pubsub"] not in (None, "sharded"):
+    on_cluster = urlsplit(values.get("fanout_url") or "").scheme in ("redis+cluster", "rediss+cluster")
+    if on_cluster and values.get("fanout_pubsub") not in (None, "sharded"):
         problems.append(f"--fanout-pubsub={values['fanout_pubsub']!r}: a Redis Cluster (--fanout-url "
                         "redis+cluster://) carries pushes by sharded pub/sub only: leave it out or say sharded")
     if problems:

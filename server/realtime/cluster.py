@@ -189,6 +189,6 @@ def seed_url(url: str) -> str:
     host, port = address.seeds[0]
     login = ""
     if "username" in address.options or "password" in address.options:
-        login = f"{quote(address.options.get('username', ''))}:{quote(address.options.get('password', ''))}@"
+        login = f"{quote(address.options.get('username', ''), safe='')}:{quote(address.options.get('password', ''), safe='')}@"
     scheme = "rediss" if address.options.get("ssl") else "redis"
     return f"{scheme}://{login}{'[' + host + ']' if ':' in host else host}:{port}/0"

@@ -39,7 +39,10 @@ sid room: ``server/channels.py``) a Redis channel of its own,
   ``<channel>``, which every instance hears;
 - with ``sharded=True`` it uses Redis 7's sharded pub/sub (``SSUBSCRIBE``,
   ``SPUBLISH``) for every channel, the control channel too, whose channels a Redis Cluster spreads over its shards (a
-  single Redis 7 answers them too);
+  single Redis 7 answers them too). On a Redis Cluster (a ``redis+cluster://`` URL, sharded only) the
+  listener subscribes through ``server/realtime/cluster.py``'s subscriber, one connection per master,
+  each channel on the master of its slot, and publishes through a ``RedisCluster``, routed by slot
+  (:meth:`_listener_client`, :meth:`_redis_connect`: the only places that know of the cluster);
 - the listener keeps :class:`PromptListenerRedisManager`'s
   robustness: back within ``LISTENER_RESUME_SECS`` of Redis, a ping after
   silence, :attr:`listening` for ``/readyz``; a reconnection resubscribes
