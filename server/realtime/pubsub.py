@@ -364,7 +364,8 @@ class RoomFanoutRedisManager(PromptListenerRedisManager):
         if not self.on_cluster:
             super()._redis_connect()
             return
-        self.redis = cluster_client(self.redis_url, **self.redis_options)
+        if self.redis is None:  # one for good: it reconnects, and follows the slots (MOVED), by itself
+            self.redis = cluster_client(self.redis_url, **self.redis_options)
         self.connected = True
 
     # ---- publishing ---------------------------------------------------------
