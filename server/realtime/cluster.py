@@ -79,7 +79,7 @@ class ShardedSubscriber:
         self._cluster: RedisCluster | None = None
         self._shards: dict[str, _Shard] = {}  # node name -> its connection
         self._node_of: dict[str, str] = {}  # subscribed channel -> node name
-        self._leaving: set[str] = set()  # channels this side asked to unsubscribe from
+        self._leaving: dict[str, int] = {}  # channel -> unsubscriptions sent and not yet answered
         self._queue: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue()
 
     @property
@@ -101,7 +101,6 @@ class ShardedSubscriber:
 
     async def ssubscribe(self, channel: str) -> None:
         name, shard = await self._shard_of(channel)
-        self._leaving.discard(channel)
         await shard.pubsub.ssubscribe(channel)
         self._node_of[channel] = name
         if shard.reader is None:
@@ -111,7 +110,7 @@ class ShardedSubscriber:
         name = self._node_of.pop(channel, None)
         shard = self._shards.get(name) if name is not None else None
         if shard is not None:
-            self._leaving.add(channel)
+            self._leaving[channel] = self._leaving.get(channel, 0) + 1
             await shard.pubsub.sunsubscribe(channel)
 
     async def get_message(self, timeout: float) -> dict[str, Any] | None:
@@ -140,9 +139,11 @@ class ShardedSubscriber:
                     heard, pinged = now, None
                     if message["type"] == "sunsubscribe":
                         channel = message["channel"].decode()
-                        if channel not in self._leaving:
+                        left = self._leaving.pop(channel, 0)  # the answer to one of ours, in order
+                        if not left:
                             raise SlotMoved(f"{name} dropped the subscription to {channel}")
-                        self._leaving.discard(channel)
+                        if left > 1:
+                            self._leaving[channel] = left - 1
                     self._queue.put_nowait(message)
                 elif pinged is None and now - heard >= self._ping_secs:
                     await asyncio.wait_for(shard.pubsub.ping(), self._pong_secs)

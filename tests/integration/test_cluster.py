@@ -45,6 +45,12 @@ def rooms_on_different_shards(cluster: LocalRedisCluster, prefix: str, count: in
     raise AssertionError("no rooms on enough shards")
 
 
+async def command(port: int, *args: Any) -> Any:
+    """One command to one node."""
+    async with Redis(port=port) as client:
+        return await client.execute_command(*args)
+
+
 async def shard_subscribers(cluster: LocalRedisCluster, channel: str) -> int:
     """``PUBSUB SHARDNUMSUB`` on the master serving ``channel``: the only node that knows."""
     client = Redis(port=cluster.node_of(channel).port)
@@ -130,6 +136,45 @@ async def test_pushes_cross_instances_on_rooms_of_every_shard(instances: Any, co
             await asyncio.sleep(0.05)
     await a.push(rooms[1], "after")
     assert (await on_b.until(10))[-1] == "after"
+
+
+async def test_the_subscriber_tells_its_own_unsubscriptions_from_a_shard_dropping_one(
+        cluster: LocalRedisCluster) -> None:
+    channel = f"{CHANNEL}#/#reloaded"
+    subscriber = ShardedSubscriber(cluster.url, {}, ping_secs=2, pong_secs=2)
+    publisher = shared.cluster_client(cluster.url)
+
+    async def kinds_until(kind: str) -> list[str]:
+        seen: list[str] = []
+        async with asyncio.timeout(WAIT_SECS):
+            while kind not in seen:
+                message = await subscriber.get_message(timeout=0.5)
+                if message is not None:
+                    seen.append(message["type"])
+        return seen
+
+    try:
+        # Left and joined again before the shard's answers are read (a page reloaded): no slot moved.
+        await subscriber.ssubscribe(channel)
+        await subscriber.sunsubscribe(channel)
+        await subscriber.ssubscribe(channel)
+        await publisher.spublish(channel, "marker")
+        assert await kinds_until("smessage") == ["ssubscribe", "sunsubscribe", "ssubscribe", "smessage"]
+        # A shard that drops the subscription by itself (as when its slot moves elsewhere).
+        node = cluster.node_of(channel)
+        other = next(n for n in cluster.nodes if n is not node)
+        slot = int(await command(node.port, "CLUSTER", "KEYSLOT", channel))
+        mine, theirs = [(await command(n.port, "CLUSTER", "MYID")).decode() for n in (node, other)]
+        await command(node.port, "CLUSTER", "SETSLOT", slot, "NODE", theirs)
+        try:
+            with pytest.raises(ConnectionError):
+                await kinds_until("never")
+        finally:  # the slot back where it was, on every node
+            for n in cluster.nodes:
+                await command(n.port, "CLUSTER", "SETSLOT", slot, "NODE", mine)
+    finally:
+        await subscriber.aclose()
+        await publisher.aclose()
 
 
 async def test_a_shard_restart_is_seen_and_every_room_subscribed_again(instances: Any, connect: Any,

@@ -177,9 +177,15 @@ class LocalRedisCluster:
         return self.nodes[min(slot // (SLOTS // len(self.nodes)), len(self.nodes) - 1)]
 
     def flush(self) -> None:
-        """Every key gone, on every node (between tests sharing the cluster)."""
+        """Every key gone, on every node, once the nodes agree on the slots (between tests sharing the cluster)."""
         import redis
 
+        clients = [redis.Redis(port=n.port, socket_timeout=START_TIMEOUT_SECS) for n in self.nodes]
+        try:
+            self._until_ok(clients)
+        finally:
+            for client in clients:
+                client.close()
         for node in self.nodes:
             with redis.Redis(port=node.port, socket_timeout=START_TIMEOUT_SECS) as client:
                 client.flushall()
