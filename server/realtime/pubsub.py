@@ -235,6 +235,7 @@ class RoomFanoutRedisManager(PromptListenerRedisManager):
     """
 
     connected: bool  # python-socketio's: whether the publishing client is made
+    redis: Any  # python-socketio's: the publishing client, None until made
 
     def __init__(self, url: str, channel: str, sharded: bool = False,
                  redis_options: dict[str, Any] | None = None) -> None:
