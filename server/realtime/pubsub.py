@@ -85,7 +85,6 @@ from redis.asyncio import Redis
 from socketio import async_pubsub_manager, base_manager
 from socketio.packet import Packet
 
-from server.realtime import cluster
 from server.realtime.managers import DirectEmitManager
 from storage.ephemeral.redis import cluster_client, is_cluster
 
@@ -353,10 +352,12 @@ class RoomFanoutRedisManager(PromptListenerRedisManager):
         else:
             await pubsub.unsubscribe(*channels)
 
-    def _listener_client(self) -> Redis | cluster.ClusterListener:
+    def _listener_client(self) -> Any:
         """The listener's connection: a ``Redis``, or on a cluster one per shard (``server/realtime/cluster.py``)."""
         options = {"socket_connect_timeout": LISTEN_CONNECT_TIMEOUT_SECS, **self.redis_options}
         if self.on_cluster:
+            from server.realtime import cluster
+
             return cluster.ClusterListener(self.redis_url, options, LISTEN_PING_SECS, LISTEN_PONG_SECS)
         return Redis.from_url(self.redis_url, **options)
 
@@ -520,6 +521,8 @@ def client_manager(fanout_url: str, channel: str, pubsub: str = "rooms") -> sock
     if not fanout_url.startswith(("redis://", "rediss://", "redis+cluster://", "rediss+cluster://")):
         return DirectEmitManager()
     if is_cluster(fanout_url):
+        from server.realtime import cluster
+
         if replaceable() and listener_replaceable():
             return RoomFanoutRedisManager(fanout_url, channel, sharded=True, redis_options=dict(_PUBLISH_OPTIONS))
         log.warning("python-socketio's pub/sub manager is not the one server/realtime/pubsub.py was written "

@@ -110,6 +110,17 @@ def test_a_cluster_url_makes_the_sharded_manager_and_takes_no_other() -> None:
         pubsub.RoomFanoutRedisManager(url, CHANNEL, sharded=False)
 
 
+def test_on_a_redis_cluster_without_the_pubsub_manager_it_knows_every_instance_hears_through_a_seed(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    url = "redis+cluster://app:s%2Fcret@127.0.0.1:1,127.0.0.1:2"
+    assert isinstance(pubsub.client_manager(url, "twinspace"), pubsub.RoomFanoutRedisManager)
+    monkeypatch.setattr(pubsub, "REPLACED_PUBSUB_SHA256", "0" * 64)
+    made = pubsub.client_manager(url, "twinspace", "sharded")
+    assert type(made) is pubsub.PromptListenerRedisManager
+    assert made.redis_url == "redis://app:s%2Fcret@127.0.0.1:1/0"  # classic pub/sub: any node carries it
+    assert "first seed" in caplog.text
+
+
 async def test_pushes_cross_instances_on_rooms_of_every_shard(instances: Any, connect: Any,
                                                              cluster: LocalRedisCluster) -> None:
     a, b, c = await instances(3)

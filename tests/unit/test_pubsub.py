@@ -53,14 +53,3 @@ def test_a_socketio_pubsub_manager_it_was_not_written_for_falls_back_to_broadcas
     made = pubsub.client_manager("redis://127.0.0.1:1/0", "twinspace", "rooms")
     assert type(made) is pubsub.PromptListenerRedisManager
     assert "every instance hears every push" in caplog.text
-
-
-def test_on_a_redis_cluster_without_the_pubsub_manager_it_knows_every_instance_hears_through_a_seed(
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    url = "redis+cluster://app:s%2Fcret@127.0.0.1:1,127.0.0.1:2"
-    assert isinstance(pubsub.client_manager(url, "twinspace"), pubsub.RoomFanoutRedisManager)
-    monkeypatch.setattr(pubsub, "REPLACED_PUBSUB_SHA256", "0" * 64)
-    made = pubsub.client_manager(url, "twinspace", "sharded")
-    assert type(made) is pubsub.PromptListenerRedisManager
-    assert made.redis_url == "redis://app:s%2Fcret@127.0.0.1:1/0"  # classic pub/sub: any node carries it
-    assert "first seed" in caplog.text
