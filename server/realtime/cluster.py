@@ -13,7 +13,8 @@ has the same shape (``ssubscribe``, ``sunsubscribe``, ``get_message``,
   interface only: ``initialize``, ``get_node_from_key``) and opens one plain
   ``PubSub`` connection per master that serves a channel it subscribes to;
 - one reader task per shard hands that shard's messages (``smessage``, the
-  confirmations, the pongs) to one queue, in the order the shard sent them,
+  confirmations, the pongs) to one queue, in the order the shard sent them
+  (a deque and a future: no task per message),
   so a message from any shard is read as soon as it arrives (redis-py's own
   ``ClusterPubSub.get_sharded_message`` waits on the shards one after the
   other, each up to the timeout);
@@ -37,6 +38,7 @@ by-room managers on a real local cluster of three masters.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -80,7 +82,8 @@ class ShardedSubscriber:
         self._shards: dict[str, _Shard] = {}  # node name -> its connection
         self._node_of: dict[str, str] = {}  # subscribed channel -> node name
         self._leaving: dict[str, int] = {}  # channel -> unsubscriptions sent and not yet answered
-        self._queue: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue()
+        self._arrived: collections.deque[dict[str, Any] | BaseException] = collections.deque()  # every shard's
+        self._waiter: asyncio.Future[None] | None = None  # get_message's, while nothing has arrived
 
     @property
     def shards(self) -> frozenset[str]:
@@ -115,10 +118,18 @@ class ShardedSubscriber:
 
     async def get_message(self, timeout: float) -> dict[str, Any] | None:
         """The next message of any shard (in each shard's order), None after ``timeout`` without one."""
-        try:
-            item = await asyncio.wait_for(self._queue.get(), timeout)
-        except TimeoutError:
-            return None
+        if not self._arrived:  # wait on a future of its own: no task per message, as a queue's wait_for makes
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(timeout, _wake, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
+            if not self._arrived:
+                return None
+        item = self._arrived.popleft()
         if isinstance(item, BaseException):
             raise item
         return item
@@ -144,7 +155,7 @@ class ShardedSubscriber:
                             raise SlotMoved(f"{name} dropped the subscription to {channel}")
                         if left > 1:
                             self._leaving[channel] = left - 1
-                    self._queue.put_nowait(message)
+                    self._hand(message)
                 elif pinged is None and now - heard >= self._ping_secs:
                     await asyncio.wait_for(shard.pubsub.ping(), self._pong_secs)
                     pinged = now
@@ -153,7 +164,12 @@ class ShardedSubscriber:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - handed to the listener, which reconnects
-            self._queue.put_nowait(exc)
+            self._hand(exc)
+
+    def _hand(self, item: dict[str, Any] | BaseException) -> None:
+        self._arrived.append(item)
+        if self._waiter is not None:
+            _wake(self._waiter)
 
     async def aclose(self) -> None:
         shards, self._shards = list(self._shards.values()), {}
@@ -169,6 +185,11 @@ class ShardedSubscriber:
             with contextlib.suppress(Exception):
                 await self._cluster.aclose()
             self._cluster = None
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class ClusterListener:
