@@ -21,6 +21,7 @@ from rooms import limits
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")  # server/logs.py
+FANOUT_PUBSUB_MODES = ("rooms", "sharded", "broadcast")  # server/realtime/pubsub.py
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:@/]*:)[^/]*@")  # scheme://user:PASSWORD@
 
 
@@ -61,6 +62,10 @@ def _scheme_url(schemes: tuple[str, ...]) -> Callable[[str], str]:
             )
 
             parse_s3_url(raw)
+        elif parts.scheme in ("redis+cluster", "rediss+cluster"):
+            from storage.ephemeral.redis import parse_cluster_url
+
+            parse_cluster_url(raw)
         return raw
     return parse
 
@@ -191,12 +196,15 @@ OPTIONS: tuple[Option, ...] = (
            "Object store for file bytes: file:///PATH or s3://KEY:SECRET@HOST:PORT/BUCKET?secure=false"
            "&region=R (MinIO, AWS S3 or any S3 API). Default: file:///DATA_DIR/files.", "URL"),
     Option("fanout_url", _scheme_url(storage.FANOUT_SCHEMES), "memory://",
-           "Fan-out between instances: memory:// (one process) or redis://HOST:PORT/DB (many instances "
-           "sharing pushes, presence and rate limits).", "URL"),
-    Option("fanout_pubsub", _one_of(("rooms", "sharded", "broadcast")), "rooms",
+           "Fan-out between instances: memory:// (one process), redis://HOST:PORT/DB (many instances "
+           "sharing pushes, presence and rate limits through one Redis) or "
+           "redis+cluster://HOST:PORT[,HOST:PORT...] (the same through a Redis Cluster: some of its nodes "
+           "as seeds, USER:PASSWORD@ before them if it asks for a login; rediss+cluster:// over TLS).", "URL"),
+    Option("fanout_pubsub", _one_of(FANOUT_PUBSUB_MODES), None,
            "How instances share pushes over a Redis fan-out: rooms (each instance subscribes only to the "
            "rooms it hosts), sharded (the same over Redis 7's sharded pub/sub, SSUBSCRIBE/SPUBLISH, which a "
-           "Redis Cluster spreads over its shards) or broadcast (one channel every instance hears).", "MODE"),
+           "Redis Cluster spreads over its shards) or broadcast (one channel every instance hears). "
+           "Default: rooms, and sharded on a Redis Cluster, which takes no other.", "MODE"),
     Option("public_url", _text, None,
            "Address clients use to reach this server. Default: http://HOST:PORT.", "URL"),
     Option("allowed_origins", _origins, None,
@@ -386,8 +394,13 @@ def load(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Setting
         except ValueError as exc:
             shown = "(hidden)" if option.name in ("jwt_secret", "admin_token", "metrics_token") else repr(_without_password(raw))
             problems.append(f"{source}={shown}: {_reason(exc)}")
+    on_cluster = urlsplit(values.get("fanout_url") or "").scheme in ("redis+cluster", "rediss+cluster")
+    if on_cluster and values.get("fanout_pubsub") not in (None, "sharded"):
+        problems.append(f"--fanout-pubsub={values['fanout_pubsub']!r}: a Redis Cluster (--fanout-url "
+                        "redis+cluster://) carries pushes by sharded pub/sub only: leave it out or say sharded")
     if problems:
         raise SettingsError(problems)
+    values["fanout_pubsub"] = values["fanout_pubsub"] or ("sharded" if on_cluster else "rooms")
     data_dir: Path = values["data_dir"]
     values["documents_url"] = values["documents_url"] or f"sqlite://{(data_dir / 'twinspace.db').resolve()}"
     values["objects_url"] = values["objects_url"] or f"file://{(data_dir / 'files').resolve()}"

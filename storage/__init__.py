@@ -3,7 +3,8 @@
 - documents: ``sqlite:///path`` (embedded default) or ``mongodb://HOST/DB`` (``mongodb+srv://`` too)
 - objects: ``file:///path`` (embedded default);
   ``s3://KEY:SECRET@HOST:PORT/BUCKET?secure=false&region=R`` (``minio://`` too)
-- fan-out: ``memory://`` (one process) or ``redis://`` (many instances; see ``storage.ephemeral``)
+- fan-out: ``memory://`` (one process), ``redis://`` (many instances; see ``storage.ephemeral``) or
+  ``redis+cluster://HOST:PORT,HOST:PORT`` (many instances on a Redis Cluster)
 
 ``open_documents`` and ``open_objects`` are async context managers: they
 open a store and close it exactly once.
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 DOCUMENT_SCHEMES = ("sqlite", "mongodb", "mongodb+srv")
 OBJECT_SCHEMES = ("file", "s3", "minio")
-FANOUT_SCHEMES = ("memory", "redis", "rediss")
+FANOUT_SCHEMES = ("memory", "redis", "rediss", "redis+cluster", "rediss+cluster")
 
 
 def url_path(url: str) -> Path:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.redis import RedisServer
+from tests.support.redis import LocalRedisCluster, RedisServer
 from tests.support.s3 import swift_s3
 from tests.support.server import ServerProcess
 
@@ -56,3 +56,11 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path / "redis").start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRedisCluster]:
+    """A real Redis Cluster of three masters for the session (started on first use); ``flush()`` empties it."""
+    cluster = LocalRedisCluster(tmp_path_factory.mktemp("redis-cluster")).start()
+    yield cluster
+    cluster.stop()

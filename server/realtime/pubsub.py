@@ -39,7 +39,10 @@ sid room: ``server/channels.py``) a Redis channel of its own,
   ``<channel>``, which every instance hears;
 - with ``sharded=True`` it uses Redis 7's sharded pub/sub (``SSUBSCRIBE``,
   ``SPUBLISH``) for every channel, the control channel too, whose channels a Redis Cluster spreads over its shards (a
-  single Redis 7 answers them too);
+  single Redis 7 answers them too). On a Redis Cluster (a ``redis+cluster://`` URL, sharded only) the
+  listener subscribes through ``server/realtime/cluster.py``'s subscriber, one connection per master,
+  each channel on the master of its slot, and publishes through a ``RedisCluster``, routed by slot
+  (:meth:`_listener_client`, :meth:`_redis_connect`: the only places that know of the cluster);
 - the listener keeps :class:`PromptListenerRedisManager`'s
   robustness: back within ``LISTENER_RESUME_SECS`` of Redis, a ping after
   silence, :attr:`listening` for ``/readyz``; a reconnection resubscribes
@@ -119,6 +122,7 @@ from socketio.packet import Packet
 
 from server.channels import is_chat_channel
 from server.realtime.managers import DirectEmitManager
+from storage.ephemeral.redis import cluster_client, is_cluster
 
 log = logging.getLogger(__name__)
 
@@ -460,11 +464,15 @@ class RoomFanoutRedisManager(PromptListenerRedisManager):
     """
 
     connected: bool  # python-socketio's: whether the publishing client is made
+    redis: Any  # python-socketio's: the publishing client, None until made
 
     def __init__(self, url: str, channel: str, sharded: bool = False,
                  redis_options: dict[str, Any] | None = None) -> None:
         super().__init__(url, channel=channel, redis_options=redis_options)
         self.sharded = sharded
+        self.on_cluster = is_cluster(url)  # a Redis Cluster: server/realtime/cluster.py
+        if self.on_cluster and not sharded:
+            raise ValueError("a Redis Cluster carries the fan-out by sharded pub/sub only")
         self.received = 0  # pub/sub messages Redis delivered to this instance's listener
         self.published = 0  # publications this instance sent
         self._hosted: set[str] = set()  # channels of the rooms with a local member
@@ -574,6 +582,24 @@ class RoomFanoutRedisManager(PromptListenerRedisManager):
         else:
             await pubsub.unsubscribe(*channels)
 
+    def _listener_client(self) -> Any:
+        """The listener's connection: a ``Redis``, or on a cluster one per shard (``server/realtime/cluster.py``)."""
+        options = {"socket_connect_timeout": LISTEN_CONNECT_TIMEOUT_SECS, **self.redis_options}
+        if self.on_cluster:
+            from server.realtime import cluster
+
+            return cluster.ClusterListener(self.redis_url, options, LISTEN_PING_SECS, LISTEN_PONG_SECS)
+        return Redis.from_url(self.redis_url, **options)
+
+    def _redis_connect(self) -> None:
+        """The publishing client: python-socketio's ``Redis``, or a ``RedisCluster`` routing by slot."""
+        if not self.on_cluster:
+            super()._redis_connect()
+            return
+        if self.redis is None:  # one for good: it reconnects, and follows the slots (MOVED), by itself
+            self.redis = cluster_client(self.redis_url, **self.redis_options)
+        self.connected = True
+
     # ---- publishing ---------------------------------------------------------
 
     async def emit(self, event: str, data: Any, namespace: Any = None, room: Any = None, skip_sid: Any = None,
@@ -637,8 +663,7 @@ class RoomFanoutRedisManager(PromptListenerRedisManager):
         retry = LISTEN_RETRY_FIRST_SECS
         down_since: float | None = None
         while True:
-            client = Redis.from_url(self.redis_url, **{"socket_connect_timeout": LISTEN_CONNECT_TIMEOUT_SECS,
-                                                       **self.redis_options})
+            client = self._listener_client()
             pubsub = client.pubsub()
             try:
                 rooms = sorted(self._hosted)
@@ -671,7 +696,7 @@ class RoomFanoutRedisManager(PromptListenerRedisManager):
                         if not waiter.done():
                             waiter.set_result(None)
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+                    await pubsub.aclose()
                     await client.aclose()
             await asyncio.sleep(retry)
             retry = min(retry * 2, LISTEN_RETRY_MAX_SECS)
@@ -713,8 +738,17 @@ PUBSUB_MODES = ("rooms", "sharded", "broadcast")  # --fanout-pubsub: see docs/co
 def client_manager(fanout_url: str, channel: str, pubsub: str = "rooms") -> socketio.AsyncManager:
     """In-process fan-out, or Redis pub/sub between instances: by room (``server/realtime/pubsub.py``,
     ``pubsub`` "rooms" or "sharded") or on one channel every instance hears ("broadcast")."""
-    if not fanout_url.startswith(("redis://", "rediss://")):
+    if not fanout_url.startswith(("redis://", "rediss://", "redis+cluster://", "rediss+cluster://")):
         return DirectEmitManager()
+    if is_cluster(fanout_url):
+        from server.realtime import cluster
+
+        if replaceable() and listener_replaceable():
+            return RoomFanoutRedisManager(fanout_url, channel, sharded=True, redis_options=dict(_PUBLISH_OPTIONS))
+        log.warning("python-socketio's pub/sub manager is not the one server/realtime/pubsub.py was written "
+                    "for; every instance hears every push, over classic pub/sub through the cluster's first seed")
+        # Classic pub/sub reaches every node of a cluster through any one of them: the seed's.
+        fanout_url, pubsub = cluster.seed_url(fanout_url), "broadcast"
     if pubsub != "broadcast":
         if replaceable() and listener_replaceable():
             return RoomFanoutRedisManager(fanout_url, channel, sharded=pubsub == "sharded",

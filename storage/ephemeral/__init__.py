@@ -2,7 +2,8 @@
 
 ``memory://`` keeps them in the process (one instance); ``redis://`` shares
 them between every instance through the same Redis that carries the
-fan-out.
+fan-out, and ``redis+cluster://`` through the same Redis Cluster
+(``storage/ephemeral/redis.py``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ async def open_ephemeral(url: str) -> AsyncIterator[Ephemeral]:
 
         yield Ephemeral(MemoryPresence(), MemoryRateLimiter(), MemorySessions(), _nothing)
         return
-    if scheme not in ("redis", "rediss"):
+    if scheme not in ("redis", "rediss", "redis+cluster", "rediss+cluster"):
         raise ValueError(f"unsupported fan-out scheme {scheme!r}")
     from storage.ephemeral import redis as shared
 

@@ -21,6 +21,18 @@ meanwhile) and writes the copy back, so presence is whole again within one
 heartbeat (``HEARTBEAT_SECS``) of Redis returning, without any client
 rejoining.
 
+On a Redis Cluster (``redis+cluster://``, :func:`connect` makes a
+``RedisCluster``) every key above is a key of its own, in whatever slot it
+hashes to: no command here reads or writes two keys in one slot-bound
+operation. The sliding log's Lua script has one key; reads of several keys
+(the ``alive:`` keys of several instances, a person's two revocation keys)
+are ``MGET`` on one Redis and ``mget_nonatomic`` (one ``MGET`` per slot) on a
+cluster; the writes a single Redis makes in one ``MULTI`` (a connection's
+entry in a room's hash and the room in the connection's set) are one
+pipeline without ``MULTI`` there, since a transaction cannot span slots. Such
+a pipeline can fail half-way: the write that failed marks the copy stale,
+and the next heartbeat writes it back whole, as after a restart.
+
 Redis going away never takes an instance down: presence then answers from
 what it could not read as empty, the limiter lets requests through, and
 both log it; the instance carries on and is back in step when Redis is.
@@ -32,10 +44,13 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, cast
+from urllib.parse import unquote
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.exceptions import RedisClusterException, RedisError
 
 from rooms.chat_models import PresenceEntry
 from rooms.errors import Unavailable
@@ -64,15 +79,86 @@ return 0
 """
 
 
-def connect(url: str) -> Redis:
-    return Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT_SECS, socket_connect_timeout=SOCKET_TIMEOUT_SECS,
-                          decode_responses=True)
+CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")  # a Redis Cluster; rediss+cluster:// over TLS
+
+Client = Redis | RedisCluster
+# What a Redis that is down or unreachable raises (redis-py's cluster client raises the second when it
+# reaches no node, or a slot has no node).
+REDIS_ERRORS: tuple[type[Exception], ...] = (RedisError, RedisClusterException)
+
+
+@dataclass(frozen=True)
+class ClusterAddress:
+    """``redis+cluster://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...][/0]``: seed nodes, and how to log in to any node."""
+
+    seeds: tuple[tuple[str, int], ...]
+    options: dict[str, Any] = field(default_factory=dict)  # username, password, ssl: for every node
+
+
+def is_cluster(url: str) -> bool:
+    return url.split("://", 1)[0].lower() in CLUSTER_SCHEMES
+
+
+def parse_cluster_url(url: str) -> ClusterAddress:
+    """The seeds and login of a cluster URL; ``ValueError`` says what is wrong with it."""
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() not in CLUSTER_SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(s + '://' for s in CLUSTER_SCHEMES)}")
+    netloc, _, path = rest.partition("/")
+    path, _, query = path.partition("?")
+    if path not in ("", "0") or query:
+        raise ValueError("a Redis Cluster has database 0 only and takes no options: "
+                         "redis+cluster://HOST:PORT[,HOST:PORT...]")
+    options: dict[str, Any] = {"ssl": scheme.lower() == "rediss+cluster"}
+    userinfo, _, hosts = netloc.rpartition("@")
+    if userinfo:
+        username, has_password, password = userinfo.partition(":")
+        if username:
+            options["username"] = unquote(username)
+        if has_password:
+            options["password"] = unquote(password)
+    seeds = []
+    for item in hosts.split(","):
+        host, _, port = item.strip().rpartition(":")
+        host = host.strip("[]")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{item.strip()!r} is not a seed node like HOST:PORT")
+        seeds.append((host, int(port)))
+    return ClusterAddress(tuple(seeds), options)
+
+
+def cluster_client(url: str, **options: Any) -> RedisCluster:
+    """A ``RedisCluster`` client on a cluster URL's seeds (it learns the other nodes from them)."""
+    address = parse_cluster_url(url)
+    return RedisCluster(startup_nodes=[ClusterNode(host, port) for host, port in address.seeds],
+                        **address.options, **options)
+
+
+def connect(url: str) -> Client:
+    """A client on one Redis (``redis://``, ``rediss://``) or on a Redis Cluster (``redis+cluster://``)."""
+    options: dict[str, Any] = {"socket_timeout": SOCKET_TIMEOUT_SECS,
+                               "socket_connect_timeout": SOCKET_TIMEOUT_SECS, "decode_responses": True}
+    if is_cluster(url):
+        return cluster_client(url, **options)
+    return Redis.from_url(url, **options)
+
+
+async def _mget(redis: Client, keys: list[str]) -> list[Any]:
+    """``MGET``, one per slot on a cluster (the keys of several instances or people are in several)."""
+    if isinstance(redis, RedisCluster):
+        return await redis.mget_nonatomic(keys)
+    return cast(list[Any], await redis.mget(keys))
+
+
+def _together(redis: Client) -> Any:
+    """A pipeline for writes that go together: in ``MULTI`` on one Redis, without it on a cluster (many slots)."""
+    return redis.pipeline(transaction=not isinstance(redis, RedisCluster))
 
 
 class RedisPresence:
     """:class:`rooms.ports.Presence` shared through Redis."""
 
-    def __init__(self, redis: Redis, instance: str | None = None) -> None:
+    def __init__(self, redis: Client, instance: str | None = None) -> None:
         self._redis = redis
         self.instance = instance or secrets.token_hex(6)
         # What this instance wrote, to write again when Redis lost it: sid -> room -> entry, sid -> user.
@@ -95,7 +181,7 @@ class RedisPresence:
                 known, _ = await pipe.execute()
             if not known or self._stale:
                 await self._restore()
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("presence heartbeat failed: %s", exc)
             self._stale = True
 
@@ -136,7 +222,7 @@ class RedisPresence:
         """At a clean shutdown: this instance's connections are gone at once."""
         try:
             await self._redis.delete(f"alive:{self.instance}")
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("presence: could not sign off: %s", exc)
 
     def _field(self, sid: str) -> str:
@@ -146,11 +232,11 @@ class RedisPresence:
         self._rooms.setdefault(sid, {})[room_id] = who
         try:
             before = await self._online(room_id)
-            async with self._redis.pipeline(transaction=True) as pipe:
+            async with _together(self._redis) as pipe:
                 pipe.hset(f"presence:{room_id}", self._field(sid), who.model_dump_json())
                 pipe.sadd(f"rooms:{self._field(sid)}", room_id)
                 await pipe.execute()
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("presence: could not record %s in %s: %s", who.user_id, room_id, exc)
             self._stale = True
             return False
@@ -160,7 +246,7 @@ class RedisPresence:
         self._drop(sid, room_id)
         try:
             raw = await self._redis.hget(f"presence:{room_id}", self._field(sid))
-            async with self._redis.pipeline(transaction=True) as pipe:
+            async with _together(self._redis) as pipe:
                 pipe.hdel(f"presence:{room_id}", self._field(sid))
                 pipe.srem(f"rooms:{self._field(sid)}", room_id)
                 await pipe.execute()
@@ -168,7 +254,7 @@ class RedisPresence:
                 return None
             entry = PresenceEntry.model_validate_json(raw)
             still = await self._online(room_id)
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("presence: could not remove a connection from %s: %s", room_id, exc)
             self._stale = True
             return None
@@ -184,7 +270,7 @@ class RedisPresence:
     async def rooms_of(self, sid: str) -> list[str]:
         try:
             return sorted(cast(set[str], await self._redis.smembers(f"rooms:{self._field(sid)}")))
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("presence: could not read a connection's rooms: %s", exc)
             return sorted(self._rooms.get(sid, {}))  # this instance's own copy
 
@@ -195,12 +281,12 @@ class RedisPresence:
             fields = cast(dict[str, str], await self._redis.hgetall(f"presence:{room_id}"))  # decode_responses=True
             gone = [f for f, v in fields.items() if PresenceEntry.model_validate_json(v).user_id == user_id]
             if gone:
-                async with self._redis.pipeline(transaction=True) as pipe:
+                async with _together(self._redis) as pipe:
                     pipe.hdel(f"presence:{room_id}", *gone)
                     for field in gone:
                         pipe.srem(f"rooms:{field}", room_id)
                     await pipe.execute()
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("presence: could not evict %s from %s: %s", user_id, room_id, exc)
             self._stale = True
             return []
@@ -209,11 +295,11 @@ class RedisPresence:
     async def user_connected(self, sid: str, user_id: str) -> None:
         self._users[sid] = user_id
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
+            async with _together(self._redis) as pipe:
                 pipe.sadd(f"conns:{user_id}", self._field(sid))
                 pipe.set(f"conn:{self._field(sid)}", user_id)
                 await pipe.execute()
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("presence: could not record a connection of %s: %s", user_id, exc)
             self._stale = True
 
@@ -221,12 +307,12 @@ class RedisPresence:
         self._users.pop(sid, None)
         try:
             user_id = cast(str | None, await self._redis.get(f"conn:{self._field(sid)}"))
-            async with self._redis.pipeline(transaction=True) as pipe:
+            async with _together(self._redis) as pipe:
                 if user_id is not None:
                     pipe.srem(f"conns:{user_id}", self._field(sid))
                 pipe.delete(f"conn:{self._field(sid)}")
                 await pipe.execute()
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("presence: could not forget a connection: %s", exc)
             self._stale = True
 
@@ -239,7 +325,7 @@ class RedisPresence:
                     pipe.smembers(f"conns:{user_id}")
                 members = cast(list[set[str]], await pipe.execute())
             instances = sorted({m.split(":", 1)[0] for ms in members for m in ms})
-            alive = dict(zip(instances, await self._redis.mget([f"alive:{i}" for i in instances]) if instances else []))
+            alive = dict(zip(instances, await _mget(self._redis, [f"alive:{i}" for i in instances]) if instances else []))
             found = set()
             for user_id, ms in zip(user_ids, members, strict=True):
                 dead = [m for m in ms if not alive.get(m.split(":", 1)[0])]
@@ -247,7 +333,7 @@ class RedisPresence:
                     await self._redis.srem(f"conns:{user_id}", *dead)  # an instance that died left these
                 if len(dead) < len(ms):
                     found.add(user_id)
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("presence: could not read who is connected: %s", exc)
             return set()  # nobody counts as connected: a teacher is told by e-mail rather than not at all
         return found
@@ -255,7 +341,7 @@ class RedisPresence:
     async def online(self, room_id: str) -> list[PresenceEntry]:
         try:
             entries = await self._online(room_id)
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("presence: could not read %s: %s", room_id, exc)
             return []
         unique = {e.user_id: e for e in entries}
@@ -264,7 +350,7 @@ class RedisPresence:
     async def _online(self, room_id: str) -> list[PresenceEntry]:
         fields = cast(dict[str, str], await self._redis.hgetall(f"presence:{room_id}"))  # decode_responses=True
         instances = sorted({f.split(":", 1)[0] for f in fields})
-        alive = dict(zip(instances, await self._redis.mget([f"alive:{i}" for i in instances]) if instances else []))
+        alive = dict(zip(instances, await _mget(self._redis, [f"alive:{i}" for i in instances]) if instances else []))
         dead = [f for f in fields if not alive.get(f.split(":", 1)[0])]
         if dead:
             await self._redis.hdel(f"presence:{room_id}", *dead)  # an instance that died left these behind
@@ -274,7 +360,7 @@ class RedisPresence:
 class RedisRateLimiter:
     """:class:`rooms.ports.RateLimiter` shared through Redis."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Client) -> None:
         self._redis = redis
         self._script: Any = redis.register_script(_SLIDING_LOG)
 
@@ -282,7 +368,7 @@ class RedisRateLimiter:
         try:
             wait_ms = await self._script(keys=[f"rate:{key}"],
                                          args=[int(window_secs * 1000), limit, secrets.token_hex(8)])
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("rate limit not checked (Redis unavailable): %s", exc)
             return 0.0  # let the request through: a school must not lose its chat to a counter
         return max(0.0, float(wait_ms) / 1000)
@@ -290,13 +376,13 @@ class RedisRateLimiter:
     async def refund(self, key: str) -> None:
         try:
             await self._redis.zpopmax(f"rate:{key}")  # the newest entry of the sliding log
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("rate limit not refunded (Redis unavailable): %s", exc)
 
     async def forget(self, key: str) -> None:
         try:
             await self._redis.delete(f"rate:{key}")
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("rate limit not forgotten (Redis unavailable): %s", exc)
 
 
@@ -312,7 +398,7 @@ class RedisSessions:
     the rate limits: a school does not lose its chat to the shared store.
     """
 
-    def __init__(self, redis: Redis, instance: str) -> None:
+    def __init__(self, redis: Client, instance: str) -> None:
         self._redis = redis
         self.instance = instance
 
@@ -327,28 +413,28 @@ class RedisSessions:
             if len(live) > limit:
                 await self._redis.srem(key, member)
                 return False
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("sessions: could not count the connections of %s: %s", user_id, exc)
         return True
 
     async def close(self, user_id: str, sid: str) -> None:
         try:
             await self._redis.srem(f"sessions:{user_id}", f"{self.instance}:{sid}")
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("sessions: could not forget a connection of %s: %s", user_id, exc)
 
     async def sids_of(self, user_id: str) -> list[str]:
         key = f"sessions:{user_id}"
         try:
             live = await self._live(key, cast(set[str], await self._redis.smembers(key)))
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("sessions: could not read the connections of %s: %s", user_id, exc)
             return []
         return sorted(m.split(":", 1)[1] for m in live)
 
     async def _live(self, key: str, members: set[str]) -> list[str]:
         instances = sorted({m.split(":", 1)[0] for m in members})
-        alive = dict(zip(instances, await self._redis.mget([f"alive:{i}" for i in instances]) if instances else []))
+        alive = dict(zip(instances, await _mget(self._redis, [f"alive:{i}" for i in instances]) if instances else []))
         dead = [m for m in members if not alive.get(m.split(":", 1)[0])]
         if dead:
             await self._redis.srem(key, *dead)  # an instance that died left these
@@ -360,13 +446,13 @@ class RedisSessions:
                 await self._redis.set(f"revoked:jti:{jti}", "1", ex=ttl_secs)
             else:
                 await self._redis.set(f"revoked:user:{user_id}", repr(at), ex=ttl_secs)
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             raise Unavailable("backend.unavailable", backend="redis", detail=str(exc)) from exc
 
     async def revoked(self, user_id: str, jti: str | None, iat: float | None) -> bool:
         try:
-            at, by_jti = await self._redis.mget([f"revoked:user:{user_id}", f"revoked:jti:{jti or ''}"])
-        except RedisError as exc:
+            at, by_jti = await _mget(self._redis, [f"revoked:user:{user_id}", f"revoked:jti:{jti or ''}"])
+        except REDIS_ERRORS as exc:
             log.warning("sessions: revocation of %s not checked (Redis unavailable): %s", user_id, exc)
             return False
         if jti is not None and by_jti is not None:
@@ -374,11 +460,12 @@ class RedisSessions:
         return at is not None and (iat is None or iat <= float(at))
 
 
-async def ping(redis: Redis) -> None:
+async def ping(redis: Client) -> None:
     try:
         await asyncio.wait_for(redis.ping(), SOCKET_TIMEOUT_SECS)
-    except (RedisError, TimeoutError, OSError) as exc:
+    except (RedisError, RedisClusterException, TimeoutError, OSError) as exc:
         raise Unavailable("backend.unavailable", backend="redis", detail=str(exc)) from exc
 
 
-__all__ = ["RedisPresence", "RedisRateLimiter", "RedisSessions", "connect", "ping"]
+__all__ = ["CLUSTER_SCHEMES", "Client", "ClusterAddress", "RedisPresence", "RedisRateLimiter", "RedisSessions",
+           "cluster_client", "connect", "is_cluster", "parse_cluster_url", "ping"]

@@ -11,11 +11,22 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.chat import SEND_TIMEOUT_SECS, history, send_burst, send_until_gone
 from tests.support.clients import CALL_TIMEOUT_SECS, make_project, ok, realtime, until
-from tests.support.redis import RedisServer
+from tests.support.redis import LocalRedisCluster, RedisServer
 from tests.support.server import ServerProcess
+
+
+def shared_redis_url(request: pytest.FixtureRequest, where: str) -> str:
+    """One Redis of the test's own, or the session's Redis Cluster (three masters), emptied first."""
+    if where == "cluster":
+        cluster: LocalRedisCluster = request.getfixturevalue("redis_cluster")
+        cluster.flush()
+        return cluster.url
+    server: RedisServer = request.getfixturevalue("redis_server")
+    return server.url
 
 
 def pair(make_server: Callable[..., ServerProcess], redis: RedisServer, tmp_path: Path,
@@ -55,10 +66,11 @@ async def test_a_message_sent_through_one_instance_reaches_the_other(
         assert ready["checks"]["fanout"] == "ok"
 
 
+@pytest.mark.parametrize("where", ["redis", "cluster"])
 async def test_presence_and_rate_limits_are_shared(make_server: Callable[..., ServerProcess],
-                                                   redis_server: RedisServer, tmp_path: Path) -> None:
+                                                   request: pytest.FixtureRequest, tmp_path: Path, where: str) -> None:
     data = tmp_path / "shared"
-    flags = ("--fanout-url", redis_server.url, "--chat-rate-messages", "3", "--chat-rate-window-secs", "30")
+    flags = ("--fanout-url", shared_redis_url(request, where), "--chat-rate-messages", "3", "--chat-rate-window-secs", "30")
     a = make_server(*flags, data_dir=data).start()
     b = make_server(*flags, data_dir=data).start()
     project = await make_project(a)

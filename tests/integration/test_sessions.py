@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from tests.integration.test_scale_out import shared_redis_url
 from tests.support.clients import CALL_TIMEOUT_SECS, Realtime, realtime, refused, until
 from tests.support.redis import RedisServer
 from tests.support.server import ServerProcess
@@ -46,10 +48,11 @@ async def test_a_socket_is_refused_then_ended_once_its_token_expires(
     assert (await refused(server, {"token": token}))["data"]["code"] == "auth.expired"
 
 
+@pytest.mark.parametrize("where", ["redis", "cluster"])
 async def test_connections_per_person_are_capped_across_instances(
-        make_server: Callable[..., ServerProcess], redis_server: RedisServer, tmp_path: Path) -> None:
+        make_server: Callable[..., ServerProcess], request: pytest.FixtureRequest, tmp_path: Path, where: str) -> None:
     data = tmp_path / "shared"
-    flags = ("--fanout-url", redis_server.url, "--max-connections-per-user", "3")
+    flags = ("--fanout-url", shared_redis_url(request, where), "--max-connections-per-user", "3")
     a = make_server(*flags, data_dir=data).start()
     b = make_server(*flags, data_dir=data).start()
     token = a.token(f"u-{uuid.uuid4().hex[:8]}", "pupil")

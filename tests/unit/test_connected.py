@@ -1,4 +1,4 @@
-"""Who has an open connection, on one instance (memory) and across instances (Redis): "is this teacher away?"."""
+"""Who has an open connection, on one instance (memory) and across instances (Redis, a Redis Cluster): "is this teacher away?"."""
 
 from __future__ import annotations
 
@@ -9,18 +9,24 @@ import pytest
 from rooms.ports import Presence
 from storage.ephemeral import redis as shared
 from storage.ephemeral.memory import MemoryPresence
-from tests.support.redis import RedisServer
+from tests.support.redis import LocalRedisCluster, RedisServer
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "cluster"])
 async def presences(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Presence, Presence]]:
-    """Two instances' presence: the same object in memory (one process), two instances sharing one Redis."""
+    """Two instances' presence: the same object in memory (one process), two instances sharing one Redis
+    or one Redis Cluster (the session's, emptied first)."""
     if request.param == "memory":
         one = MemoryPresence()
         yield one, one
         return
-    redis_server: RedisServer = request.getfixturevalue("redis_server")
-    client = shared.connect(redis_server.url)
+    if request.param == "cluster":
+        redis_cluster: LocalRedisCluster = request.getfixturevalue("redis_cluster")
+        redis_cluster.flush()
+        url = redis_cluster.url
+    else:
+        url = request.getfixturevalue("redis_server").url
+    client = shared.connect(url)
     a, b = shared.RedisPresence(client, "inst-a"), shared.RedisPresence(client, "inst-b")
     await a.heartbeat()
     await b.heartbeat()
@@ -47,8 +53,11 @@ async def test_a_person_is_connected_while_one_of_their_connections_is_open(
     assert await a.connected([]) == set()
 
 
-async def test_a_dead_instances_connections_do_not_count(redis_server: RedisServer) -> None:
-    client = shared.connect(redis_server.url)
+@pytest.mark.parametrize("where", ["redis", "cluster"])
+async def test_a_dead_instances_connections_do_not_count(request: pytest.FixtureRequest, where: str) -> None:
+    server: RedisServer | LocalRedisCluster = request.getfixturevalue(
+        "redis_server" if where == "redis" else "redis_cluster")
+    client = shared.connect(server.url)
     try:
         alive, dead = shared.RedisPresence(client, "inst-a"), shared.RedisPresence(client, "inst-dead")
         await alive.heartbeat()

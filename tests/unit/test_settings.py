@@ -55,3 +55,30 @@ def test_every_bad_value_is_reported_once() -> None:
 @pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "rediss://cache.example:6380/1", "memory://"])
 def test_fanout_urls(url: str) -> None:
     assert load(flags(fanout_url=url), {}).fanout_url == url
+
+
+@pytest.mark.parametrize("url", ["redis+cluster://10.0.0.1:7000,10.0.0.2:7000", "rediss+cluster://u:pw@c.example:6380/0"])
+def test_a_redis_cluster_url_takes_sharded_pubsub(url: str) -> None:
+    settings = load(flags(fanout_url=url), {})
+    assert settings.fanout_url == url and settings.fanout_pubsub == "sharded"
+    assert load(flags(fanout_url=url, fanout_pubsub="sharded"), {}).fanout_pubsub == "sharded"
+    assert load(flags(fanout_url="redis://127.0.0.1:6379/0"), {}).fanout_pubsub == "rooms"
+    with pytest.raises(SettingsError) as caught:
+        load(flags(fanout_url=url, fanout_pubsub="rooms"), {})
+    assert "sharded pub/sub only" in caught.value.problems[0]
+
+
+@pytest.mark.parametrize("url", ["redis+cluster://", "redis+cluster://h:7000/1", "redis+cluster://h:x",
+                                 "redis+cluster://h:7000?ssl=1"])
+def test_a_bad_redis_cluster_url_is_refused(url: str) -> None:
+    with pytest.raises(SettingsError):
+        load(flags(fanout_url=url), {})
+
+
+def test_a_redis_cluster_url_gives_its_seeds_and_login() -> None:
+    from storage.ephemeral.redis import parse_cluster_url
+
+    address = parse_cluster_url("rediss+cluster://app:p%40ss@10.0.0.1:7000,[::1]:7001")
+    assert address.seeds == (("10.0.0.1", 7000), ("::1", 7001))
+    assert address.options == {"ssl": True, "username": "app", "password": "p@ss"}
+    assert parse_cluster_url("redis+cluster://h:1").options == {"ssl": False}
