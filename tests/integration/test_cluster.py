@@ -22,7 +22,8 @@ from rooms.chat_models import PresenceEntry
 from server.realtime import pubsub
 from server.realtime.cluster import ShardedSubscriber
 from storage.ephemeral import redis as shared
-from tests.integration.test_room_fanout import CHANNEL, WAIT_SECS, Client, Instance
+from tests.integration.test_room_fanout import CHANNEL, WAIT_SECS, Instance
+from tests.integration.test_room_fanout import connect as connect  # the same fixture: clients closed after
 from tests.support.clients import Api, make_project, ok, realtime
 from tests.support.redis import LocalRedisCluster
 from tests.support.server import ServerProcess
@@ -85,21 +86,6 @@ async def instances(cluster: LocalRedisCluster) -> AsyncIterator[Callable[[int],
     yield start
     for instance in started:
         await instance.stop()
-
-
-@pytest.fixture
-async def connect() -> AsyncIterator[Callable[[Instance], Coroutine[Any, Any, Client]]]:
-    clients: list[Client] = []
-
-    async def make(instance: Instance) -> Client:
-        client = Client()
-        await client.sio.connect(instance.url, transports=["websocket"], wait_timeout=WAIT_SECS)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.sio.disconnect()
 
 
 def test_a_cluster_url_makes_the_sharded_manager_and_takes_no_other() -> None:
