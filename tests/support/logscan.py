@@ -17,7 +17,10 @@ What is looked for:
   fields of every payload, refused ones included, since a refusal is where a server is tempted to
   echo its input). A recorded text is looked for only when it is words, long enough to mean
   something (``TEXT_MIN_CHARS``, and a space): "ok" sent as a message would match every ``ok`` in
-  the log, and one word (``personal_data``, a report's reason) is a code the log may name.
+  the log, and one word (``personal_data``, a report's reason) is a code the log may name. Nor is
+  a text the server's own code holds (:func:`own_words`): the fuzz tests' Hypothesis draws strings
+  from the code's constants, so a client may send "it was deleted", which the server says itself
+  in an error's detail.
 
 Servers record the secrets and clients the texts in ``*.never`` files of the run folder, one JSON
 object ``{"kind": "secret" | "text", "value": ...}`` a line (:func:`remember`); ``*.log`` files
@@ -89,6 +92,12 @@ def remember_texts(payload: Any) -> None:
         remember("text", text)
 
 
+def own_words() -> str:
+    """The source of the server's packages, where every text the server says of itself is written."""
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace")
+                     for package in ("server", "rooms", "storage") for path in sorted((REPO / package).rglob("*.py")))
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     path: Path
@@ -103,11 +112,14 @@ class Hit:
 class Scanner:
     """What must not appear, indexed for one pass over each log."""
 
-    def __init__(self, secrets: Iterable[str] = (), texts: Iterable[str] = ()) -> None:
+    def __init__(self, secrets: Iterable[str] = (), texts: Iterable[str] = (), own: str = "") -> None:
+        """``own``: the server's own words (:func:`own_words`); a text found in them is not looked for."""
         self.secrets = sorted({s for s in secrets if len(s) >= SECRET_MIN_CHARS})
         self.by_word: dict[str, set[str]] = {}  # a word of a text's start -> those starts
-        for text in texts:
+        for text in set(texts):
             if len(text.strip()) < TEXT_MIN_CHARS or not any(c.isspace() for c in text.strip()):
+                continue
+            if own and text in own:
                 continue
             start = text[:PREFIX_CHARS]
             words = WORD.findall(start)
@@ -126,7 +138,7 @@ class Scanner:
                 except ValueError:
                     continue  # a line cut short by a killed test process
                 (secrets if entry.get("kind") == "secret" else texts).append(str(entry.get("value", "")))
-        return cls(secrets, texts)
+        return cls(secrets, texts, own_words())
 
     def line(self, line: str) -> Iterator[tuple[str, str]]:
         """(what, found) for each thing ``line`` must not hold."""

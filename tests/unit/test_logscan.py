@@ -58,6 +58,14 @@ def test_short_texts_and_single_words_are_not_looked_for(tmp_path: Path) -> None
                texts=("ok", "Bonjour", "request", "personal_data")) == []
 
 
+def test_a_text_the_server_says_itself_is_not_looked_for(tmp_path: Path) -> None:
+    # A fuzzed client may send a string of the server's code (Hypothesis draws from its constants),
+    # which the server then says itself: rooms/reports.py's "it was deleted".
+    own = ["WARNING twinspace.requests: rejected route=POST /api/v1/reports code=report.not_reportable it was deleted"]
+    assert run(tmp_path, own, texts=("it was deleted",)) == []
+    assert run(tmp_path, [*own, f"refused {TEXT}"], texts=("it was deleted", TEXT)) == ["text"]
+
+
 def test_no_log_at_all_is_a_failure(tmp_path: Path) -> None:
     assert main([str(tmp_path)]) == 1
 
