@@ -4,7 +4,7 @@ A push to a room of 1,000 is 1,000 deliveries, and on the stack as
 shipped each delivery walks the layers one by one: python-engineio's
 queue for the connection, its writer task woken, the ASGI message,
 uvicorn's WebSocket protocol and websockets' framing, then the write
-(docs/performance.md, "Cheap deliveries"). Every recipient of one push
+(docs/performance.md, "Where the time goes"). Every recipient of one push
 on a plain WebSocket gets the same bytes, so
 :class:`server.realtime.managers.DirectEmitManager` makes them once per
 push (:func:`text_frame`) and, for each recipient that :func:`ready_transport`
@@ -67,27 +67,26 @@ log = logging.getLogger(__name__)
 
 SCOPE_KEY = "twinspace.ws_protocol"  # in a WebSocket's ASGI scope: the uvicorn protocol under it (note_protocol)
 PROTOCOL = "_twinspace_protocol"  # on an AsyncSocket: its connection's uvicorn protocol, while it has one
-WRITER_IDLE = "_twinspace_writer_idle"
-DIRECT_SEND = "_twinspace_direct"  # on eio.send_packet once it is direct_send_packet's  # on an AsyncSocket: True while its writer waits in poll holding nothing
+WRITER_IDLE = "_twinspace_writer_idle"  # on an AsyncSocket: True while its writer waits in poll holding nothing
+DIRECT_SEND = "_twinspace_direct"  # on eio.send_packet once it is direct_send_packet's: python-engineio's own
 
 # SHA-256 of the sources this module's conditions mirror (python-engineio 4.15.1, uvicorn 0.54.0):
 # the writer and reader of a WebSocket connection, the WebSocket wrapper of the ASGI driver, and
 # uvicorn's send and flow control. Any other version may mean something else: then it stays off.
 RECOGNISED = {
-    "engineio AsyncSocket._websocket_handler": "27f120df4d717a24478b7b0f7389ce19eea8a881dd07e2c81fb1cf2493e006a5",
-    "engineio asgi WebSocket.__call__": "abbf7a49b2256d3716476bc994bd1cec7b5e060c01692044959a3558af5efff1",
-    "engineio asgi WebSocket.send": "0af97629973f3c51cbc0d689a829018e9125a45239134e5f76ea8ae03e9353f6",
-    "uvicorn WebSocketsSansIOProtocol.send": "d4919ed760ce9f7be8574989b91ed67448f210ff9cc114f38d286487ec1ddfc8",
-    "uvicorn WebSocketsSansIOProtocol.pause_writing": "4830f7e0d81f877d9d664cf64b692d1c18946e68b3bc261d9a62ae64c72c0023",
-    "uvicorn WebSocketsSansIOProtocol.connection_lost": "dd116afc4d8034e11baebc28faf53f4f0f15181c4ea1a0e49cc9fdf45056cc97",
-}
-_SOURCES = {
-    "engineio AsyncSocket._websocket_handler": async_socket.AsyncSocket._websocket_handler,
-    "engineio asgi WebSocket.__call__": engineio_asgi.WebSocket.__call__,
-    "engineio asgi WebSocket.send": engineio_asgi.WebSocket.send,
-    "uvicorn WebSocketsSansIOProtocol.send": WebSocketsSansIOProtocol.send,
-    "uvicorn WebSocketsSansIOProtocol.pause_writing": WebSocketsSansIOProtocol.pause_writing,
-    "uvicorn WebSocketsSansIOProtocol.connection_lost": WebSocketsSansIOProtocol.connection_lost,
+    "engineio AsyncSocket._websocket_handler": (
+        async_socket.AsyncSocket._websocket_handler,
+        "27f120df4d717a24478b7b0f7389ce19eea8a881dd07e2c81fb1cf2493e006a5"),
+    "engineio asgi WebSocket.__call__": (
+        engineio_asgi.WebSocket.__call__, "abbf7a49b2256d3716476bc994bd1cec7b5e060c01692044959a3558af5efff1"),
+    "engineio asgi WebSocket.send": (
+        engineio_asgi.WebSocket.send, "0af97629973f3c51cbc0d689a829018e9125a45239134e5f76ea8ae03e9353f6"),
+    "uvicorn WebSocketsSansIOProtocol.send": (
+        WebSocketsSansIOProtocol.send, "d4919ed760ce9f7be8574989b91ed67448f210ff9cc114f38d286487ec1ddfc8"),
+    "uvicorn WebSocketsSansIOProtocol.pause_writing": (
+        WebSocketsSansIOProtocol.pause_writing, "4830f7e0d81f877d9d664cf64b692d1c18946e68b3bc261d9a62ae64c72c0023"),
+    "uvicorn WebSocketsSansIOProtocol.connection_lost": (
+        WebSocketsSansIOProtocol.connection_lost, "dd116afc4d8034e11baebc28faf53f4f0f15181c4ea1a0e49cc9fdf45056cc97"),
 }
 
 
@@ -148,12 +147,12 @@ class NotingWebSocket(engineio_asgi.WebSocket):  # type: ignore[misc]  # python-
 
 def recognised() -> bool:
     """Whether the dependencies' code is the code this module was written for."""
-    for name, function in _SOURCES.items():
+    for name, (function, sha256) in RECOGNISED.items():
         try:
             source = inspect.getsource(function)
         except (OSError, TypeError):
             source = ""
-        if hashlib.sha256(source.encode()).hexdigest() != RECOGNISED[name]:
+        if hashlib.sha256(source.encode()).hexdigest() != sha256:
             log.warning("%s is not the one server/realtime/direct.py was written for; room pushes take "
                         "python-engineio's queue (each delivery costs a task wake-up and more)", name)
             return False
@@ -185,16 +184,28 @@ def direct_send_packet(eio: Any, shipped: Any) -> Any:
 
     async def send_packet(sid: str, pkt: Any) -> None:
         sock = eio.sockets.get(sid)
-        if sock is not None and pkt.packet_type == engineio_packet.MESSAGE and not pkt.binary:
-            transport = ready_transport(sock, time.time(), eio.ping_timeout)
-            if transport is not None:
-                counts.written += 1
-                transport.write(text_frame(pkt.encode()))
-                return
-        await shipped(sid, pkt)
+        if (sock is None or pkt.packet_type != engineio_packet.MESSAGE or pkt.binary
+                or not write(sock, text_frame(pkt.encode()), time.time(), eio.ping_timeout)):
+            await shipped(sid, pkt)
 
-    setattr(send_packet, DIRECT_SEND, True)
+    setattr(send_packet, DIRECT_SEND, shipped)
     return send_packet
+
+
+def shipped_send(eio: Any) -> Any:
+    """python-engineio's own ``send_packet`` of ``eio``, under :func:`direct_send_packet` or not."""
+    return getattr(eio.send_packet, DIRECT_SEND, eio.send_packet)
+
+
+def write(sock: Any, frame: bytes, now: float, ping_timeout: float) -> bool:
+    """Write ``frame`` to ``sock``'s connection if it is ready for it (:func:`ready_transport`); whether it was."""
+    transport = ready_transport(sock, now, ping_timeout)
+    if transport is None:
+        counts.queued += 1
+        return False
+    counts.written += 1  # before the write: a client in another thread may see the bytes at once
+    transport.write(frame)
+    return True
 
 
 def ready_transport(sock: Any, now: float, ping_timeout: float) -> Any:

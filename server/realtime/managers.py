@@ -89,19 +89,14 @@ class DirectEmitManager(socketio.AsyncManager):
         frames = [eio_packet.Packet(eio_packet.MESSAGE, p)
                   for p in (encoded if isinstance(encoded, list) else [encoded])]
         eio = self.server.eio
-        send = eio.send_packet
+        send = direct.shipped_send(eio) if self.direct else eio.send_packet
         if self.direct and len(frames) == 1 and not frames[0].binary:
             # One text frame: its WebSocket bytes once, written to every connection ready for them.
             frame, wire = frames[0], direct.text_frame(frames[0].encode())
-            sockets, now, ping_timeout, counts = eio.sockets, direct.now(), eio.ping_timeout, direct.counts
+            sockets, now, ping_timeout = eio.sockets, direct.now(), eio.ping_timeout
             for eio_sid in recipients:
                 sock = sockets.get(eio_sid)
-                transport = direct.ready_transport(sock, now, ping_timeout) if sock is not None else None
-                if transport is not None:
-                    counts.written += 1
-                    transport.write(wire)
-                else:
-                    counts.queued += 1
+                if sock is None or not direct.write(sock, wire, now, ping_timeout):
                     await send(eio_sid, frame)
             return
         for eio_sid in recipients:

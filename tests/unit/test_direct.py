@@ -43,7 +43,8 @@ def test_other_code_leaves_every_push_to_the_queue(monkeypatch: pytest.MonkeyPat
         pass
 
     monkeypatch.setattr(websockets_sansio_impl.WebSocketsSansIOProtocol, "send", another_send)
-    monkeypatch.setitem(direct._SOURCES, "uvicorn WebSocketsSansIOProtocol.send", another_send)
+    name = "uvicorn WebSocketsSansIOProtocol.send"
+    monkeypatch.setitem(direct.RECOGNISED, name, (another_send, direct.RECOGNISED[name][1]))
     server = socketio.AsyncServer(async_mode="asgi", client_manager=managers.DirectEmitManager())
     assert server.manager.direct is False
     assert server.eio._async["websocket"] is engineio_asgi.WebSocket
