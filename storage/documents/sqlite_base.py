@@ -125,7 +125,8 @@ class SqliteBase:
 
     def _connect_writer(self) -> sqlite3.Connection:
         """On the writer's thread, which keeps the connection for its whole life."""
-        conn = sqlite3.connect(self._path, isolation_level=None)
+        # The loop's thread runs small transactions on it too, when the writer is idle (sqlite_writer.py).
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -133,6 +134,8 @@ class SqliteBase:
             # only a power cut may lose the last transactions.
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA journal_mode=WAL")
+            # The writer's thread checkpoints, never a commit on the loop's thread (sqlite_writer.py).
+            conn.execute("PRAGMA wal_autocheckpoint=0")
             # Deleted and rewritten content is overwritten in the file, not left in free pages: what
             # retention and erasure remove is gone from the database file, not only from its rows.
             conn.execute("PRAGMA secure_delete=ON")
@@ -206,13 +209,17 @@ class SqliteBase:
         except sqlite3.Error as exc:
             raise Unavailable("backend.unavailable", backend="sqlite") from exc
 
-    async def _in_one_call(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def _in_one_call(self, work: Callable[[sqlite3.Connection], T], *, small: bool = False) -> T:
         """Run ``work`` as one write transaction on the writer's own thread, in a single trip.
 
         For the hot paths (a chat send): ``_transaction`` costs one trip per statement.
         ``work`` runs on that thread with the raw connection, so it must not touch the event loop.
+        ``small`` work (a few statements: a chat send's) runs on the loop's thread instead when the
+        writer is idle, with no trip (``SqliteWriter.run_transaction_here``).
         """
         try:
+            if small:
+                return await self._writer.run_transaction_here(work)
             return await self._writer.run_transaction(work)
         except sqlite3.Error as exc:
             raise Unavailable("backend.unavailable", backend="sqlite") from exc

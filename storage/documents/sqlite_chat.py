@@ -114,7 +114,8 @@ class ChatTables(SqliteBase):
         while self._appends:
             batch, self._appends = self._appends, []
             try:
-                results = await self._in_one_call(lambda raw: _append_each(raw, [(m, ids) for m, ids, _ in batch]))
+                results = await self._in_one_call(lambda raw: _append_each(raw, [(m, ids) for m, ids, _ in batch]),
+                                                  small=True)
             except BaseException as exc:  # the whole transaction failed (or we are shutting down)
                 for _, _, future in batch:
                     if not future.done():

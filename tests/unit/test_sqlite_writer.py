@@ -12,6 +12,7 @@ import pytest
 
 from rooms.errors import Unavailable
 from storage.documents.sqlite import SqliteDocumentStore
+from storage.documents import sqlite_writer
 from storage.documents.sqlite_writer import SqliteWriter
 from tests.contract import builders
 
@@ -223,13 +224,64 @@ def count_trips(store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch) -> 
     return trips
 
 
-async def test_a_chat_send_is_one_trip_to_the_writer(store: SqliteDocumentStore,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_chat_send_runs_on_the_loops_thread_while_the_writer_is_idle(
+        store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    ran_on: list[int] = []
+    await store._writer.run(lambda conn: conn.set_trace_callback(lambda sql: ran_on.append(threading.get_ident())))
     trips = count_trips(store, monkeypatch)
     stored, created = await store.append_message(builders.message("spc_a"))
-    assert (stored.seq, created, len(trips)) == (1, True, 1)
+    assert (stored.seq, created, len(trips)) == (1, True, 0)
+    assert set(ran_on) == {threading.get_ident()}
     await asyncio.gather(*(store.append_message(builders.message("spc_a")) for _ in range(10)))
-    assert len(trips) <= 3  # grouped: ten sends, one or two commits
+    assert len(trips) == 0 and await store.last_seq("spc_a") == 11
+
+
+async def test_small_work_waits_behind_what_the_writer_has_queued_or_open(writer: SqliteWriter) -> None:
+    started, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def slow(conn: sqlite3.Connection) -> None:
+        started.set()
+        release.wait(10)
+        order.append("queued first")
+
+    queued = asyncio.create_task(writer.run(slow))
+    assert await asyncio.to_thread(started.wait, 10)
+    small = asyncio.create_task(writer.run_transaction_here(lambda conn: order.append("small")))
+    await asyncio.sleep(0)
+    assert order == []  # not run by the loop while the thread holds the connection
+    release.set()
+    await asyncio.wait_for(asyncio.gather(queued, small), 10)
+    assert order == ["queued first", "small"]
+
+    with pytest.raises(RuntimeError):  # an open statement-by-statement transaction, rolled back
+        async with writer.transaction() as tx:
+            await tx.execute("INSERT INTO t VALUES (1, 'rolled back')")
+            inside = asyncio.create_task(
+                writer.run_transaction_here(lambda conn: conn.execute("INSERT INTO t VALUES (2, 'kept')")))
+            await asyncio.sleep(0)
+            assert not inside.done()
+            raise RuntimeError("roll back")
+    await asyncio.wait_for(inside, 10)
+    assert await writer.run(rows) == [(2, "kept")]
+
+
+async def test_commits_on_the_loops_thread_leave_checkpoints_to_the_writers_thread(
+        store: SqliteDocumentStore) -> None:
+    checkpoints: list[int] = []
+
+    def trace(conn: sqlite3.Connection) -> tuple[int, int]:
+        conn.set_trace_callback(lambda sql: checkpoints.append(threading.get_ident()) if "checkpoint" in sql else None)
+        return threading.get_ident(), conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+
+    thread, auto = await store._writer.run(trace)
+    assert auto == 0  # no commit checkpoints by itself, wherever it runs
+    for _ in range(sqlite_writer.CHECKPOINT_EVERY_COMMITS + 1):
+        await store.append_message(builders.message("spc_a"))
+    async with asyncio.timeout(10):
+        while not checkpoints:
+            await store._writer.run(lambda conn: None)
+    assert set(checkpoints) == {thread} and thread != threading.get_ident()
 
 
 async def test_a_statement_transaction_is_one_trip_per_statement_and_one_to_commit(
