@@ -61,6 +61,7 @@ POLL_CLOSE_SWEEP_SECS = 5.0  # how often each instance closes polls whose time h
 MENTIONS_PER_MESSAGE_MAX = 20  # a few people, or @teachers; a whole class is a message to the room
 SEEN_BATCH_SECS = 1.0  # read markers moving in a room: one chat:seen push per room a second at most
 SEEN_COUNTS_MAX = 100  # chat:seen carries the counts of the room's latest messages, at most this many
+SEEN_TOLD_ROOMS_MAX = 10_000  # rooms whose last told counts an instance keeps, to tell only what changed
 MENTION_NOTICE_EVERY_SECS = 3_600  # at most one e-mail notice of mentions per teacher and room an hour
 
 # ---- search ----

@@ -1662,6 +1662,8 @@ export const Limits = {
   SEEN_BATCH_SECS: 1.0,
   /** chat:seen carries the counts of the room's latest messages, at most this many */
   SEEN_COUNTS_MAX: 100,
+  /** rooms whose last told counts an instance keeps, to tell only what changed */
+  SEEN_TOLD_ROOMS_MAX: 10_000,
   /** at most one e-mail notice of mentions per teacher and room an hour */
   MENTION_NOTICE_EVERY_SECS: 3_600,
   /** a few words, or a pasted phrase */

@@ -93,6 +93,7 @@ class Fanout:
         self._presence: dict[str, tuple[dict[str, PresenceEntry], set[str]]] = {}  # room -> (joined, left)
         self._flushing: set[str] = set()
         self._seen: dict[str, SeenMoved] = {}  # room -> the latest move of its markers, waiting for its batch
+        self._seen_told: dict[str, frozenset[tuple[int, int]]] = {}  # room -> its counts above 0 last told here
         self._tasks: set[asyncio.Task[None]] = set()  # owned here; awaited by aclose()
 
     # ---- subscriptions (the Channels of server/actions/base.py) -------------
@@ -223,6 +224,19 @@ class Fanout:
         except Exception as exc:  # noqa: BLE001 - the next move of the markers tells the counts again
             log.warning("seen counts of %s not read: %s", room_id, exc, exc_info=exc)
             return
+        # A send moves its author's marker onto their own message, which does not count its author:
+        # in a room whose members are caught up, the counts above 0 stay as they were, and there is
+        # nothing to tell (a message with no count has been seen by nobody yet).
+        # A message that left the window (the latest SEEN_COUNTS_MAX) keeps the count told before.
+        told = frozenset((c.seq, c.seen) for c in counts.counts if c.seen > 0)
+        before = self._seen_told.pop(room_id, None)
+        window = {c.seq for c in counts.counts}
+        if before is not None and told == {(seq, seen) for seq, seen in before if seq in window}:
+            self._seen_told[room_id] = told
+            return
+        self._seen_told[room_id] = told
+        if len(self._seen_told) > limits.SEEN_TOLD_ROOMS_MAX:  # the rooms longest without a change go first
+            del self._seen_told[next(iter(self._seen_told))]
         await self.deliver([ToRoom("chat:seen", counts, room_id)])  # counts only: visitors hear the same
 
     async def aclose(self) -> None:

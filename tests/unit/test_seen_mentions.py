@@ -20,7 +20,7 @@ from pydantic import BaseModel
 import storage
 from rooms import limits
 from rooms.chat_models import ChatHistoryIn, ChatReadIn, ChatSendIn, Message, RoomJoinIn
-from rooms.classroom_models import ChatFeatures, SeenByIn, SeenCounts
+from rooms.classroom_models import ChatFeatures, SeenByIn, SeenCount, SeenCounts
 from rooms.errors import TwinspaceError
 from rooms.ids import utcnow
 from rooms.models import Member, MemberIn, PartnerIn, ProjectIn, SpaceIn, User
@@ -226,6 +226,26 @@ async def test_markers_moving_at_once_are_one_push_per_room(monkeypatch: pytest.
     await fanout.deliver([moved("r1")])  # a later move: a batch of its own
     await asyncio.wait_for(fanout.aclose(), 5)
     assert asked.count("r1") == 2
+
+
+async def test_counts_are_told_only_when_one_above_0_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "SEEN_BATCH_SECS", 0.01)
+    sio = Sio()
+    fanout = Fanout(sio)  # type: ignore[arg-type]
+
+    async def told(*counts: tuple[int, int]) -> list[Any]:
+        async def count() -> SeenCounts:
+            return SeenCounts(room_id="r1", counts=[SeenCount(seq=q, seen=n) for q, n in counts])
+        before = len(sio.emitted)
+        await fanout.deliver([SeenMoved("r1", count)])
+        await asyncio.wait_for(fanout.aclose(), 5)
+        return [d["counts"] for _, d, _ in sio.emitted[before:]]
+
+    assert await told((1, 2), (2, 0)) == [[{"seq": 1, "seen": 2}, {"seq": 2, "seen": 0}]]
+    assert await told((1, 2), (2, 0), (3, 0)) == []  # the author's send: no count above 0 moved
+    assert await told((1, 2), (2, 1), (3, 0)) != []  # someone read message 2
+    assert await told((2, 1), (3, 0)) == []  # message 1 left the window: its count stays as told
+    assert await told((2, 0), (3, 0)) != []  # a reader of message 2 was erased: its count fell to 0
 
 
 async def test_mentions_are_checked_stored_and_told(build: Build) -> None:
