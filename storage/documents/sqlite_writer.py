@@ -54,7 +54,7 @@ from rooms.errors import Unavailable
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-CHECKPOINT_EVERY_COMMITS = 64  # about 800 pages of a chat send's 13 (docs/performance.md): SQLite's own default is 1,000
+CHECKPOINT_EVERY_COMMITS = 256  # a few thousand pages (a send alone writes 13): fewer checkpoints copy a busy index page fewer times
 
 Work = Callable[[sqlite3.Connection], Any]
 _Item = tuple[Work, "asyncio.Future[Any]", asyncio.AbstractEventLoop]
