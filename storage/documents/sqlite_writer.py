@@ -23,7 +23,9 @@ A small transaction that nothing else is waiting for runs on the loop's own thre
 no statement-by-statement transaction is open, the loop takes the connection (a ``threading.Lock``
 the thread holds for each item) and runs it at once. A trip costs the loop about 40 µs and, on
 one core, two switches and a hand-over of the interpreter to the thread; the few statements of a
-send cost less. In WAL with ``synchronous=NORMAL`` a commit writes to the log and does not flush
+send cost less. The loop never waits for another process's write lock either: its ``BEGIN
+IMMEDIATE`` runs with no busy time-out, and if the lock is taken the work goes to the thread,
+which waits. In WAL with ``synchronous=NORMAL`` a commit writes to the log and does not flush
 it: what flushes is the checkpoint, and the connection runs none of its own
 (``wal_autocheckpoint=0`` in the owner's ``connect``). The thread checkpoints instead
 (``PRAGMA wal_checkpoint(PASSIVE)``) once ``CHECKPOINT_EVERY_COMMITS`` commits have landed on
@@ -79,8 +81,9 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
-def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute("BEGIN IMMEDIATE")
+def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], *, begun: bool = False) -> T:
+    if not begun:
+        conn.execute("BEGIN IMMEDIATE")
     try:
         result = work(conn)
         conn.execute("COMMIT")
@@ -177,7 +180,8 @@ class WriteTransaction:
 
 
 class SqliteWriter:
-    """The write connection's thread and queue (see the module's notes)."""
+    """The write connection's thread and queue (see the module's notes). ``connect`` opens the connection
+    with ``check_same_thread=False``: the loop's thread uses it too, never at the same time."""
 
     def __init__(self, connect: Callable[[], sqlite3.Connection], name: str = "sqlite-writer") -> None:
         self._connect = connect
@@ -189,6 +193,7 @@ class SqliteWriter:
         self._stopped = False  # the stop item is queued: nothing more reaches the thread
         self._closed: asyncio.Future[None] | None = None
         self._conn: sqlite3.Connection | None = None  # the thread's, once open
+        self._busy_ms = 0  # the connection's busy time-out, read on the thread as it opens
         self._using = threading.Lock()  # held by whoever runs statements on the connection
         self._submitted = 0  # items queued so far (the loop counts)
         self._finished = 0  # items the thread has run so far (the thread counts)
@@ -260,10 +265,26 @@ class SqliteWriter:
                 or not self._using.acquire(blocking=False)):
             return await self.run_transaction(work)
         try:
-            result = _in_transaction(conn, work)
+            # Another process may hold the write lock (a second instance on the same file, a command):
+            # the loop does not wait for it, the thread does (with the connection's own busy time-out).
+            conn.execute("PRAGMA busy_timeout=0")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                    raise
+                busy = True
+            else:
+                busy = False
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+            if not busy:
+                result = _in_transaction(conn, work, begun=True)
+                self._commits_here += 1
         finally:
             self._using.release()
-            self._commits_here += 1
+        if busy:
+            return await self.run_transaction(work)
         if self._commits_here - self._asked_at >= CHECKPOINT_EVERY_COMMITS:
             # The thread checkpoints after any item once enough commits landed: wake it with one.
             self._asked_at = self._commits_here
@@ -320,6 +341,7 @@ class SqliteWriter:
         except BaseException as exc:
             _reply(loop, opened, None, exc)
             return
+        self._busy_ms = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
         self._conn = conn
         _reply(loop, opened, None, None)
         items = here_at = 0  # items run here and the loop's commits since the last checkpoint

@@ -18,8 +18,8 @@ from tests.contract import builders
 
 
 def connector(path: Path) -> Callable[[], sqlite3.Connection]:
-    def connect() -> sqlite3.Connection:
-        conn = sqlite3.connect(path, isolation_level=None)
+    def connect() -> sqlite3.Connection:  # shared with the loop's thread for small work (run_transaction_here)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v TEXT)")
         return conn
@@ -264,6 +264,38 @@ async def test_small_work_waits_behind_what_the_writer_has_queued_or_open(writer
             raise RuntimeError("roll back")
     await asyncio.wait_for(inside, 10)
     assert await writer.run(rows) == [(2, "kept")]
+
+
+async def test_the_loop_does_not_wait_for_another_process_holding_the_write_lock(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+
+    def connect() -> sqlite3.Connection:
+        conn = connector(path)()
+        conn.execute("PRAGMA busy_timeout=5000")
+        return conn
+
+    writer = SqliteWriter(connect, name="writer")
+    await writer.start()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process's write, under way
+    try:
+        ran_on: list[int] = []
+
+        def work(conn: sqlite3.Connection) -> None:
+            ran_on.append(threading.get_ident())
+            conn.execute("INSERT INTO t VALUES (1, 'after the other')")
+
+        send = asyncio.create_task(writer.run_transaction_here(work))
+        await asyncio.sleep(0.2)  # the loop goes on meanwhile: the thread is the one that waits
+        assert not send.done() and ran_on == []
+        other.execute("COMMIT")
+        await asyncio.wait_for(send, 10)
+        assert ran_on != [threading.get_ident()]
+        assert await writer.run(lambda conn: conn.execute("PRAGMA busy_timeout").fetchone()[0]) == 5000
+        assert await writer.run(rows) == [(1, "after the other")]
+    finally:
+        other.close()
+        await writer.aclose()
 
 
 async def test_commits_on_the_loops_thread_leave_checkpoints_to_the_writers_thread(
