@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from rooms.errors import Unavailable
-from storage.documents.sqlite import SqliteDocumentStore
 from storage.documents import sqlite_writer
+from storage.documents.sqlite import SqliteDocumentStore
 from storage.documents.sqlite_writer import SqliteWriter
 from tests.contract import builders
 
