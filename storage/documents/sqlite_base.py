@@ -189,8 +189,11 @@ class SqliteBase:
     async def _read(self, sql: str, params: Iterable[Any] = ()) -> AsyncIterator[list[Any]]:
         if self._reader is None:
             raise Unavailable("backend.unavailable", backend="sqlite")
+        args = tuple(params)
         try:
-            rows = self._reader.execute(sql, tuple(params)).fetchall()
+            rows = self._writer.read_here(sql, args)
+            if rows is None:  # the writer is busy: the reader's snapshot
+                rows = self._reader.execute(sql, args).fetchall()
         except sqlite3.Error as exc:
             raise Unavailable("backend.unavailable", backend="sqlite") from exc
         yield rows

@@ -266,6 +266,21 @@ async def test_small_work_waits_behind_what_the_writer_has_queued_or_open(writer
     assert await writer.run(rows) == [(2, "kept")]
 
 
+async def test_reads_use_the_write_connection_only_while_the_writer_is_idle(writer: SqliteWriter) -> None:
+    await writer.run_transaction_here(lambda conn: conn.execute("INSERT INTO t VALUES (1, 'one')"))
+    assert writer.read_here("SELECT v FROM t WHERE k = ?", (1,)) == [("one",)]
+    started, release = threading.Event(), threading.Event()
+    busy = asyncio.create_task(writer.run(lambda conn: (started.set(), release.wait(10))))
+    assert await asyncio.to_thread(started.wait, 10)
+    assert writer.read_here("SELECT v FROM t", ()) is None  # the thread holds it: read elsewhere
+    release.set()
+    await asyncio.wait_for(busy, 10)
+    async with writer.transaction() as tx:
+        await tx.execute("INSERT INTO t VALUES (2, 'uncommitted')")
+        assert writer.read_here("SELECT v FROM t", ()) is None  # never inside another caller's transaction
+    assert writer.read_here("SELECT COUNT(*) FROM t", ()) == [(2,)]
+
+
 async def test_the_loop_does_not_wait_for_another_process_holding_the_write_lock(tmp_path: Path) -> None:
     path = tmp_path / "w.db"
 
