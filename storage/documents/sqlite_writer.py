@@ -260,9 +260,8 @@ class SqliteWriter:
         """:meth:`run_transaction` for a few statements: on the loop's thread at once when the writer is
         idle (nothing queued, running or open), else queued behind what is. ``work`` must be quick."""
         self._check_accepting()
-        conn = self._conn
-        if (conn is None or self._lock_users or self._submitted != self._finished
-                or not self._using.acquire(blocking=False)):
+        conn = self._take_if_idle()
+        if conn is None:
             return await self.run_transaction(work)
         try:
             # Another process may hold the write lock (a second instance on the same file, a command):
@@ -296,14 +295,22 @@ class SqliteWriter:
         ``None`` when it is not (read elsewhere then). The write connection's page cache outlives its
         own commits, where any other connection drops its cache at each of them: right after a send,
         a read costs a third of what it costs on a reader of its own (docs/performance.md)."""
-        conn = self._conn
-        if (conn is None or not self._accepting or self._lock_users or self._submitted != self._finished
-                or not self._using.acquire(blocking=False)):
+        conn = self._take_if_idle()
+        if conn is None:
             return None
         try:
             return conn.execute(sql, params).fetchall()
         finally:
             self._using.release()
+
+    def _take_if_idle(self) -> sqlite3.Connection | None:
+        """The connection, held (``_using``; the caller releases it), when the writer is open and idle:
+        nothing queued or running on the thread, no caller holding or waiting for ``_lock``."""
+        conn = self._conn
+        if (conn is None or not self._accepting or self._lock_users or self._submitted != self._finished
+                or not self._using.acquire(blocking=False)):
+            return None
+        return conn
 
     @asynccontextmanager
     async def _locked(self) -> AsyncIterator[None]:
@@ -360,14 +367,17 @@ class SqliteWriter:
         _reply(loop, opened, None, None)
         items = here_at = 0  # items run here and the loop's commits since the last checkpoint
         while not isinstance(item := self._queue.get(), _Stop):
+            work, future, caller_loop = item
             with self._using:
-                _run_one(conn, *item)
-                items += 1
-                if items + self._commits_here - here_at >= CHECKPOINT_EVERY_COMMITS:
-                    items, here_at = 0, self._commits_here
+                result, error = _run_one(conn, work)
+                self._finished += 1  # before the caller resumes: it finds the writer idle
+            _reply(caller_loop, future, result, error)
+            items += 1
+            if items + self._commits_here - here_at >= CHECKPOINT_EVERY_COMMITS:
+                items, here_at = 0, self._commits_here
+                with self._using:
                     _checkpoint(conn)
-                self._finished += 1
-            del item  # hold nothing of a finished caller's while waiting for the next
+            del item, work, future, result, error  # hold nothing of a finished caller's while waiting
         self._conn = None
         try:
             conn.close()
@@ -394,14 +404,12 @@ def _checkpoint(conn: sqlite3.Connection) -> None:
         log.info("sqlite writer: checkpoint not done (%s); the next one copies what this one left", exc)
 
 
-def _run_one(conn: sqlite3.Connection, work: Work, future: asyncio.Future[Any],
-             loop: asyncio.AbstractEventLoop) -> None:
+def _run_one(conn: sqlite3.Connection, work: Work) -> tuple[Any, BaseException | None]:
+    """The work's result, or what it raised."""
     try:
-        result = work(conn)
+        return work(conn), None
     except BaseException as exc:
-        _reply(loop, future, None, exc)
-    else:
-        _reply(loop, future, result, None)
+        return None, exc
 
 
 def _reply(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], result: Any,
