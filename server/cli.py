@@ -149,6 +149,9 @@ def serve(settings: config.Settings) -> None:
         app, host=settings.host, port=settings.port, lifespan="on",
         ws_per_message_deflate=settings.ws_compression,
         ws_max_size=TRANSPORT_MAX_BYTES,  # a larger frame is refused from its header (server/app.py)
+        # Engine.IO's own PING/PONG (server/app.py) already finds a dead connection; a WebSocket ping
+        # of uvicorn's beside it would double what every idle connection costs (docs/performance.md)
+        ws_ping_interval=None,
         # log_config=None: uvicorn's loggers reach the one handler of server/logs.py, in its format
         log_level=settings.log_level, log_config=None, access_log=settings.log_level == "debug",
         timeout_graceful_shutdown=5,  # seconds for open WebSockets to close before exit
