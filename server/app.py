@@ -88,6 +88,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
     """The whole server as one ASGI app."""
     origins = OriginPolicy(settings)
     managers.install_writer_wait()
+    managers.install_timer_pings()
     sio = socketio.AsyncServer(
         async_mode="asgi",
         client_manager=pubsub.client_manager(settings.fanout_url, FANOUT_CHANNEL, settings.fanout_pubsub),

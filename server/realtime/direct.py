@@ -33,8 +33,9 @@ server: FIN and the text opcode, the length, the UTF-8 payload, unmasked.
 The same goes for what is sent to one connection (an event's ack, a
 push to one person's connections): :func:`install` makes the server's
 public ``send_packet`` write a text message's frame directly when its
-connection is ready. Pings, the handshake and binary packets go the
-stack's way.
+connection is ready, and so are Engine.IO's PINGs (:func:`write_ping`,
+from :func:`server.realtime.managers.ping_on_a_timer`). The handshake and
+binary packets go the stack's way.
 
 This leans on private interfaces of three dependencies, all in this
 module: python-engineio's ``AsyncServer._async`` (to make its WebSocket
@@ -93,11 +94,12 @@ RECOGNISED = {
 class Counts:
     """Deliveries written directly and those that took the queue: plain counters, for tests and the benchmark."""
 
-    __slots__ = ("written", "queued")
+    __slots__ = ("written", "queued", "pings")
 
     def __init__(self) -> None:
         self.written = 0
         self.queued = 0
+        self.pings = 0  # PINGs written directly (server/realtime/managers.py, ping_on_a_timer)
 
 
 counts = Counts()
@@ -205,6 +207,19 @@ def write(sock: Any, frame: bytes, now: float, ping_timeout: float) -> bool:
         return False
     counts.written += 1  # before the write: a client in another thread may see the bytes at once
     transport.write(frame)
+    return True
+
+
+PING_FRAME = text_frame(engineio_packet.Packet(engineio_packet.PING).encode())
+
+
+def write_ping(sock: Any, now: float, ping_timeout: float) -> bool:
+    """Write an Engine.IO PING's frame to ``sock``'s connection if it is ready for it; whether it was."""
+    transport = ready_transport(sock, now, ping_timeout)
+    if transport is None:
+        return False
+    counts.pings += 1
+    transport.write(PING_FRAME)
     return True
 
 

@@ -17,17 +17,27 @@ scenario B):
   more task per delivery. :func:`wait_without_a_task` waits with
   ``asyncio.timeout`` instead, with the same time limit and the same
   results.
+- python-engineio pings each connection every ``ping_interval`` from a
+  task of its own, asleep meanwhile, and the PING takes the connection's
+  queue and wakes its writer. Connections opened together (a class
+  logging in, 10,000 in scenario I) are pinged together, and a
+  ``chat:send`` arriving then waits behind every one of them.
+  :func:`ping_on_a_timer` waits with a timer handle instead of a task and
+  writes the PING's frame directly (``server/realtime/direct.py``) when the
+  connection is ready for it, else sends it the stack's way; the same
+  packet at the same time, setting the same ``last_ping``.
 
-The second cut has no public interface: python-engineio makes its
-``AsyncSocket`` itself, so :func:`install_writer_wait` replaces
-``engineio.async_socket.AsyncSocket.poll`` for the whole process. It also
+The second and last cuts have no public interface: python-engineio makes
+its ``AsyncSocket`` itself, so :func:`install_writer_wait` replaces
+``engineio.async_socket.AsyncSocket.poll`` and :func:`install_timer_pings`
+its ``schedule_ping`` for the whole process. It also
 marks the connection's writer as holding nothing while it waits, which
 ``server/realtime/direct.py`` needs before it writes a push's bytes to a
 WebSocket directly (the third cut, for every plain WebSocket recipient of
-a text push: no queue and no writer at all). That poll is one private
-interface of a dependency used on this path, and this module is the only
-place that touches it. It is installed only over the method it was
-written for (python-engineio 4.15.1's, recognised by its source;
+a text push: no queue and no writer at all). Those two methods are
+private interfaces of a dependency used on this path, and this module is
+the only place that touches them. Each is installed only over the code it
+was written for (python-engineio 4.15.1's, recognised by its source;
 ``pyproject.toml`` keeps python-engineio below 5); anywhere else
 python-engineio's own ``poll`` stays, with a warning in the log, and every
 push takes the queue, as shipped, only slower.
@@ -58,7 +68,13 @@ log = logging.getLogger(__name__)
 # SHA-256 of the source of python-engineio's AsyncSocket.poll that wait_without_a_task stands in
 # for (4.15.1). Any other poll may mean something else: then it is left alone.
 REPLACED_POLL_SHA256 = "826f58a9f3606db208e5d1266f075ad655b6eeda47b0a5616748624899ca5954"
+# and of its AsyncSocket.schedule_ping and the _send_ping task it starts, which ping_on_a_timer stands in for
+REPLACED_PING_SHA256 = {
+    "schedule_ping": "fe316639159cd70d34cdb911a055fc1a0056ff15615b8460a1ab6593c95e9372",
+    "_send_ping": "67db82a704ea49d0ad34e967728cec06020d036431d67c1612162a907526cb43",
+}
 ENGINEIO_POLL = async_socket.AsyncSocket.poll  # python-engineio's own, as imported (only this module replaces it)
+ENGINEIO_SCHEDULE_PING = async_socket.AsyncSocket.schedule_ping  # likewise
 
 class DirectEmitManager(socketio.AsyncManager):
     """``AsyncManager`` whose room emits send to each recipient in turn, written once for WebSocket ones."""
@@ -110,13 +126,23 @@ async def wait_without_a_task(self: async_socket.AsyncSocket) -> list[Any]:
     """``AsyncSocket.poll``: the packets waiting for this connection, waiting for the first one."""
     state = self.__dict__
     state[direct.WRITER_IDLE] = True  # what it took before is written: a push may now be written beside it
-    try:
-        async with asyncio.timeout(self.server.ping_interval + self.server.ping_timeout):
-            first = await self.queue.get()
-        self.queue.task_done()
-    except (TimeoutError, asyncio.CancelledError):
-        state[direct.WRITER_IDLE] = False
-        raise exceptions.QueueEmpty() from None
+    while True:
+        try:
+            async with asyncio.timeout(self.server.ping_interval + self.server.ping_timeout):
+                first = await self.queue.get()
+            self.queue.task_done()
+            break
+        except TimeoutError:
+            # python-engineio's PINGs kept this wait short; on a WebSocket they are now written
+            # beside the queue (ping_on_a_timer), so a quiet queue is no sign of a dead connection:
+            # its reader, which ends when the client stops answering, puts the None that ends this.
+            if state.get(direct.PROTOCOL) is not None and not self.closing and not self.closed:
+                continue
+            state[direct.WRITER_IDLE] = False
+            raise exceptions.QueueEmpty() from None
+        except asyncio.CancelledError:
+            state[direct.WRITER_IDLE] = False
+            raise exceptions.QueueEmpty() from None
     state[direct.WRITER_IDLE] = False  # it holds packets until its next poll
     if first is None:  # the connection is closing
         return []
@@ -152,4 +178,47 @@ def install_writer_wait() -> bool:
                     "written for; keeping it (each delivery costs one more task)")
         return False
     async_socket.AsyncSocket.poll = wait_without_a_task
+    return True
+
+
+def ping_on_a_timer(self: async_socket.AsyncSocket) -> None:
+    """``AsyncSocket.schedule_ping``: the next PING in ``ping_interval``, from a timer rather than a task.
+
+    As python-engineio's: only once the previous PING was answered (``last_ping`` set), and
+    ``last_ping`` cleared until the PING goes.
+    """
+    if self.last_ping:
+        self.last_ping = None
+        asyncio.get_running_loop().call_later(self.server.ping_interval, _ping_due, self)
+
+
+def _ping_due(sock: async_socket.AsyncSocket) -> None:
+    if sock.closing or sock.closed:
+        return
+    now = direct.now()
+    sock.last_ping = now
+    if not direct.write_ping(sock, now, sock.server.ping_timeout):
+        sock.server.start_background_task(sock.send, eio_packet.Packet(eio_packet.PING))
+
+
+def install_timer_pings() -> bool:
+    """Make python-engineio's connections ping with :func:`ping_on_a_timer`.
+
+    Idempotent. False (and a warning) when python-engineio's ping code is not the one this
+    replaces; python-engineio's own then stays.
+    """
+    current = async_socket.AsyncSocket.schedule_ping
+    if current is ping_on_a_timer:
+        return True
+    for name, sha256 in REPLACED_PING_SHA256.items():
+        method = current if name == "schedule_ping" else getattr(async_socket.AsyncSocket, name, None)
+        try:
+            source = inspect.getsource(method)  # type: ignore[arg-type]
+        except (OSError, TypeError):
+            source = ""
+        if hashlib.sha256(source.encode()).hexdigest() != sha256:
+            log.warning("python-engineio's AsyncSocket.%s is not the one server/realtime/managers.py was "
+                        "written for; keeping its pings (a task for each, through the connection's queue)", name)
+            return False
+    async_socket.AsyncSocket.schedule_ping = ping_on_a_timer
     return True

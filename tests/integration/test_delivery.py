@@ -44,6 +44,7 @@ class LiveServer:
 
     def __init__(self, ping_interval_secs: float, ping_timeout_secs: float) -> None:
         managers.install_writer_wait()  # as server.app.create_app does
+        managers.install_timer_pings()
         self.sio = socketio.AsyncServer(async_mode="asgi", client_manager=managers.DirectEmitManager(),
                                         ping_interval=ping_interval_secs, ping_timeout=ping_timeout_secs,
                                         logger=False, engineio_logger=False)
@@ -208,6 +209,20 @@ async def test_idle_connections_stay_past_the_ping_time_out_and_still_get_pushes
         for client in members:
             assert await client.until(last_is("after the wait")) == ["after the wait"]
         assert server.disconnected == []
+
+
+async def test_pings_on_websocket_are_written_directly_with_no_task_each(live: Any) -> None:
+    server: LiveServer = await live(ping_interval_secs=1, ping_timeout_secs=1)
+    async with AsyncExitStack() as stack:
+        members = await clients(stack, server, *(["websocket"] * 5), "polling")
+        before, tasks_before = direct.counts.pings, len(server.tasks)
+        await asyncio.sleep(2.5)  # two pings each, answered
+        assert all(c.sio.connected for c in members) and server.disconnected == []
+        assert direct.counts.pings - before >= 5  # each WebSocket's at least once
+        assert not [name for name in server.tasks[tasks_before:] if "ping" in name]
+        await server.run(server.sio.emit("n", "after the pings", to=ROOM))
+        for client in members:  # the long-polling one was pinged the stack's way
+            assert await client.until(last_is("after the pings")) == ["after the pings"]
 
 
 async def test_a_client_that_stops_answering_pings_is_dropped(live: Any) -> None:
