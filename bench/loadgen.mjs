@@ -68,6 +68,7 @@ const stats = {
 let lastDeliveryMs = null; // wall clock of the last delivery: the end of the window whose server CPU is counted
 const latencies = []; // ms, one per unique delivery of a message sent in this run
 const ackLatencies = [];
+const slowAcks = []; // [seconds after sending began, ms], the slowest acks: when a p99 comes from (a cold start, a stall)
 const roomSize = new Map(); // room id -> clients that joined it
 const deliveriesOf = new Map(); // client_id -> unique deliveries seen
 const ackedRoom = new Map(); // client_id -> room, for sends acknowledged ok
@@ -99,6 +100,7 @@ function finish(code) {
   stats.mean_ms = round(latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : null);
   stats.ack_p50_ms = round(percentile(ackLatencies, 0.5));
   stats.ack_p99_ms = round(percentile(ackLatencies, 0.99));
+  stats.slowest_acks = slowAcks.sort((a, b) => b[1] - a[1]).slice(0, 5);
   stats.last_delivery_at = lastDeliveryMs == null ? null : lastDeliveryMs / 1000;
   const text = JSON.stringify(stats);
   if (opt.out) writeFileSync(opt.out, text + "\n");
@@ -199,6 +201,7 @@ async function send(state, room) {
     if (ack?.ok) {
       stats.acked += 1;
       ackLatencies.push(performance.now() - t);
+      slowAcks.push([round((t - start) / 1000), round(performance.now() - t)]);
       ackedRoom.set(clientId, room);
       stats.expected_deliveries += roomSize.get(room) ?? 0;
     } else {

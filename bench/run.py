@@ -638,7 +638,8 @@ def main() -> None:
         if r.get("rss_per_connection_kib") is not None:
             print(f"\n{r['scenario']} {r['server']}: {r['clients']} connections, RSS {r['server_rss_base_mib']} MiB "
                   f"before them, {r['server_rss_mib']} MiB with them ({r['rss_per_connection_kib']} KiB each); "
-                  f"chat:send ack p99 {r.get('ack_p99_ms')} ms, delivery p99 {r['p99_ms']} ms", flush=True)
+                  f"chat:send ack p99 {r.get('ack_p99_ms')} ms, delivery p99 {r['p99_ms']} ms; slowest acks "
+                  f"[s after the first send, ms]: {r.get('slowest_acks')}", flush=True)
     if args.json:
         args.json.write_text(json.dumps({"runs": results, "summary": summary}, indent=2))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from rooms.errors import InvalidRequest
@@ -65,6 +67,14 @@ def test_a_project_takes_everyday_words_out_of_the_shipped_lists() -> None:
 def test_a_matcher_is_compiled_once_per_languages_and_words() -> None:
     assert compiled(("en",), ()) is compiled(("en",), ())
     assert compiled(("en",), ("x1",)) is not compiled(("en",), ())
+
+
+def test_a_projects_first_matcher_imports_nothing() -> None:
+    # The word lists' package comes with the module, as the server starts: imported at a project's
+    # first message, it held the event loop for about 150 ms (docs/performance.md).
+    before = set(sys.modules)
+    assert compiled(("de", "fi", "hu"), ("unheard",)).matches("quite unheard") == ["unheard"]
+    assert set(sys.modules) - before == set()
 
 
 def test_fold_drops_case_and_accents() -> None:
