@@ -6,10 +6,14 @@ tests/integration/test_delivery.py.
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Any
 
 import pytest
+import socketio
 from engineio import async_socket
+from socketio import base_manager
 
 from server.realtime import managers
 
@@ -52,3 +56,57 @@ def test_the_installed_engineio_poll_is_the_one_it_replaces(monkeypatch: pytest.
     monkeypatch.setattr(async_socket.AsyncSocket, "poll", managers.ENGINEIO_POLL)  # as shipped; restored after
     assert managers.install_writer_wait() is True
     assert managers.install_writer_wait() is True  # idempotent
+
+
+def test_python_socketios_room_keeping_is_the_one_the_index_follows() -> None:
+    # On an upgrade of python-socketio this fails first: read BaseManager's basic_disconnect,
+    # basic_enter_room, basic_leave_room and get_rooms, port DirectEmitManager's, update ROOMS_SHA256.
+    assert managers.ROOMS_INDEXED is True
+
+
+def _looked_up(manager: Any, sid: str) -> list[Any]:
+    """A connection's rooms as python-socketio finds them, looking in every room."""
+    return sorted(map(str, base_manager.BaseManager.get_rooms(manager, sid, "/")))
+
+
+async def test_a_connections_rooms_are_the_ones_python_socketio_finds_whatever_was_done() -> None:
+    manager = managers.DirectEmitManager()
+    socketio.AsyncServer(async_mode="asgi", client_manager=manager)
+    steps = random.Random(7)
+    live: list[str] = []
+    gone: list[str] = []
+    for n in range(2000):
+        choice, room = steps.random(), f"room{steps.randrange(12)}"
+        if choice < 0.25 or not live:
+            live.append(await manager.connect(f"eio{n}", "/"))
+        elif choice < 0.6:
+            await manager.enter_room(steps.choice(live), "/", room)
+        elif choice < 0.75:
+            await manager.leave_room(steps.choice(live), "/", room)
+        elif choice < 0.8:
+            await manager.close_room(room, "/")
+        else:
+            sid = live.pop(steps.randrange(len(live)))
+            await manager.disconnect(sid, "/")
+            gone.append(sid)
+        for sid in live[-5:] + gone[-2:]:
+            assert sorted(map(str, manager.get_rooms(sid, "/"))) == _looked_up(manager, sid)
+    for sid in live + gone:
+        assert sorted(map(str, manager.get_rooms(sid, "/"))) == _looked_up(manager, sid)
+    for sid in list(live):
+        await manager.disconnect(sid, "/")
+    assert manager.rooms == {} and manager.__dict__["_twinspace_rooms_of"] == {}
+
+
+async def test_10000_connections_leaving_at_once_do_not_look_in_every_room() -> None:
+    manager = managers.DirectEmitManager()
+    socketio.AsyncServer(async_mode="asgi", client_manager=manager)
+    sids = [await manager.connect(f"eio{n}", "/") for n in range(10_000)]
+    for n, sid in enumerate(sids):
+        await manager.enter_room(sid, "/", f"person{n}")  # each person's room, as the server keeps them
+    started = time.process_time()
+    for sid in sids:
+        await manager.disconnect(sid, "/")
+    # Looking in every room, as python-socketio does, is 10,000 x 20,000 lookups: well over 10 s.
+    assert time.process_time() - started < 2.0
+    assert manager.rooms == {}
