@@ -18,6 +18,8 @@ _WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
+    if text.isascii():  # most chat text: NFKD leaves it as it is and it has no combining marks
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

@@ -9,6 +9,7 @@ are opaque and of one order; refusals store nothing and read as little as possib
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from rooms.ports import DocumentStore
 from rooms.projects import ProjectService
 from rooms.search import SearchService, decode_cursor, encode_cursor
 from rooms.search_models import SearchHit, SearchIn, SearchQuery, SearchScope
+from rooms.search_text import fold
 from tests.contract import builders as b
 
 TEACHER = User(id="teacher_fr", name="Claire", role="teacher", school="Collège Lyon", country="FR")
@@ -277,3 +279,11 @@ async def test_a_file_of_a_hidden_or_deleted_item_is_shown_only_where_it_may_be_
     assert [r.id for r in (await world.search(TEACHER)).results] == [files["shared"], files["hidden"]]
     await world.store.delete_message(general, shared.id, PARTNER.id, utcnow())
     assert [r.id for r in (await world.search(PUPIL)).results] == [mine.id]
+
+
+def test_ascii_text_folds_as_any_text_does() -> None:
+    ascii_text = "".join(chr(c) for c in range(128)) + " Élèves MÜNCHEN straße"
+    for text in (ascii_text[:128], "Hello World_42 ABC xyz"):
+        generic = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+        assert fold(text) == generic
+    assert fold("Élèves MÜNCHEN Straße") == "eleves munchen strasse"
