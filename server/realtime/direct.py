@@ -51,8 +51,6 @@ for its buffer, compression, long-polling beside WebSocket.
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import logging
 import struct
 import time
@@ -63,6 +61,8 @@ from engineio import packet as engineio_packet
 from engineio.async_drivers import asgi as engineio_asgi
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
+
+from server.realtime.sources import source_sha256
 
 log = logging.getLogger(__name__)
 
@@ -150,11 +150,7 @@ class NotingWebSocket(engineio_asgi.WebSocket):  # type: ignore[misc]  # python-
 def recognised() -> bool:
     """Whether the dependencies' code is the code this module was written for."""
     for name, (function, sha256) in RECOGNISED.items():
-        try:
-            source = inspect.getsource(function)
-        except (OSError, TypeError):
-            source = ""
-        if hashlib.sha256(source.encode()).hexdigest() != sha256:
+        if source_sha256(function) != sha256:
             log.warning("%s is not the one server/realtime/direct.py was written for; room pushes take "
                         "python-engineio's queue (each delivery costs a task wake-up and more)", name)
             return False

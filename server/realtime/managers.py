@@ -51,8 +51,6 @@ Pushes between instances, over Redis, are ``server/realtime/pubsub.py``'s.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import inspect
 import logging
 from typing import Any
 
@@ -62,6 +60,7 @@ from engineio import packet as eio_packet
 from socketio import base_manager, packet
 
 from server.realtime import direct
+from server.realtime.sources import source_sha256
 
 log = logging.getLogger(__name__)
 
@@ -233,11 +232,7 @@ def install_writer_wait() -> bool:
     current = async_socket.AsyncSocket.poll
     if current is wait_without_a_task:
         return True
-    try:
-        source = inspect.getsource(current)
-    except (OSError, TypeError):
-        source = ""
-    if hashlib.sha256(source.encode()).hexdigest() != REPLACED_POLL_SHA256:
+    if source_sha256(current) != REPLACED_POLL_SHA256:
         log.warning("python-engineio's AsyncSocket.poll is not the one server/realtime/managers.py was "
                     "written for; keeping it (each delivery costs one more task)")
         return False
@@ -276,11 +271,7 @@ def install_timer_pings() -> bool:
         return True
     for name, sha256 in REPLACED_PING_SHA256.items():
         method = current if name == "schedule_ping" else getattr(async_socket.AsyncSocket, name, None)
-        try:
-            source = inspect.getsource(method)  # type: ignore[arg-type]
-        except (OSError, TypeError):
-            source = ""
-        if hashlib.sha256(source.encode()).hexdigest() != sha256:
+        if source_sha256(method) != sha256:
             log.warning("python-engineio's AsyncSocket.%s is not the one server/realtime/managers.py was "
                         "written for; keeping its pings (a task for each, through the connection's queue)", name)
             return False
@@ -290,11 +281,7 @@ def install_timer_pings() -> bool:
 
 def _rooms_recognised() -> bool:
     for name, sha256 in ROOMS_SHA256.items():
-        try:
-            source = inspect.getsource(getattr(base_manager.BaseManager, name))
-        except (AttributeError, OSError, TypeError):
-            source = ""
-        if hashlib.sha256(source.encode()).hexdigest() != sha256:
+        if source_sha256(getattr(base_manager.BaseManager, name, None)) != sha256:
             log.warning("python-socketio's BaseManager.%s is not the one server/realtime/managers.py was "
                         "written for; a disconnect looks for its connection in every room", name)
             return False

@@ -107,8 +107,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import hashlib
-import inspect
 import logging
 import time
 from collections import deque
@@ -122,6 +120,7 @@ from socketio.packet import Packet
 
 from server.channels import is_chat_channel
 from server.realtime.managers import DirectEmitManager
+from server.realtime.sources import source_sha256
 from storage.ephemeral.redis import cluster_client, is_cluster
 
 log = logging.getLogger(__name__)
@@ -422,17 +421,10 @@ def listener_ready(manager: socketio.AsyncManager) -> bool:
     return True
 
 
-def _source_sha256(method: Any) -> str:
-    try:
-        return hashlib.sha256(inspect.getsource(method).encode()).hexdigest()
-    except (OSError, TypeError):
-        return ""
-
-
 def listener_replaceable() -> bool:
     """Whether python-socketio's listener is the one :class:`PromptListenerRedisManager` stands in for."""
-    return (_source_sha256(async_pubsub_manager.AsyncPubSubManager._thread) == PUBSUB_THREAD_SHA256
-            and _source_sha256(socketio.AsyncRedisManager._listen) == REPLACED_LISTEN_SHA256)
+    return (source_sha256(async_pubsub_manager.AsyncPubSubManager._thread) == PUBSUB_THREAD_SHA256
+            and source_sha256(socketio.AsyncRedisManager._listen) == REPLACED_LISTEN_SHA256)
 
 
 # SHA-256 of the sources of python-socketio 5.18.1's AsyncPubSubManager and BaseManager, read together.
@@ -443,12 +435,7 @@ SUBSCRIBE_WAIT_SECS = 2.0
 
 
 def _classes_sha256() -> str:
-    try:
-        source = inspect.getsource(async_pubsub_manager.AsyncPubSubManager) + inspect.getsource(
-            base_manager.BaseManager)
-    except (OSError, TypeError):
-        return ""
-    return hashlib.sha256(source.encode()).hexdigest()
+    return source_sha256(async_pubsub_manager.AsyncPubSubManager, base_manager.BaseManager)
 
 
 def replaceable() -> bool:
