@@ -282,8 +282,7 @@ async def test_a_file_of_a_hidden_or_deleted_item_is_shown_only_where_it_may_be_
 
 
 def test_ascii_text_folds_as_any_text_does() -> None:
-    ascii_text = "".join(chr(c) for c in range(128)) + " Élèves MÜNCHEN straße"
-    for text in (ascii_text[:128], "Hello World_42 ABC xyz"):
+    for text in ("".join(chr(c) for c in range(128)), "Hello World_42 ABC xyz"):
         generic = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
         assert fold(text) == generic
     assert fold("Élèves MÜNCHEN Straße") == "eleves munchen strasse"
