@@ -1314,7 +1314,8 @@
     const chats = spaces.filter((space) => space.kind === "chat");
     for (const space of chats) {
       const entry = { space, room: null, messages: new Map(), online: new Map(), typing: new Map(), unread: 0, hasMore: false,
-        seenWho: new Map(), voters: new Map() }; // message id -> who read it / who voted, once asked for
+        seenWho: new Map(), voters: new Map(), // message id -> who read it / who voted, once asked for
+        picks: new Map() }; // poll id -> the options ticked but not yet sent, kept while live results redraw the poll
       state.rooms.set(space.id, entry);
     }
     await Promise.all(chats.map((space) => guard(() => joinRoom(state.rooms.get(space.id)))));
@@ -1621,17 +1622,22 @@
   function pollNode(entry, message) {
     const poll = message.poll;
     const chosen = new Set(entry.room.myVote(message.id));
+    const picked = entry.picks.get(message.id) ?? chosen;
     const canVote = !poll.closed && state.role !== "visitor" && state.role !== "support";
     const total = Math.max(1, poll.options.reduce((sum, option) => sum + option.votes, 0));
     const name = `poll-${message.id}`;
     const voters = entry.voters.get(message.id);
     const form = el("form", {
       class: "poll-vote", "data-testid": "poll-form-vote",
+      onchange: (event) => {
+        entry.picks.set(message.id, new Set(ticked(event.currentTarget)));
+      },
       onsubmit: (event) => {
         event.preventDefault();
-        const picked = [...event.target.querySelectorAll("input:checked")].map((input) => Number(input.value));
+        const choices = ticked(event.currentTarget);
         guard(async () => {
-          await entry.room.vote(message.id, picked);
+          await entry.room.vote(message.id, choices);
+          entry.picks.delete(message.id);
           showNotice(t("pollVoted"), "poll-voted");
         });
       },
@@ -1645,7 +1651,7 @@
       },
       canVote
         ? el("label", {}, el("input", { type: poll.multiple ? "checkbox" : "radio", name, value: index,
-          checked: chosen.has(index), "data-testid": "poll-choice", "data-focus": `choice-${index}` }), " ", option.text)
+          checked: picked.has(index), "data-testid": "poll-choice", "data-focus": `choice-${index}` }), " ", option.text)
         : el("span", { class: "poll-option-text", text: option.text }),
       chosen.has(index) ? el("span", { class: "poll-yours", text: ` (${t("pollYours")})` }) : null,
       el("meter", { min: 0, max: total, value: option.votes, "aria-hidden": "true" }),
@@ -1665,6 +1671,10 @@
       isStaff() && !poll.anonymous && !voters ? el("button", { type: "button", class: "secondary", "data-testid": "poll-see-voters",
         onclick: () => guard(() => loadVoters(entry, message)) }, t("pollSeeVoters")) : null));
     return el("section", { class: poll.closed ? "poll closed" : "poll", "data-testid": "poll", "aria-label": t("pollLabel") }, form);
+  }
+
+  function ticked(form) {
+    return [...form.querySelectorAll("input:checked")].map((input) => Number(input.value));
   }
 
   async function loadVoters(entry, message) {

@@ -198,13 +198,21 @@ test("a teacher asks a poll, a pupil votes, and the teacher's window shows the r
     await pupilPoll.waitFor();
     assert.equal(await teacherPoll.getByTestId("poll-summary").getAttribute("data-voters"), "0");
 
-    // The pupil picks the Danube and votes; the teacher's window counts it without a reload.
+    // The pupil ticks the Danube; while they think, the teacher votes for the Rhine. The pupil's window
+    // shows that vote live, and redrawing the poll keeps the pupil's tick.
     await pupilPoll.getByTestId("poll-choice").nth(2).check();
+    await teacherPoll.getByTestId("poll-choice").nth(0).check();
+    await teacherPoll.getByTestId("poll-vote").click();
+    await teacherPoll.locator('[data-testid="poll-option"][data-index="0"].chosen').waitFor();
+    await pupilPoll.locator('[data-testid="poll-option"][data-index="0"][data-votes="1"]').waitFor();
+    assert.equal(await pupilPoll.getByTestId("poll-choice").nth(2).isChecked(), true, "a live result keeps the pupil's tick");
+
+    // The pupil votes; the teacher's window counts it without a reload.
     await pupilPoll.getByTestId("poll-vote").click();
     await pupilPoll.locator('[data-testid="poll-option"][data-index="2"].chosen').waitFor();
     await teacherPoll.locator('[data-testid="poll-option"][data-index="2"][data-votes="1"]').waitFor();
-    await teacherPoll.locator('[data-testid="poll-summary"][data-voters="1"]').waitFor();
-    assert.equal(await teacherPoll.locator('[data-testid="poll-option"][data-index="0"]').getAttribute("data-votes"), "0");
+    await teacherPoll.locator('[data-testid="poll-summary"][data-voters="2"]').waitFor();
+    assert.equal(await teacherPoll.locator('[data-testid="poll-option"][data-index="1"]').getAttribute("data-votes"), "0");
 
     // Not anonymous: the teacher sees who voted; then ends the vote, and the pupil can vote no more.
     await teacherPoll.getByTestId("poll-see-voters").click();
