@@ -59,7 +59,7 @@ const stats = {
   clients: clients.length, urls: urls.length, connected: 0, connect_failures: 0, joins: 0, join_failures: 0,
   disconnects: 0, senders: SENDERS, rate_per_sender: RATE, duration_s: DURATION_S,
   planned_sends: 0, sent: 0, acked: 0, ack_errors: 0, ack_timeouts: 0, ack_failed: 0, first_ack_error: null,
-  expected_deliveries: 0, received_deliveries: 0, lost: 0, delivered_unacked: 0, duplicates: 0, out_of_order: 0,
+  expected_deliveries: 0, received_deliveries: 0, lost: 0, delivered_unacked: 0, duplicates: 0, out_of_order: 0, first_out_of_order: [],
   foreign_pushes: 0, deliveries_per_s: 0, setup_s: 0, send_s: 0, send_started_at: null, send_ended_at: null,
   last_delivery_at: null,
   p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null, mean_ms: null, ack_p50_ms: null, ack_p99_ms: null,
@@ -123,7 +123,14 @@ function onMessage(state, m) {
   if (!seen) { seen = { set: new Set(), max: 0 }; state.seen.set(m.room_id, seen); }
   if (seen.set.has(m.seq)) { stats.duplicates += 1; return; }
   seen.set.add(m.seq);
-  if (m.seq < seen.max) stats.out_of_order += 1; else seen.max = m.seq;
+  if (m.seq < seen.max) {
+    stats.out_of_order += 1;
+    // The first few, to see whether a whole room or one connection got them late: [s into the run,
+    // client, room, the seq that came late, the highest seq already there].
+    if (stats.first_out_of_order.length < 5) {
+      stats.first_out_of_order.push([round((now - t0) / 1000), state.index, m.room_id, m.seq, seen.max]);
+    }
+  } else seen.max = m.seq;
   latencies.push(now - body.t);
   deliveriesOf.set(m.client_id, (deliveriesOf.get(m.client_id) ?? 0) + 1);
   lastDeliveryMs = Date.now();
@@ -131,7 +138,7 @@ function onMessage(state, m) {
 
 function connect(client, i) {
   return new Promise((resolve) => {
-    const state = { socket: null, rooms: [], seen: new Map() };
+    const state = { socket: null, rooms: [], seen: new Map(), index: i };
     const socket = io(urls[i % urls.length], {
       auth: { token: client.token }, transports: ["websocket"], reconnection: false, forceNew: true,
       timeout: CONNECT_TIMEOUT_MS,
