@@ -11,6 +11,9 @@ Matching is on whole words, after folding:
 - case and accents: NFKD, combining marks dropped, ``casefold`` ("Connàrd" is "connard");
 - simple obfuscation: leetspeak (0 o, 1 i or l, 3 e, 4 a, 5 s, 7 t, @ a, $ s), letters
   spread out by separators ("b.a.d", "b a d"), stretched letters ("baaad");
+- a number is a number: a word of two digits or more is not read as leetspeak ("room 455",
+  "page 717", a year, a score), in pupils' writing and in list entries alike (a project's own
+  "1488" matches "1488"); a digit standing alone still may be a letter ("5 h 1 7");
 - whole words only: "classic" does not contain "ass" (no Scunthorpe problem); a list
   entry of several words matches those words in a row.
 
@@ -57,7 +60,8 @@ LANGUAGE_NAMES: dict[str, str] = {
 }
 _UNSPACED = frozenset({"zh", "ja", "th"})  # written without spaces between words
 _LEET = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
-_SPLIT = re.compile(r"[^\w]+|_+")
+_SPLIT = re.compile(r"[^\w@$]+|_+")  # the words before de-leeting: @ and $ may be letters inside one
+_DIGITS = re.compile(r"\d\d")  # the text may hold a number
 _RUN3 = re.compile(r"(\w)\1{2,}")  # a letter three times or more: stretched
 _RUN2 = re.compile(r"(\w)\1+")
 MAX_CACHED = 256  # distinct (languages, custom words) sets compiled at once: many more projects than that share them
@@ -71,13 +75,18 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+def _deleeted(text: str) -> list[str]:
+    """The words of folded text, each de-leeted unless it is a number (two digits or more)."""
+    if not _DIGITS.search(text):  # most messages: no number, so the whole text at once
+        return [t for t in _SPLIT.split(text.translate(_LEET)) if t]
+    return [t if len(t) > 1 and t.isdigit() else t.translate(_LEET) for t in _SPLIT.split(text) if t]
+
+
 def _tokens(text: str) -> list[str]:
     """The words of folded, de-leeted text; a run of single letters ("b a d", "b.a.d") is one word."""
     words: list[str] = []
     run: list[str] = []  # single letters in a row
-    for token in _SPLIT.split(text.translate(_LEET)):
-        if not token:
-            continue
+    for token in _deleeted(text):
         if len(token) == 1:
             run.append(token)
             continue
@@ -91,8 +100,8 @@ def _tokens(text: str) -> list[str]:
 
 
 def _variants(token: str) -> set[str]:
-    """A token as it may have been meant: 1 as i or l, stretched letters brought back to one or two."""
-    forms = {token.replace("1", "i"), token.replace("1", "l")} if "1" in token else {token}
+    """A token as it may have been meant: 1 as i or l (not in a number), stretched letters brought back to one or two."""
+    forms = {token.replace("1", "i"), token.replace("1", "l")} if "1" in token and not token.isdigit() else {token}
     for form in list(forms):
         if _RUN3.search(form):
             forms.add(_RUN3.sub(r"\1", form))
@@ -103,7 +112,7 @@ def _variants(token: str) -> set[str]:
 
 def _entry(word: str) -> str:
     """A list entry as the matcher keeps it: folded, de-leeted, words separated by one space."""
-    return " ".join(t for t in _SPLIT.split(fold(word).translate(_LEET)) if t)
+    return " ".join(_deleeted(fold(word)))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ NONE = Safeguarding()
     ("you are an a$$", ["ass"]),  # leetspeak
     ("sh1t happens", ["shit"]),  # 1 as i
     ("c0nn4rd", ["connard"]),
+    ("4$$", ["ass"]),  # a word of digits and symbols is not a number
+    ("5 h 1 7", ["shit"]),  # nor is a digit standing alone
     ("b.a.s.t.a.r.d", ["bastard"]),  # letters spread out
     ("b a s t a r d", ["bastard"]),
     ("shiiiiit", ["shit"]),  # stretched letters
@@ -45,6 +47,8 @@ def test_shipped_words_match_folded_and_obfuscated(text: str, found: list[str]) 
     "Bonjour à tous, on se voit demain",
     "Guten Morgen, wie geht es euch?",
     "cl@ss",  # de-leeted inside a word is still that word
+    "room 455, page 717",  # a number is not leetspeak (it would read "ass", "tit")
+    '{"bench":1,"t":2110727.455}',
 ])
 def test_clean_texts_do_not_match(text: str) -> None:
     assert matches(LANGS, NONE, text) == []
@@ -55,6 +59,8 @@ def test_only_the_projects_languages_and_its_own_words() -> None:
     assert matches(["fr"], NONE, "quel connard") == ["connard"]
     own = Safeguarding(custom_words=["Banane", "gros mot"])
     assert matches(["en"], own, "une BANANE et un gros  mot") == ["banane", "gros mot"]
+    numbers = Safeguarding(custom_words=["1488", "h4te"])  # a project's own number is kept as a number
+    assert matches(["en"], numbers, "1488 and hate") == ["1488", "hate"]
 
 
 def test_a_project_takes_everyday_words_out_of_the_shipped_lists() -> None:
