@@ -22,16 +22,20 @@ A push names its recipients explicitly:
   (batched per room by the fan-out: one ``chat:seen`` a second, however many read);
 - :class:`Evicted`: connections that must stop hearing a room at once (a
   member removed from the project);
-- :class:`Later`: pushes whose data is read only after the answer has left
-  (a recipient's unread count), so the answer does not wait for them;
+- :class:`Later`: pushes whose data is read (or whose record is written: a
+  word-filter report) only after the answer has left (a recipient's unread
+  count), so the answer does not wait for them;
 - :class:`ToSupport`: every connection of the national support officers
   (escalated reports);
 - :class:`Notify`: an e-mail notice (``rooms/notices.py``), sent after the answer
   on a task of its own so that a slow mail server delays no push.
 
 Every action runs with the word filter's flags collected (:func:`action`):
-a pupil's text that matched in a project whose filter flags is stored, then
-reported automatically, and the report's pushes follow the action's own.
+a pupil's text that matched in a project whose filter flags is stored,
+answered, then reported automatically (a :class:`Later` after the action's
+own pushes). Nothing is awaited between an action's write and its answer:
+the pushes of messages stored one after the other are handed to the fan-out
+in that order, so a room hears them in ``seq`` order.
 """
 
 from __future__ import annotations
@@ -187,5 +191,5 @@ def _filing_flags(run: Run) -> Run:
             return outcome
         from server.actions.reports import flagged  # it builds on this module
 
-        return await flagged(ctx, flags, outcome)
+        return flagged(ctx, flags, outcome)
     return run_and_file

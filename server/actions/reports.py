@@ -94,15 +94,20 @@ async def report_decide(ctx: Context, data: ReportDecideIn) -> Outcome[Any]:
     return answer(ReportView.of(report, ctx.user.id), *pushes)
 
 
-async def flagged(ctx: Context, flags: Sequence[Flag], outcome: Outcome[Any]) -> Outcome[Any]:
-    """The word filter flagged what the action stored: an automatic report each, announced after the answer."""
-    pushes = list(outcome.pushes)
-    for flag in flags:
-        report = await ctx.services.reports.flag(ctx.user, flag, outcome.result)
-        if report is not None:
-            log.info("word filter flagged %s %s in project %s", report.item.kind, report.item.id, report.project_id)
-            pushes.append(announced(ctx.services, report))
-    return Outcome(outcome.result, tuple(pushes))
+def flagged(ctx: Context, flags: Sequence[Flag], outcome: Outcome[Any]) -> Outcome[Any]:
+    """The word filter flagged what the action stored: an automatic report each, filed and announced after
+    the answer and the item's own pushes. Filed before the answer, it held the answer (and the message's
+    push) for a write, and the pupil's next message could reach the room first."""
+    async def file() -> Sequence[Push]:
+        pushes: list[Push] = []
+        for flag in flags:
+            report = await ctx.services.reports.flag(ctx.user, flag, outcome.result)
+            if report is not None:
+                log.info("word filter flagged %s %s in project %s", report.item.kind, report.item.id,
+                         report.project_id)
+                pushes.append(announced(ctx.services, report))
+        return pushes
+    return Outcome(outcome.result, (*outcome.pushes, Later(file)))
 
 
 async def escalated_now(services: Services) -> list[Push]:
