@@ -14,7 +14,8 @@ server's CPU and RSS from /proc while it runs, and prints one Markdown table row
 
 Scenarios: A = 200 clients in 10 rooms, 10 senders at 20 msg/s for 20 s; B = 1,000 clients in one
 room, one sender at 10 msg/s for 20 s; saturate = A with the per-sender rate raised step by step
-(10 s steps) until a delivery is lost, an ack fails or p99 exceeds 250 ms, on both servers;
+(10 s steps) until a delivery is lost, duplicated or reordered, an ack fails or p99 exceeds 250 ms,
+on every server;
 C = A over two Twinspace instances sharing a Redis fan-out (``--fanout-url``), clients alternating
 between the two ports; it runs only with ``--redis-url`` (``local`` starts a throwaway
 redis-server on loopback, pinned to CPU 0 with the servers). D = four Twinspace instances on one
@@ -484,19 +485,21 @@ INSTANCES_HEADER = ("| scenario | --fanout-pubsub | sent | lost | p99 ms | CPU %
 
 def passed(r: dict[str, Any]) -> bool:
     return (r["lost"] == 0 and r["ack_failed"] == 0 and r["connect_failures"] == 0 and r["join_failures"] == 0
-            and not r["timed_out"] and r["p99_ms"] is not None and r["p99_ms"] <= SATURATION_P99_MS)
+            and r["duplicates"] == 0 and r["out_of_order"] == 0 and not r["timed_out"]
+            and r["p99_ms"] is not None and r["p99_ms"] <= SATURATION_P99_MS)
 
 
 HEADER = ("| scenario | server | msg/s sent | sent | acks failed | deliveries expected | received | lost "
+          "| duplicated | reordered "
           "| deliveries/s | p50 ms | p95 ms | p99 ms | max ms | server CPU % | server CPU µs per delivery "
           "| server RSS MiB | loadgen CPU % |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def row(r: dict[str, Any]) -> str:
     rate = r["senders"] * r["rate_per_sender"]
     cells = [r["scenario"], r["server"], f"{rate:g}", r["sent"], r["ack_failed"], r["expected_deliveries"],
-             r["received_deliveries"], r["lost"], r["deliveries_per_s"], r["p50_ms"], r["p95_ms"], r["p99_ms"],
+             r["received_deliveries"], r["lost"], r["duplicates"], r["out_of_order"], r["deliveries_per_s"], r["p50_ms"], r["p95_ms"], r["p99_ms"],
              r["max_ms"], r["server_cpu_pct"], r.get("server_cpu_us_per_delivery"), r["server_rss_mib"],
              r["loadgen_cpu_pct"]]
     return "| " + " | ".join("–" if c is None else str(c) for c in cells) + " |"
@@ -618,7 +621,8 @@ def main() -> None:
         refine = 0 if quick else args.refine
         best = {kind: saturate(kind, base, rates, refine, results) for kind in kinds}
         summary["saturation_msgs_per_sender"] = best
-        print(f"\nSaturation of {base.name} ({base.senders} senders, p99 <= {SATURATION_P99_MS:g} ms, no loss), "
+        print(f"\nSaturation of {base.name} ({base.senders} senders, p99 <= {SATURATION_P99_MS:g} ms, none lost, "
+              "duplicated or reordered), "
               "msg/s per sender: " + ", ".join(f"{kind} {rate:g}" for kind, rate in best.items()), flush=True)
         if best.get("node"):
             print("  as a ratio to node: " + ", ".join(f"{kind} {rate / best['node']:.2f}"
