@@ -115,6 +115,7 @@ def create_app(settings: Settings, secret: str | None) -> Any:
         if isinstance(sio.manager, pubsub.PromptListenerRedisManager):
             listener = sio.manager
             metrics.watch_listener(lambda: listener.heard_at)
+            metrics.watch_seq_order(lambda: listener.order.held, lambda: listener.order.expired)
             listener.resubscribed = metrics.listener_reconnects.inc
         if isinstance(sio.manager, pubsub.RoomFanoutRedisManager):
             by_room = sio.manager

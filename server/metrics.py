@@ -126,6 +126,12 @@ class Metrics:
         self.received = _Read("twinspace_fanout_received",
                               "Pub/sub messages Redis delivered to this instance's listener (by room, only those "
                               "of the rooms it hosts and the shared control channel).", registry)
+        self.held = _Read("twinspace_fanout_held",
+                          "chat:message pushes from Redis held for an earlier seq of their room, so that this "
+                          "instance's members hear the room in seq order (at most 100 ms each).", registry)
+        self.held_expired = _Read("twinspace_fanout_held_expired",
+                                  "Held pushes let go before the earlier seq came (after 100 ms, or over the "
+                                  "cap): a gap this instance's members fill by seq.", registry)
         self.task_runs = Counter("twinspace_task_runs", "Background task runs, by task and outcome (ok, failed).",
                                  ["task", "outcome"], registry=registry)
         self.refusals = Counter("twinspace_rate_limited", "Requests refused by a rate limit, by limit.",
@@ -189,6 +195,11 @@ class Metrics:
             return 0.0 if at is None else max(0.0, time.monotonic() - at)
 
         self.listener_silence.set_function(silence)
+
+    def watch_seq_order(self, held: Callable[[], int], expired: Callable[[], int]) -> None:
+        """The Redis listener's seq order: pushes it held, and those let go unfilled (server/realtime/pubsub.py)."""
+        self.held.read = held
+        self.held_expired.read = expired
 
     def watch_room_fanout(self, received: Callable[[], int], hosted: Callable[[], int]) -> None:
         """The by-room fan-out's messages received and channels hosted (server/realtime/pubsub.py)."""

@@ -184,6 +184,10 @@ async def test_each_instance_counts_only_what_it_handled(make_server: Callable[.
         # By room: the chat room, the person's own channel and the connection's; the push reached both.
         assert value(found, "twinspace_fanout_hosted_channels") >= 3
     assert value(on_b_found, "twinspace_fanout_received_total") >= 1
+    for found in (on_a_found, on_b_found):  # read from the listener's seq order; one sender: none held
+        names = {n for n, _, _ in found}
+        assert {"twinspace_fanout_held_total", "twinspace_fanout_held_expired_total"} <= names
+        assert value(found, "twinspace_fanout_held_total") == value(found, "twinspace_fanout_held_expired_total") == 0
 
 
 def test_an_instance_is_scraped_by_its_own_address(make_server: Callable[..., ServerProcess]) -> None:

@@ -21,6 +21,7 @@ from server.metrics import (
     timed_objects,
 )
 from server.observe import Finished
+from server.realtime.pubsub import SeqOrder
 from server.tasks import Background
 from storage.ephemeral.memory import MemoryRateLimiter
 
@@ -170,6 +171,23 @@ def test_the_listener_silence_is_read_when_scraped() -> None:
     assert read(metrics, "twinspace_fanout_listener_silence_seconds") == 0
     heard[0] = time.monotonic() - 5
     assert 5 <= read(metrics, "twinspace_fanout_listener_silence_seconds") < 60
+
+
+def test_the_seq_orders_held_and_expired_pushes_are_read_when_scraped() -> None:
+    metrics = Metrics()
+    assert read(metrics, "twinspace_fanout_held_total") == 0  # without Redis: none, and the series is there
+    clock = [0.0]
+    order: SeqOrder[str] = SeqOrder(hold_secs=0.1, clock=lambda: clock[0])
+    metrics.watch_seq_order(lambda: order.held, lambda: order.expired)
+    assert order.offer("room", 1, "one") == (True, [])
+    assert order.offer("room", 3, "three") == (False, [])  # 2 has not come: held
+    assert order.offer("room", 5, "five") == (False, [])
+    assert read(metrics, "twinspace_fanout_held_total") == 2
+    assert order.offer("room", 2, "two") == (True, ["three"])
+    clock[0] = 1.0
+    assert order.expired_items() == ["five"]  # 4 never came
+    assert read(metrics, "twinspace_fanout_held_total") == 2
+    assert read(metrics, "twinspace_fanout_held_expired_total") == 1
 
 
 def test_openmetrics_when_the_scraper_asks_for_it() -> None:
