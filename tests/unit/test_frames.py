@@ -6,6 +6,7 @@ import gc
 import json
 import logging
 import tracemalloc
+from typing import Any
 
 import pytest
 from socketio import packet
@@ -49,6 +50,22 @@ def test_the_protocols_packets_pass(encoded: str) -> None:
     pkt = ProtocolPacket(encoded_packet=encoded)
     assert (pkt.packet_type, pkt.namespace, pkt.id, pkt.data) == \
         (plain.packet_type, plain.namespace, plain.id, plain.data)
+
+
+@pytest.mark.parametrize(("kind", "data", "id"), [
+    (packet.EVENT, ["chat:message", {"id": "msg_1", "seq": 3, "attachments": [{"name": "a.png"}], "x": None}], None),
+    (packet.ACK, [{"ok": True, "data": {"text": "Grüß dich", "n": 1.5}}], 7),
+    (packet.CONNECT, {"sid": "abc"}, None),
+])
+def test_the_servers_packets_are_encoded_as_python_socketio_encodes_them(kind: int, data: Any, id: int | None) -> None:
+    assert ProtocolPacket(kind, data=data, id=id).encode() == packet.Packet(kind, data=data, id=id).encode()
+
+
+def test_bytes_in_a_servers_packet_fail_its_encoding_rather_than_leave_as_attachments() -> None:
+    pkt = ProtocolPacket(packet.EVENT, data=["chat:message", {"file": b"\x00\x01"}])
+    assert pkt.packet_type == packet.EVENT  # no walk through the data: it stays a text event
+    with pytest.raises(TypeError):
+        pkt.encode()
 
 
 def test_a_refused_frame_is_freed_without_the_collector() -> None:
