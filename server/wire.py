@@ -106,28 +106,37 @@ def parse(model: type[M], payload: Any) -> M:
 def _check_values(payload: Any) -> None:
     """Refuse what no store can keep: lone UTF-16 surrogates (not UTF-8), integers beyond 64 bits, deep nesting.
 
-    Walks the payload without recursion, so a deep one costs a refusal, not the stack.
+    Walks the payload without recursion, so a deep one costs a refusal, not the stack. A value's
+    place (``items.2.text``) is spelled out only for the refusal: it is kept as (parent, key) links.
     """
-    stack: list[tuple[Any, str, int]] = [(payload, "", 0)]
+    stack: list[tuple[Any, Any, int]] = [(payload, None, 0)]
     while stack:
         value, where, depth = stack.pop()
         if isinstance(value, str):
             if not value.isascii() and not _utf8(value):
-                raise InvalidRequest("request.invalid", detail=f"{where or 'payload'}: not valid Unicode text")
+                raise InvalidRequest("request.invalid", detail=f"{_place(where)}: not valid Unicode text")
         elif isinstance(value, bool) or value is None or isinstance(value, float):
             continue
         elif isinstance(value, int):
             if not -INT_MAX - 1 <= value <= INT_MAX:
-                raise InvalidRequest("request.invalid", detail=f"{where or 'payload'}: out of range")
+                raise InvalidRequest("request.invalid", detail=f"{_place(where)}: out of range")
         elif isinstance(value, (dict, list, tuple)):
             if depth >= NESTING_MAX:
-                raise InvalidRequest("request.invalid", detail=f"{where or 'payload'}: at most {NESTING_MAX} levels")
+                raise InvalidRequest("request.invalid", detail=f"{_place(where)}: at most {NESTING_MAX} levels")
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
-                name = f"{where}.{key}" if where else str(key)
-                if isinstance(key, str):
-                    stack.append((key, name, depth + 1))
-                stack.append((item, name, depth + 1))
+                if isinstance(key, str) and not key.isascii() and not _utf8(key):
+                    raise InvalidRequest("request.invalid", detail=f"{_place((where, key))}: not valid Unicode text")
+                stack.append((item, (where, key), depth + 1))
+
+
+def _place(where: Any) -> str:
+    """A value's place in the payload from its (parent, key) links: ``items.2.text``, or ``payload``."""
+    keys: list[str] = []
+    while where is not None:
+        where, key = where
+        keys.append(str(key))
+    return ".".join(reversed(keys)) or "payload"
 
 
 def _utf8(text: str) -> bool:
