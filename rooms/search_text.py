@@ -18,6 +18,7 @@ _WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
+    """Case and accents folded: NFKD, combining marks dropped, casefolded (the word filter's folding too)."""
     if text.isascii():  # most chat text: NFKD leaves it as it is and it has no combining marks
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)

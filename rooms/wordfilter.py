@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -49,6 +48,7 @@ from glin_profanity.data.dictionary import DictionaryLoader
 from rooms.errors import InvalidRequest
 from rooms.projects import Access
 from rooms.safeguarding_models import Safeguarding
+from rooms.search_text import fold  # search's folding: one for both
 
 # ISO 639-1 -> glin-profanity's dictionary name.
 LANGUAGE_NAMES: dict[str, str] = {
@@ -68,14 +68,6 @@ _LEETABLE = re.compile(r"[0-9@$]")  # the text may hold leetspeak
 _RUN3 = re.compile(r"(\w)\1{2,}")  # a letter three times or more: stretched
 _RUN2 = re.compile(r"(\w)\1+")
 MAX_CACHED = 256  # distinct (languages, custom words) sets compiled at once: many more projects than that share them
-
-
-def fold(text: str) -> str:
-    """Case and accents folded: NFKD, combining marks dropped, casefolded."""
-    if text.isascii():  # NFKD leaves ASCII as it is, and it has no combining marks
-        return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _deleeted(text: str) -> list[str]:
