@@ -37,20 +37,31 @@ connection is ready, and so are Engine.IO's PINGs (:func:`write_ping`,
 from :func:`server.realtime.managers.ping_on_a_timer`). The handshake and
 binary packets go the stack's way.
 
-This leans on private interfaces of three dependencies, all in this
+The way in is cut the same way (:func:`take_event`): a client's event on
+a plain WebSocket, arriving while its connection's reader holds nothing,
+starts its handler from uvicorn's protocol at once, with no ASGI message,
+no queue, no reader task and time-out per packet and no pause of the
+socket's reading; anything else (a connect, a PONG, an event behind a
+queued packet) takes the reader's way, so nothing is overtaken.
+
+This leans on private interfaces of four dependencies, all in this
 module: python-engineio's ``AsyncServer._async`` (to make its WebSocket
 wrapper one that notes its connection's uvicorn protocol), ``AsyncSocket``'s
-queue and states, and uvicorn's ``WebSocketsSansIOProtocol`` attributes. It
-is turned on only over the code it was written for, recognised by source
-(python-engineio 4.15.1, uvicorn 0.54.0; ``pyproject.toml`` bounds both),
-and otherwise every push takes the queue, with a warning in the log.
+queue and states, uvicorn's ``WebSocketsSansIOProtocol`` attributes, and
+python-socketio's ``_handle_event_internal`` (the handler task its
+``_handle_event`` starts). It is turned on only over the code it was
+written for, recognised by source (python-engineio 4.15.1, uvicorn 0.54.0,
+python-socketio 5.16; ``pyproject.toml`` bounds them), and otherwise every
+push takes the queue and every event the reader, with a warning in the log.
 ``tests/integration/test_delivery.py`` checks the behaviour on a live
 server: the order with packets queued between pushes, a reader too slow
-for its buffer, compression, long-polling beside WebSocket.
+for its buffer, compression, long-polling beside WebSocket, events in a
+burst behind their connect and one at a time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import struct
 import time
@@ -59,6 +70,8 @@ from typing import Any
 from engineio import async_socket
 from engineio import packet as engineio_packet
 from engineio.async_drivers import asgi as engineio_asgi
+from socketio import async_server as socketio_async_server
+from socketio import packet as socketio_packet
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 
@@ -70,6 +83,12 @@ SCOPE_KEY = "twinspace.ws_protocol"  # in a WebSocket's ASGI scope: the uvicorn 
 PROTOCOL = "_twinspace_protocol"  # on an AsyncSocket: its connection's uvicorn protocol, while it has one
 WRITER_IDLE = "_twinspace_writer_idle"  # on an AsyncSocket: True while its writer waits in poll holding nothing
 DIRECT_SEND = "_twinspace_direct"  # on eio.send_packet once it is direct_send_packet's: python-engineio's own
+RECEIVER = "_twinspace_receiver"  # on eio: the python-socketio server whose events are taken as they arrive
+READER_IDLE = "_twinspace_reader_idle"  # on an AsyncSocket: True while its reader waits holding no packet
+TAKEN = "_twinspace_taken"  # on an AsyncSocket: its events taken as they arrived whose handlers still run
+RECEIVE_HOOK = "send_receive_event_to_app"  # the uvicorn protocol's method that queues a message for the app
+TAKEN_MAX = 16  # events of one connection taken at once; past that they queue, and uvicorn pauses its reading
+EVENT_PREFIX = b"42"  # an Engine.IO MESSAGE (4) carrying a Socket.IO EVENT (2)
 
 # SHA-256 of the sources this module's conditions mirror (python-engineio 4.15.1, uvicorn 0.54.0):
 # the writer and reader of a WebSocket connection, the WebSocket wrapper of the ASGI driver, and
@@ -89,17 +108,39 @@ RECOGNISED = {
     "uvicorn WebSocketsSansIOProtocol.connection_lost": (
         WebSocketsSansIOProtocol.connection_lost, "dd116afc4d8034e11baebc28faf53f4f0f15181c4ea1a0e49cc9fdf45056cc97"),
 }
+# and of the receive path that take_event stands in for, for a connection's plain text events: uvicorn
+# queueing the message, python-engineio reading and decoding it, python-socketio starting its handler.
+RECOGNISED_RECEIVE = {
+    "uvicorn WebSocketsSansIOProtocol.send_receive_event_to_app": (
+        WebSocketsSansIOProtocol.send_receive_event_to_app,
+        "a2b10de91477dc1d4d0e7c9065b85388a5b2a6ebeb84d6ec1591e112ca0bfbb9"),
+    "uvicorn WebSocketsSansIOProtocol.receive": (
+        WebSocketsSansIOProtocol.receive, "1dc0e715390021a105cfe6abb35a730af9c5be3d71043329a39bbc1c5afe66bc"),
+    "engineio asgi WebSocket.wait": (
+        engineio_asgi.WebSocket.wait, "0346a1c9ebdafdffea28b0ab1a933e3af38d9ca32dd9fce72f5751c6e9aed1e8"),
+    "engineio AsyncSocket.receive": (
+        async_socket.AsyncSocket.receive, "a91ae36ec2fb5340713ec03be88b1ece9887d2f3116ff09f24dda3a6d965db28"),
+    "socketio AsyncServer._handle_eio_message": (
+        socketio_async_server.AsyncServer._handle_eio_message,
+        "bef50fc0e1635921c922995dba721d05d1c5ccc95d6a6b7647a1db75c4e6032e"),
+    "socketio AsyncServer._handle_event": (
+        socketio_async_server.AsyncServer._handle_event, "65178105ef8b593d1ebb63610cbabab0c29654cee50fd669ba0a66590f2e1f54"),
+    "socketio AsyncServer._handle_event_internal": (
+        socketio_async_server.AsyncServer._handle_event_internal,
+        "472e8b723a12d507ce3ee3eb8e1643cd326bdd9cc669392e6a636ec7aafdb366"),
+}
 
 
 class Counts:
     """Deliveries written directly and those that took the queue: plain counters, for tests and the benchmark."""
 
-    __slots__ = ("written", "queued", "pings")
+    __slots__ = ("written", "queued", "pings", "taken")
 
     def __init__(self) -> None:
         self.written = 0
         self.queued = 0
         self.pings = 0  # PINGs written directly (server/realtime/managers.py, ping_on_a_timer)
+        self.taken = 0  # events whose handler take_event started
 
 
 counts = Counts()
@@ -140,11 +181,30 @@ class NotingWebSocket(engineio_asgi.WebSocket):  # type: ignore[misc]  # python-
         noted = isinstance(owner, async_socket.AsyncSocket) and type(protocol) is WebSocketsSansIOProtocol
         if noted:
             setattr(owner, PROTOCOL, protocol)
+            self._take_events(owner, protocol)
         try:
             return await super().__call__(environ)
         finally:
             if noted:
                 owner.__dict__.pop(PROTOCOL, None)
+                protocol.__dict__.pop(RECEIVE_HOOK, None)
+
+    @staticmethod
+    def _take_events(owner: Any, protocol: Any) -> None:
+        """Have ``protocol`` hand ``owner``'s events to :func:`take_event`, when its server takes them."""
+        sio = getattr(owner.server, RECEIVER, None)
+        if sio is not None:  # an instance attribute, over the class's method: this connection's messages only
+            setattr(protocol, RECEIVE_HOOK, lambda: take_event(protocol, owner, sio))
+
+    async def wait(self) -> Any:
+        """python-engineio's, marking the connection's reader as waiting while it waits (:func:`take_event`)."""
+        owner = getattr(self.handler, "__self__", None)
+        state = owner.__dict__ if isinstance(owner, async_socket.AsyncSocket) else {}
+        state[READER_IDLE] = True
+        try:
+            return await super().wait()
+        finally:
+            state[READER_IDLE] = False
 
 
 def recognised() -> bool:
@@ -157,10 +217,22 @@ def recognised() -> bool:
     return True
 
 
-def install(eio: Any) -> bool:
+def receive_recognised() -> bool:
+    """Whether the receive path's code is the code :func:`take_event` was written for."""
+    for name, (function, sha256) in RECOGNISED_RECEIVE.items():
+        if source_sha256(function) != sha256:
+            log.warning("%s is not the one server/realtime/direct.py was written for; every event takes "
+                        "python-engineio's reader (each costs two tasks more)", name)
+            return False
+    return True
+
+
+def install(eio: Any, sio: Any = None) -> bool:
     """Have ``eio`` (python-engineio's ``AsyncServer``, ASGI mode) note its WebSockets' protocols.
 
-    False when the code is not recognised or ``eio`` is not in ASGI mode; its pushes then take the queue.
+    With ``sio`` (the python-socketio server over ``eio``), its WebSocket events are also taken as
+    they arrive (:func:`take_event`) when that code is recognised. False when the code is not
+    recognised or ``eio`` is not in ASGI mode; its pushes then take the queue.
     """
     drivers = getattr(eio, "_async", None)
     if not isinstance(drivers, dict) or drivers.get("websocket") not in (engineio_asgi.WebSocket, NotingWebSocket):
@@ -170,7 +242,70 @@ def install(eio: Any) -> bool:
     eio._async = {**drivers, "websocket": NotingWebSocket}  # this server's own copy: the driver's dict is shared
     if not getattr(eio.send_packet, DIRECT_SEND, False):
         eio.send_packet = direct_send_packet(eio, eio.send_packet)
+    if sio is not None and getattr(sio, "eio", None) is eio and receive_recognised():
+        setattr(eio, RECEIVER, sio)
     return True
+
+
+def take_event(protocol: WebSocketsSansIOProtocol, sock: Any, sio: Any) -> None:
+    """The uvicorn protocol's ``send_receive_event_to_app`` for one connection: a complete text message
+    that is a Socket.IO event starts its handler here, at once, when nothing could be overtaken.
+
+    Shipped, the message becomes an ASGI message on the protocol's queue (and uvicorn stops reading
+    until the app takes it); python-engineio's reader, which waits for it with a task and a time-out
+    of its own, takes it, decodes its Engine.IO packet and hands it to python-socketio, which decodes
+    the Socket.IO packet and starts a task for the handler. Here the same packet is decoded by the
+    server's serializer and the same handler task started, with what python-socketio's
+    ``_handle_event`` passes it. Anything else takes the shipped way: a connection whose reader holds
+    a packet or has one queued (a ``40`` connect, a PONG), an upgrade, a message past
+    python-engineio's size limit, one in fragments or not UTF-8, a connection with ``TAKEN_MAX`` events
+    still running, one closing, and every event of a server whose handlers run one at a time
+    (``async_handlers`` off).
+    """
+    frames = protocol.frames
+    state = sock.__dict__
+    if (len(frames) == 1 and protocol.curr_msg_data_type == "text" and frames[0][:2] == EVENT_PREFIX
+            and state.get(READER_IDLE) and state.get(TAKEN, 0) < TAKEN_MAX and not protocol.close_sent
+            and protocol.queue.empty() and sock.upgraded and not sock.upgrading and not sock.closing
+            and not sock.closed and len(frames[0]) <= sock.server.max_http_buffer_size
+            and sio.async_handlers and sock.sid not in sio._binary_packet):
+        try:
+            text = str(frames[0], "utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            protocol.frames = []
+            _start_handler(sio, sock, text[1:])
+            return
+    WebSocketsSansIOProtocol.send_receive_event_to_app(protocol)
+
+
+_handling: set[asyncio.Task[Any]] = set()  # the handlers take_event started, held until they end
+
+
+def _start_handler(sio: Any, sock: Any, encoded: str) -> None:
+    """python-socketio's ``_handle_eio_message`` and ``_handle_event`` for an event, with no task between."""
+    pkt = sio.packet_class(encoded_packet=encoded)  # the server's serializer: a refused frame is an event too
+    if pkt.packet_type != socketio_packet.EVENT:  # pragma: no cover - "2" decodes as an event or a refusal
+        return
+    namespace = pkt.namespace or "/"
+    sid = sio.manager.sid_from_eio_sid(sock.sid, namespace)
+    if not sio.manager.is_connected(sid, namespace):  # as python-socketio: dropped
+        return
+    state = sock.__dict__
+    state[TAKEN] = state.get(TAKEN, 0) + 1
+    counts.taken += 1
+    task = asyncio.get_running_loop().create_task(
+        sio._handle_event_internal(sio, sid, sock.sid, pkt.data, namespace, pkt.id))
+    _handling.add(task)
+    task.add_done_callback(lambda done: _handled(done, state))
+
+
+def _handled(task: asyncio.Task[Any], state: dict[str, Any]) -> None:
+    _handling.discard(task)
+    state[TAKEN] -= 1
+    if not task.cancelled() and task.exception() is not None:
+        log.error("event handler failed", exc_info=task.exception())
 
 
 def direct_send_packet(eio: Any, shipped: Any) -> Any:

@@ -90,7 +90,7 @@ class DirectEmitManager(socketio.AsyncManager):
 
     def set_server(self, server: Any) -> None:
         super().set_server(server)
-        self.direct = direct.install(server.eio) and async_socket.AsyncSocket.poll is wait_without_a_task
+        self.direct = direct.install(server.eio, server) and async_socket.AsyncSocket.poll is wait_without_a_task
 
     # Each connection's rooms, beside python-socketio's members of each room. Its basic_disconnect
     # finds a connection's rooms by looking in every room: with 10,000 connections, each in a room

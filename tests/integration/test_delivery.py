@@ -344,3 +344,52 @@ async def test_a_compressed_websocket_gets_its_pushes_compressed_by_the_stack(li
         assert await pushes_of(deflated, 1) == ["hello " * 100]
         assert await pushes_of(plain, 1) == ["hello " * 100]
         assert (direct.counts.written - written, direct.counts.queued - queued) == (1, 1)
+
+
+async def acks_of(ws: Any, count: int) -> dict[int, Any]:
+    """The next ``count`` acks a bare WebSocket gets (id -> the answer), answering pings on the way."""
+    got: dict[int, Any] = {}
+    async with asyncio.timeout(WAIT_SECS):
+        while len(got) < count:
+            frame = str(await ws.recv())
+            if frame == "2":
+                await ws.send("3")
+            elif frame.startswith("43"):
+                head, _, body = frame[2:].partition("[")
+                got[int(head)] = json.loads("[" + body)
+    return got
+
+
+@pytest.mark.parametrize("slow", [False, True])
+async def test_websocket_events_are_taken_as_they_arrive_in_order_one_task_each(live: Any, slow: bool) -> None:
+    server: LiveServer = await live(ping_interval_secs=10, ping_timeout_secs=10)
+    started: list[int] = []
+
+    @server.sio.on("echo")
+    async def echo(sid: str, value: int) -> dict[str, int]:
+        started.append(value)
+        if slow:  # more of one connection's events at once than are taken: the rest queue behind them
+            await asyncio.sleep(0.01)
+        return {"echo": value}
+
+    burst, paced = 300, 50
+    async with AsyncExitStack() as stack:
+        url = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
+        ws = await stack.enter_async_context(websockets.connect(url, max_size=None, compression=None))
+        assert str(await asyncio.wait_for(ws.recv(), WAIT_SECS)).startswith("0{")
+        # The connect and a burst of events at once, not waiting for the connect's answer: no event
+        # may overtake the connect, nor another event (those behind a queued one take the reader's way).
+        await ws.send("40")
+        for i in range(burst):
+            await ws.send(f'42{i}["echo",{i}]')
+        assert str(await asyncio.wait_for(ws.recv(), WAIT_SECS)).startswith("40")
+        assert await acks_of(ws, burst) == {i: [{"echo": i}] for i in range(burst)}
+        # Then one at a time, as a pupil sends: each is taken as it arrives, with no task but its handler's.
+        taken, before = direct.counts.taken, len(server.tasks)
+        for i in range(burst, burst + paced):
+            await ws.send(f'42{i}["echo",{i}]')
+            assert await acks_of(ws, 1) == {i: [{"echo": i}]}
+        made = [name for name in server.tasks[before:] if "_handle_event_internal" not in name]
+    assert started == list(range(burst + paced))
+    assert direct.counts.taken - taken == paced
+    assert made == []  # the reader's way costs a task per event besides the handler's (python-engineio's wait)

@@ -34,6 +34,7 @@ def test_the_installed_dependencies_are_the_ones_it_was_written_for(monkeypatch:
     assert server.manager.direct is True
     assert server.eio._async["websocket"] is direct.NotingWebSocket
     assert getattr(server.eio.send_packet, direct.DIRECT_SEND)  # acks and one connection's pushes too
+    assert getattr(server.eio, direct.RECEIVER) is server  # and its events taken as they arrive
     assert engineio_asgi._async["websocket"] is engineio_asgi.WebSocket  # the driver's own, shared dict untouched
 
 
@@ -50,3 +51,18 @@ def test_other_code_leaves_every_push_to_the_queue(monkeypatch: pytest.MonkeyPat
     assert server.eio._async["websocket"] is engineio_asgi.WebSocket
     assert not hasattr(server.eio.send_packet, direct.DIRECT_SEND)
     assert "take python-engineio's queue" in caplog.text
+
+
+def test_another_receive_path_leaves_every_event_to_the_reader(monkeypatch: pytest.MonkeyPatch,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    async def another(self: Any, *args: Any) -> None:  # what a later python-socketio might have
+        pass
+
+    name = "socketio AsyncServer._handle_event_internal"
+    monkeypatch.setitem(direct.RECOGNISED_RECEIVE, name, (another, direct.RECOGNISED_RECEIVE[name][1]))
+    monkeypatch.setattr(async_socket.AsyncSocket, "poll", managers.ENGINEIO_POLL)  # as shipped; restored after
+    assert managers.install_writer_wait()
+    server = socketio.AsyncServer(async_mode="asgi", client_manager=managers.DirectEmitManager())
+    assert getattr(server.eio, direct.RECEIVER, None) is None
+    assert server.manager.direct is True  # pushes are still written directly
+    assert "every event takes python-engineio's reader" in caplog.text
