@@ -275,7 +275,10 @@ def take_event(protocol: WebSocketsSansIOProtocol, sock: Any, sio: Any) -> None:
             pass
         else:
             protocol.frames = []
-            _start_handler(sio, sock, text[1:])
+            try:
+                _start_handler(sio, sock, text[1:])
+            except Exception:  # as python-engineio's reader: logged, and the connection goes on
+                log.exception("receive error")
             return
     WebSocketsSansIOProtocol.send_receive_event_to_app(protocol)
 

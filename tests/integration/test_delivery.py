@@ -384,6 +384,9 @@ async def test_websocket_events_are_taken_as_they_arrive_in_order_one_task_each(
             await ws.send(f'42{i}["echo",{i}]')
         assert str(await asyncio.wait_for(ws.recv(), WAIT_SECS)).startswith("40")
         assert await acks_of(ws, burst) == {i: [{"echo": i}] for i in range(burst)}
+        # A frame that does not decode (this server has python-socketio's own serializer, which raises)
+        # is logged, as python-engineio's reader does, and the connection goes on.
+        await ws.send('42["echo",')
         # Then one at a time, as a pupil sends: each is taken as it arrives, with no task but its handler's.
         taken, before = direct.counts.taken, len(server.tasks)
         for i in range(burst, burst + paced):
