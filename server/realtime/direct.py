@@ -207,24 +207,24 @@ class NotingWebSocket(engineio_asgi.WebSocket):  # type: ignore[misc]  # python-
             state[READER_IDLE] = False
 
 
-def recognised() -> bool:
-    """Whether the dependencies' code is the code this module was written for."""
-    for name, (function, sha256) in RECOGNISED.items():
+def _matches(table: dict[str, tuple[Any, str]], otherwise: str) -> bool:
+    """Whether every source named in ``table`` hashes as written there; else a warning saying ``otherwise``."""
+    for name, (function, sha256) in table.items():
         if source_sha256(function) != sha256:
-            log.warning("%s is not the one server/realtime/direct.py was written for; room pushes take "
-                        "python-engineio's queue (each delivery costs a task wake-up and more)", name)
+            log.warning("%s is not the one server/realtime/direct.py was written for; %s", name, otherwise)
             return False
     return True
+
+
+def recognised() -> bool:
+    """Whether the dependencies' code is the code this module was written for."""
+    return _matches(RECOGNISED, "room pushes take python-engineio's queue (each delivery costs a task "
+                                "wake-up and more)")
 
 
 def receive_recognised() -> bool:
     """Whether the receive path's code is the code :func:`take_event` was written for."""
-    for name, (function, sha256) in RECOGNISED_RECEIVE.items():
-        if source_sha256(function) != sha256:
-            log.warning("%s is not the one server/realtime/direct.py was written for; every event takes "
-                        "python-engineio's reader (each costs two tasks more)", name)
-            return False
-    return True
+    return _matches(RECOGNISED_RECEIVE, "every event takes python-engineio's reader (each costs two tasks more)")
 
 
 def install(eio: Any, sio: Any = None) -> bool:

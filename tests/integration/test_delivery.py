@@ -275,18 +275,26 @@ async def raw_member(server: LiveServer, stack: AsyncExitStack, **options: Any) 
     return ws
 
 
-async def pushes_of(ws: Any, count: int) -> list[Any]:
-    """The next ``count`` ``n`` pushes a bare WebSocket gets, answering pings on the way."""
-    got: list[Any] = []
+async def frames_of(ws: Any, prefix: str, count: int) -> list[str]:
+    """The next ``count`` frames starting with ``prefix`` a bare WebSocket gets, less it, answering pings."""
+    got: list[str] = []
     async with asyncio.timeout(WAIT_SECS):
         while len(got) < count:
             frame = str(await ws.recv())
             if frame == "2":
                 await ws.send("3")
-            elif frame.startswith("42"):
-                name, value = json.loads(frame[2:])
-                assert name == "n"
-                got.append(value)
+            elif frame.startswith(prefix):
+                got.append(frame[len(prefix):])
+    return got
+
+
+async def pushes_of(ws: Any, count: int) -> list[Any]:
+    """The next ``count`` ``n`` pushes a bare WebSocket gets."""
+    got: list[Any] = []
+    for frame in await frames_of(ws, "42", count):
+        name, value = json.loads(frame)
+        assert name == "n"
+        got.append(value)
     return got
 
 
@@ -347,16 +355,11 @@ async def test_a_compressed_websocket_gets_its_pushes_compressed_by_the_stack(li
 
 
 async def acks_of(ws: Any, count: int) -> dict[int, Any]:
-    """The next ``count`` acks a bare WebSocket gets (id -> the answer), answering pings on the way."""
+    """The next ``count`` acks a bare WebSocket gets: ack id -> the answer."""
     got: dict[int, Any] = {}
-    async with asyncio.timeout(WAIT_SECS):
-        while len(got) < count:
-            frame = str(await ws.recv())
-            if frame == "2":
-                await ws.send("3")
-            elif frame.startswith("43"):
-                head, _, body = frame[2:].partition("[")
-                got[int(head)] = json.loads("[" + body)
+    for frame in await frames_of(ws, "43", count):
+        head, _, body = frame.partition("[")
+        got[int(head)] = json.loads("[" + body)
     return got
 
 
