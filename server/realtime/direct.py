@@ -51,7 +51,7 @@ queue and states, uvicorn's ``WebSocketsSansIOProtocol`` attributes, and
 python-socketio's ``_handle_event_internal`` (the handler task its
 ``_handle_event`` starts). It is turned on only over the code it was
 written for, recognised by source (python-engineio 4.15.1, uvicorn 0.54.0,
-python-socketio 5.16; ``pyproject.toml`` bounds them), and otherwise every
+python-socketio 5.18.1; ``pyproject.toml`` bounds them), and otherwise every
 push takes the queue and every event the reader, with a warning in the log.
 ``tests/integration/test_delivery.py`` checks the behaviour on a live
 server: the order with packets queued between pushes, a reader too slow
