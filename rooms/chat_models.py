@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from rooms import limits
 from rooms.classroom_models import ChatFeatures, Mentioned, Mine, Poll, ReactionCount, SeenCount
 from rooms.file_models import FileRef
+from rooms.model_base import empty_list
 from rooms.models import Model, Space, UserId
 from rooms.restriction_models import WriteState
 
@@ -46,7 +47,7 @@ class Message(Model):
     author_role: str | None = None  # the role it was written with; absent on messages stored before
     text: str | None
     reply_to: str | None = None
-    attachments: list[FileRef] = []
+    attachments: list[FileRef] = empty_list()
     created_at: str
     edited_at: str | None = None
     deleted: bool = False
@@ -55,12 +56,12 @@ class Message(Model):
     hidden_by: str | None = None
     # Classroom features (rooms/classroom_models.py). ``rev``: the room's change number of this state.
     rev: int = 0
-    reactions: list[ReactionCount] = []
+    reactions: list[ReactionCount] = empty_list()
     pinned: bool = False
     pinned_by: str | None = None
     pinned_at: str | None = None
     poll: Poll | None = None
-    mentions: list[Mentioned] = []
+    mentions: list[Mentioned] = empty_list()
     mentions_teachers: bool = False  # it says @teachers: every teacher who reads the room is mentioned
 
     @property
@@ -172,8 +173,8 @@ class ChatSendIn(Model):
     client_id: ClientId
     text: ChatText
     reply_to: str | None = None
-    attachments: AttachmentIds = []  # ids of the sender's uploaded files
-    mentions: list[UserId] = Field(default=[], max_length=limits.MENTIONS_PER_MESSAGE_MAX)  # members named @name
+    attachments: AttachmentIds = empty_list()  # ids of the sender's uploaded files
+    mentions: list[UserId] = empty_list(max_length=limits.MENTIONS_PER_MESSAGE_MAX)  # members named @name
     mention_teachers: bool = False  # the text says @teachers
 
 

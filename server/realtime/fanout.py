@@ -41,6 +41,7 @@ from server.actions.base import (
     ToUsers,
 )
 from server.channels import guest_channel, room_channel, support_channel, user_channel
+from server.realtime.managers import DirectEmitManager
 from server.realtime.pubsub import PromptListenerRedisManager
 from server.wire import jsonable
 
@@ -89,6 +90,8 @@ class Fanout:
 
     def __init__(self, sio: socketio.AsyncServer, published: Callable[[str], None] | None = None) -> None:
         self._sio = sio
+        manager = sio.manager
+        self._reaches = manager.reaches_anyone if isinstance(manager, DirectEmitManager) else _anyone
         self._published = published  # told the event of each push handed to the client manager (the metrics)
         self._presence: dict[str, tuple[dict[str, PresenceEntry], set[str]]] = {}  # room -> (joined, left)
         self._flushing: set[str] = set()
@@ -134,7 +137,13 @@ class Fanout:
     async def _one(self, push: Push) -> None:
         if isinstance(push, ToRoom):
             channels = [room_channel(push.room_id), guest_channel(push.room_id)]
-            guests = for_visitors(push.data) if push.guest_data is None else push.guest_data
+            if push.guest_data is not None:
+                guests = push.guest_data
+            elif self._reaches("/", channels[1:]):
+                guests = for_visitors(push.data)
+            else:  # no visitor here: their view is not made (most rooms have none), the members' goes
+                await self._emit(push.event, push.data, channels[0], push.skip_sid)  # to the members only
+                return
             if guests is push.data:
                 await self._emit(push.event, push.data, channels, push.skip_sid)
             else:  # two views: the members' and the visitors' (rooms.audience)
@@ -168,6 +177,8 @@ class Fanout:
         assert event in PUSHES, event
         if self._published is not None:
             self._published(event)
+        if not self._reaches("/", [channel] if isinstance(channel, str) else channel, skip_sid):
+            return  # nobody would get it (a person's push to their other connections, and they have none)
         await self._sio.emit(event, jsonable(data), room=channel, skip_sid=skip_sid)
 
     @staticmethod
@@ -243,3 +254,8 @@ class Fanout:
         """Send the pushes still waiting, then stop; the lifespan calls it once."""
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _anyone(namespace: str, rooms: list[str], skip_sid: str | None = None) -> bool:
+    """What a client manager that cannot tell who an emit reaches says: anyone may be there."""
+    return True

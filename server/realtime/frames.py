@@ -32,6 +32,7 @@ import threading
 import time
 from typing import Any
 
+import orjson
 from socketio import packet
 
 log = logging.getLogger("twinspace.frames")
@@ -85,6 +86,27 @@ class RefusalLog:
 
 
 refusals = RefusalLog(log)
+_SOCKETIO_JSON: Any = packet.Packet.json  # python-socketio's own (python-engineio's json module)
+
+
+class PacketJson:
+    """The JSON of packets: what the server sends is encoded by orjson (a tenth of the standard
+    library's time: every push and every ack is encoded once); what a client sends is decoded as
+    python-socketio decodes it (python-engineio's ``json``: the standard library's, integers of at
+    most 100 digits), so what a payload may hold, and every refusal, stays as it was. A value orjson
+    does not encode (an integer past 64 bits, a string with a lone surrogate) is encoded as before.
+    Non-ASCII text is sent as UTF-8, not as ``\\u`` escapes: the same JSON value, in fewer bytes."""
+
+    @staticmethod
+    def dumps(value: Any, **_: Any) -> str:  # python-socketio passes ``separators``: orjson's are compact
+        try:
+            return orjson.dumps(value).decode()
+        except TypeError:  # orjson.JSONEncodeError
+            return str(_SOCKETIO_JSON.dumps(value, separators=(",", ":")))
+
+    @staticmethod
+    def loads(text: str) -> Any:
+        return _SOCKETIO_JSON.loads(text)
 
 
 class ProtocolPacket(packet.Packet):  # type: ignore[misc]  # python-socketio ships no types
@@ -97,6 +119,7 @@ class ProtocolPacket(packet.Packet):  # type: ignore[misc]  # python-socketio sh
     """
 
     uses_binary_events = False
+    json = PacketJson
     packet_type: Any
     id: Any
     data: Any

@@ -148,6 +148,13 @@ class DirectEmitManager(socketio.AsyncManager):
                 if len(pending[namespace]) == 0:
                     del pending[namespace]
 
+    def reaches_anyone(self, namespace: str, rooms: list[str], skip_sid: str | None = None) -> bool:
+        """Whether an emit to ``rooms`` would reach anyone but ``skip_sid``: the fan-out builds no push
+        that nobody would get (a visitors' view of a room no visitor is in, a person's push to their
+        other connections when there are none). A pub/sub manager cannot tell: other instances may
+        host them (``server/realtime/pubsub.py`` says yes)."""
+        return any(sid != skip_sid for sid, _ in self.get_participants(namespace, rooms))
+
     async def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
                    callback: Any = None, to: Any = None, **kwargs: Any) -> None:
         if callback is not None:

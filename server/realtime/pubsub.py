@@ -252,6 +252,10 @@ class SeqOrder(Generic[T]):
 class DirectEmitRedisManager(socketio.AsyncRedisManager, DirectEmitManager):
     """``AsyncRedisManager`` (pub/sub between instances) delivering locally like ``DirectEmitManager``."""
 
+    def reaches_anyone(self, namespace: str, rooms: list[str], skip_sid: str | None = None) -> bool:
+        """Other instances may host them: every push is published."""
+        return True
+
 
 class PromptListenerRedisManager(DirectEmitRedisManager):
     """``DirectEmitRedisManager`` whose listener is back within ``LISTENER_RESUME_SECS`` of Redis, and says so.

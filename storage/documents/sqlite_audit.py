@@ -40,5 +40,5 @@ class AuditTables(SqliteBase):
             if value is not None:
                 sql += f" AND {column} = ?"
                 params.append(value)
-        async with self._read(sql + " ORDER BY ord DESC LIMIT ?", (*params, limit)) as rows:
-            return [(_load(AuditEntry, doc), int(order)) for doc, order in rows]
+        rows = self._rows(sql + " ORDER BY ord DESC LIMIT ?", (*params, limit))
+        return [(_load(AuditEntry, doc), int(order)) for doc, order in rows]

@@ -179,14 +179,15 @@ class SqliteBase:
         await self._writer.aclose()
 
     async def ping(self) -> None:
-        async with self._read("SELECT 1") as rows:
-            if rows != [(1,)]:
-                raise Unavailable("backend.unavailable", backend="sqlite")
+        if self._rows("SELECT 1") != [(1,)]:
+            raise Unavailable("backend.unavailable", backend="sqlite")
 
     # ---- plumbing ----------------------------------------------------------------
 
-    @asynccontextmanager
-    async def _read(self, sql: str, params: Iterable[Any] = ()) -> AsyncIterator[list[Any]]:
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """The rows of a read, at once: on the write connection when the writer is idle (its page cache
+        is warm), else on the reader's snapshot. Neither waits (a read takes microseconds), so the
+        callers need no context of their own around it."""
         if self._reader is None:
             raise Unavailable("backend.unavailable", backend="sqlite")
         args = tuple(params)
@@ -196,7 +197,7 @@ class SqliteBase:
                 rows = self._reader.execute(sql, args).fetchall()
         except sqlite3.Error as exc:
             raise Unavailable("backend.unavailable", backend="sqlite") from exc
-        yield rows
+        return rows
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[WriteTransaction]:

@@ -136,24 +136,24 @@ class ChatTables(SqliteBase):
 
     async def find_message(self, room_id: str, author_id: str, client_id: str) -> Message | None:
         sql = "SELECT doc FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?"
-        async with self._read(sql, (room_id, author_id, client_id)) as rows:
-            return _load(Message, rows[0][0]) if rows else None
+        rows = self._rows(sql, (room_id, author_id, client_id))
+        return _load(Message, rows[0][0]) if rows else None
 
     async def get_message(self, room_id: str, message_id: str) -> Message | None:
         sql = "SELECT doc FROM messages WHERE id = ? AND room_id = ?"
-        async with self._read(sql, (message_id, room_id)) as rows:
-            return _load(Message, rows[0][0]) if rows else None
+        rows = self._rows(sql, (message_id, room_id))
+        return _load(Message, rows[0][0]) if rows else None
 
     async def messages_after(self, room_id: str, after_seq: int, limit: int) -> list[Message]:
         sql = "SELECT doc FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?"
-        async with self._read(sql, (room_id, after_seq, limit)) as rows:
-            return [_load(Message, doc) for (doc,) in rows]
+        rows = self._rows(sql, (room_id, after_seq, limit))
+        return [_load(Message, doc) for (doc,) in rows]
 
     async def messages_before(self, room_id: str, before_seq: int | None, limit: int) -> list[Message]:
         sql = "SELECT doc FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?"
         bound = before_seq if before_seq is not None else 2**62
-        async with self._read(sql, (room_id, bound, limit)) as rows:
-            return [_load(Message, doc) for (doc,) in reversed(rows)]
+        rows = self._rows(sql, (room_id, bound, limit))
+        return [_load(Message, doc) for (doc,) in reversed(rows)]
 
     async def _update_message(self, room_id: str, message_id: str, update: dict[str, Any],
                               deleted: bool, audit: AuditEntry | None = None) -> Message | None:
@@ -178,27 +178,27 @@ class ChatTables(SqliteBase):
 
     async def changes_after(self, room_id: str, after_rev: int, limit: int) -> list[Message]:
         sql = "SELECT doc FROM messages WHERE room_id = ? AND rev > ? ORDER BY rev LIMIT ?"
-        async with self._read(sql, (room_id, after_rev, limit)) as rows:
-            return [_load(Message, doc) for (doc,) in rows]
+        rows = self._rows(sql, (room_id, after_rev, limit))
+        return [_load(Message, doc) for (doc,) in rows]
 
     async def last_rev(self, room_id: str) -> int:
-        async with self._read("SELECT last_rev FROM room_counters WHERE room_id = ?", (room_id,)) as rows:
-            return int(rows[0][0]) if rows else 0
+        rows = self._rows("SELECT last_rev FROM room_counters WHERE room_id = ?", (room_id,))
+        return int(rows[0][0]) if rows else 0
 
     async def read_markers(self, room_id: str) -> dict[str, int]:
-        async with self._read("SELECT user_id, seq FROM read_markers WHERE room_id = ?", (room_id,)) as rows:
-            return {user_id: int(seq) for user_id, seq in rows}
+        rows = self._rows("SELECT user_id, seq FROM read_markers WHERE room_id = ?", (room_id,))
+        return {user_id: int(seq) for user_id, seq in rows}
 
     async def latest_written(self, room_id: str, limit: int) -> list[Written]:
         # The primary key (room_id, seq) orders it; the columns are kept with every write of the doc.
         sql = "SELECT seq, author_id, deleted FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT ?"
-        async with self._read(sql, (room_id, limit)) as rows:
-            return [Written(int(seq), str(author), bool(deleted)) for seq, author, deleted in reversed(rows)]
+        rows = self._rows(sql, (room_id, limit))
+        return [Written(int(seq), str(author), bool(deleted)) for seq, author, deleted in reversed(rows)]
 
     async def mention_count(self, room_id: str, user_id: str, after_seq: int) -> int:
         sql = "SELECT COUNT(*) FROM mentions WHERE room_id = ? AND user_id = ? AND seq > ?"
-        async with self._read(sql, (room_id, user_id, after_seq)) as rows:
-            return int(rows[0][0])
+        rows = self._rows(sql, (room_id, user_id, after_seq))
+        return int(rows[0][0])
 
     async def edit_message(self, room_id: str, message_id: str, text: str, at: str) -> Message | None:
         return await self._update_message(room_id, message_id, {"text": text, "edited_at": at}, False)
@@ -216,13 +216,13 @@ class ChatTables(SqliteBase):
                                           False, audit)
 
     async def last_seq(self, room_id: str) -> int:
-        async with self._read("SELECT last_seq FROM room_counters WHERE room_id = ?", (room_id,)) as rows:
-            return int(rows[0][0]) if rows else 0
+        rows = self._rows("SELECT last_seq FROM room_counters WHERE room_id = ?", (room_id,))
+        return int(rows[0][0]) if rows else 0
 
     async def read_marker(self, room_id: str, user_id: str) -> int:
         sql = "SELECT seq FROM read_markers WHERE room_id = ? AND user_id = ?"
-        async with self._read(sql, (room_id, user_id)) as rows:
-            return int(rows[0][0]) if rows else 0
+        rows = self._rows(sql, (room_id, user_id))
+        return int(rows[0][0]) if rows else 0
 
     @staticmethod
     async def _advance_marker(conn: WriteTransaction, room_id: str, user_id: str, seq: int) -> None:

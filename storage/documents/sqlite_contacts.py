@@ -20,8 +20,8 @@ class ContactTables(SqliteBase):
         for start in range(0, len(user_ids), _IN_MAX):
             chunk = user_ids[start:start + _IN_MAX]
             marks = ", ".join("?" * len(chunk))
-            async with self._read(f"SELECT doc FROM contacts WHERE user_id IN ({marks})", chunk) as rows:
-                for (doc,) in rows:
-                    contact = _load(Contact, doc)
-                    found[contact.user_id] = contact
+            rows = self._rows(f"SELECT doc FROM contacts WHERE user_id IN ({marks})", chunk)
+            for (doc,) in rows:
+                contact = _load(Contact, doc)
+                found[contact.user_id] = contact
         return found

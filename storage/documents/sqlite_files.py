@@ -47,8 +47,8 @@ class FileTables(SqliteBase):
                                 int(record.attached_to is not None), _dump(record)))
 
     async def get_file(self, file_id: str) -> FileRecord | None:
-        async with self._read("SELECT doc FROM files WHERE id = ?", (file_id,)) as rows:
-            return _load(FileRecord, rows[0][0]) if rows else None
+        rows = self._rows("SELECT doc FROM files WHERE id = ?", (file_id,))
+        return _load(FileRecord, rows[0][0]) if rows else None
 
     async def delete_file(self, file_id: str, *, audit: AuditEntry | None = None) -> bool:
         async with self._transaction() as conn:
@@ -79,5 +79,5 @@ class FileTables(SqliteBase):
             await conn.execute("DELETE FROM quota_reservations WHERE id = ?", (reservation_id,))
 
     async def project_usage(self, project_id: str) -> int:
-        async with self._read("SELECT COALESCE(SUM(size), 0) FROM files WHERE project_id = ?", (project_id,)) as rows:
-            return int(rows[0][0])
+        rows = self._rows("SELECT COALESCE(SUM(size), 0) FROM files WHERE project_id = ?", (project_id,))
+        return int(rows[0][0])

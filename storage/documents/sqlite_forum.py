@@ -37,8 +37,8 @@ class ForumTables(SqliteBase):
         return thread
 
     async def get_thread(self, thread_id: str) -> Thread | None:
-        async with self._read("SELECT doc FROM threads WHERE id = ?", (thread_id,)) as rows:
-            return _load(Thread, rows[0][0]) if rows else None
+        rows = self._rows("SELECT doc FROM threads WHERE id = ?", (thread_id,))
+        return _load(Thread, rows[0][0]) if rows else None
 
     async def list_threads(self, forum_id: str, after: tuple[int, int] | None,
                            limit: int) -> list[tuple[Thread, int]]:
@@ -48,8 +48,8 @@ class ForumTables(SqliteBase):
             sql += " AND (pinned < ? OR (pinned = ? AND activity < ?))"
             params += [after[0], after[0], after[1]]
         sql += " ORDER BY pinned DESC, activity DESC LIMIT ?"
-        async with self._read(sql, (*params, limit)) as rows:
-            return [(_load(Thread, doc), int(activity)) for doc, activity in rows]
+        rows = self._rows(sql, (*params, limit))
+        return [(_load(Thread, doc), int(activity)) for doc, activity in rows]
 
     async def update_thread(self, thread_id: str, changes: dict[str, Any], *,
                             audit: AuditEntry | None = None) -> Thread | None:
@@ -83,13 +83,13 @@ class ForumTables(SqliteBase):
         return stored
 
     async def get_post(self, post_id: str) -> Post | None:
-        async with self._read("SELECT doc FROM posts WHERE id = ?", (post_id,)) as rows:
-            return _load(Post, rows[0][0]) if rows else None
+        rows = self._rows("SELECT doc FROM posts WHERE id = ?", (post_id,))
+        return _load(Post, rows[0][0]) if rows else None
 
     async def list_posts(self, thread_id: str, after_seq: int, limit: int) -> list[Post]:
         sql = "SELECT doc FROM posts WHERE thread_id = ? AND seq > ? ORDER BY seq LIMIT ?"
-        async with self._read(sql, (thread_id, after_seq, limit)) as rows:
-            return [_load(Post, doc) for (doc,) in rows]
+        rows = self._rows(sql, (thread_id, after_seq, limit))
+        return [_load(Post, doc) for (doc,) in rows]
 
     async def update_post(self, post_id: str, changes: dict[str, Any], *,
                           audit: AuditEntry | None = None) -> Post | None:
@@ -108,8 +108,8 @@ class ForumTables(SqliteBase):
             return {}
         marks = ", ".join("?" for _ in thread_ids)
         sql = f"SELECT thread_id, seq FROM thread_markers WHERE user_id = ? AND thread_id IN ({marks})"
-        async with self._read(sql, (user_id, *thread_ids)) as rows:
-            return {thread_id: int(seq) for thread_id, seq in rows}
+        rows = self._rows(sql, (user_id, *thread_ids))
+        return {thread_id: int(seq) for thread_id, seq in rows}
 
     @staticmethod
     async def _advance_thread_marker(conn: WriteTransaction, thread_id: str, user_id: str, seq: int) -> None:

@@ -34,8 +34,8 @@ class MailTables(SqliteBase):
                 [(c.owner_id, mail.id, mail.project_id, c.folder, int(c.read)) for c in copies])
 
     async def get_copy(self, owner_id: str, mail_id: str) -> MailCopy | None:
-        async with self._read(_COPY + " WHERE c.owner_id = ? AND c.mail_id = ?", (owner_id, mail_id)) as rows:
-            return _copy(*rows[0][:4]) if rows else None
+        rows = self._rows(_COPY + " WHERE c.owner_id = ? AND c.mail_id = ?", (owner_id, mail_id))
+        return _copy(*rows[0][:4]) if rows else None
 
     async def list_copies(self, owner_id: str, folder: str, project_id: str | None, before: int | None,
                           limit: int) -> list[tuple[MailCopy, int]]:
@@ -44,8 +44,8 @@ class MailTables(SqliteBase):
         if project_id is not None:
             sql += " AND c.project_id = ?"
             params.append(project_id)
-        async with self._read(sql + " ORDER BY c.ord DESC LIMIT ?", (*params, limit)) as rows:
-            return [(_copy(*row[:4]), int(row[4])) for row in rows]
+        rows = self._rows(sql + " ORDER BY c.ord DESC LIMIT ?", (*params, limit))
+        return [(_copy(*row[:4]), int(row[4])) for row in rows]
 
     async def update_copy(self, owner_id: str, mail_id: str, changes: dict[str, Any]) -> MailCopy | None:
         columns = {k: (int(v) if isinstance(v, bool) else v) for k, v in changes.items() if k in ("folder", "read")}
@@ -63,25 +63,25 @@ class MailTables(SqliteBase):
 
     async def unread_mail(self, owner_id: str) -> int:
         sql = "SELECT COUNT(*) FROM mail_copies WHERE owner_id = ? AND folder = 'inbox' AND read = 0"
-        async with self._read(sql, (owner_id,)) as rows:
-            return int(rows[0][0])
+        rows = self._rows(sql, (owner_id,))
+        return int(rows[0][0])
 
     async def get_mail(self, mail_id: str) -> Mail | None:
-        async with self._read("SELECT doc FROM mails WHERE id = ?", (mail_id,)) as rows:
-            return _load(Mail, rows[0][0]) if rows else None
+        rows = self._rows("SELECT doc FROM mails WHERE id = ?", (mail_id,))
+        return _load(Mail, rows[0][0]) if rows else None
 
     async def list_supervised_mail(self, project_id: str, before: int | None,
                                    limit: int) -> list[tuple[Mail, int]]:
         sql = ("SELECT doc, rowid FROM mails WHERE project_id = ? AND supervised = 1 AND rowid < ? "
                "ORDER BY rowid DESC LIMIT ?")
-        async with self._read(sql, (project_id, before if before is not None else 2**62, limit)) as rows:
-            return [(_load(Mail, doc), int(order)) for doc, order in rows]
+        rows = self._rows(sql, (project_id, before if before is not None else 2**62, limit))
+        return [(_load(Mail, doc), int(order)) for doc, order in rows]
 
     async def conversation_mails(self, project_id: str, conversation_id: str, limit: int) -> list[Mail]:
         sql = ("SELECT doc FROM mails WHERE conversation_id = ? AND project_id = ? AND supervised = 1 "
                "ORDER BY rowid LIMIT ?")
-        async with self._read(sql, (conversation_id, project_id, limit)) as rows:
-            return [_load(Mail, doc) for (doc,) in rows]
+        rows = self._rows(sql, (conversation_id, project_id, limit))
+        return [_load(Mail, doc) for (doc,) in rows]
 
     async def remove_mail(self, mail_id: str, by: str, at: str, audit: AuditEntry | None = None) -> Mail | None:
         async with self._transaction() as conn:

@@ -51,8 +51,8 @@ class PersonTables(ProjectTables):  # begin_erasure removes a membership as remo
     async def _person_page(self, cls: type[M], where: str, user_id: str, project_id: str, after_id: str,
                            limit: int) -> list[M]:
         sql = f"SELECT doc {where} ORDER BY id LIMIT ?"
-        async with self._read(sql, (user_id, project_id, after_id, limit)) as rows:
-            return [_load(cls, doc) for (doc,) in rows]
+        rows = self._rows(sql, (user_id, project_id, after_id, limit))
+        return [_load(cls, doc) for (doc,) in rows]
 
     async def messages_by(self, project_id: str, user_id: str, after_id: str, limit: int) -> list[Message]:
         return await self._person_page(Message, _MESSAGES, user_id, project_id, after_id, limit)
@@ -75,15 +75,15 @@ class PersonTables(ProjectTables):  # begin_erasure removes a membership as remo
         threads_sql = ("SELECT m.thread_id, m.seq FROM thread_markers m JOIN threads t ON t.id = m.thread_id "
                        "JOIN spaces s ON s.id = t.forum_id WHERE m.user_id = ? AND s.project_id = ? "
                        "ORDER BY m.thread_id LIMIT ?")
-        async with self._read(rooms_sql, (user_id, project_id, limit)) as rows:
-            markers = [ReadMarker(kind="room", id=room_id, seq=int(seq)) for room_id, seq in rows]
-        async with self._read(threads_sql, (user_id, project_id, limit - len(markers))) as rows:
-            markers += [ReadMarker(kind="thread", id=thread_id, seq=int(seq)) for thread_id, seq in rows]
+        rows = self._rows(rooms_sql, (user_id, project_id, limit))
+        markers = [ReadMarker(kind="room", id=room_id, seq=int(seq)) for room_id, seq in rows]
+        rows = self._rows(threads_sql, (user_id, project_id, limit - len(markers)))
+        markers += [ReadMarker(kind="thread", id=thread_id, seq=int(seq)) for thread_id, seq in rows]
         return markers
 
     async def _person_count(self, where: str, *params: Any) -> int:
-        async with self._read(f"SELECT COUNT(*) {where}", params) as rows:
-            return int(rows[0][0])
+        rows = self._rows(f"SELECT COUNT(*) {where}", params)
+        return int(rows[0][0])
 
     async def count_person(self, project_id: str, user_id: str) -> ErasureSummary:
         both = (user_id, project_id, "")
@@ -168,8 +168,8 @@ class PersonTables(ProjectTables):  # begin_erasure removes a membership as remo
 
     async def get_erasure(self, project_id: str, user_id: str) -> ErasureState | None:
         sql = "SELECT doc FROM erasures WHERE project_id = ? AND user_id = ?"
-        async with self._read(sql, (project_id, user_id)) as rows:
-            return _load(ErasureState, rows[0][0]) if rows else None
+        rows = self._rows(sql, (project_id, user_id))
+        return _load(ErasureState, rows[0][0]) if rows else None
 
     _SAVE = ("INSERT INTO erasures (project_id, user_id, doc) VALUES (?, ?, ?) "
              "ON CONFLICT (project_id, user_id) DO UPDATE SET doc = excluded.doc")

@@ -76,21 +76,21 @@ class PollTables(ChatTables):  # changes go through ChatTables.save_change
     async def polls_due(self, at: str, limit: int) -> list[Message]:
         sql = ("SELECT doc FROM messages WHERE poll_closes_at IS NOT NULL AND poll_closes_at <= ? "
                "ORDER BY poll_closes_at LIMIT ?")
-        async with self._read(sql, (at, limit)) as rows:
-            return [_load(Message, doc) for (doc,) in rows]
+        rows = self._rows(sql, (at, limit))
+        return [_load(Message, doc) for (doc,) in rows]
 
     async def poll_votes(self, room_id: str, message_id: str) -> list[tuple[str, list[int]]]:
         sql = "SELECT user_id, choices FROM poll_votes WHERE message_id = ? AND room_id = ? ORDER BY at, rowid"
-        async with self._read(sql, (message_id, room_id)) as rows:
-            return [(user_id, _choices(choices)) for user_id, choices in rows]
+        rows = self._rows(sql, (message_id, room_id))
+        return [(user_id, _choices(choices)) for user_id, choices in rows]
 
     async def my_votes(self, room_id: str, user_id: str, message_ids: list[str]) -> dict[str, list[int]]:
         if not message_ids:
             return {}
         marks = ", ".join("?" * len(message_ids))
         sql = f"SELECT message_id, choices FROM poll_votes WHERE room_id = ? AND user_id = ? AND message_id IN ({marks})"
-        async with self._read(sql, (room_id, user_id, *message_ids)) as rows:
-            return {message_id: _choices(choices) for message_id, choices in rows}
+        rows = self._rows(sql, (room_id, user_id, *message_ids))
+        return {message_id: _choices(choices) for message_id, choices in rows}
 
     async def erase_votes(self, project_id: str, user_id: str, at: str, limit: int) -> int:
         async with self._transaction() as conn:

@@ -28,8 +28,8 @@ class ProjectTables(SqliteBase):
         return True
 
     async def get_project(self, project_id: str) -> Project | None:
-        async with self._read("SELECT doc FROM projects WHERE id = ?", (project_id,)) as rows:
-            return _load(Project, rows[0][0]) if rows else None
+        rows = self._rows("SELECT doc FROM projects WHERE id = ?", (project_id,))
+        return _load(Project, rows[0][0]) if rows else None
 
     async def transition_project(self, project_id: str, from_status: ProjectStatus,
                                  to_status: ProjectStatus, reason: str | None, at: str,
@@ -52,13 +52,13 @@ class ProjectTables(SqliteBase):
     async def list_projects_of(self, user_id: str, limit: int) -> list[tuple[Project, ProjectRole]]:
         sql = ("SELECT p.doc, m.role FROM members m JOIN projects p ON p.id = m.project_id "
                "WHERE m.user_id = ? ORDER BY p.created_at DESC, p.id LIMIT ?")
-        async with self._read(sql, (user_id, limit)) as rows:
-            return [(_load(Project, doc), role) for doc, role in rows]
+        rows = self._rows(sql, (user_id, limit))
+        return [(_load(Project, doc), role) for doc, role in rows]
 
     async def list_projects_by_status(self, status: ProjectStatus, limit: int) -> list[Project]:
         sql = "SELECT doc FROM projects WHERE status = ? ORDER BY created_at, id LIMIT ?"
-        async with self._read(sql, (status, limit)) as rows:
-            return [_load(Project, doc) for (doc,) in rows]
+        rows = self._rows(sql, (status, limit))
+        return [_load(Project, doc) for (doc,) in rows]
 
     # ---- members ------------------------------------------------------------------------
 
@@ -79,13 +79,13 @@ class ProjectTables(SqliteBase):
 
     async def get_member(self, project_id: str, user_id: str) -> Member | None:
         sql = "SELECT doc FROM members WHERE project_id = ? AND user_id = ?"
-        async with self._read(sql, (project_id, user_id)) as rows:
-            return _load(Member, rows[0][0]) if rows else None
+        rows = self._rows(sql, (project_id, user_id))
+        return _load(Member, rows[0][0]) if rows else None
 
     async def list_members(self, project_id: str, limit: int) -> list[Member]:
         sql = "SELECT doc FROM members WHERE project_id = ? ORDER BY joined_order LIMIT ?"
-        async with self._read(sql, (project_id, limit)) as rows:
-            return [_load(Member, doc) for (doc,) in rows]
+        rows = self._rows(sql, (project_id, limit))
+        return [_load(Member, doc) for (doc,) in rows]
 
     async def _other_admins(self, conn: WriteTransaction, project_id: str, user_id: str) -> int:
         row = await self._one(conn, "SELECT COUNT(*) FROM members WHERE project_id = ? AND role = 'admin' "
@@ -138,18 +138,18 @@ class ProjectTables(SqliteBase):
         return True
 
     async def get_space(self, space_id: str) -> Space | None:
-        async with self._read("SELECT doc FROM spaces WHERE id = ?", (space_id,)) as rows:
-            return _load(Space, rows[0][0]) if rows else None
+        rows = self._rows("SELECT doc FROM spaces WHERE id = ?", (space_id,))
+        return _load(Space, rows[0][0]) if rows else None
 
     async def get_space_access(self, space_id: str, user_id: str) -> tuple[Space, Project, Member | None] | None:
         sql = ("SELECT s.doc, p.doc, m.doc FROM spaces s JOIN projects p ON p.id = s.project_id "
                "LEFT JOIN members m ON m.project_id = s.project_id AND m.user_id = ? WHERE s.id = ?")
-        async with self._read(sql, (user_id, space_id)) as rows:
-            if not rows:
-                return None
-            space, project, member = rows[0]
-            return (_load_cached(Space, space), _load_cached(Project, project),
-                    _load_cached(Member, member) if member else None)
+        rows = self._rows(sql, (user_id, space_id))
+        if not rows:
+            return None
+        space, project, member = rows[0]
+        return (_load_cached(Space, space), _load_cached(Project, project),
+                _load_cached(Member, member) if member else None)
 
     async def list_spaces(self, project_id: str, visibilities: tuple[Visibility, ...]) -> list[Space]:
         if not visibilities:
@@ -157,8 +157,8 @@ class ProjectTables(SqliteBase):
         marks = ", ".join("?" for _ in visibilities)
         sql = (f"SELECT doc FROM spaces WHERE project_id = ? AND visibility IN ({marks}) "
                "ORDER BY created_order")
-        async with self._read(sql, (project_id, *visibilities)) as rows:
-            return [_load(Space, doc) for (doc,) in rows]
+        rows = self._rows(sql, (project_id, *visibilities))
+        return [_load(Space, doc) for (doc,) in rows]
 
     # ---- restrictions: mutes, room rules, safeguarding settings ---------------------------
 

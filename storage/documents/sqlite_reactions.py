@@ -50,8 +50,8 @@ class ReactionTables(ChatTables):  # changes go through ChatTables.save_change
 
     async def reactions_of(self, room_id: str, message_id: str) -> list[tuple[str, str]]:
         sql = "SELECT emoji, user_id FROM reactions WHERE message_id = ? AND room_id = ? ORDER BY at, rowid"
-        async with self._read(sql, (message_id, room_id)) as rows:
-            return [(emoji, user_id) for emoji, user_id in rows]
+        rows = self._rows(sql, (message_id, room_id))
+        return [(emoji, user_id) for emoji, user_id in rows]
 
     async def my_reactions(self, room_id: str, user_id: str, message_ids: list[str]) -> dict[str, list[str]]:
         if not message_ids:
@@ -60,9 +60,9 @@ class ReactionTables(ChatTables):  # changes go through ChatTables.save_change
         sql = (f"SELECT message_id, emoji FROM reactions WHERE room_id = ? AND user_id = ? "
                f"AND message_id IN ({marks}) ORDER BY at, rowid")
         mine: dict[str, list[str]] = defaultdict(list)
-        async with self._read(sql, (room_id, user_id, *message_ids)) as rows:
-            for message_id, emoji in rows:
-                mine[message_id].append(emoji)
+        rows = self._rows(sql, (room_id, user_id, *message_ids))
+        for message_id, emoji in rows:
+            mine[message_id].append(emoji)
         return dict(mine)
 
     async def erase_reactions(self, project_id: str, user_id: str, at: str, limit: int) -> int:
@@ -99,5 +99,5 @@ class ReactionTables(ChatTables):  # changes go through ChatTables.save_change
         return message
 
     async def pinned_messages(self, room_id: str) -> list[Message]:
-        async with self._read(f"SELECT doc {_PINNED} ORDER BY pinned_at DESC, rev DESC", (room_id,)) as rows:
-            return [_load(Message, doc) for (doc,) in rows]
+        rows = self._rows(f"SELECT doc {_PINNED} ORDER BY pinned_at DESC, rev DESC", (room_id,))
+        return [_load(Message, doc) for (doc,) in rows]

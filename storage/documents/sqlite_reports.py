@@ -32,13 +32,13 @@ class ReportTables(SqliteBase):
         return True
 
     async def get_report(self, report_id: str) -> Report | None:
-        async with self._read("SELECT doc FROM reports WHERE id = ?", (report_id,)) as rows:
-            return _load(Report, rows[0][0]) if rows else None
+        rows = self._rows("SELECT doc FROM reports WHERE id = ?", (report_id,))
+        return _load(Report, rows[0][0]) if rows else None
 
     async def _page(self, where: str, params: list[Any], before: int | None, limit: int) -> list[tuple[Report, int]]:
         sql = f"SELECT doc, ord FROM reports WHERE {where} AND ord < ? ORDER BY ord DESC LIMIT ?"
-        async with self._read(sql, (*params, before if before is not None else _NO_CURSOR, limit)) as rows:
-            return [(_load(Report, doc), int(order)) for doc, order in rows]
+        rows = self._rows(sql, (*params, before if before is not None else _NO_CURSOR, limit))
+        return [(_load(Report, doc), int(order)) for doc, order in rows]
 
     async def list_reports(self, project_id: str, state: ReportState | None, before: int | None,
                            limit: int) -> list[tuple[Report, int]]:

@@ -62,8 +62,8 @@ class RetentionTables(SqliteBase):
         sql = (f"SELECT doc FROM projects WHERE id > ? AND ({_ANY_PERIOD} OR EXISTS (SELECT 1 FROM files f "
                "WHERE f.project_id = projects.id AND json_extract(f.doc, '$.expired_at') IS NOT NULL)) "
                "ORDER BY id LIMIT ?")
-        async with self._read(sql, (after_id, limit)) as rows:
-            return [_load(Project, doc) for (doc,) in rows]
+        rows = self._rows(sql, (after_id, limit))
+        return [_load(Project, doc) for (doc,) in rows]
 
     async def expire_messages(self, project_id: str, created_before: str, at: str, limit: int) -> int:
         def work(conn: sqlite3.Connection) -> int:
@@ -147,8 +147,8 @@ class RetentionTables(SqliteBase):
                "AND COALESCE(json_extract(doc, '$.held'), 0) = 0 "
                "AND COALESCE(json_extract(doc, '$.archived_at'), json_extract(doc, '$.updated_at')) < ? "
                "AND json_extract(doc, '$.delete_after') <= ? ORDER BY created_at, id LIMIT ?")
-        async with self._read(sql, (archived_before, now, limit)) as rows:
-            return [_load(Project, doc) for (doc,) in rows]
+        rows = self._rows(sql, (archived_before, now, limit))
+        return [_load(Project, doc) for (doc,) in rows]
 
     async def delete_project_batch(self, project_id: str, limit: int) -> int:
         spaces = "(SELECT id FROM spaces WHERE project_id = :p)"

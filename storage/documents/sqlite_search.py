@@ -263,9 +263,8 @@ class SearchTables(ChatTables):  # sends go through it: their messages are noted
 
     async def _position(self, created_at: str, item_id: str) -> int:
         """Where a newest-first page that ended at this item resumes (its position, or its millisecond's)."""
-        async with self._read("SELECT pos FROM search_items WHERE item_id = ? ORDER BY pos LIMIT 1",
-                              (item_id,)) as rows:
-            return int(rows[0][0]) if rows else search_pos(created_at)
+        rows = self._rows("SELECT pos FROM search_items WHERE item_id = ? ORDER BY pos LIMIT 1", (item_id,))
+        return int(rows[0][0]) if rows else search_pos(created_at)
 
     async def _hits(self, found: list[tuple[str, str]]) -> list[SearchHit]:
         docs: dict[tuple[str, str], str] = {}
@@ -273,8 +272,8 @@ class SearchTables(ChatTables):  # sends go through it: their messages are noted
             ids = [i for k, i in found if k == kind]
             if ids:
                 sql = f"SELECT id, doc FROM {_TABLES[kind]} WHERE id IN ({_marks(ids)})"  # noqa: S608 - fixed names
-                async with self._read(sql, ids) as rows:
-                    docs.update(((kind, i), doc) for i, doc in rows)
+                rows = self._rows(sql, ids)
+                docs.update(((kind, i), doc) for i, doc in rows)
         return [_hit(k, docs[(k, i)]) for k, i in found if (k, i) in docs]
 
     async def reindex(self, kind: str, after: str, limit: int) -> tuple[int, str]:

@@ -58,7 +58,17 @@ def test_the_protocols_packets_pass(encoded: str) -> None:
     (packet.CONNECT, {"sid": "abc"}, None),
 ])
 def test_the_servers_packets_are_encoded_as_python_socketio_encodes_them(kind: int, data: Any, id: int | None) -> None:
-    assert ProtocolPacket(kind, data=data, id=id).encode() == packet.Packet(kind, data=data, id=id).encode()
+    ours, theirs = ProtocolPacket(kind, data=data, id=id).encode(), packet.Packet(kind, data=data, id=id).encode()
+    for encoded in (ours, theirs):  # the same packet; its JSON by orjson, non-ASCII text as UTF-8
+        decoded = packet.Packet(encoded_packet=encoded)
+        assert (decoded.packet_type, decoded.id, decoded.data) == (kind, id, data)
+    assert ours[:2] == theirs[:2] and "\\u" not in ours
+
+
+@pytest.mark.parametrize("value", [2**70, "lone \ud800 surrogate"])
+def test_what_orjson_does_not_encode_is_encoded_as_before(value: Any) -> None:
+    data = ["chat:message", {"x": value}]
+    assert ProtocolPacket(packet.EVENT, data=data).encode() == packet.Packet(packet.EVENT, data=data).encode()
 
 
 def test_bytes_in_a_servers_packet_fail_its_encoding_rather_than_leave_as_attachments() -> None:

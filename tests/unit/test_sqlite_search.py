@@ -105,8 +105,7 @@ async def test_a_projects_deletion_empties_its_index(tmp_path: Path) -> None:
         while await store.delete_project_batch("prj_x", 100):
             pass
         assert await ids(store, "doomed") == set()
-        async with store._read("SELECT COUNT(*) FROM search_items") as rows:
-            assert rows == [(0,)]
+        assert store._rows("SELECT COUNT(*) FROM search_items") == [(0,)]
     finally:
         await store.aclose()
 
