@@ -85,6 +85,7 @@ WRITER_IDLE = "_twinspace_writer_idle"  # on an AsyncSocket: True while its writ
 DIRECT_SEND = "_twinspace_direct"  # on eio.send_packet once it is direct_send_packet's: python-engineio's own
 RECEIVER = "_twinspace_receiver"  # on eio: the python-socketio server whose events are taken as they arrive
 READER_IDLE = "_twinspace_reader_idle"  # on an AsyncSocket: True while its reader waits holding no packet
+OPENED = "_twinspace_opened"  # on an AsyncSocket: its protocol, once the checks that never turn back passed
 TAKEN = "_twinspace_taken"  # on an AsyncSocket: its events taken as they arrived whose handlers still run
 RECEIVE_HOOK = "send_receive_event_to_app"  # the uvicorn protocol's method that queues a message for the app
 TAKEN_MAX = 16  # events of one connection taken at once; past that they queue, and uvicorn pauses its reading
@@ -187,6 +188,7 @@ class NotingWebSocket(engineio_asgi.WebSocket):  # type: ignore[misc]  # python-
         finally:
             if noted:
                 owner.__dict__.pop(PROTOCOL, None)
+                owner.__dict__.pop(OPENED, None)
                 protocol.__dict__.pop(RECEIVE_HOOK, None)
 
     @staticmethod
@@ -361,17 +363,20 @@ def ready_transport(sock: Any, now: float, ping_timeout: float) -> Any:
     """The asyncio transport to write a push to directly, or None when it must take the queue (module docstring)."""
     state = sock.__dict__
     protocol = state.get(PROTOCOL)
-    if (protocol is None or not state.get(WRITER_IDLE) or not sock.upgraded or sock.upgrading or sock.closing
-            or sock.closed or not sock.queue.empty()):
+    if protocol is None or not state.get(WRITER_IDLE) or sock.closing or sock.closed or not sock.queue.empty():
         return None
+    if state.get(OPENED) is not protocol:
+        # Upgraded, the handshake done, no extension: once true, each stays true for the connection.
+        if (not sock.upgraded or sock.upgrading or not protocol.handshake_complete
+                or protocol.initial_response is not None or protocol.conn.extensions):
+            return None
+        state[OPENED] = protocol
     last_ping = sock.last_ping
     if last_ping and now - last_ping > ping_timeout:
         return None
-    if (not protocol.handshake_complete or protocol.close_sent or protocol.disconnected
-            or protocol.initial_response is not None or not protocol.writable.is_set()):
+    if protocol.close_sent or protocol.disconnected or not protocol.writable.is_set():
         return None
-    conn = protocol.conn
-    if conn.state is not State.OPEN or conn.extensions:
+    if protocol.conn.state is not State.OPEN:
         return None
     transport = protocol.transport
     if transport.is_closing():

@@ -153,7 +153,16 @@ class DirectEmitManager(socketio.AsyncManager):
         that nobody would get (a visitors' view of a room no visitor is in, a person's push to their
         other connections when there are none). A pub/sub manager cannot tell: other instances may
         host them (``server/realtime/pubsub.py`` says yes)."""
-        return any(sid != skip_sid for sid, _ in self.get_participants(namespace, rooms))
+        if not ROOMS_INDEXED:
+            return any(sid != skip_sid for sid, _ in self.get_participants(namespace, rooms))
+        members_of = self.rooms.get(namespace)  # room -> its connections, as basic_enter_room keeps them
+        if not members_of:
+            return False
+        for room in rooms:
+            members = members_of.get(room)
+            if members and (len(members) > 1 or skip_sid not in members):
+                return True
+        return False
 
     async def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
                    callback: Any = None, to: Any = None, **kwargs: Any) -> None:
