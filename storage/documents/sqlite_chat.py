@@ -90,6 +90,36 @@ def _append_each(raw: sqlite3.Connection, batch: list[tuple[Message, tuple[str, 
     return results
 
 
+_Waiting = list[tuple[Message, tuple[str, ...], "asyncio.Future[tuple[Message, bool]]"]]
+
+
+def _rows_of(batch: _Waiting) -> list[tuple[Message, tuple[str, ...]]]:
+    return [(message, mention_ids) for message, mention_ids, _ in batch]
+
+
+def _settle(batch: _Waiting, results: list[tuple[Message, bool] | sqlite3.Error | NotAttachable]) -> None:
+    """Each waiting send's outcome in its batch (:func:`_append_each`)."""
+    for (_, _, future), result in zip(batch, results, strict=True):
+        if future.done():
+            continue
+        if isinstance(result, sqlite3.Error):
+            future.set_exception(Unavailable("backend.unavailable", backend="sqlite", detail=str(result)))
+        elif isinstance(result, NotAttachable):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
+
+
+def _fail(batch: _Waiting, exc: BaseException) -> None:
+    """The batch's transaction failed as a whole: every send in it fails."""
+    if isinstance(exc, sqlite3.Error):
+        exc = Unavailable("backend.unavailable", backend="sqlite")
+    for _, _, future in batch:
+        if not future.done():
+            future.set_exception(exc if isinstance(exc, Exception) else Unavailable(
+                "backend.unavailable", backend="sqlite"))
+
+
 class ChatTables(SqliteBase):
     """Chat on SQLite. Sends are committed in groups: the sends that arrive while one commit
     is being written go together in the next. A commit costs about three times the rows of one
@@ -104,35 +134,49 @@ class ChatTables(SqliteBase):
     # ---- chat ----------------------------------------------------------------------------
 
     async def append_message(self, message: Message, mention_ids: tuple[str, ...] = ()) -> tuple[Message, bool]:
-        future: asyncio.Future[tuple[Message, bool]] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[tuple[Message, bool]] = loop.create_future()
         self._appends.append((message, mention_ids, future))
-        if self._appender is None or self._appender.done():
-            self._appender = asyncio.create_task(self._commit_appends(), name="sqlite-appends")
+        if len(self._appends) == 1 and not self._appending():
+            # A callback, not a task: the sends offered before it runs go with this one.
+            loop.call_soon(self._commit_waiting)
         return await future
+
+    def _appending(self) -> bool:
+        """Whether a task is offering sends to the writer's thread (it takes the ones waiting as well)."""
+        return self._appender is not None and not self._appender.done()
+
+    def _commit_waiting(self) -> None:
+        """The sends waiting, committed on the loop's thread when the writer is idle (the common case:
+        no task, no trip), else by a task that offers them to the writer's thread."""
+        if not self._appends or self._appending():
+            return
+        batch = self._appends
+        try:
+            done, results = self._writer.transaction_here(lambda raw: _append_each(raw, _rows_of(batch)))
+        except BaseException as exc:  # the whole transaction failed (or the store is closed)
+            self._appends = []
+            _fail(batch, exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        if not done:
+            self._appender = asyncio.create_task(self._commit_appends(), name="sqlite-appends")
+            return
+        self._appends = []
+        _settle(batch, results or [])
 
     async def _commit_appends(self) -> None:
         while self._appends:
             batch, self._appends = self._appends, []
             try:
-                results = await self._in_one_call(lambda raw: _append_each(raw, [(m, ids) for m, ids, _ in batch]),
-                                                  small=True)
+                results = await self._in_one_call(lambda raw: _append_each(raw, _rows_of(batch)), small=True)
             except BaseException as exc:  # the whole transaction failed (or we are shutting down)
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc if isinstance(exc, Exception) else Unavailable(
-                            "backend.unavailable", backend="sqlite"))
+                _fail(batch, exc)
                 if not isinstance(exc, Exception):
                     raise
                 continue
-            for (_, _, future), result in zip(batch, results, strict=True):
-                if future.done():
-                    continue
-                if isinstance(result, sqlite3.Error):
-                    future.set_exception(Unavailable("backend.unavailable", backend="sqlite", detail=str(result)))
-                elif isinstance(result, NotAttachable):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
+            _settle(batch, results)
 
     async def find_message(self, room_id: str, author_id: str, client_id: str) -> Message | None:
         sql = "SELECT doc FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?"

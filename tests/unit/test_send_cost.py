@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +84,7 @@ class World:
     chat: ChatService
     room: Space
     traced: Traced
+    store: SqliteDocumentStore
 
 
 @pytest.fixture
@@ -126,7 +128,7 @@ async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     writer._submit = counted_submit
     await chat.post(PUPIL, ChatSendIn(room_id=room.id, client_id="warm-up", text="Hello"))  # caches warm
     traced.reset()
-    yield World(chat, room, traced)
+    yield World(chat, room, traced, store)
     await store.aclose()
 
 
@@ -156,6 +158,20 @@ async def test_sends_that_arrive_together_share_one_commit(world: World) -> None
     assert traced.commits() == 1
     # each send's own access read (its policy is checked afresh), then the ten in one transaction
     assert traced.writer_kinds() == ["SELECT spaces"] * 10 + [*BEGIN_HERE, *ONE_MESSAGE * 10, "COMMIT"]
+
+
+async def test_sends_while_the_writers_thread_is_busy_go_there_together_after_it(world: World) -> None:
+    release = threading.Event()
+    busy = asyncio.ensure_future(world.store._writer.run(lambda conn: release.wait(10)))  # the thread is taken
+    sends = asyncio.gather(*(world.chat.post(PUPIL, send(world, f"c-{i}")) for i in range(5)))
+    asyncio.get_running_loop().call_later(0.2, release.set)
+    results = await asyncio.wait_for(sends, 10)
+    await asyncio.wait_for(busy, 10)
+    assert [r.message.seq for r in results] == list(range(2, 7))  # in the order they came, gap-free
+    traced = world.traced
+    assert traced.trips == 2  # the work that held the thread, then the five sends' one transaction
+    assert traced.commits() == 1
+    assert traced.writer_kinds() == ["BEGIN IMMEDIATE", *ONE_MESSAGE * 5, "COMMIT"]
 
 
 async def test_a_retry_is_answered_from_the_store_without_a_second_row(world: World) -> None:
