@@ -65,6 +65,8 @@ import asyncio
 import logging
 import struct
 import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from engineio import async_socket
@@ -300,10 +302,60 @@ def _start_handler(sio: Any, sock: Any, encoded: str) -> None:
     state = sock.__dict__
     state[TAKEN] = state.get(TAKEN, 0) + 1
     counts.taken += 1
-    task = asyncio.get_running_loop().create_task(
-        sio._handle_event_internal(sio, sid, sock.sid, pkt.data, namespace, pkt.id))
+    task = asyncio.get_running_loop().create_task(_handle_then_tell(sio, sid, sock.sid, pkt.data, namespace, pkt.id))
     _handling.add(task)
     task.add_done_callback(lambda done: _handled(done, state))
+
+
+class _AfterAnswer:
+    """What a handler started by :func:`take_event` asked to run in its own task once its answer is written."""
+
+    __slots__ = ("task", "then", "open")
+
+    def __init__(self, task: asyncio.Task[Any] | None) -> None:
+        self.task = task
+        self.then: list[Callable[[], Awaitable[None]]] = []
+        self.open = True
+
+
+_AFTER_ANSWER: ContextVar[_AfterAnswer | None] = ContextVar("twinspace_after_answer", default=None)
+
+
+def after_this_answer(then: Callable[[], Awaitable[None]]) -> bool:
+    """Have ``then`` run in the running handler's task right after its answer is written, with no task
+    of its own (the fan-out's pushes: ``server/realtime/fanout.py``); False when the running code is not
+    such a handler (then the caller starts a task). A task the handler started inherits the context,
+    not the slot: only the handler's own task is answered for."""
+    after = _AFTER_ANSWER.get()
+    if after is None or not after.open or after.task is not asyncio.current_task():
+        return False
+    after.then.append(then)
+    return True
+
+
+async def _handle_then_tell(sio: Any, sid: str, eio_sid: str, data: Any, namespace: str, ack_id: Any) -> None:
+    """python-socketio's ``_handle_event_internal`` (the handler, then its ack), then what the handler
+    asked to run after its answer (:func:`after_this_answer`)."""
+    after = _AfterAnswer(asyncio.current_task())
+    _AFTER_ANSWER.set(after)
+    try:
+        await sio._handle_event_internal(sio, sid, eio_sid, data, namespace, ack_id)
+    except BaseException:
+        after.open = False
+        for then in after.then:  # what was stored is still told, in tasks of their own
+            _spawn(then)
+        raise
+    after.open = False
+    for then in after.then:
+        await then()
+
+
+def _spawn(then: Callable[[], Awaitable[None]]) -> None:
+    async def run() -> None:
+        await then()
+    task = asyncio.get_running_loop().create_task(run())
+    _handling.add(task)
+    task.add_done_callback(_handling.discard)
 
 
 def _handled(task: asyncio.Task[Any], state: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -41,6 +42,7 @@ from server.actions.base import (
     ToUsers,
 )
 from server.channels import guest_channel, room_channel, support_channel, user_channel
+from server.realtime import direct
 from server.realtime.managers import DirectEmitManager
 from server.realtime.pubsub import PromptListenerRedisManager
 from server.wire import jsonable
@@ -98,6 +100,10 @@ class Fanout:
         self._seen: dict[str, SeenMoved] = {}  # room -> the latest move of its markers, waiting for its batch
         self._seen_told: dict[str, frozenset[tuple[int, int]]] = {}  # room -> its counts above 0 last told here
         self._tasks: set[asyncio.Task[None]] = set()  # owned here; awaited by aclose()
+        self._waiting: deque[Sequence[Push]] = deque()  # answered handlers' pushes, in the order they came
+        self._sending = False  # whether someone is sending _waiting
+        self._line_sent = asyncio.Event()  # set while nobody is
+        self._line_sent.set()
 
     # ---- subscriptions (the Channels of server/actions/base.py) -------------
 
@@ -117,13 +123,32 @@ class Fanout:
     # ---- pushes -------------------------------------------------------------
 
     def after_answer(self, pushes: Sequence[Push]) -> None:
-        """Send ``pushes`` in order once the running handler has returned (and its answer is queued).
+        """Send ``pushes`` once the running handler has returned and its answer is written.
 
-        Tasks start in the order they were created, so pushes of messages
-        stored one after the other leave in that order.
+        They wait in one line with every other handler's (``_waiting``), and leave in the order they
+        came, so pushes of messages stored one after the other leave in that order. The line is sent
+        by whoever comes first: a handler started as its event arrived, right after its answer, in its
+        own task (``server/realtime/direct.py``: no task per event's pushes), else a task.
         """
-        if pushes:
-            self._own(asyncio.create_task(self.deliver(pushes)))
+        if not pushes:
+            return
+        self._waiting.append(pushes)
+        if self._sending or direct.after_this_answer(self._send_waiting):
+            return  # the one sending the line takes these too
+        self._own(asyncio.create_task(self._send_waiting()))
+
+    async def _send_waiting(self) -> None:
+        """The line's pushes, in order, until it is empty; nothing when another is sending it."""
+        if self._sending:
+            return
+        self._sending = True
+        self._line_sent.clear()
+        try:
+            while self._waiting:
+                await self.deliver(self._waiting.popleft())
+        finally:
+            self._sending = False
+            self._line_sent.set()
 
     async def deliver(self, pushes: Sequence[Push]) -> None:
         """Send ``pushes`` now, in order. A push that cannot be sent is logged; what was stored stays
@@ -252,7 +277,11 @@ class Fanout:
 
     async def aclose(self) -> None:
         """Send the pushes still waiting, then stop; the lifespan calls it once."""
-        while self._tasks:
+        while self._tasks or self._waiting or self._sending:
+            if self._waiting and not self._sending:
+                self._own(asyncio.create_task(self._send_waiting()))
+            if self._sending:
+                await self._line_sent.wait()  # a handler's task may be sending the line
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 

@@ -65,6 +65,14 @@ def test_the_servers_packets_are_encoded_as_python_socketio_encodes_them(kind: i
     assert ours[:2] == theirs[:2] and "\\u" not in ours
 
 
+def test_packet_json_reads_what_the_pubsub_managers_read_bytes_too() -> None:
+    message = {"method": "emit", "data": ["x", {"t": "Grüß"}], "host_id": "h1"}
+    for encoded in (frames.PacketJson.dumps(message), frames.PacketJson.dumps(message).encode()):
+        assert frames.PacketJson.loads(encoded) == message
+    with pytest.raises(ValueError):
+        frames.PacketJson.loads("[" + "1" * 101 + "]")  # python-engineio's rule: at most 100 digits
+
+
 @pytest.mark.parametrize("value", [2**70, "lone \ud800 surrogate"])
 def test_what_orjson_does_not_encode_is_encoded_as_before(value: Any) -> None:
     data = ["chat:message", {"x": value}]
