@@ -175,9 +175,11 @@ class Fanout:
                 await self._emit(push.event, push.data, channels[0], push.skip_sid)
                 await self._emit(push.event, guests, channels[1], push.skip_sid)
         elif isinstance(push, ToUsers):
-            if push.user_ids:
-                await self._emit(push.event, push.data, [user_channel(u) for u in sorted(set(push.user_ids))],
-                                 push.skip_sid)
+            channels = [user_channel(u) for u in sorted(set(push.user_ids))]
+            # Not made when nobody here would get it (a person's push to their other connections, and
+            # they have none; a person not connected here), unless another instance may host them.
+            if channels and self._reaches("/", channels, push.skip_sid):
+                await self._emit(push.event, push.data, channels, push.skip_sid)
             if push.guest_ids:
                 await self._emit(push.event, for_visitors(push.data),
                                  [user_channel(u) for u in sorted(set(push.guest_ids))], push.skip_sid)
@@ -202,8 +204,6 @@ class Fanout:
         assert event in PUSHES, event
         if self._published is not None:
             self._published(event)
-        if not self._reaches("/", [channel] if isinstance(channel, str) else channel, skip_sid):
-            return  # nobody would get it (a person's push to their other connections, and they have none)
         await self._sio.emit(event, jsonable(data), room=channel, skip_sid=skip_sid)
 
     @staticmethod
