@@ -16,6 +16,7 @@ from engineio import async_socket
 from socketio import base_manager
 
 from server.realtime import managers
+from server.realtime.pubsub import DirectEmitRedisManager
 
 
 def test_an_engineio_poll_it_was_not_written_for_is_kept(monkeypatch: pytest.MonkeyPatch,
@@ -110,3 +111,26 @@ async def test_10000_connections_leaving_at_once_do_not_look_in_every_room() -> 
     # Looking in every room, as python-socketio does, is 10,000 x 20,000 lookups: well over 10 s.
     assert time.process_time() - started < 2.0
     assert manager.rooms == {}
+
+
+@pytest.mark.parametrize("indexed", [True, False])
+async def test_who_an_emit_reaches_is_told_as_python_socketio_would_send_it(
+        monkeypatch: pytest.MonkeyPatch, indexed: bool) -> None:
+    monkeypatch.setattr(managers, "ROOMS_INDEXED", indexed)  # its own reading, and get_participants'
+    manager = managers.DirectEmitManager()
+    socketio.AsyncServer(async_mode="asgi", client_manager=manager)
+    assert not manager.reaches_anyone("/", ["room:a"])  # nobody connected yet
+    one, two = await manager.connect("eio1", "/"), await manager.connect("eio2", "/")
+    await manager.enter_room(one, "/", "user:u1")
+    assert manager.reaches_anyone("/", ["user:u1"])
+    assert not manager.reaches_anyone("/", ["user:u1"], skip_sid=one)  # a person's other connections: none
+    assert not manager.reaches_anyone("/", ["guest:room:a", "user:u2"])  # rooms nobody is in
+    await manager.enter_room(two, "/", "user:u1")
+    assert manager.reaches_anyone("/", ["user:u1"], skip_sid=one)
+    assert manager.reaches_anyone("/", ["guest:room:a", "user:u1"], skip_sid=two)
+    await manager.leave_room(two, "/", "user:u1")
+    assert not manager.reaches_anyone("/", ["user:u1"], skip_sid=one)
+
+
+def test_a_pubsub_manager_says_every_emit_may_reach_someone() -> None:  # other instances may host them
+    assert DirectEmitRedisManager.reaches_anyone(None, "/", ["user:u1"], skip_sid="s")  # type: ignore[arg-type]
