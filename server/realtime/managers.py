@@ -72,7 +72,7 @@ REPLACED_PING_SHA256 = {
     "schedule_ping": "fe316639159cd70d34cdb911a055fc1a0056ff15615b8460a1ab6593c95e9372",
     "_send_ping": "67db82a704ea49d0ad34e967728cec06020d036431d67c1612162a907526cb43",
 }
-# and of python-socketio's BaseManager methods that keep its rooms (5.16), which DirectEmitManager's
+# and of python-socketio's BaseManager methods that keep its rooms (5.18.1), which DirectEmitManager's
 # index of each connection's rooms follows: its basic_disconnect, otherwise, looks in every room.
 ROOMS_SHA256 = {
     "basic_disconnect": "2933b50bc4b2ea7b4367a84e05c2e22c52fed98b00afc3b88d06d61ab9fb9aa1",
