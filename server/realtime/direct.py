@@ -65,7 +65,7 @@ import asyncio
 import logging
 import struct
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any
 
@@ -314,14 +314,14 @@ class _AfterAnswer:
 
     def __init__(self, task: asyncio.Task[Any] | None) -> None:
         self.task = task
-        self.then: list[Callable[[], Awaitable[None]]] = []
+        self.then: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self.open = True
 
 
 _AFTER_ANSWER: ContextVar[_AfterAnswer | None] = ContextVar("twinspace_after_answer", default=None)
 
 
-def after_this_answer(then: Callable[[], Awaitable[None]]) -> bool:
+def after_this_answer(then: Callable[[], Coroutine[Any, Any, None]]) -> bool:
     """Have ``then`` run in the running handler's task right after its answer is written, with no task
     of its own (the fan-out's pushes: ``server/realtime/fanout.py``); False when the running code is not
     such a handler (then the caller starts a task). A task the handler started inherits the context,
@@ -350,10 +350,8 @@ async def _handle_then_tell(sio: Any, sid: str, eio_sid: str, data: Any, namespa
         await then()
 
 
-def _spawn(then: Callable[[], Awaitable[None]]) -> None:
-    async def run() -> None:
-        await then()
-    task = asyncio.get_running_loop().create_task(run())
+def _spawn(then: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    task = asyncio.get_running_loop().create_task(then())
     _handling.add(task)
     task.add_done_callback(_handling.discard)
 

@@ -101,9 +101,8 @@ class Fanout:
         self._seen_told: dict[str, frozenset[tuple[int, int]]] = {}  # room -> its counts above 0 last told here
         self._tasks: set[asyncio.Task[None]] = set()  # owned here; awaited by aclose()
         self._waiting: deque[Sequence[Push]] = deque()  # answered handlers' pushes, in the order they came
-        self._sending = False  # whether someone is sending _waiting
-        self._line_sent = asyncio.Event()  # set while nobody is
-        self._line_sent.set()
+        self._idle = asyncio.Event()  # set while nobody is sending _waiting
+        self._idle.set()
 
     # ---- subscriptions (the Channels of server/actions/base.py) -------------
 
@@ -133,22 +132,20 @@ class Fanout:
         if not pushes:
             return
         self._waiting.append(pushes)
-        if self._sending or direct.after_this_answer(self._send_waiting):
+        if not self._idle.is_set() or direct.after_this_answer(self._send_waiting):
             return  # the one sending the line takes these too
         self._own(asyncio.create_task(self._send_waiting()))
 
     async def _send_waiting(self) -> None:
         """The line's pushes, in order, until it is empty; nothing when another is sending it."""
-        if self._sending:
+        if not self._idle.is_set():
             return
-        self._sending = True
-        self._line_sent.clear()
+        self._idle.clear()
         try:
             while self._waiting:
                 await self.deliver(self._waiting.popleft())
         finally:
-            self._sending = False
-            self._line_sent.set()
+            self._idle.set()
 
     async def deliver(self, pushes: Sequence[Push]) -> None:
         """Send ``pushes`` now, in order. A push that cannot be sent is logged; what was stored stays
@@ -277,11 +274,10 @@ class Fanout:
 
     async def aclose(self) -> None:
         """Send the pushes still waiting, then stop; the lifespan calls it once."""
-        while self._tasks or self._waiting or self._sending:
-            if self._waiting and not self._sending:
+        while self._tasks or self._waiting or not self._idle.is_set():
+            if self._waiting and self._idle.is_set():
                 self._own(asyncio.create_task(self._send_waiting()))
-            if self._sending:
-                await self._line_sent.wait()  # a handler's task may be sending the line
+            await self._idle.wait()  # a handler's task may be sending the line
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 

@@ -111,13 +111,12 @@ def _settle(batch: _Waiting, results: list[tuple[Message, bool] | sqlite3.Error 
 
 
 def _fail(batch: _Waiting, exc: BaseException) -> None:
-    """The batch's transaction failed as a whole: every send in it fails."""
-    if isinstance(exc, sqlite3.Error):
-        exc = Unavailable("backend.unavailable", backend="sqlite")
+    """The batch's transaction failed as a whole: every send in it fails (the store as unavailable,
+    unless the error is one of the domain's)."""
+    domain = isinstance(exc, Exception) and not isinstance(exc, sqlite3.Error)
     for _, _, future in batch:
         if not future.done():
-            future.set_exception(exc if isinstance(exc, Exception) else Unavailable(
-                "backend.unavailable", backend="sqlite"))
+            future.set_exception(exc if domain else Unavailable("backend.unavailable", backend="sqlite"))
 
 
 class ChatTables(SqliteBase):
@@ -153,18 +152,18 @@ class ChatTables(SqliteBase):
             return
         batch = self._appends
         try:
-            done, results = self._writer.transaction_here(lambda raw: _append_each(raw, _rows_of(batch)))
+            done = self._writer.transaction_here(lambda raw: _append_each(raw, _rows_of(batch)))
         except BaseException as exc:  # the whole transaction failed (or the store is closed)
             self._appends = []
             _fail(batch, exc)
             if not isinstance(exc, Exception):
                 raise
             return
-        if not done:
+        if done is None:
             self._appender = asyncio.create_task(self._commit_appends(), name="sqlite-appends")
             return
         self._appends = []
-        _settle(batch, results or [])
+        _settle(batch, done[0])
 
     async def _commit_appends(self) -> None:
         while self._appends:

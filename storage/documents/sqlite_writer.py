@@ -259,19 +259,19 @@ class SqliteWriter:
     async def run_transaction_here(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """:meth:`run_transaction` for a few statements: on the loop's thread at once when the writer is
         idle (nothing queued, running or open), else queued behind what is. ``work`` must be quick."""
-        done, result = self.transaction_here(work)
-        if not done:
+        done = self.transaction_here(work)
+        if done is None:
             return await self.run_transaction(work)
-        return result  # type: ignore[return-value]  # done: work's result
+        return done[0]
 
-    def transaction_here(self, work: Callable[[sqlite3.Connection], T]) -> tuple[bool, T | None]:
-        """:meth:`run_transaction_here`'s part on the loop's thread: ``(True, work's result)``, or
-        ``(False, None)`` when the writer is not idle or another process holds the write lock (offer
-        ``work`` to the thread then). Raises what ``work`` or the commit raised, rolled back."""
+    def transaction_here(self, work: Callable[[sqlite3.Connection], T]) -> tuple[T] | None:
+        """:meth:`run_transaction_here`'s part on the loop's thread: ``(work's result,)``, or ``None``
+        when the writer is not idle or another process holds the write lock (offer ``work`` to the
+        thread then). Raises what ``work`` or the commit raised, rolled back."""
         self._check_accepting()
         conn = self._take_if_idle()
         if conn is None:
-            return False, None
+            return None
         try:
             # Another process may hold the write lock (a second instance on the same file, a command):
             # the loop does not wait for it, the thread does (with the connection's own busy time-out).
@@ -292,12 +292,12 @@ class SqliteWriter:
         finally:
             self._using.release()
         if busy:
-            return False, None
+            return None
         if self._commits_here - self._asked_at >= CHECKPOINT_EVERY_COMMITS:
             # The thread checkpoints after any item once enough commits landed: wake it with one.
             self._asked_at = self._commits_here
             self._submit(_nothing).add_done_callback(_drop_outcome)
-        return True, result
+        return (result,)
 
     def read_here(self, sql: str, params: tuple[Any, ...]) -> list[Any] | None:
         """The rows of a read on the write connection, on the loop's thread, when the writer is idle;
