@@ -77,7 +77,10 @@ def _append(raw: sqlite3.Connection, message: Message, mention_ids: tuple[str, .
 
 def _append_each(raw: sqlite3.Connection, batch: list[tuple[Message, tuple[str, ...]]],
                  ) -> list[tuple[Message, bool] | sqlite3.Error | NotAttachable]:
-    """Several appends in one transaction, each in its own savepoint: one failing fails alone."""
+    """Several appends in one transaction, each in its own savepoint: one failing fails alone. A send
+    alone needs none: what it raises rolls the transaction back, and it fails (:func:`_fail`)."""
+    if len(batch) == 1:
+        return [_append(raw, *batch[0])]
     results: list[tuple[Message, bool] | sqlite3.Error | NotAttachable] = []
     for message, mention_ids in batch:
         raw.execute("SAVEPOINT append")
@@ -113,10 +116,13 @@ def _settle(batch: _Waiting, results: list[tuple[Message, bool] | sqlite3.Error 
 def _fail(batch: _Waiting, exc: BaseException) -> None:
     """The batch's transaction failed as a whole: every send in it fails (the store as unavailable,
     unless the error is one of the domain's)."""
-    domain = isinstance(exc, Exception) and not isinstance(exc, sqlite3.Error)
+    if isinstance(exc, sqlite3.Error):  # as a send's own error in a batch (_settle)
+        exc = Unavailable("backend.unavailable", backend="sqlite", detail=str(exc))
+    elif not isinstance(exc, Exception):
+        exc = Unavailable("backend.unavailable", backend="sqlite")
     for _, _, future in batch:
         if not future.done():
-            future.set_exception(exc if domain else Unavailable("backend.unavailable", backend="sqlite"))
+            future.set_exception(exc)
 
 
 class ChatTables(SqliteBase):

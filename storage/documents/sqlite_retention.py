@@ -4,8 +4,9 @@ Each batch is one transaction on the writer's thread (``_in_one_call``): it sele
 ``limit`` items by the cut-off, still not expired, and changes them, so two instances (two
 processes on one database file) serialise on SQLite's write lock and each item changes once.
 "Not expired" is ``deleted_by`` not "retention" for messages and posts (a tombstone its author
-or a moderator made still names its author and lists its files: retention clears it too) and a
-title not cleared yet for threads (a moderator's deletion keeps the thread's text).
+or a moderator made still names its author and lists its files: retention clears it too; for
+messages, the ``expired`` column says it, migration 13) and a title not cleared yet for threads
+(a moderator's deletion keeps the thread's text).
 An item's files are marked expired in the same transaction as the item.
 """
 
@@ -26,7 +27,7 @@ from storage.documents.sqlite_chat import message_columns, next_rev
 
 _ANY_PERIOD = " OR ".join(f"json_extract(doc, '$.{f}') IS NOT NULL" for f in RETENTION_FIELDS)
 # Not expired by retention yet: live items, and tombstones a person made (they may still name their
-# author and list files). The same expression as the partial indexes of the schema, so they serve.
+# author and list files). The same expression as the partial index of the schema on posts, so it serves.
 _NOT_EXPIRED = "json_extract(doc, '$.deleted_by') IS NOT 'retention'"
 _MARK = ("UPDATE files SET attached = 1, doc = json_set(doc, '$.expired_at', ?) "
          "WHERE id = ? AND json_extract(doc, '$.expired_at') IS NULL")
@@ -67,16 +68,16 @@ class RetentionTables(SqliteBase):
 
     async def expire_messages(self, project_id: str, created_before: str, at: str, limit: int) -> int:
         def work(conn: sqlite3.Connection) -> int:
-            rows = conn.execute("SELECT id, doc FROM messages WHERE project_id = ? AND created_at < ? "
-                                f"AND {_NOT_EXPIRED} LIMIT ?", (project_id, created_before, limit)).fetchall()
+            rows = conn.execute("SELECT id, doc FROM messages WHERE project_id = ? AND expired = 0 AND created_at < ? "
+                                "LIMIT ?", (project_id, created_before, limit)).fetchall()
             for message_id, doc in rows:
                 message = _load(Message, doc)
                 _marks(conn, [f.id for f in message.attachments], at)
                 tomb = message.model_copy(update={"text": None, "poll": None, "author_name": "", "attachments": [],
                                                   "deleted": True, "deleted_by": "retention", "edited_at": at,
                                                   "rev": next_rev(conn, message.room_id)})
-                conn.execute("UPDATE messages SET doc = ?, deleted = 1, rev = ?, pinned_at = ?, poll_closes_at = ? "
-                             "WHERE id = ?", (_dump(tomb), *message_columns(tomb), message_id))
+                conn.execute("UPDATE messages SET doc = ?, deleted = 1, expired = 1, rev = ?, pinned_at = ?, "
+                             "poll_closes_at = ? WHERE id = ?", (_dump(tomb), *message_columns(tomb), message_id))
                 conn.execute("DELETE FROM poll_votes WHERE message_id = ?", (message_id,))  # a poll's choices go too
             return len(rows)
         return await self._in_one_call(work)

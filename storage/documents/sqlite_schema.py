@@ -386,3 +386,19 @@ MIGRATIONS.append(
         INSERT OR IGNORE INTO search_backlog (message_id) VALUES (NEW.id); END;
     """
 )
+
+# 12 -> 13: the messages a retention sweep has left, and a project's messages, found by one plain index.
+# ``expired`` is 1 once retention has cleared a message (``deleted_by`` "retention"). The partial index
+# that sweeps used parsed every message's document on its insert (``json_extract`` in its condition),
+# and ``messages_by_project_age`` was a second index on the same columns: one index on columns serves
+# a sweep (a project's unexpired messages before a date) and a project's deletion (its messages), and
+# a send maintains one index fewer (docs/performance.md).
+MIGRATIONS.append(
+    """
+    ALTER TABLE messages ADD COLUMN expired INTEGER NOT NULL DEFAULT 0;
+    UPDATE messages SET expired = 1 WHERE json_extract(doc, '$.deleted_by') IS 'retention';
+    DROP INDEX messages_to_expire;
+    DROP INDEX messages_by_project_age;
+    CREATE INDEX messages_by_project ON messages (project_id, expired, created_at);
+    """
+)

@@ -194,6 +194,7 @@ class SqliteWriter:
         self._closed: asyncio.Future[None] | None = None
         self._conn: sqlite3.Connection | None = None  # the thread's, once open
         self._busy_ms = 0  # the connection's busy time-out, read on the thread as it opens
+        self._waits = True  # whether the connection has it now (the loop's side runs with none); under _using
         self._using = threading.Lock()  # held by whoever runs statements on the connection
         self._submitted = 0  # items queued so far (the loop counts)
         self._finished = 0  # items the thread has run so far (the thread counts)
@@ -274,8 +275,11 @@ class SqliteWriter:
             return None
         try:
             # Another process may hold the write lock (a second instance on the same file, a command):
-            # the loop does not wait for it, the thread does (with the connection's own busy time-out).
-            conn.execute("PRAGMA busy_timeout=0")
+            # the loop does not wait for it, the thread does (with the connection's own busy time-out,
+            # which the thread sets again before its next item: one statement per switch, not per send).
+            if self._waits:
+                conn.execute("PRAGMA busy_timeout=0")
+                self._waits = False
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -284,8 +288,6 @@ class SqliteWriter:
                 busy = True
             else:
                 busy = False
-            finally:
-                conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
             if not busy:
                 result = _in_transaction(conn, work, begun=True)
                 self._commits_here += 1
@@ -378,6 +380,8 @@ class SqliteWriter:
         while not isinstance(item := self._queue.get(), _Stop):
             work, future, caller_loop = item
             with self._using:
+                if not self._waits:  # the loop's side ran last, with no busy time-out
+                    self._waits = _wait_again(conn, self._busy_ms)
                 result, error = _run_one(conn, work)
                 self._finished += 1  # before the caller resumes: it finds the writer idle
             _reply(caller_loop, future, result, error)
@@ -393,6 +397,16 @@ class SqliteWriter:
         except sqlite3.Error:
             log.warning("sqlite writer: closing the connection failed", exc_info=True)
         _reply(item.loop, item.done, None, None)
+
+
+def _wait_again(conn: sqlite3.Connection, busy_ms: int) -> bool:
+    """On the thread: the connection's own busy time-out back; whether it took (else the item runs without)."""
+    try:
+        conn.execute(f"PRAGMA busy_timeout={busy_ms}")
+    except sqlite3.Error:
+        log.warning("sqlite writer: the busy time-out could not be set", exc_info=True)
+        return False
+    return True
 
 
 def _nothing(conn: sqlite3.Connection) -> None:
