@@ -8,9 +8,11 @@ never with its text.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import traceback
+import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -95,12 +97,39 @@ def parse(model: type[M], payload: Any) -> M:
     _check_values(payload)
     try:
         parsed = model.model_validate(payload)
-        _check_values(parsed.model_dump())  # numbers made from strings (query parameters) too
+        if _makes_integers(model):
+            _check_values(parsed.model_dump())  # numbers made from strings (query parameters) too
     except ValidationError as exc:
         raise InvalidRequest("request.invalid", detail=describe(exc)) from None
     except RecursionError:
         raise InvalidRequest("request.invalid", detail=f"payload: at most {NESTING_MAX} levels") from None
     return parsed
+
+
+@functools.cache
+def _makes_integers(model: type[BaseModel]) -> bool:
+    """Whether validating ``model`` may make an integer of something else (``"12"`` for an ``int``
+    field, at any depth): only then is what it made checked again. Every other value of a parsed
+    model is one of the payload's own, which :func:`_check_values` has checked."""
+    return _holds_integers(model, set())
+
+
+def _holds_integers(annotation: Any, seen: set[Any]) -> bool:
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            if annotation in seen:
+                return False
+            seen.add(annotation)
+            return any(_holds_integers(f.annotation, seen) for f in annotation.model_fields.values())
+        return issubclass(annotation, int) and not issubclass(annotation, bool)
+    if typing.get_origin(annotation) is typing.Annotated:  # the type, not its constraints
+        return _holds_integers(typing.get_args(annotation)[0], seen)
+    if annotation is Any or annotation is None or isinstance(annotation, (str, int, float, bool)):
+        return False  # Any keeps the payload's value; a Literal's values are the schema's own
+    args = typing.get_args(annotation)
+    if not args:  # something this does not know: checked, to be safe
+        return True
+    return any(_holds_integers(arg, seen) for arg in args)
 
 
 def _check_values(payload: Any) -> None:

@@ -399,6 +399,26 @@ def write(sock: Any, frame: bytes, now: float, ping_timeout: float) -> bool:
 PING_FRAME = text_frame(engineio_packet.Packet(engineio_packet.PING).encode())
 
 
+def write_each(sockets: dict[str, Any], eio_sids: list[str], frame: bytes, now: float,
+               ping_timeout: float) -> list[str]:
+    """:func:`write` of one push's ``frame`` to each of ``eio_sids`` (a room's recipients), in one loop;
+    the ones it was not written to (gone, or not ready: they take the queue), in order."""
+    left: list[str] = []
+    for eio_sid in eio_sids:
+        sock = sockets.get(eio_sid)
+        if sock is None:
+            left.append(eio_sid)
+            continue
+        transport = ready_transport(sock, now, ping_timeout)
+        if transport is None:
+            counts.queued += 1
+            left.append(eio_sid)
+            continue
+        counts.written += 1  # before the write: a client in another thread may see the bytes at once
+        transport.write(frame)
+    return left
+
+
 def write_ping(sock: Any, now: float, ping_timeout: float) -> bool:
     """Write an Engine.IO PING's frame to ``sock``'s connection if it is ready for it; whether it was."""
     transport = ready_transport(sock, now, ping_timeout)

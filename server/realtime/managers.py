@@ -188,11 +188,8 @@ class DirectEmitManager(socketio.AsyncManager):
         if self.direct and len(frames) == 1 and not frames[0].binary:
             # One text frame: its WebSocket bytes once, written to every connection ready for them.
             frame, wire = frames[0], direct.text_frame(frames[0].encode())
-            sockets, now, ping_timeout = eio.sockets, direct.now(), eio.ping_timeout
-            for eio_sid in recipients:
-                sock = sockets.get(eio_sid)
-                if sock is None or not direct.write(sock, wire, now, ping_timeout):
-                    await send(eio_sid, frame)
+            for eio_sid in direct.write_each(eio.sockets, recipients, wire, direct.now(), eio.ping_timeout):
+                await send(eio_sid, frame)
             return
         for eio_sid in recipients:
             for frame in frames:
