@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rooms.audit_models import AuditEntry
@@ -12,8 +13,15 @@ from rooms.safeguarding_models import Mute, Safeguarding
 from storage.documents.sqlite_audit import insert_audit
 from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load, _load_cached
 
+ACCESS_KEPT_MAX = 4096  # (room, person) pairs whose access read is kept (get_space_access): under a MiB
+
 
 class ProjectTables(SqliteBase):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        # (space, user) -> (access_version when read, what was read); models are frozen
+        self._access_read: dict[tuple[str, str], tuple[int, tuple[Space, Project, Member | None] | None]] = {}
+
     # ---- projects -------------------------------------------------------------------
 
     async def create_project(self, project: Project, founders: list[Member], audit: AuditEntry | None = None) -> bool:
@@ -142,14 +150,26 @@ class ProjectTables(SqliteBase):
         return _load(Space, rows[0][0]) if rows else None
 
     async def get_space_access(self, space_id: str, user_id: str) -> tuple[Space, Project, Member | None] | None:
+        """Read for every send: kept in memory while ``access_version`` (migration 14), which every write
+        to projects, spaces and members moves, stays where it was; then one small row is read, not the
+        three documents (nor parsed)."""
+        ((version,),) = self._rows("SELECT v FROM access_version")
+        key = (space_id, user_id)
+        kept = self._access_read.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
         sql = ("SELECT s.doc, p.doc, m.doc FROM spaces s JOIN projects p ON p.id = s.project_id "
                "LEFT JOIN members m ON m.project_id = s.project_id AND m.user_id = ? WHERE s.id = ?")
         rows = self._rows(sql, (user_id, space_id))
-        if not rows:
-            return None
-        space, project, member = rows[0]
-        return (_load_cached(Space, space), _load_cached(Project, project),
-                _load_cached(Member, member) if member else None)
+        found: tuple[Space, Project, Member | None] | None = None
+        if rows:
+            space, project, member = rows[0]
+            found = (_load_cached(Space, space), _load_cached(Project, project),
+                     _load_cached(Member, member) if member else None)
+        if len(self._access_read) >= ACCESS_KEPT_MAX:  # the oldest first
+            del self._access_read[next(iter(self._access_read))]
+        self._access_read[key] = (version, found)  # read after the version: never older than it
+        return found
 
     async def list_spaces(self, project_id: str, visibilities: tuple[Visibility, ...]) -> list[Space]:
         if not visibilities:

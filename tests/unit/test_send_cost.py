@@ -73,10 +73,14 @@ def _kind(sql: str) -> str:
 
 
 # On the loop's thread, the transaction begins without waiting for another process's lock (the
-# writer's thread waits instead): no busy time-out for its BEGIN, then the connection's own again.
-# The loop's side runs with no busy time-out: set once, by the first send after the thread's last item
-# (the fixture's warm-up send), not per send (storage/documents/sqlite_writer.py).
+# writer's thread waits instead): the loop's side runs with no busy time-out, set once by the first
+# send after the thread's last item (the fixture's warm-up send), not per send
+# (storage/documents/sqlite_writer.py).
 BEGIN_HERE = ["BEGIN IMMEDIATE"]
+# A send's access read: its room, project and membership were read by the fixture's warm-up send and
+# are kept while access_version does not move (storage/documents/sqlite_projects.py); its policy is
+# still checked afresh on them.
+ACCESS = "SELECT access_version"
 # A send alone needs no savepoint: its failure rolls back its own transaction. In a batch, each has one.
 ALONE = ["SELECT messages", "INSERT room_counters", "INSERT messages", "INSERT messages", "INSERT messages",
          "INSERT read_markers"]
@@ -150,7 +154,7 @@ async def test_one_send_alone_is_one_read_no_trip_and_one_commit(world: World) -
     assert traced.commits() == 1
     # The retry check, the room's next seq and rev, the row (its insert trigger notes it for the search
     # backlog, indexed later in batches: storage/documents/sqlite_search.py), the author's read marker.
-    assert traced.writer_kinds() == ["SELECT spaces", *BEGIN_HERE, *ALONE, "COMMIT"], traced.writer
+    assert traced.writer_kinds() == [ACCESS, *BEGIN_HERE, *ALONE, "COMMIT"], traced.writer
 
 
 async def test_sends_that_arrive_together_share_one_commit(world: World) -> None:
@@ -160,7 +164,7 @@ async def test_sends_that_arrive_together_share_one_commit(world: World) -> None
     assert traced.reader == [] and traced.trips == 0
     assert traced.commits() == 1
     # each send's own access read (its policy is checked afresh), then the ten in one transaction
-    assert traced.writer_kinds() == ["SELECT spaces"] * 10 + [*BEGIN_HERE, *ONE_MESSAGE * 10, "COMMIT"]
+    assert traced.writer_kinds() == [ACCESS] * 10 + [*BEGIN_HERE, *ONE_MESSAGE * 10, "COMMIT"]
 
 
 async def test_sends_while_the_writers_thread_is_busy_go_there_together_after_it(world: World) -> None:
@@ -184,4 +188,17 @@ async def test_a_retry_is_answered_from_the_store_without_a_second_row(world: Wo
     again = await world.chat.post(PUPIL, send(world, "c-1"))
     assert not again.created and again.message.id == first.message.id
     assert world.traced.trips == 0 and world.traced.commits() == 1  # found as it appends, no row written
-    assert world.traced.writer_kinds() == ["SELECT spaces", *BEGIN_HERE, "SELECT messages", "COMMIT"]
+    assert world.traced.writer_kinds() == [ACCESS, *BEGIN_HERE, "SELECT messages", "COMMIT"]
+
+
+async def test_the_access_read_is_made_again_once_anyone_wrote_to_projects_spaces_or_members(world: World) -> None:
+    other = sqlite3.connect(world.store._path, isolation_level=None)  # another process, say
+    try:
+        other.execute("UPDATE members SET doc = doc WHERE user_id = ?", (PUPIL.id,))
+    finally:
+        other.close()
+    await world.chat.post(PUPIL, send(world, "c-1"))
+    await world.chat.post(PUPIL, send(world, "c-2"))
+    kinds = world.traced.writer_kinds()
+    assert [k for k in kinds if k.startswith("SELECT") and k != "SELECT messages"] == [
+        ACCESS, "SELECT spaces", ACCESS]  # moved: read again, then kept
