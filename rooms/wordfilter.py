@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -201,15 +199,19 @@ class Flag:
 _FLAGS: ContextVar[list[Flag] | None] = ContextVar("twinspace_word_flags", default=None)
 
 
-@contextmanager
-def collecting() -> Iterator[list[Flag]]:
-    """Collect the flags raised while the block runs (an action around its domain call)."""
-    found: list[Flag] = []
-    token = _FLAGS.set(found)
-    try:
-        yield found
-    finally:
-        _FLAGS.reset(token)
+class collecting:  # noqa: N801 - used as a function: ``with collecting() as flags``
+    """Collect the flags raised while the block runs (an action around its domain call). A plain
+    context manager, not a generator: every action's run makes one."""
+
+    __slots__ = ("_found", "_token")
+
+    def __enter__(self) -> list[Flag]:
+        self._found: list[Flag] = []
+        self._token = _FLAGS.set(self._found)
+        return self._found
+
+    def __exit__(self, *_: object) -> None:
+        _FLAGS.reset(self._token)
 
 
 def screen(access: Access, *texts: str | None) -> None:

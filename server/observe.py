@@ -15,11 +15,12 @@ and its error answer (``server/wire.py``), carry the same id.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
+
+from rooms.ids import random_hex
 
 REQUEST_ID_BYTES = 8  # 16 hex digits: unique enough to find one request in a day of logs, short enough to read out
 
@@ -28,7 +29,7 @@ _request_id: ContextVar[str | None] = ContextVar("twinspace_request_id", default
 
 def begin() -> str:
     """A new request id for the request being handled in this task."""
-    request_id = secrets.token_hex(REQUEST_ID_BYTES)
+    request_id = random_hex(REQUEST_ID_BYTES)
     _request_id.set(request_id)
     return request_id
 

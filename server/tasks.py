@@ -10,9 +10,8 @@ waits until every task has ended.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger("twinspace.tasks")
 
@@ -72,17 +71,19 @@ class InFlight:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    @contextlib.contextmanager
-    def track(self) -> Iterator[None]:
-        """Around one event's handling, until its answer is returned (python-socketio queues the ack then)."""
+    def track(self) -> InFlight:
+        """Around one event's handling, until its answer is returned (python-socketio queues the ack then):
+        ``with in_flight.track():`` (a plain context manager, not a generator: one per event)."""
+        return self
+
+    def __enter__(self) -> None:
         self._count += 1
         self._idle.clear()
-        try:
-            yield
-        finally:
-            self._count -= 1
-            if self._count == 0:
-                self._idle.set()
+
+    def __exit__(self, *_: object) -> None:
+        self._count -= 1
+        if self._count == 0:
+            self._idle.set()
 
     @property
     def count(self) -> int:
