@@ -77,6 +77,7 @@ from socketio import packet as socketio_packet
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 
+from server.realtime import wsframes
 from server.realtime.sources import source_sha256
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,7 @@ class NotingWebSocket(engineio_asgi.WebSocket):  # type: ignore[misc]  # python-
                 owner.__dict__.pop(PROTOCOL, None)
                 owner.__dict__.pop(OPENED, None)
                 protocol.__dict__.pop(RECEIVE_HOOK, None)
+                wsframes.remove(protocol)
 
     @staticmethod
     def _take_events(owner: Any, protocol: Any) -> None:
@@ -199,6 +201,7 @@ class NotingWebSocket(engineio_asgi.WebSocket):  # type: ignore[misc]  # python-
         sio = getattr(owner.server, RECEIVER, None)
         if sio is not None:  # an instance attribute, over the class's method: this connection's messages only
             setattr(protocol, RECEIVE_HOOK, lambda: take_event(protocol, owner, sio))
+            wsframes.install(protocol)  # and its text frames read as they arrive
 
     async def wait(self) -> Any:
         """python-engineio's, marking the connection's reader as waiting while it waits (:func:`take_event`)."""

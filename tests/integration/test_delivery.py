@@ -27,7 +27,7 @@ import websockets
 from engineio import packet as eio_packet
 from engineio import payload
 
-from server.realtime import direct, managers
+from server.realtime import direct, managers, wsframes
 from tests.support.server import free_port
 
 # python-engineio's long-polling client, disconnecting, leaves the long-poll it was waiting on to
@@ -399,3 +399,54 @@ async def test_websocket_events_are_taken_as_they_arrive_in_order_one_task_each(
     assert started == list(range(burst + paced))
     assert direct.counts.taken - taken == paced
     assert made == []  # the reader's way costs a task per event besides the handler's (python-engineio's wait)
+
+
+def client_frame(payload: bytes, opcode: int = 0x1, fin: bool = True, mask: bytes = b"\x5a\x17\xc3\x08") -> bytes:
+    """A WebSocket frame as a client sends it (masked), made by hand."""
+    size = len(payload)
+    head = bytes([(0x80 if fin else 0) | opcode])
+    if size < 126:
+        head += bytes([0x80 | size])
+    elif size < 1 << 16:
+        head += bytes([0x80 | 126]) + size.to_bytes(2, "big")
+    else:
+        head += bytes([0x80 | 127]) + size.to_bytes(8, "big")
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def event_frame(i: int, padding: int = 0) -> bytes:
+    return client_frame(f'42{i}["echo",{i},"{"x" * padding}"]'.encode())
+
+
+async def test_text_frames_are_read_from_the_bytes_in_any_mix_with_what_the_parser_reads(live: Any) -> None:
+    server: LiveServer = await live(ping_interval_secs=10, ping_timeout_secs=10)
+
+    @server.sio.on("echo")
+    async def echo(sid: str, value: int, padding: str) -> dict[str, int]:
+        return {"echo": value}
+
+    async with AsyncExitStack() as stack:
+        url = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
+        ws = await stack.enter_async_context(websockets.connect(url, max_size=None, compression=None))
+        assert str(await asyncio.wait_for(ws.recv(), WAIT_SECS)).startswith("0{")
+        await ws.send("40")
+        assert str(await asyncio.wait_for(ws.recv(), WAIT_SECS)).startswith("40")
+        await ws.send('4299["echo",-1,""]')  # the connection's events are taken from here on
+        assert await acks_of(ws, 1) == {99: [{"echo": -1}]}
+        read, parsed = wsframes.counts.read, wsframes.counts.parsed
+        write = ws.transport.write
+        write(event_frame(0) + event_frame(1) + event_frame(2))  # three in one chunk
+        assert await acks_of(ws, 3) == {i: [{"echo": i}] for i in range(3)}
+        assert wsframes.counts.read - read == 3
+        cut = event_frame(3, padding=300)  # a 16-bit length, in three chunks: the parser reads it
+        for chunk in (cut[:1], cut[1:9], cut[9:]):
+            write(chunk)
+            await asyncio.sleep(0.05)
+        # a ping between two events; a fragmented message, then an event; a 64-bit length
+        write(event_frame(4) + client_frame(b"hi", opcode=0x9) + event_frame(5))
+        fragmented = b'426["echo",6,""]'
+        write(event_frame(7) + client_frame(fragmented[:5], fin=False) + client_frame(fragmented[5:], opcode=0x0)
+              + event_frame(8) + event_frame(9, padding=70_000))
+        assert await acks_of(ws, 7) == {i: [{"echo": i}] for i in range(3, 10)}
+        assert wsframes.counts.parsed - parsed >= 5  # each cut chunk, and the rests from the ping and the fragment
+        assert wsframes.counts.read - read == 5  # 0, 1, 2, 4, 7: the others came behind what the parser read
