@@ -31,10 +31,23 @@ INT_MAX = 2**63 - 1  # what every store keeps as a number (SQLite INTEGER, BSON 
 NESTING_MAX = 32  # levels of objects and lists in a payload; the deepest legitimate one has 4
 
 
+_last_dumped: tuple[Any, Any] = (None, None)  # the last frozen model jsonable made, and what it made
+
+
 def jsonable(value: Any) -> Any:
-    """Models (and lists of them) as plain JSON-compatible values."""
+    """Models (and lists of them) as plain JSON-compatible values.
+
+    A frozen model (every model of the domain) asked for again right after is not dumped again: a
+    chat send's message is its ack's answer and then its push. What is returned is read, never
+    changed, by its callers (the ack, the push, a REST answer)."""
+    global _last_dumped
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+        if value is _last_dumped[0]:
+            return _last_dumped[1]
+        dumped = value.model_dump(mode="json")
+        if value.model_config.get("frozen"):
+            _last_dumped = (value, dumped)
+        return dumped
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     if isinstance(value, dict):

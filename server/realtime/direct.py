@@ -42,14 +42,18 @@ a plain WebSocket, arriving while its connection's reader holds nothing,
 starts its handler from uvicorn's protocol at once, with no ASGI message,
 no queue, no reader task and time-out per packet and no pause of the
 socket's reading; anything else (a connect, a PONG, an event behind a
-queued packet) takes the reader's way, so nothing is overtaken.
+queued packet) takes the reader's way, so nothing is overtaken. Such an
+event's handler, when it is an action's (a coroutine of the default
+namespace), is awaited as python-socketio's ``_trigger_event`` does, and
+its ack's frame written directly, the text python-socketio and
+python-engineio would have encoded (:func:`_handle_and_answer`).
 
 This leans on private interfaces of four dependencies, all in this
 module: python-engineio's ``AsyncServer._async`` (to make its WebSocket
 wrapper one that notes its connection's uvicorn protocol), ``AsyncSocket``'s
 queue and states, uvicorn's ``WebSocketsSansIOProtocol`` attributes, and
 python-socketio's ``_handle_event_internal`` (the handler task its
-``_handle_event`` starts). It is turned on only over the code it was
+``_handle_event`` starts) and its ``handlers``. It is turned on only over the code it was
 written for, recognised by source (python-engineio 4.15.1, uvicorn 0.54.0,
 python-socketio 5.18.1; ``pyproject.toml`` bounds them), and otherwise every
 push takes the queue and every event the reader, with a warning in the log.
@@ -62,6 +66,7 @@ burst behind their connect and one at a time.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import struct
 import time
@@ -69,10 +74,12 @@ from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any
 
+from engineio import async_server as engineio_async_server
 from engineio import async_socket
 from engineio import packet as engineio_packet
 from engineio.async_drivers import asgi as engineio_asgi
 from socketio import async_server as socketio_async_server
+from socketio import base_server as socketio_base_server
 from socketio import packet as socketio_packet
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
@@ -132,19 +139,37 @@ RECOGNISED_RECEIVE = {
     "socketio AsyncServer._handle_event_internal": (
         socketio_async_server.AsyncServer._handle_event_internal,
         "472e8b723a12d507ce3ee3eb8e1643cd326bdd9cc669392e6a636ec7aafdb366"),
+    # and the ack's way that _handle_and_answer writes directly: the handler found and awaited, the
+    # Socket.IO ack packet encoded, handed to Engine.IO as a message, encoded again
+    "socketio AsyncServer._trigger_event": (
+        socketio_async_server.AsyncServer._trigger_event,
+        "01ba90cfa09ba43e73738d2faebbaa179cc5fe5be5bf1eb3acf5fc60fa498d9f"),
+    "socketio BaseServer._get_event_handler": (
+        socketio_base_server.BaseServer._get_event_handler,
+        "e18d9a6570aaaaf4323d1699954bd18d1981d4ae5b2fde6643333a6e8932a697"),
+    "socketio AsyncServer._send_packet": (
+        socketio_async_server.AsyncServer._send_packet,
+        "a00022b42c1c29e908fd601c32aa1854aeaf2f131b3acc12461f6030e1ab9e9b"),
+    "socketio Packet.encode": (socketio_packet.Packet.encode,
+                               "513c45be75181da2e2b99a71f0876080a515f8dc0dfd99fd691ea2879637e8ea"),
+    "engineio AsyncServer.send": (engineio_async_server.AsyncServer.send,
+                                  "ff1fdb18f1c30bb398daa8080c44e08e443db4dc3792a6172ead49be45153195"),
+    "engineio Packet.encode": (engineio_packet.Packet.encode,
+                               "8f3d5d869711cbb8da4ea03dc81afef2672428c0faaba04c1e3d7d70b5affe29"),
 }
 
 
 class Counts:
     """Deliveries written directly and those that took the queue: plain counters, for tests and the benchmark."""
 
-    __slots__ = ("written", "queued", "pings", "taken")
+    __slots__ = ("written", "queued", "pings", "taken", "answered")
 
     def __init__(self) -> None:
         self.written = 0
         self.queued = 0
         self.pings = 0  # PINGs written directly (server/realtime/managers.py, ping_on_a_timer)
         self.taken = 0  # events whose handler take_event started
+        self.answered = 0  # their acks written directly, with no packet made (_handle_and_answer)
 
 
 counts = Counts()
@@ -342,7 +367,7 @@ async def _handle_then_tell(sio: Any, sid: str, eio_sid: str, data: Any, namespa
     after = _AfterAnswer(asyncio.current_task())
     _AFTER_ANSWER.set(after)
     try:
-        await sio._handle_event_internal(sio, sid, eio_sid, data, namespace, ack_id)
+        await _handle_and_answer(sio, sid, eio_sid, data, namespace, ack_id)
     except BaseException:
         after.open = False
         for then in after.then:  # what was stored is still told, in tasks of their own
@@ -351,6 +376,47 @@ async def _handle_then_tell(sio: Any, sid: str, eio_sid: str, data: Any, namespa
     after.open = False
     for then in after.then:
         await then()
+
+
+_COROUTINE_HANDLERS: dict[Any, bool] = {}  # handler -> whether python-socketio awaits it (asked once each)
+
+
+async def _handle_and_answer(sio: Any, sid: str, eio_sid: str, data: Any, namespace: str, ack_id: Any) -> None:
+    """python-socketio's ``_handle_event_internal``: the event's handler, then its ack. An event of the
+    default namespace with a coroutine handler of its own (every action's) is handled as its
+    ``_trigger_event`` does, and the ack's frame written directly when the connection is ready for it,
+    as :func:`direct_send_packet` writes it: the same text, with no Socket.IO nor Engine.IO packet
+    made and no coroutine between. Anything else (a catch-all handler, another namespace) goes
+    python-socketio's way."""
+    handlers = getattr(sio, "handlers", {}).get(namespace) if namespace == "/" else None
+    handler = (handlers.get(data[0]) if handlers and isinstance(data, list) and data
+               and data[0] not in sio.reserved_events else None)
+    if handler is None or not _is_coroutine_handler(handler):
+        await sio._handle_event_internal(sio, sid, eio_sid, data, namespace, ack_id)
+        return
+    try:
+        answered = await handler(sid, *data[1:])
+    except asyncio.CancelledError:  # as python-socketio's _trigger_event: answered with nothing
+        answered = None
+    if ack_id is None:
+        return
+    answer = [] if answered is None else list(answered) if isinstance(answered, tuple) else [answered]
+    eio = sio.eio
+    sock = eio.sockets.get(eio_sid)
+    if sock is not None:
+        # "4" (an Engine.IO message) "3" (a Socket.IO ack), its id, its JSON: what both packets' encode make
+        text = f"43{ack_id}{sio.packet_class.json.dumps(answer, separators=(',', ':'))}"
+        if write(sock, text_frame(text), time.time(), eio.ping_timeout):
+            counts.answered += 1
+            return
+    await sio._send_packet(eio_sid, sio.packet_class(socketio_packet.ACK, namespace=namespace, id=ack_id, data=answer))
+
+
+def _is_coroutine_handler(handler: Any) -> bool:
+    known = _COROUTINE_HANDLERS.get(handler)
+    if known is None:
+        known = _COROUTINE_HANDLERS[handler] = inspect.iscoroutinefunction(handler)
+    return known
 
 
 def _spawn(then: Callable[[], Coroutine[Any, Any, None]]) -> None:

@@ -53,3 +53,19 @@ def test_a_payload_of_a_model_that_makes_no_integers_is_still_checked_once() -> 
         wire.parse(Words, {"name": "x", "extra": {"n": 2**64}})
     with pytest.raises(InvalidRequest):
         wire.parse(Words, {"name": "\ud800"})
+
+
+def test_a_frozen_model_asked_for_twice_in_a_row_is_dumped_once() -> None:
+    class Frozen(BaseModel):
+        model_config = {"frozen": True}
+        n: int
+
+    class Thawed(BaseModel):
+        n: int
+
+    frozen, thawed = Frozen(n=1), Thawed(n=1)
+    assert wire.jsonable(frozen) is wire.jsonable(frozen) == {"n": 1}
+    first = wire.jsonable(thawed)
+    thawed.n = 2  # a model that may change is dumped each time
+    assert first == {"n": 1} and wire.jsonable(thawed) == {"n": 2}
+    assert wire.jsonable(Frozen(n=3)) == {"n": 3}  # another model: its own
