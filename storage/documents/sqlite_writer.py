@@ -56,7 +56,7 @@ from rooms.errors import Unavailable
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-CHECKPOINT_EVERY_COMMITS = 256  # a few thousand pages (a send alone writes 13): fewer checkpoints copy a busy index page fewer times
+CHECKPOINT_EVERY_COMMITS = 256  # a few thousand pages (a send alone writes about 12.6): fewer checkpoints copy a busy index page fewer times
 
 Work = Callable[[sqlite3.Connection], Any]
 _Item = tuple[Work, "asyncio.Future[Any]", asyncio.AbstractEventLoop]
