@@ -85,7 +85,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.protocol import State
 
 from server.realtime import wsframes
-from server.realtime.sources import source_sha256
+from server.realtime.sources import all_match
 
 log = logging.getLogger(__name__)
 
@@ -240,12 +240,7 @@ class NotingWebSocket(engineio_asgi.WebSocket):  # type: ignore[misc]  # python-
 
 
 def _matches(table: dict[str, tuple[Any, str]], otherwise: str) -> bool:
-    """Whether every source named in ``table`` hashes as written there; else a warning saying ``otherwise``."""
-    for name, (function, sha256) in table.items():
-        if source_sha256(function) != sha256:
-            log.warning("%s is not the one server/realtime/direct.py was written for; %s", name, otherwise)
-            return False
-    return True
+    return all_match(table, "server/realtime/direct.py", otherwise, log)
 
 
 def recognised() -> bool:

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import logging
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 def source_sha256(*objects: Any) -> str:
@@ -17,3 +20,15 @@ def source_sha256(*objects: Any) -> str:
     except (OSError, TypeError):
         return ""
     return hashlib.sha256(source.encode()).hexdigest()
+
+
+def all_match(table: dict[str, tuple[Any, str]], module: str, otherwise: str,
+              logger: logging.Logger = log) -> bool:
+    """Whether every source named in ``table`` (name -> (function, SHA-256)) hashes as written there;
+    else a warning on ``logger`` that the first one is not the one ``module`` was written for, and
+    ``otherwise``."""
+    for name, (function, sha256) in table.items():
+        if source_sha256(function) != sha256:
+            logger.warning("%s is not the one %s was written for; %s", name, module, otherwise)
+            return False
+    return True

@@ -36,7 +36,7 @@ try:  # as websockets.frames takes it: its C speed-up, else the same in Python
 except ImportError:  # pragma: no cover - websockets built without its extension
     from websockets.utils import apply_mask
 
-from server.realtime.sources import source_sha256
+from server.realtime.sources import all_match
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +87,7 @@ def recognised() -> bool:
     """Whether websockets' and uvicorn's code is the code this module was written for (checked once)."""
     global _recognised
     if _recognised is None:
-        _recognised = True
-        for name, (function, sha256) in RECOGNISED.items():
-            if source_sha256(function) != sha256:
-                log.warning("%s is not the one server/realtime/wsframes.py was written for; every frame "
-                            "takes websockets' parser", name)
-                _recognised = False
-                break
+        _recognised = all_match(RECOGNISED, "server/realtime/wsframes.py", "every frame takes websockets' parser", log)
     return _recognised
 
 
