@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,10 @@ from rooms.file_models import Attachment
 from storage.documents.sqlite_audit import insert_audit
 from storage.documents.sqlite_base import SqliteBase, WriteTransaction, _dump, _load
 from storage.documents.sqlite_files import attach_each
+
+# A send this long after the last commit of sends, with none waiting, is committed in its own call;
+# closer, sends wait for the next turn of the loop to be committed together (under load, most do).
+ALONE_AFTER_SECS = 0.001
 
 
 def next_rev(raw: sqlite3.Connection, room_id: str) -> int:
@@ -113,13 +118,19 @@ def _settle(batch: _Waiting, results: list[tuple[Message, bool] | sqlite3.Error 
             future.set_result(result)
 
 
-def _fail(batch: _Waiting, exc: BaseException) -> None:
-    """The batch's transaction failed as a whole: every send in it fails (the store as unavailable,
-    unless the error is one of the domain's)."""
+def _failure(exc: BaseException) -> BaseException:
+    """What a send whose transaction failed as a whole raises: the store as unavailable, unless the
+    error is one of the domain's."""
     if isinstance(exc, sqlite3.Error):  # as a send's own error in a batch (_settle)
-        exc = Unavailable("backend.unavailable", backend="sqlite", detail=str(exc))
-    elif not isinstance(exc, Exception):
-        exc = Unavailable("backend.unavailable", backend="sqlite")
+        return Unavailable("backend.unavailable", backend="sqlite", detail=str(exc))
+    if not isinstance(exc, Exception):
+        return Unavailable("backend.unavailable", backend="sqlite")
+    return exc
+
+
+def _fail(batch: _Waiting, exc: BaseException) -> None:
+    """The batch's transaction failed as a whole: every send in it fails (:func:`_failure`)."""
+    exc = _failure(exc)
     for _, _, future in batch:
         if not future.done():
             future.set_exception(exc)
@@ -128,17 +139,33 @@ def _fail(batch: _Waiting, exc: BaseException) -> None:
 class ChatTables(SqliteBase):
     """Chat on SQLite. Sends are committed in groups: the sends that arrive while one commit
     is being written go together in the next. A commit costs about three times the rows of one
-    message (docs/performance.md), so under load this is what keeps storing ahead of the fan-out;
-    alone, a send is committed at once, as before."""
+    message (docs/performance.md), so under load this is what keeps storing ahead of the fan-out.
+    A send that comes alone, ``ALONE_AFTER_SECS`` or more after the last commit with nothing waiting,
+    is committed right away, in its own call (no future, no turn of the loop): most sends of a class's
+    chat."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self._appends: list[tuple[Message, tuple[str, ...], asyncio.Future[tuple[Message, bool]]]] = []
         self._appender: asyncio.Task[None] | None = None
+        self._committed_at = 0.0  # time.perf_counter() when the last commit of sends ended
 
     # ---- chat ----------------------------------------------------------------------------
 
     async def append_message(self, message: Message, mention_ids: tuple[str, ...] = ()) -> tuple[Message, bool]:
+        if not self._appends and time.perf_counter() - self._committed_at >= ALONE_AFTER_SECS and not self._appending():
+            try:
+                done = self._writer.transaction_here(lambda raw: _append(raw, message, mention_ids))
+            except BaseException as exc:  # rolled back: as a batch of one (_fail)
+                self._committed_at = time.perf_counter()
+                failure = _failure(exc)
+                if failure is exc:
+                    raise
+                raise failure from exc
+            if done is not None:
+                self._committed_at = time.perf_counter()
+                return done[0]
+            # The writer is busy (or another process holds the lock): the sends' usual way.
         loop = asyncio.get_running_loop()
         future: asyncio.Future[tuple[Message, bool]] = loop.create_future()
         self._appends.append((message, mention_ids, future))
@@ -169,6 +196,7 @@ class ChatTables(SqliteBase):
             self._appender = asyncio.create_task(self._commit_appends(), name="sqlite-appends")
             return
         self._appends = []
+        self._committed_at = time.perf_counter()
         _settle(batch, done[0])
 
     async def _commit_appends(self) -> None:
@@ -181,6 +209,7 @@ class ChatTables(SqliteBase):
                 if not isinstance(exc, Exception):
                     raise
                 continue
+            self._committed_at = time.perf_counter()
             _settle(batch, results)
 
     async def find_message(self, room_id: str, author_id: str, client_id: str) -> Message | None:

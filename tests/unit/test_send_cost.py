@@ -29,11 +29,12 @@ import pytest
 
 from rooms.chat import ChatRules, ChatService
 from rooms.chat_models import ChatSendIn
+from rooms.errors import Unavailable
 from rooms.files import FileRules, FileService
 from rooms.ids import new_id, utcnow
 from rooms.models import Member, Project, Space, User
 from rooms.projects import ProjectService
-from storage.documents import sqlite_search
+from storage.documents import sqlite_chat, sqlite_search
 from storage.documents.sqlite import SqliteDocumentStore
 from storage.ephemeral.memory import MemoryPresence, MemoryRateLimiter
 from storage.objects.localfs import LocalObjectStore
@@ -157,7 +158,49 @@ async def test_one_send_alone_is_one_read_no_trip_and_one_commit(world: World) -
     assert traced.writer_kinds() == [ACCESS, *BEGIN_HERE, *ALONE, "COMMIT"], traced.writer
 
 
-async def test_sends_that_arrive_together_share_one_commit(world: World) -> None:
+async def test_a_send_long_after_the_last_commit_is_stored_in_its_own_call_and_those_behind_it_together(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_chat, "ALONE_AFTER_SECS", 3600.0)
+    world.store._committed_at = float("-inf")  # the last commit was long ago
+    alone = world.chat.post(PUPIL, send(world, "c-alone"))
+    try:
+        alone.send(None)  # the whole send in one step: no future waited for, no turn of the loop
+    except StopIteration as done:
+        assert done.value.created and done.value.message.seq == 2
+    else:  # pragma: no cover
+        alone.close()
+        raise AssertionError("the send waited")
+    assert world.traced.writer_kinds() == [ACCESS, *BEGIN_HERE, *ALONE, "COMMIT"]
+    world.traced.reset()
+    # Right after it, sends that come together wait for the loop's next turn and share one commit.
+    world.store._committed_at = float("-inf")
+    results = await asyncio.gather(*(world.chat.post(PUPIL, send(world, f"c-{i}")) for i in range(10)))
+    assert [r.message.seq for r in results] == list(range(3, 13))
+    traced = world.traced
+    assert traced.reader == [] and traced.trips == 0 and traced.commits() == 2
+    assert traced.writer_kinds() == ([ACCESS, *BEGIN_HERE, *ALONE, "COMMIT"] + [ACCESS] * 9
+                                     + [*BEGIN_HERE, *ONE_MESSAGE * 9, "COMMIT"])
+
+
+async def test_a_send_alone_that_fails_is_refused_as_the_store_unavailable(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.store._committed_at = float("-inf")
+
+    def broken(raw: sqlite3.Connection, *_: Any) -> Any:
+        raw.execute("INSERT INTO no_such_table VALUES (1)")
+
+    monkeypatch.setattr(sqlite_chat, "_append", broken)
+    with pytest.raises(Unavailable) as refused:
+        await world.chat.post(PUPIL, send(world, "c-1"))
+    assert refused.value.code == "backend.unavailable" and "no_such_table" in str(refused.value.data["detail"])
+    assert world.traced.commits() == 0  # rolled back
+    monkeypatch.undo()
+    sent = await world.chat.post(PUPIL, send(world, "c-1"))  # and the next one is stored
+    assert sent.created and sent.message.seq == 2
+
+
+async def test_sends_that_arrive_together_share_one_commit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_chat, "ALONE_AFTER_SECS", 3600.0)  # the warm-up send was just committed
     results = await asyncio.gather(*(world.chat.post(PUPIL, send(world, f"c-{i}")) for i in range(10)))
     assert [r.message.seq for r in results] == list(range(2, 12))  # stored in the order they came
     traced = world.traced
