@@ -303,7 +303,7 @@ def take_event(protocol: WebSocketsSansIOProtocol, sock: Any, sio: Any) -> None:
         else:
             protocol.frames = []
             try:
-                _start_handler(sio, sock, text[1:])
+                _start_handler(sio, sock, text[1:], protocol.loop)
             except Exception:  # as python-engineio's reader: logged, and the connection goes on
                 log.exception("receive error")
             return
@@ -313,8 +313,10 @@ def take_event(protocol: WebSocketsSansIOProtocol, sock: Any, sio: Any) -> None:
 _handling: set[asyncio.Task[Any]] = set()  # the handlers take_event started, held until they end
 
 
-def _start_handler(sio: Any, sock: Any, encoded: str) -> None:
-    """python-socketio's ``_handle_eio_message`` and ``_handle_event`` for an event, with no task between."""
+def _start_handler(sio: Any, sock: Any, encoded: str, loop: asyncio.AbstractEventLoop) -> None:
+    """python-socketio's ``_handle_eio_message`` and ``_handle_event`` for an event, with no task between.
+    ``loop`` is the connection's (its protocol's): asking asyncio for the running one costs a system call
+    (CPython 3.11 compares the process id on each call)."""
     pkt = sio.packet_class(encoded_packet=encoded)  # the server's serializer: a refused frame is an event too
     if pkt.packet_type != socketio_packet.EVENT:  # pragma: no cover - "2" decodes as an event or a refusal
         return
@@ -325,7 +327,9 @@ def _start_handler(sio: Any, sock: Any, encoded: str) -> None:
     state = sock.__dict__
     state[TAKEN] = state.get(TAKEN, 0) + 1
     counts.taken += 1
-    task = asyncio.get_running_loop().create_task(_handle_then_tell(sio, sid, sock.sid, pkt.data, namespace, pkt.id))
+    after = _AfterAnswer(None)
+    task = loop.create_task(_handle_then_tell(sio, sid, sock.sid, pkt.data, namespace, pkt.id, after))
+    after.task = task
     _handling.add(task)
     task.add_done_callback(lambda done: _handled(done, state))
 
@@ -350,16 +354,16 @@ def after_this_answer(then: Callable[[], Coroutine[Any, Any, None]]) -> bool:
     such a handler (then the caller starts a task). A task the handler started inherits the context,
     not the slot: only the handler's own task is answered for."""
     after = _AFTER_ANSWER.get()
-    if after is None or not after.open or after.task is not asyncio.current_task():
+    if after is None or not after.open or after.task is None or after.task is not asyncio.current_task(after.task.get_loop()):
         return False
     after.then.append(then)
     return True
 
 
-async def _handle_then_tell(sio: Any, sid: str, eio_sid: str, data: Any, namespace: str, ack_id: Any) -> None:
+async def _handle_then_tell(sio: Any, sid: str, eio_sid: str, data: Any, namespace: str, ack_id: Any,
+                            after: _AfterAnswer) -> None:
     """python-socketio's ``_handle_event_internal`` (the handler, then its ack), then what the handler
-    asked to run after its answer (:func:`after_this_answer`)."""
-    after = _AfterAnswer(asyncio.current_task())
+    asked to run after its answer (:func:`after_this_answer`); ``after`` names this coroutine's task."""
     _AFTER_ANSWER.set(after)
     try:
         await _handle_and_answer(sio, sid, eio_sid, data, namespace, ack_id)

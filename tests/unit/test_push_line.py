@@ -52,7 +52,7 @@ async def test_a_handler_taken_as_it_arrived_sends_the_line_after_its_answer_in_
 
     sio._handle_event_internal = handle_event_internal  # type: ignore[attr-defined]
     fanout.after_answer([unread(0)])  # an earlier handler's, outside: its task is made, not yet run
-    await direct._handle_then_tell(sio, "s1", "e1", 1, "/", 7)  # in this test's own task, as take_event's
+    await direct._handle_then_tell(sio, "s1", "e1", 1, "/", 7, direct._AfterAnswer(asyncio.current_task()))  # in this test's own task, as take_event's
     # The line, in the order answered, right after this handler's ack, by its own task.
     assert sio.sent == [("ack", 1), ("push", 0), ("push", 1)]
     await asyncio.wait_for(fanout.aclose(), 5)  # the earlier task finds the line empty
@@ -71,7 +71,7 @@ async def test_a_task_the_handler_started_does_not_send_its_line() -> None:
         asked.append(direct.after_this_answer(fanout._send_waiting))
 
     sio._handle_event_internal = handle_event_internal  # type: ignore[attr-defined]
-    await direct._handle_then_tell(sio, "s1", "e1", 1, "/", 7)
+    await direct._handle_then_tell(sio, "s1", "e1", 1, "/", 7, direct._AfterAnswer(asyncio.current_task()))
     assert asked == [False, True]
     assert not direct.after_this_answer(fanout._send_waiting)  # outside any handler
 
@@ -86,7 +86,7 @@ async def test_when_the_answer_fails_the_line_is_still_sent() -> None:
 
     sio._handle_event_internal = handle_event_internal  # type: ignore[attr-defined]
     try:
-        await direct._handle_then_tell(sio, "s1", "e1", 1, "/", 7)
+        await direct._handle_then_tell(sio, "s1", "e1", 1, "/", 7, direct._AfterAnswer(asyncio.current_task()))
     except ConnectionError:
         pass
     else:  # pragma: no cover
