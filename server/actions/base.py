@@ -123,7 +123,7 @@ class SeenMoved:
     """Read markers moved in ``room_id``: ``count`` reads the room's counts when the batch is sent."""
 
     room_id: str
-    count: Callable[[], Awaitable[Any]]  # -> rooms.classroom_models.SeenCounts
+    count: Callable[[], Awaitable[Any]]  # -> rooms.seen.Tally
 
 
 @dataclass(frozen=True)

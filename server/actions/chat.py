@@ -80,7 +80,7 @@ def seen_moved(ctx: Context, room_id: str, features: ChatFeatures) -> tuple[Push
     if not shows_counts(features):
         return ()
     seen = ctx.services.seen
-    return (SeenMoved(room_id, lambda: seen.counts(room_id)),)
+    return (SeenMoved(room_id, lambda: seen.tally(room_id)),)
 
 
 @action(ChatSendIn, Message)

@@ -253,7 +253,7 @@ class Fanout:
         if moved is None:
             return
         try:
-            counts = await moved.count()
+            tally = await moved.count()
         except Exception as exc:  # noqa: BLE001 - the next move of the markers tells the counts again
             log.warning("seen counts of %s not read: %s", room_id, exc, exc_info=exc)
             return
@@ -261,16 +261,16 @@ class Fanout:
         # in a room whose members are caught up, the counts above 0 stay as they were, and there is
         # nothing to tell (a message with no count has been seen by nobody yet).
         # A message that left the window (the latest SEEN_COUNTS_MAX) keeps the count told before.
-        told = frozenset((c.seq, c.seen) for c in counts.counts if c.seen > 0)
+        told = frozenset((seq, seen) for seq, seen in tally.pairs if seen > 0)
         before = self._seen_told.pop(room_id, None)
-        window = {c.seq for c in counts.counts}
+        window = {seq for seq, _ in tally.pairs}
         if before is not None and told == {(seq, seen) for seq, seen in before if seq in window}:
             self._seen_told[room_id] = told
             return
         self._seen_told[room_id] = told
         if len(self._seen_told) > limits.SEEN_TOLD_ROOMS_MAX:  # the rooms longest without a change go first
             del self._seen_told[next(iter(self._seen_told))]
-        await self.deliver([ToRoom("chat:seen", counts, room_id)])  # counts only: visitors hear the same
+        await self.deliver([ToRoom("chat:seen", tally.counts(), room_id)])  # counts only: visitors hear the same
 
     async def aclose(self) -> None:
         """Send the pushes still waiting, then stop; the lifespan calls it once."""

@@ -20,10 +20,11 @@ from pydantic import BaseModel
 import storage
 from rooms import limits
 from rooms.chat_models import ChatHistoryIn, ChatReadIn, ChatSendIn, Message, RoomJoinIn
-from rooms.classroom_models import ChatFeatures, SeenByIn, SeenCount, SeenCounts
+from rooms.classroom_models import ChatFeatures, SeenByIn
 from rooms.errors import TwinspaceError
 from rooms.ids import utcnow
 from rooms.models import Member, MemberIn, PartnerIn, ProjectIn, SpaceIn, User
+from rooms.seen import Tally
 from server import settings as config
 from server.actions.base import Connection, Context, Notify, Outcome, SeenMoved, ToUsers
 from server.realtime.events import EVENTS
@@ -216,9 +217,9 @@ async def test_markers_moving_at_once_are_one_push_per_room(monkeypatch: pytest.
     asked: list[str] = []
 
     def moved(room_id: str) -> SeenMoved:
-        async def count() -> SeenCounts:
+        async def count() -> Tally:
             asked.append(room_id)
-            return SeenCounts(room_id=room_id, counts=[])
+            return Tally(room_id, ())
         return SeenMoved(room_id, count)
 
     await fanout.deliver([moved("r1") for _ in range(30)] + [moved("r2")])
@@ -236,8 +237,8 @@ async def test_counts_are_told_only_when_one_above_0_changed(monkeypatch: pytest
     fanout = Fanout(sio)  # type: ignore[arg-type]
 
     async def told(*counts: tuple[int, int]) -> list[Any]:
-        async def count() -> SeenCounts:
-            return SeenCounts(room_id="r1", counts=[SeenCount(seq=q, seen=n) for q, n in counts])
+        async def count() -> Tally:
+            return Tally("r1", counts)
         before = len(sio.emitted)
         await fanout.deliver([SeenMoved("r1", count)])
         await asyncio.wait_for(fanout.aclose(), 5)
