@@ -140,20 +140,23 @@ class ChatTables(SqliteBase):
     """Chat on SQLite. Sends are committed in groups: the sends that arrive while one commit
     is being written go together in the next. A commit costs about three times the rows of one
     message (docs/performance.md), so under load this is what keeps storing ahead of the fan-out.
-    A send that comes alone, ``ALONE_AFTER_SECS`` or more after the last commit with nothing waiting,
-    is committed right away, in its own call (no future, no turn of the loop): most sends of a class's
-    chat."""
+    A send that comes alone, ``ALONE_AFTER_SECS`` or more after the last commit, with no other send
+    between its offer and its handler's return, is committed right away, in its own call (no future, no
+    turn of the loop): most sends of a class's chat. Handlers answer in their sends' order either way."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self._appends: list[tuple[Message, tuple[str, ...], asyncio.Future[tuple[Message, bool]]]] = []
         self._appender: asyncio.Task[None] | None = None
         self._committed_at = 0.0  # time.perf_counter() when the last commit of sends ended
+        # Sends offered the usual way and not yet back in their handler, stored or not: while there is
+        # one, no send is stored in its own call, which would answer (and push) ahead of it.
+        self._waiting = 0
 
     # ---- chat ----------------------------------------------------------------------------
 
     async def append_message(self, message: Message, mention_ids: tuple[str, ...] = ()) -> tuple[Message, bool]:
-        if not self._appends and time.perf_counter() - self._committed_at >= ALONE_AFTER_SECS and not self._appending():
+        if not self._waiting and time.perf_counter() - self._committed_at >= ALONE_AFTER_SECS:
             try:
                 done = self._writer.transaction_here(lambda raw: _append(raw, message, mention_ids))
             except BaseException as exc:  # rolled back: as a batch of one (_fail)
@@ -172,7 +175,11 @@ class ChatTables(SqliteBase):
         if len(self._appends) == 1 and not self._appending():
             # A callback, not a task: the sends offered before it runs go with this one.
             loop.call_soon(self._commit_waiting)
-        return await future
+        self._waiting += 1
+        try:
+            return await future
+        finally:
+            self._waiting -= 1
 
     def _appending(self) -> bool:
         """Whether a task is offering sends to the writer's thread (it takes the ones waiting as well)."""

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from rooms.chat import ChatRules, ChatService
-from rooms.chat_models import ChatSendIn
+from rooms.chat_models import ChatSendIn, Message
 from rooms.errors import Unavailable
 from rooms.files import FileRules, FileService
 from rooms.ids import new_id, utcnow
@@ -180,6 +180,54 @@ async def test_a_send_long_after_the_last_commit_is_stored_in_its_own_call_and_t
     assert traced.reader == [] and traced.trips == 0 and traced.commits() == 2
     assert traced.writer_kinds() == ([ACCESS, *BEGIN_HERE, *ALONE, "COMMIT"] + [ACCESS] * 9
                                      + [*BEGIN_HERE, *ONE_MESSAGE * 9, "COMMIT"])
+
+
+async def test_a_send_never_answers_ahead_of_one_stored_before_it_whose_handler_has_not_resumed(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    store, answered = world.store, []
+
+    async def append(name: str) -> None:
+        message = Message(id=new_id("msg"), room_id=world.room.id, project_id=world.room.project_id, seq=0,
+                          client_id=name, author_id=PUPIL.id, author_name="Pupil", text=name, created_at=utcnow())
+        stored, _ = await store.append_message(message)
+        answered.append((name, stored.seq))
+
+    monkeypatch.setattr(sqlite_chat, "ALONE_AFTER_SECS", 3600.0)
+    first = asyncio.ensure_future(append("first"))  # the usual way: the last commit was just now
+    await asyncio.sleep(0)  # offered; its commit is the loop's next callback
+    assert store._appends
+    monkeypatch.setattr(sqlite_chat, "ALONE_AFTER_SECS", 0.0)  # from now on, a send would go alone
+    second = append("second")
+
+    def offer_second() -> None:  # runs right after the commit, before the first send's handler resumes
+        assert not store._appends
+        try:
+            second_started.set_result(second.send(None))  # it waits its turn: it does not complete here
+        except StopIteration:  # it answered, ahead of the first
+            second_started.set_result(DONE)
+
+    second_started: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    asyncio.get_running_loop().call_soon(offer_second)
+    await asyncio.wait_for(second_started, 5)
+    waited = second_started.result()
+    await asyncio.wait_for(asyncio.gather(first, _finish(second, waited) if waited is not DONE else first), 5)
+    assert answered == [("first", 2), ("second", 3)]
+
+
+DONE = object()
+
+
+async def _finish(coro: Any, waited: Any) -> None:
+    """Drive a coroutine started by hand to its end, as a task would: ``waited`` is what it yielded."""
+    while True:
+        if waited is None:
+            await asyncio.sleep(0)
+        else:
+            await asyncio.wait([waited], timeout=5)
+        try:
+            waited = coro.send(None)
+        except StopIteration:
+            return
 
 
 async def test_a_send_alone_that_fails_is_refused_as_the_store_unavailable(
