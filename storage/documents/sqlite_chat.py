@@ -140,9 +140,9 @@ class ChatTables(SqliteBase):
     """Chat on SQLite. Sends are committed in groups: the sends that arrive while one commit
     is being written go together in the next. A commit costs about three times the rows of one
     message (docs/performance.md), so under load this is what keeps storing ahead of the fan-out.
-    A send that comes alone, ``ALONE_AFTER_SECS`` or more after the last commit, with no other send
-    between its offer and its handler's return, is committed right away, in its own call (no future, no
-    turn of the loop): most sends of a class's chat. Handlers answer in their sends' order either way."""
+    A send that comes alone, ``ALONE_AFTER_SECS`` or more after the last commit, while no send offered
+    the usual way waits for its handler to resume, is committed right away, in its own call (no future,
+    no turn of the loop): most sends of a class's chat. Handlers answer in their sends' order either way."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
@@ -159,7 +159,7 @@ class ChatTables(SqliteBase):
         if not self._waiting and time.perf_counter() - self._committed_at >= ALONE_AFTER_SECS:
             try:
                 done = self._writer.transaction_here(lambda raw: _append(raw, message, mention_ids))
-            except BaseException as exc:  # rolled back: as a batch of one (_fail)
+            except Exception as exc:  # rolled back: refused as a batch of one is (_fail)
                 self._committed_at = time.perf_counter()
                 failure = _failure(exc)
                 if failure is exc:
