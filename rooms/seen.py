@@ -102,10 +102,6 @@ class SeenService:
         written = await self._store.latest_written(room_id, limits.SEEN_COUNTS_MAX)
         return Tally(room_id, seen_pairs(markers, written))
 
-    async def counts(self, room_id: str) -> SeenCounts:
-        """:meth:`tally`, as pushed."""
-        return (await self.tally(room_id)).counts()
-
     async def seen_by(self, user: User, query: SeenByIn) -> SeenByList:
         """Who read a message, for those the project shows names to (``chat.seen_by_hidden`` otherwise)."""
         room, access = await self._projects.get_space(user, query.room_id, "chat.seen_by", kind="chat")

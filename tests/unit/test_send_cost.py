@@ -210,7 +210,8 @@ async def test_a_send_never_answers_ahead_of_one_stored_before_it_whose_handler_
     asyncio.get_running_loop().call_soon(offer_second)
     await asyncio.wait_for(second_started, 5)
     waited = second_started.result()
-    await asyncio.wait_for(asyncio.gather(first, _finish(second, waited) if waited is not DONE else first), 5)
+    rest = [_finish(second, waited)] if waited is not DONE else []
+    await asyncio.wait_for(asyncio.gather(first, *rest), 5)
     assert answered == [("first", 2), ("second", 3)]
 
 
