@@ -1,8 +1,10 @@
 """The ceiling of the stack: python-socketio under uvicorn, no persistence, no checks, compression off.
 
 Speaks the same ``room:join`` / ``chat:send`` / ``chat:message`` shapes as Twinspace (acks are
-``{"ok": true, "data": ...}``, pushes carry a Message-shaped object with an increasing ``seq`` per
-room), so the same load generator drives both. It accepts any ``auth``.
+``{"ok": true, "data": ...}``, pushes carry a Message with an increasing ``seq`` per room), so the
+same load generator drives both. The Message has Twinspace's fields and their lengths (the author's
+id is the token, the name ``auth["name"]``), so that every server's push costs the load generator
+the same to read. It accepts any ``auth``.
 
     .venv/bin/python bench/bare_server.py PORT [STACK]
 
@@ -30,6 +32,7 @@ sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", logger=F
 app = socketio.ASGIApp(sio)
 counters: dict[str, itertools.count[int]] = {}
 pending: set[asyncio.Task[None]] = set()  # pushes scheduled after their ack; kept referenced until done
+PROJECT = "prj_" + "0" * 20  # as long as a Twinspace project's id
 
 
 def channel(room_id: str) -> str:
@@ -38,8 +41,9 @@ def channel(room_id: str) -> str:
 
 @sio.event
 async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
-    token = auth.get("token") if isinstance(auth, dict) else None
-    await sio.save_session(sid, {"user": str(token)[-16:] if token else sid})
+    given = auth if isinstance(auth, dict) else {}
+    user = str(given["token"]) if given.get("token") else sid
+    await sio.save_session(sid, {"user": user, "name": str(given.get("name", user))})
 
 
 @sio.on("room:join")
@@ -57,12 +61,16 @@ async def push(message: dict[str, Any]) -> None:
 @sio.on("chat:send")
 async def chat_send(sid: str, data: dict[str, Any]) -> dict[str, Any]:
     room_id = data["room_id"]
-    user = (await sio.get_session(sid))["user"]
+    session = await sio.get_session(sid)
     seq = next(counters.setdefault(room_id, itertools.count(1)))
-    message = {"id": uuid.uuid4().hex, "room_id": room_id, "project_id": "bare", "seq": seq,
-               "client_id": data["client_id"], "author_id": user, "author_name": user, "text": data["text"],
-               "reply_to": None, "attachments": [], "created_at": datetime.now(UTC).isoformat(),
-               "edited_at": None, "deleted": False, "deleted_by": None}
+    # Twinspace's Message, field for field and of its length (a plain message: docs/performance.md).
+    message = {"id": f"msg_{uuid.uuid4().hex[:20]}", "room_id": room_id, "project_id": PROJECT, "seq": seq,
+               "client_id": data["client_id"], "author_id": session["user"], "author_name": session["name"],
+               "author_role": "pupil", "text": data["text"], "reply_to": None, "attachments": [],
+               "created_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+               "edited_at": None, "deleted": False, "deleted_by": None, "hidden": False, "hidden_by": None,
+               "rev": seq, "reactions": [], "pinned": False, "pinned_by": None, "pinned_at": None, "poll": None,
+               "mentions": [], "mentions_teachers": False}
     # Ack first (the return value), then push to the room: the task runs once this handler returned.
     task = asyncio.get_running_loop().create_task(push(message))
     pending.add(task)

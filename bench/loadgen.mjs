@@ -3,15 +3,16 @@
 //   node bench/loadgen.mjs --url http://127.0.0.1:8000 --clients clients.json \
 //        --senders 10 --rate 20 --duration 20 [--out result.json]
 //
-// clients.json is a list of {"token": "...", "rooms": ["room id", ...]}. Client i connects to the
-// i-th --url in turn (give several, comma-separated, to spread clients over instances) over
-// WebSocket only, with at most --concurrency handshakes in flight; it joins its rooms (`room:join`,
-// awaited ack). Then the first --senders clients each send `chat:send` to their first room at
-// --rate messages/s for --duration seconds (open loop: the schedule does not wait for acks), each
-// with a fresh client_id and the send time inside the text. Every `chat:message` push is timed
-// against that send time (one process, one clock). Prints one JSON object: sends, acks, expected
-// and received deliveries, loss, deliveries/s and latency percentiles. Every wait has a deadline and
-// the whole run a hard limit (--timeout), after which it prints what it has and exits with 3.
+// clients.json is a list of {"token": "...", "rooms": ["room id", ...]}, with "name" for the bare
+// servers (sent in `auth` beside the token). Client i connects to the i-th --url in turn (give
+// several, comma-separated, to spread clients over instances) over WebSocket only, with at most
+// --concurrency handshakes in flight; it joins its rooms (`room:join`, awaited ack). Then the first
+// --senders clients each send `chat:send` to their first room at --rate messages/s for --duration
+// seconds (open loop: the schedule does not wait for acks), each with a fresh client_id and the send
+// time inside the text. Every `chat:message` push is timed against that send time (one process, one
+// clock). Prints one JSON object: sends, acks, expected and received deliveries, loss, deliveries/s
+// and latency percentiles. Every wait has a deadline and the whole run a hard limit (--timeout),
+// after which it prints what it has and exits with 3.
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -140,7 +141,7 @@ function connect(client, i) {
   return new Promise((resolve) => {
     const state = { socket: null, rooms: [], seen: new Map(), index: i };
     const socket = io(urls[i % urls.length], {
-      auth: { token: client.token }, transports: ["websocket"], reconnection: false, forceNew: true,
+      auth: client.name === undefined ? { token: client.token } : { token: client.token, name: client.name }, transports: ["websocket"], reconnection: false, forceNew: true,
       timeout: CONNECT_TIMEOUT_MS,
     });
     state.socket = socket;

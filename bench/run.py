@@ -286,9 +286,13 @@ def populate(url: str, secret: str, scenario: Scenario,
 
 
 def bare_clients(scenario: Scenario) -> list[dict[str, Any]]:
-    rooms = [f"room-{i}" for i in range(scenario.rooms)]
-    return ([{"token": f"bare-{i}", "rooms": [rooms[i % len(rooms)]]} for i in range(scenario.clients)]
-            + [{"token": f"idle-{i}", "rooms": []} for i in range(scenario.idle)])
+    """Clients of the bare servers: ids as long as Twinspace's, and names as its pupils', so that their
+    pushes are Twinspace's to the byte (bench/bare_server.py)."""
+    rooms = [f"spc_{i:020x}" for i in range(scenario.rooms)]
+    return ([{"token": f"pup_{i:020x}", "name": f"Pupil {i}", "rooms": [rooms[i % len(rooms)]]}
+             for i in range(scenario.clients)]
+            + [{"token": f"pup_{scenario.clients + i:020x}", "name": f"Idle {i}", "rooms": []}
+               for i in range(scenario.idle)])
 
 
 # ---- measuring ------------------------------------------------------------------------------------
