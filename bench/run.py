@@ -13,7 +13,8 @@ server's CPU and RSS from /proc while it runs, and prints one Markdown table row
     .venv/bin/python bench/run.py --scenario C --redis-url local   # or redis://HOST:PORT/DB
 
 Scenarios: A = 200 clients in 10 rooms, 10 senders at 20 msg/s for 20 s; B = 1,000 clients in one
-room, one sender at 10 msg/s for 20 s; saturate = A with the per-sender rate raised step by step
+room, one sender at 10 msg/s for 20 s (A and B run ``--rounds`` times per server, the servers taking
+turns, and their ratios to Node are of the medians); saturate = A with the per-sender rate raised step by step
 (10 s steps) until a delivery is lost, duplicated or reordered, an ack fails or p99 exceeds 250 ms,
 on every server;
 C = A over two Twinspace instances sharing a Redis fan-out (``--fanout-url``), clients alternating
@@ -34,6 +35,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,6 +66,10 @@ SATURATION_P99_MS = 250.0
 SATURATION_RATES = (20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 400, 500)  # msg/s per sender; bounded
 SATURATION_REFINE_STEPS = 2  # halvings between the last rate that passed and the first that failed
 SATURATION_STEP_SECS = 10.0
+# A and B run this many times per server, the servers taking turns (each round starting with the next),
+# and their ratios to Node are of the medians: one run's figures swing with the host by more than the
+# differences measured (docs/performance.md).
+ROUNDS, ROUNDS_OF = 3, ("A", "B")
 
 
 @dataclass(frozen=True)
@@ -423,6 +429,15 @@ KINDS = ("twinspace", "bare", "node")
 BARE_STACKS = ("uvicorn", "uvicorn-websockets", "uvicorn-wsproto", "granian")  # bare@STACK (bench/bare_server.py)
 
 
+def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each server's rounds of a scenario: CPU per delivery and p99 (each on its own)."""
+    def median(key: str) -> float | None:
+        values = [r[key] for r in runs if r.get(key) is not None]
+        return round(statistics.median(values), 1) if values else None
+
+    return {"server_cpu_us_per_delivery": median("server_cpu_us_per_delivery"), "p99_ms": median("p99_ms")}
+
+
 def ratios_to_node(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | None]]:
     """Each server's CPU per delivery and p99 as a ratio to node's in the same run of a scenario."""
     base = runs.get("node")
@@ -559,6 +574,9 @@ def main() -> None:
                         help=f"comma-separated servers to run, of {', '.join(KINDS)} (default: all; every ratio "
                              "is to node's run of the same scenario); bare@STACK runs the bare server on another "
                              f"stack, of {', '.join(BARE_STACKS)}")
+    parser.add_argument("--rounds", type=int,
+                        help=f"runs of {' and '.join(ROUNDS_OF)} per server, the servers alternating (default "
+                             f"{ROUNDS}; quick: 1); the ratios to node are of the medians")
     parser.add_argument("--json", type=Path, help="also write every run's raw figures here")
     parser.add_argument("--gc-stats", action="store_true",
                         help="log the servers' garbage collections (bench/gcprobe) and report their full-collection "
@@ -580,6 +598,9 @@ def main() -> None:
         parser.error("the load generator's and the Node server's dependencies are missing: run bench/install.sh")
 
     quick = args.quick
+    if args.rounds is not None and args.rounds < 1:
+        parser.error("--rounds: give 1 or more")
+    rounds_of = args.rounds or (1 if quick else ROUNDS)
     duration = args.duration or (3.0 if quick else 20.0)
     step = args.step_duration or (3.0 if quick else SATURATION_STEP_SECS)
     a, b, c, d, i = (replace(s, duration=duration, rate=args.rate or s.rate) for s in (A, B, C, D, I))
@@ -595,12 +616,20 @@ def main() -> None:
     summary: dict[str, Any] = {}
     print(HEADER, flush=True)
     for scenario in [s for s in (a, b, i) if s.name[0] in chosen]:
-        runs = {}
-        for kind in kinds:
-            runs[kind] = measure(kind, scenario)
-            results.append(runs[kind])
-            print(row(runs[kind]), flush=True)
-        summary.setdefault("ratios_to_node", {})[scenario.name] = ratios_to_node(runs)
+        rounds = rounds_of if scenario.name[0] in ROUNDS_OF else 1
+        by_kind: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+        for k in range(rounds):
+            for kind in kinds[k % len(kinds):] + kinds[:k % len(kinds)]:  # each round starts one server later
+                run = {**measure(kind, scenario), "round": k + 1}
+                by_kind[kind].append(run)
+                results.append(run)
+                print(row(run), flush=True)
+        summary.setdefault("ratios_to_node", {})[scenario.name] = ratios_to_node(
+            {kind: medians(rs) for kind, rs in by_kind.items()})
+        if rounds > 1:
+            summary.setdefault("medians", {})[scenario.name] = {kind: medians(rs) for kind, rs in by_kind.items()}
+            summary.setdefault("ratios_to_node_by_round", {})[scenario.name] = [
+                ratios_to_node({kind: rs[k] for kind, rs in by_kind.items()}) for k in range(rounds)]
     if "C" in chosen:
         if args.redis_url:
             results.append(measure("twinspace", c, args.redis_url))
@@ -643,9 +672,19 @@ def main() -> None:
             print(f"- {r['scenario']} {r['server']}: {g.get('full_collections')}, {g.get('max_ms')} ms, "
                   f"{g.get('total_ms')} ms", flush=True)
     for name, ratios in summary.get("ratios_to_node", {}).items():
+        by_round = summary.get("ratios_to_node_by_round", {}).get(name)
+        if by_round:
+            print(f"\n{name}, the median of {len(by_round)} rounds (servers alternating), each server: " + "; ".join(
+                f"{kind}: CPU per delivery {m['server_cpu_us_per_delivery']} µs, p99 {m['p99_ms']} ms"
+                for kind, m in summary["medians"][name].items()), flush=True)
         if ratios:
-            print(f"\n{name}, as a ratio to node in this run: " + "; ".join(
-                f"{kind}: CPU per delivery {r['cpu_per_delivery']}, p99 {r['p99']}" for kind, r in ratios.items()),
+            print(f"{'' if by_round else chr(10)}{name}, as a ratio to node in this run"
+                  + (" (of the medians)" if by_round else "") + ": " + "; ".join(
+                      f"{kind}: CPU per delivery {r['cpu_per_delivery']}, p99 {r['p99']}" for kind, r in ratios.items()),
+                  flush=True)
+        for k, round_ratios in enumerate(by_round or []):
+            print(f"  round {k + 1}: " + "; ".join(
+                f"{kind}: CPU per delivery {r['cpu_per_delivery']}, p99 {r['p99']}" for kind, r in round_ratios.items()),
                 flush=True)
     for r in results:
         if r.get("rss_per_connection_kib") is not None:
