@@ -1,7 +1,7 @@
 """Where a chat send's CPU goes inside the Twinspace server, stage by stage, under scenario A.
 
-Runs ``bench/run.py --scenario A --servers twinspace`` (``--rate``, ``--duration`` passed on) with the
-stage probe on the server's PYTHONPATH (``bench/stageprobe``: the server's code is unchanged), then
+Runs ``bench/run.py --scenario A --servers twinspace --rounds 1`` (``--rate``, ``--duration`` passed
+on) with the stage probe on the server's PYTHONPATH (``bench/stageprobe``: the server's code is unchanged), then
 reads the probe's once-a-second totals over the seconds messages arrived at a steady rate and
 prints, per message, the process's CPU and each stage's (thread CPU, inclusive: a stage's line
 includes the stages it calls). The probe's own cost is in the figures: compare stages with each
@@ -43,7 +43,7 @@ def main() -> None:
         env = {**os.environ, "BENCH_STAGES": prefix,
                "PYTHONPATH": os.pathsep.join(p for p in (str(BENCH / "stageprobe"), os.environ.get("PYTHONPATH")) if p)}
         cmd = [sys.executable, str(BENCH / "run.py"), "--scenario", "A", "--servers", "twinspace",
-               "--duration", str(args.duration)] + (["--rate", str(args.rate)] if args.rate else [])
+               "--rounds", "1", "--duration", str(args.duration)] + (["--rate", str(args.rate)] if args.rate else [])
         run = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         print("\n".join(line for line in run.stdout.splitlines() if line.startswith("| A")))
         files = sorted(Path(folder).glob("stages.*"))
